@@ -1,0 +1,77 @@
+# Balcão Virtual — the two commands that matter: `make run` and `make test`.
+SHELL := /bin/bash
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+AZURITE_DIR := .azurite
+PORT ?= 7071
+
+.PHONY: install install-python install-node install-browser install-infra run test test-fast lint fmt bench clean azurite settings
+
+install: install-python install-node install-browser
+
+install-python: $(VENV)/.installed
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@command -v $(PY) >/dev/null || { echo "Python 3.11 is required"; exit 1; }
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+install-node: node_modules/.installed
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Debian's Chromium for the browser tests (Playwright cannot download its own browser here).
+install-browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; fi; }
+
+# Checkov and pycep pin many packages: they live in their own virtual environment.
+install-infra: .venv-infra/.installed
+.venv-infra/.installed: requirements-infra.txt
+	test -x .venv-infra/bin/python || $(PY) -m venv .venv-infra
+	.venv-infra/bin/pip install --quiet --disable-pip-version-check -r requirements-infra.txt
+	touch $@
+
+# local.settings.json from the sample, with a fresh random token key (never committed).
+settings: local.settings.json
+local.settings.json: local.settings.sample.json
+	@$(BIN)/python -c "import json,base64,os; s=json.load(open('local.settings.sample.json')); \
+	s['Values']['BALCAO_TOKEN_KEYS']='k1:'+base64.b64encode(os.urandom(32)).decode(); \
+	s['Values']['BALCAO_ALWAYS_OPEN']=os.environ.get('ALWAYS_OPEN', s['Values']['BALCAO_ALWAYS_OPEN']); \
+	json.dump(s, open('local.settings.json','w'), indent=2)"
+	@echo "local.settings.json criado"
+
+# Starts Azurite (data kept in .azurite/), loads the demo units, serves API + pages on :$(PORT).
+# ALWAYS_OPEN=true keeps every unit open for a demo at any hour.
+run: install-python install-node settings
+	@mkdir -p $(AZURITE_DIR)
+	@node_modules/.bin/azurite --silent --disableTelemetry --skipApiVersionCheck --loose \
+	  --location $(AZURITE_DIR) --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 \
+	  > $(AZURITE_DIR)/azurite.log 2>&1 & echo $$! > $(AZURITE_DIR)/pid; \
+	trap 'kill $$(cat $(AZURITE_DIR)/pid) 2>/dev/null' EXIT INT TERM; \
+	for i in $$(seq 50); do (echo > /dev/tcp/127.0.0.1/10002) 2>/dev/null && break; sleep 0.2; done; \
+	export $$($(BIN)/python -c "import json; v=json.load(open('local.settings.json'))['Values']; print(' '.join(f'{k}={x}' for k,x in v.items() if k=='AzureWebJobsStorage' or k.startswith('BALCAO_CONFIG')))"); \
+	$(BIN)/python -m adapters.config_source infra/config/balcao.json && \
+	$(if $(ALWAYS_OPEN),BALCAO_ALWAYS_OPEN=$(ALWAYS_OPEN)) $(BIN)/python -m devhost --port $(PORT)
+
+test: install install-infra
+	$(BIN)/python -m pytest
+
+lint: install-python
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+fmt: install-python
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(AZURITE_DIR) test-artifacts bench-results .pytest_cache .mypy_cache .ruff_cache

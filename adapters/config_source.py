@@ -1,0 +1,181 @@
+"""Where the configuration comes from and where the app keeps the last good one.
+
+Deployment (Bicep) or `make run` uploads `infra/config/balcao.json` to the blob named by
+`BALCAO_CONFIG_BLOB` (`container/path`). A timer checks the blob's ETag every minute; a changed file is
+validated and, if good, stored in the `config` table, from which every worker reads it (cached). A bad
+file is refused with its pt-BR reasons recorded, and the last good configuration stays in force.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+from azure.data.tables import TableServiceClient, UpdateMode
+from azure.storage.blob import BlobServiceClient
+
+from domain.config import Configuration, parse_configuration
+from domain.errors import InvalidInputError
+
+CONFIG_TABLE = "config"
+_CHUNK = 30_000
+
+
+class BlobConfigSource:
+    def __init__(self, service: BlobServiceClient, blob_path: str) -> None:
+        container, _, name = blob_path.partition("/")
+        if not container or not name:
+            raise ValueError("BALCAO_CONFIG_BLOB must look like 'container/path/file.json'")
+        self._blob = service.get_blob_client(container, name)
+        self._container = service.get_container_client(container)
+
+    def fetch(self, known_etag: str | None) -> tuple[bytes, str] | None:
+        """The file and its ETag, or None if unchanged (or missing)."""
+        try:
+            props = self._blob.get_blob_properties()
+        except ResourceNotFoundError:
+            return None
+        if props.etag == known_etag:
+            return None
+        download = self._blob.download_blob()
+        return download.readall(), str(download.properties.etag)
+
+    def upload(self, data: bytes) -> None:
+        try:
+            self._container.create_container()
+        except ResourceExistsError:
+            pass
+        self._blob.upload_blob(data, overwrite=True)
+
+
+class TableConfigStore:
+    """The last good configuration (and the outcome of the last attempt) in Table Storage."""
+
+    def __init__(self, service: TableServiceClient) -> None:
+        self._service = service
+        self._ready = False
+
+    @property
+    def table(self) -> Any:
+        if not self._ready:
+            try:
+                self._service.create_table(CONFIG_TABLE)
+            except ResourceExistsError:
+                pass
+            self._ready = True
+        return self._service.get_table_client(CONFIG_TABLE)
+
+    def current(self) -> tuple[str, str] | None:
+        """(configuration JSON, source etag) of the last good configuration, or None."""
+        try:
+            entity = self.table.get_entity("config", "current")
+        except ResourceNotFoundError:
+            return None
+        text = "".join(entity.get(f"part{i}", "") for i in range(int(entity.get("parts", 0))))
+        return text, str(entity.get("sourceEtag", ""))
+
+    def save(self, text: str, source_etag: str, now: datetime) -> None:
+        parts = [text[i:i + _CHUNK] for i in range(0, len(text), _CHUNK)]
+        entity: dict[str, Any] = {"PartitionKey": "config", "RowKey": "current", "parts": len(parts),
+                                  "sourceEtag": source_etag, "appliedAt": now.isoformat()}
+        entity.update({f"part{i}": p for i, p in enumerate(parts)})
+        self.table.upsert_entity(entity, mode=UpdateMode.REPLACE)
+        self.record(source_etag, "aplicada", now)
+
+    def record(self, source_etag: str, outcome: str, now: datetime) -> None:
+        self.table.upsert_entity({"PartitionKey": "config", "RowKey": "status", "sourceEtag": source_etag,
+                                  "outcome": outcome[:30000], "at": now.isoformat()}, mode=UpdateMode.REPLACE)
+
+    def status(self) -> dict[str, Any] | None:
+        try:
+            return dict(self.table.get_entity("config", "status"))
+        except ResourceNotFoundError:
+            return None
+
+
+def sync_configuration(source: BlobConfigSource, store: TableConfigStore, now: datetime) -> str:
+    """Apply the configuration file if it changed. Returns "unchanged", "applied" or "refused: ...".
+
+    A refused file is remembered by its ETag so that it is not re-validated every minute."""
+    current = store.current()
+    status = store.status() or {}
+    known = str(status.get("sourceEtag", "")) or (current[1] if current else None)
+    fetched = source.fetch(known)
+    if fetched is None:
+        return "unchanged"
+    data, etag = fetched
+    try:
+        config = parse_configuration(data)
+    except InvalidInputError as exc:
+        store.record(etag, f"recusada: {exc.message}", now)
+        return f"refused: {exc.message}"
+    store.save(config.model_dump_json(by_alias=True), etag, now)
+    return "applied"
+
+
+class CachedConfiguration:
+    """Callable returning the current Configuration: one table read per `ttl_s` per worker, parsed
+    only when it changed."""
+
+    def __init__(self, store: TableConfigStore, ttl_s: float = 30.0,
+                 fallback: Callable[[], bytes] | None = None) -> None:
+        self._store = store
+        self._ttl_s = ttl_s
+        self._fallback = fallback
+        self._lock = threading.Lock()
+        self._checked = 0.0
+        self._text = ""
+        self._config: Configuration | None = None
+
+    def __call__(self) -> Configuration:
+        if self._config is not None and time.monotonic() - self._checked < self._ttl_s:
+            return self._config
+        with self._lock:
+            if self._config is None or time.monotonic() - self._checked >= self._ttl_s:
+                found = self._store.current()
+                if found is not None and found[0] != self._text:
+                    self._config = parse_configuration(found[0])
+                    self._text = found[0]
+                elif found is None and self._config is None:
+                    if self._fallback is None:
+                        raise RuntimeError("No configuration applied yet")
+                    self._config = parse_configuration(self._fallback())
+                self._checked = time.monotonic()
+            assert self._config is not None
+            return self._config
+
+    def invalidate(self) -> None:
+        self._checked = 0.0
+
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m adapters.config_source FILE`: upload a configuration file to the configured blob
+    (what the Bicep deployment does in Azure), after checking it, so `make run` uses the same path."""
+    import argparse
+    import os
+    from pathlib import Path
+
+    from adapters.storage import blob_service
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("file", type=Path)
+    args = parser.parse_args(argv)
+    data = args.file.read_bytes()
+    try:
+        config = parse_configuration(data)
+    except InvalidInputError as exc:
+        print(exc.message)
+        return 2
+    blob = os.environ.get("BALCAO_CONFIG_BLOB", "config/balcao.json")
+    BlobConfigSource(blob_service(os.environ), blob).upload(data)
+    print(f"configuração enviada para {blob}: {len(config.units)} unidades, {len(config.staff)} pessoas")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

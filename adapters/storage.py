@@ -1,0 +1,115 @@
+"""Azure Storage clients (tables, queues, blobs) from settings, and the transaction meter.
+
+Connections follow the Functions host's conventions, so the app and its triggers share one setting:
+- `AzureWebJobsStorage` = a connection string (Azurite locally), or
+- identity-based: `AzureWebJobsStorage__tableServiceUri` / `__queueServiceUri` / `__blobServiceUri`
+  with `__credential=managedidentity` and `__clientId` (a user-assigned identity) in Azure.
+
+`StorageMeter` counts every HTTP request the SDKs send (retries included): each is one billed storage
+transaction. The benchmark and the cost tests read it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+from azure.core.credentials import TokenCredential
+from azure.data.tables import TableServiceClient
+from azure.storage.blob import BlobServiceClient
+from azure.storage.queue import QueueServiceClient
+
+
+class StorageMeter:
+    """Counts storage requests by service ("table", "queue", "blob")."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
+
+    def hook_for(self, service: str) -> Any:
+        def hook(request: Any) -> None:
+            with self._lock:
+                self._counts[service] += 1
+
+        return hook
+
+    def snapshot(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._counts)
+
+    def total(self) -> int:
+        with self._lock:
+            return sum(self._counts.values())
+
+    def reset(self) -> None:
+        with self._lock:
+            self._counts.clear()
+
+
+METER = StorageMeter()  # process-wide: every client built here reports to it
+
+
+def _credential(settings: Mapping[str, str], prefix: str) -> TokenCredential:
+    from azure.identity import DefaultAzureCredential, ManagedIdentityCredential
+
+    client_id = settings.get(f"{prefix}__clientId")
+    if settings.get(f"{prefix}__credential", "").lower() == "managedidentity":
+        return ManagedIdentityCredential(client_id=client_id) if client_id else ManagedIdentityCredential()
+    return DefaultAzureCredential(managed_identity_client_id=client_id)
+
+
+def _service_uri(settings: Mapping[str, str], prefix: str, service: str) -> str | None:
+    uri = settings.get(f"{prefix}__{service}ServiceUri")
+    if uri:
+        return uri
+    account = settings.get(f"{prefix}__accountName")
+    return f"https://{account}.{service}.core.windows.net" if account else None
+
+
+class StorageSettingsError(RuntimeError):
+    pass
+
+
+def _connection(settings: Mapping[str, str], prefix: str, service: str) -> tuple[str | None, str | None]:
+    conn = settings.get(prefix)
+    if conn:
+        return conn, None
+    uri = _service_uri(settings, prefix, service)
+    if not uri:
+        raise StorageSettingsError(
+            f"Storage is not configured: set {prefix} (connection string) or {prefix}__{service}ServiceUri"
+        )
+    return None, uri
+
+
+def table_service(settings: Mapping[str, str], prefix: str = "AzureWebJobsStorage",
+                  meter: StorageMeter = METER) -> TableServiceClient:
+    conn, uri = _connection(settings, prefix, "table")
+    hook = meter.hook_for("table")
+    if conn:
+        return TableServiceClient.from_connection_string(conn, raw_request_hook=hook)
+    assert uri is not None
+    return TableServiceClient(endpoint=uri, credential=_credential(settings, prefix), raw_request_hook=hook)
+
+
+def queue_service(settings: Mapping[str, str], prefix: str = "AzureWebJobsStorage",
+                  meter: StorageMeter = METER) -> QueueServiceClient:
+    conn, uri = _connection(settings, prefix, "queue")
+    hook = meter.hook_for("queue")
+    if conn:
+        return QueueServiceClient.from_connection_string(conn, raw_request_hook=hook)
+    assert uri is not None
+    return QueueServiceClient(account_url=uri, credential=_credential(settings, prefix), raw_request_hook=hook)
+
+
+def blob_service(settings: Mapping[str, str], prefix: str = "AzureWebJobsStorage",
+                 meter: StorageMeter = METER) -> BlobServiceClient:
+    conn, uri = _connection(settings, prefix, "blob")
+    hook = meter.hook_for("blob")
+    if conn:
+        return BlobServiceClient.from_connection_string(conn, raw_request_hook=hook)
+    assert uri is not None
+    return BlobServiceClient(account_url=uri, credential=_credential(settings, prefix), raw_request_hook=hook)

@@ -1,0 +1,228 @@
+"""Table Storage adapter for the queue: one partition per unit and service day (DESIGN §4).
+
+Partition `{unit}.{YYYYMMDD}` holds:
+- `state`            the QueueState (line as compact text in chunked properties, called/clerks as JSON)
+- `t.{short}`        one entity per ticket (what the citizen typed, statuses, timestamps, meeting)
+- `e.{ms}.{short}.{action}`  the event log (audit trail and the source of metric rollups)
+- `s.{short}`        the satisfaction survey
+- `n.{key}`          markers of side effects already done (cards sent)
+
+Commits are entity-group transactions guarded by the state's ETag. Azure errors are translated here:
+a stale ETag becomes ConcurrentUpdateError, an existing ticket on create becomes DuplicateTicketError.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
+from typing import Any
+
+from azure.core import MatchConditions
+from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+from azure.data.tables import TableClient, TableServiceClient, TableTransactionError, UpdateMode
+
+from domain.errors import ConcurrentUpdateError, ConflictError
+from domain.ordering import Entry, PriorityClass
+from domain.ports import DuplicateTicketError, TicketWrite
+from domain.queue import Called, Clerk, QueueState
+from domain.tickets import TicketEvent, TicketId
+
+TICKETS_TABLE = "tickets"
+_CHUNK = 30_000  # characters per string property (the limit is 64 KiB = 32K UTF-16 units)
+
+
+def encode_line(line: Sequence[Entry]) -> str:
+    return ";".join(
+        f"{e.short},{int(e.klass)},{e.arrived_ms},{e.seq},{e.category},{e.companions},{e.person},{e.absent_since_ms}"
+        for e in line
+    )
+
+
+def decode_line(text: str) -> list[Entry]:
+    out = []
+    for item in filter(None, text.split(";")):
+        short, klass, arrived, seq, cat, comp, person, absent = item.split(",")
+        out.append(Entry(short, PriorityClass(int(klass)), int(arrived), int(seq), cat, int(comp), person, int(absent)))
+    return out
+
+
+def state_to_entity(state: QueueState) -> dict[str, Any]:
+    line = encode_line(state.line)
+    chunks = [line[i:i + _CHUNK] for i in range(0, len(line), _CHUNK)] or [""]
+    entity: dict[str, Any] = {
+        "PartitionKey": f"{state.unit_id}.{state.day}", "RowKey": "state",
+        "seq": state.seq, "cycle": state.cycle, "version": state.version, "closed": state.closed,
+        "serviceAvg": float(state.service_avg_s), "serviceN": state.service_n,
+        "waiting": state.waiting_count(), "lineChunks": len(chunks),
+        "called": json.dumps({k: {**asdict(c), "entry": encode_line([c.entry])} for k, c in state.called.items()}),
+        "clerks": json.dumps({k: asdict(c) for k, c in state.clerks.items()}),
+    }
+    for i, chunk in enumerate(chunks):
+        entity[f"line{i}"] = chunk
+    return entity
+
+
+def state_from_entity(unit_id: str, day: str, entity: Mapping[str, Any]) -> QueueState:
+    line = "".join(entity.get(f"line{i}", "") for i in range(int(entity.get("lineChunks", 0))))
+    called = {}
+    for key, raw in json.loads(entity.get("called") or "{}").items():
+        raw["entry"] = decode_line(raw["entry"])[0]
+        called[key] = Called(**raw)
+    clerks = {k: Clerk(**v) for k, v in json.loads(entity.get("clerks") or "{}").items()}
+    return QueueState(
+        unit_id=unit_id, day=day, seq=int(entity.get("seq", 0)), cycle=int(entity.get("cycle", 0)),
+        line=decode_line(line), called=called, clerks=clerks,
+        service_avg_s=float(entity.get("serviceAvg", 0.0)), service_n=int(entity.get("serviceN", 0)),
+        version=int(entity.get("version", 0)), closed=str(entity.get("closed", "")),
+    )
+
+
+def _ticket_rk(ticket_id: str) -> tuple[str, str]:
+    tid = TicketId.parse(ticket_id)
+    return f"{tid.unit_id}.{tid.day:%Y%m%d}", f"t.{tid.short}"
+
+
+def _event_entity(pk: str, event: TicketEvent) -> dict[str, Any]:
+    short = TicketId.parse(event.ticket_id).short
+    at_ms = int(event.at.timestamp() * 1000)
+    return {
+        "PartitionKey": pk, "RowKey": f"e.{at_ms:013d}.{short}.{event.action.value}",
+        "ticketId": event.ticket_id, "action": event.action.value, "status": event.status.value,
+        "at": event.at.isoformat(), "by": event.by, "reason": event.reason, "data": json.dumps(event.data),
+    }
+
+
+def _plain(entity: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in entity.items() if k not in ("PartitionKey", "RowKey")}
+
+
+class TableQueueStore:
+    """QueueStore over Azure Table Storage (or Azurite)."""
+
+    def __init__(self, service: TableServiceClient, table: str = TICKETS_TABLE) -> None:
+        self._service = service
+        self._table_name = table
+        self._table: TableClient | None = None
+        self._cache: dict[tuple[str, str], tuple[float, QueueState]] = {}
+        self._cache_lock = threading.Lock()
+        self._key_locks: dict[tuple[str, str], threading.Lock] = {}
+
+    @property
+    def table(self) -> TableClient:
+        if self._table is None:
+            try:
+                self._service.create_table(self._table_name)
+            except ResourceExistsError:
+                pass
+            self._table = self._service.get_table_client(self._table_name)
+        return self._table
+
+    # --- state -------------------------------------------------------------------------------
+
+    def load(self, unit_id: str, day: str) -> tuple[QueueState, str | None]:
+        try:
+            entity = self.table.get_entity(f"{unit_id}.{day}", "state")
+        except ResourceNotFoundError:
+            return QueueState(unit_id=unit_id, day=day), None
+        state = state_from_entity(unit_id, day, entity)
+        return state, entity.metadata["etag"]
+
+    def peek(self, unit_id: str, day: str, max_age_s: float = 1.0) -> QueueState:
+        """At most one read per `max_age_s` per process, however many callers (single flight)."""
+        key = (unit_id, day)
+        cached = self._cache.get(key)
+        if cached and time.monotonic() - cached[0] < max_age_s:
+            return cached[1]
+        with self._cache_lock:
+            lock = self._key_locks.setdefault(key, threading.Lock())
+        with lock:
+            cached = self._cache.get(key)
+            if cached and time.monotonic() - cached[0] < max_age_s:
+                return cached[1]
+            state, _ = self.load(unit_id, day)
+            self._cache[key] = (time.monotonic(), state)
+            return state
+
+    def commit(self, state: QueueState, etag: str | None, writes: Sequence[TicketWrite] = ()) -> None:
+        pk = f"{state.unit_id}.{state.day}"
+        ops: list[tuple[Any, ...]] = []
+        owners: list[str] = [""]
+        entity = state_to_entity(state)
+        if etag is None:
+            ops.append(("create", entity))
+        else:
+            ops.append(("update", entity, {"mode": UpdateMode.REPLACE, "etag": etag,
+                                           "match_condition": MatchConditions.IfNotModified}))
+        for write in writes:
+            wpk, rk = _ticket_rk(write.ticket_id)
+            if wpk != pk:
+                raise ValueError(f"ticket {write.ticket_id} is not in partition {pk}")
+            ticket = {"PartitionKey": pk, "RowKey": rk, "ticketId": write.ticket_id, **write.fields}
+            ops.append(("create", ticket) if write.create else ("update", ticket, {"mode": UpdateMode.MERGE}))
+            owners.append(write.ticket_id)
+            if write.event is not None:
+                ops.append(("upsert", _event_entity(pk, write.event), {"mode": UpdateMode.REPLACE}))
+                owners.append("")
+        if len(ops) > 100:
+            raise ValueError(f"a transaction holds at most 100 operations, got {len(ops)}")
+        try:
+            self.table.submit_transaction(ops)  # type: ignore[arg-type]
+        except TableTransactionError as exc:
+            index = exc.index if 0 <= exc.index < len(owners) else 0
+            code = str(getattr(exc, "error_code", "") or "")
+            if index > 0 and owners[index] and ("AlreadyExists" in code or exc.status_code == 409):
+                raise DuplicateTicketError(owners[index]) from exc
+            if exc.status_code in (409, 412) or "UpdateConditionNotSatisfied" in code:
+                raise ConcurrentUpdateError() from exc
+            raise
+        with self._cache_lock:
+            self._cache[(state.unit_id, state.day)] = (time.monotonic(), state)
+
+    # --- tickets -----------------------------------------------------------------------------
+
+    def get_ticket(self, ticket_id: str) -> dict[str, Any] | None:
+        pk, rk = _ticket_rk(ticket_id)
+        try:
+            return _plain(self.table.get_entity(pk, rk))
+        except ResourceNotFoundError:
+            return None
+
+    def list_tickets(self, unit_id: str, day: str) -> list[dict[str, Any]]:
+        query = "PartitionKey eq @pk and RowKey ge 't.' and RowKey lt 't/'"
+        return [_plain(e) for e in self.table.query_entities(query, parameters={"pk": f"{unit_id}.{day}"})]
+
+    def list_events(self, unit_id: str, day: str, after_rk: str = "e.") -> list[dict[str, Any]]:
+        query = "PartitionKey eq @pk and RowKey gt @after and RowKey lt 'e/'"
+        return [dict(e) for e in self.table.query_entities(
+            query, parameters={"pk": f"{unit_id}.{day}", "after": after_rk})]
+
+    def merge_ticket(self, ticket_id: str, fields: Mapping[str, Any]) -> None:
+        pk, rk = _ticket_rk(ticket_id)
+        self.table.update_entity({"PartitionKey": pk, "RowKey": rk, **fields}, mode=UpdateMode.MERGE)
+
+    def add_survey(self, ticket_id: str, fields: Mapping[str, Any]) -> None:
+        pk, rk = _ticket_rk(ticket_id)
+        try:
+            self.table.create_entity({"PartitionKey": pk, "RowKey": f"s.{rk[2:]}", "ticketId": ticket_id, **fields})
+        except ResourceExistsError:
+            raise ConflictError("A pesquisa desta senha já foi respondida. Obrigado!") from None
+
+    # --- side-effect markers ---------------------------------------------------------------
+
+    def mark_once(self, unit_id: str, day: str, key: str) -> bool:
+        try:
+            self.table.create_entity({"PartitionKey": f"{unit_id}.{day}", "RowKey": f"n.{key}"})
+            return True
+        except ResourceExistsError:
+            return False
+
+    def seen(self, unit_id: str, day: str, key: str) -> bool:
+        try:
+            self.table.get_entity(f"{unit_id}.{day}", f"n.{key}")
+            return True
+        except ResourceNotFoundError:
+            return False
+

@@ -1,0 +1,211 @@
+"""The court's declarative configuration (infra/config/balcao.json): courts, units, staff.
+
+Parsed and validated here; a file that does not validate is refused as a whole with a pt-BR message
+naming the place of each problem, and the last good configuration stays in force (the caller's job).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from domain.errors import InvalidInputError
+from domain.ordering import Policy
+
+_ID = r"^[a-z0-9][a-z0-9-]{1,62}$"
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+class Option(_Model):
+    id: str = Field(pattern=_ID)
+    label: str = Field(min_length=1, max_length=80)
+
+
+class Limits(_Model):
+    max_waiting: int = Field(default=300, ge=1, le=5000, alias="maxWaiting")
+    absent_after_s: int = Field(default=90, ge=15, alias="absentAfterSeconds")
+    grace_s: int = Field(default=600, ge=0, alias="graceSeconds")
+    no_show_s: int = Field(default=300, ge=30, alias="noShowSeconds")
+    overtime_min: int = Field(default=60, ge=0, alias="overtimeMinutes")
+    coverage_alert_min: int = Field(default=10, ge=1, alias="coverageAlertMinutes")
+    default_service_min: float = Field(default=8, gt=0, alias="defaultServiceMinutes")
+
+
+class OrderingPolicy(_Model):
+    mode: Literal["priority_first", "interleave"] = "priority_first"
+    priority_calls: int = Field(default=2, ge=1, alias="priorityCalls")
+    normal_calls: int = Field(default=1, ge=1, alias="normalCalls")
+
+    def policy(self) -> Policy:
+        return Policy(self.mode, self.priority_calls, self.normal_calls)
+
+
+class MeetingConfig(_Model):
+    provider: Literal["teams", "jitsi", "local"] = "local"
+    organizer: str | None = None  # Teams: the unit's service account (UPN or object id)
+
+    @model_validator(mode="after")
+    def _organizer_for_teams(self) -> MeetingConfig:
+        if self.provider == "teams" and not self.organizer:
+            raise ValueError("o provedor 'teams' exige a conta organizadora (organizer)")
+        return self
+
+
+class Holiday(_Model):
+    date: str = Field(pattern=r"^(\d{4}-)?\d{2}-\d{2}$")  # YYYY-MM-DD, or MM-DD every year
+    name: str = Field(min_length=1, max_length=120)
+
+
+class Closure(_Model):
+    start: str
+    end: str
+    message: str = Field(min_length=1, max_length=300)
+
+
+class Court(_Model):
+    id: str = Field(pattern=_ID)
+    name: str = Field(min_length=1, max_length=160)
+    calendar: Literal["federal", "state"] = "state"
+    holidays: tuple[Holiday, ...] = ()
+
+
+DEFAULT_REASONS = (
+    Option(id="informacao-processual", label="Informação processual"),
+    Option(id="orientacao", label="Orientação sobre atendimento"),
+    Option(id="certidao", label="Certidões e documentos"),
+    Option(id="outro", label="Outro assunto"),
+)
+
+
+class UnitConfig(_Model):
+    id: str = Field(pattern=_ID)
+    court: str = Field(pattern=_ID)
+    name: str = Field(min_length=1, max_length=160)
+    section: str = Field(default="", max_length=80)
+    category: str = Field(default="", max_length=80)
+    instance: str = Field(default="1ª instância", max_length=40)
+    active: bool = True
+    timezone: str = "America/Sao_Paulo"
+    state: str = Field(default="", pattern=r"^([A-Z]{2})?$")
+    municipality: str = Field(default="", max_length=80)
+    hours: dict[str, tuple[tuple[str, str], ...]] = Field(default_factory=dict)
+    holidays: tuple[Holiday, ...] = ()
+    closures: tuple[Closure, ...] = ()
+    meeting: MeetingConfig = MeetingConfig()
+    webhook_setting: str | None = Field(default=None, alias="webhookSetting", pattern=r"^[A-Z][A-Z0-9_]{2,80}$")
+    limits: Limits = Limits()
+    closing_policy: Literal["serve_waiting", "close_queue"] = Field(default="serve_waiting", alias="closingPolicy")
+    ordering: OrderingPolicy = OrderingPolicy()
+    reasons: tuple[Option, ...] = DEFAULT_REASONS
+    service_categories: tuple[Option, ...] = Field(default=(), alias="serviceCategories")
+    alternatives: tuple[str, ...] = ()  # pt-BR texts: other ways to reach the unit
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"fuso horário desconhecido: {value}") from None
+        return value
+
+    @field_validator("hours")
+    @classmethod
+    def _valid_hours(
+        cls, value: dict[str, tuple[tuple[str, str], ...]]
+    ) -> dict[str, tuple[tuple[str, str], ...]]:
+        for day, intervals in value.items():
+            if day not in DAYS:
+                raise ValueError(f"dia da semana desconhecido: {day} (use {', '.join(DAYS)})")
+            spans = []
+            for start, end in intervals:
+                if not _TIME.match(start) or not _TIME.match(end):
+                    raise ValueError(f"{day}: horário inválido {start}-{end} (use HH:MM)")
+                if end <= start:
+                    raise ValueError(f"{day}: o intervalo {start}-{end} termina antes de começar")
+                spans.append((start, end))
+            spans.sort()
+            for (_, end_a), (start_b, _) in zip(spans, spans[1:], strict=False):
+                if start_b < end_a:
+                    raise ValueError(f"{day}: intervalos sobrepostos ({end_a} > {start_b})")
+        return value
+
+
+class StaffRole(_Model):
+    role: Literal["clerk", "court_manager", "admin", "interpreter"]
+    units: tuple[str, ...] = ()
+    court: str | None = None
+
+
+class StaffMember(_Model):
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    name: str = Field(min_length=1, max_length=120)
+    roles: tuple[StaffRole, ...]
+
+    @field_validator("email")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return value.lower()
+
+
+class Configuration(_Model):
+    courts: tuple[Court, ...]
+    units: tuple[UnitConfig, ...]
+    staff: tuple[StaffMember, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Configuration:
+        court_ids = {c.id for c in self.courts}
+        unit_ids: set[str] = set()
+        for unit in self.units:
+            if unit.id in unit_ids:
+                raise ValueError(f"unidade repetida: {unit.id}")
+            unit_ids.add(unit.id)
+            if unit.court not in court_ids:
+                raise ValueError(f"a unidade {unit.id} cita o tribunal desconhecido {unit.court}")
+        served: set[str] = set()
+        for member in self.staff:
+            for role in member.roles:
+                for unit_id in role.units:
+                    if unit_id not in unit_ids:
+                        raise ValueError(f"{member.email} é lotado(a) na unidade desconhecida {unit_id}")
+                    if role.role == "clerk":
+                        served.add(unit_id)
+                if role.court is not None and role.court not in court_ids:
+                    raise ValueError(f"{member.email} cita o tribunal desconhecido {role.court}")
+        orphans = sorted(u.id for u in self.units if u.active and u.id not in served)
+        if orphans:
+            raise ValueError(f"unidade ativa sem servidor(a) designado(a): {', '.join(orphans)}")
+        return self
+
+    def unit(self, unit_id: str) -> UnitConfig | None:
+        return next((u for u in self.units if u.id == unit_id), None)
+
+    def court(self, court_id: str) -> Court | None:
+        return next((c for c in self.courts if c.id == court_id), None)
+
+
+def parse_configuration(text: str | bytes) -> Configuration:
+    """Parse and validate the configuration file, or raise InvalidInputError listing every problem."""
+    try:
+        raw: Any = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInputError(f"Arquivo de configuração não é JSON válido: {exc}") from None
+    try:
+        return Configuration.model_validate(raw)
+    except ValidationError as exc:
+        problems = {
+            ".".join(str(p) for p in err["loc"]) or "(raiz)": str(err["msg"]).removeprefix("Value error, ")
+            for err in exc.errors()
+        }
+        summary = "; ".join(f"{k}: {v}" for k, v in problems.items())
+        raise InvalidInputError(f"Configuração recusada: {summary}", fields=problems) from None

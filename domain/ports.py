@@ -1,0 +1,131 @@
+"""Ports: the protocols the use cases talk to. Adapters implement them; tests use in-memory fakes.
+
+Every port is synchronous. Adapters over async SDKs (msgraph-sdk) run their own event loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class MeetingRequest:
+    """What a provider needs to open one private meeting for one attendance."""
+
+    ticket_id: str  # also the idempotency key (Graph `externalId`): a retry yields the same meeting
+    unit_id: str
+    unit_name: str
+    display_number: str
+    provider: str  # "teams" | "jitsi" | "local"
+    organizer: str | None = None  # the unit's service account (Teams)
+    starts_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Meeting:
+    join_url: str  # what the citizen opens
+    provider: str
+    meeting_id: str
+    clerk_join_url: str | None = None  # when the clerk needs a different link (Jitsi moderator JWT)
+
+
+class MeetingProvider(Protocol):
+    """Creates (or returns the already created) meeting for one attendance.
+
+    Must be idempotent on `request.ticket_id`. Raises `TransientProviderError` for failures worth
+    retrying (429, 5xx, timeouts) and `ProviderError` for the rest.
+    """
+
+    def create(self, request: MeetingRequest) -> Meeting: ...
+
+
+@dataclass(frozen=True)
+class Notification:
+    """A message for the clerks of one unit (rendered as an Adaptive Card by the adapter)."""
+
+    kind: str  # "citizen_called" | "no_clerk_online" | "meeting_failed" | "poison_message" | ...
+    unit_id: str
+    unit_name: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+    dedup_key: str = ""  # the same key twice is sent once
+
+
+class ClerkNotifier(Protocol):
+    """Delivers notifications to the unit's Teams channel. Never raises for a delivery failure of
+    one batch beyond `TransientProviderError` (the queue retries) ."""
+
+    def send(self, webhook_url: str, notifications: Sequence[Notification]) -> None: ...
+
+
+@dataclass(frozen=True)
+class TicketWrite:
+    """A ticket entity change committed together with the queue state.
+
+    `create` fails if the ticket exists (that is how a replayed admission is recognised);
+    `merge` sets the given fields. `event` is appended to the audit/metrics log in the same commit.
+    """
+
+    ticket_id: str
+    fields: Mapping[str, Any]
+    create: bool = False
+    event: Any = None  # domain.tickets.TicketEvent | None
+
+
+class DuplicateTicketError(Exception):
+    """A `create` TicketWrite found the ticket already stored (the admission was replayed)."""
+
+    def __init__(self, ticket_id: str) -> None:
+        super().__init__(ticket_id)
+        self.ticket_id = ticket_id
+
+
+class QueueStore(Protocol):
+    """Unit-day queue state and its tickets (one partition per unit and service day)."""
+
+    def load(self, unit_id: str, day: str) -> tuple[Any, str | None]:
+        """Fresh read: (QueueState, etag); etag None when the day has no state yet."""
+        ...
+
+    def peek(self, unit_id: str, day: str, max_age_s: float = 1.0) -> Any:
+        """Shared, possibly stale (≤ max_age_s) QueueState for reads that do not change it."""
+        ...
+
+    def commit(self, state: Any, etag: str | None, writes: Sequence[TicketWrite] = ()) -> None:
+        """One entity-group transaction. Raises ConcurrentUpdateError if the state changed since `etag`,
+        DuplicateTicketError if a `create` write found its ticket."""
+        ...
+
+    def get_ticket(self, ticket_id: str) -> dict[str, Any] | None: ...
+
+    def list_tickets(self, unit_id: str, day: str) -> list[dict[str, Any]]: ...
+
+    def merge_ticket(self, ticket_id: str, fields: Mapping[str, Any]) -> None: ...
+
+    def add_survey(self, ticket_id: str, fields: Mapping[str, Any]) -> None:
+        """Raises ConflictError if the ticket already has a survey."""
+        ...
+
+    def mark_once(self, unit_id: str, day: str, key: str) -> bool:
+        """Record `key` in the partition; False if it was already recorded (dedup of side effects)."""
+        ...
+
+    def seen(self, unit_id: str, day: str, key: str) -> bool: ...
+
+
+class MessageBus(Protocol):
+    """Storage Queues: at-least-once, unordered. Payloads are JSON objects."""
+
+    def send(self, queue: str, payload: Mapping[str, Any], delay_s: int = 0) -> None: ...
+
+
+class Calendar(Protocol):
+    """A unit's opening hours (domain/calendar.py implements it)."""
+
+    def is_open(self, t: datetime) -> bool: ...
+
+    def next_opening(self, t: datetime) -> datetime | None: ...
+
+    def hours_text(self) -> str: ...

@@ -1,0 +1,167 @@
+"""The state of one unit's queue for one service day, and the pure operations on it.
+
+One `QueueState` is stored as one entity (DESIGN §4): the line in call order, the called tickets with
+their meeting links, the clerks' presence and a moving average of service time. Every operation that
+changes it is committed together with the ticket entities it touches, guarded by the state's ETag.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from domain.errors import NothingToCallError, TicketNotFoundError
+from domain.ordering import Entry, Policy, call_order, next_cycle
+
+
+@dataclass
+class Called:
+    """A ticket that has been called and not finished. Keeps its line entry, so a requeue restores
+    the original place without reading the ticket."""
+
+    entry: Entry
+    clerk: str
+    called_ms: int
+    display: str
+    started_ms: int = 0
+    join_url: str = ""
+    meeting: str = "pending"  # pending | ready | failed
+
+
+@dataclass
+class Clerk:
+    status: str  # online | paused | offline
+    since_ms: int
+    seen_ms: int
+
+
+CLERK_STATUSES = ("online", "paused", "offline")
+
+
+@dataclass
+class QueueState:
+    unit_id: str
+    day: str  # YYYYMMDD, the unit's local service day
+    seq: int = 0  # last order number given (display numbers are gapless per unit-day)
+    cycle: int = 0  # interleave position (ordering.next_cycle)
+    line: list[Entry] = field(default_factory=list)  # kept sorted by Entry.key
+    called: dict[str, Called] = field(default_factory=dict)
+    clerks: dict[str, Clerk] = field(default_factory=dict)
+    service_avg_s: float = 0.0  # exponential moving average of recent service durations
+    service_n: int = 0
+    version: int = 0
+    closed: str = ""  # "" while the day is running; else the closing policy applied
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def find(self, short: str) -> Entry | None:
+        for entry in self.line:
+            if entry.short == short:
+                return entry
+        return None
+
+    def persons(self) -> set[str]:
+        return {e.person for e in self.line if e.person} | {
+            c.entry.person for c in self.called.values() if c.entry.person
+        }
+
+    def waiting_count(self) -> int:
+        return sum(1 for e in self.line if not e.absent_since_ms)
+
+    def clerks_online(self) -> int:
+        return sum(1 for c in self.clerks.values() if c.status == "online")
+
+    def order(self, policy: Policy) -> list[Entry]:
+        return call_order(self.line, policy, self.cycle)
+
+    def positions(self, policy: Policy) -> dict[str, int]:
+        """1-based position of each present waiting ticket, equal to the order of calls to come."""
+        return {e.short: i for i, e in enumerate(self.order(policy), start=1)}
+
+    # --- changing ------------------------------------------------------------------------------
+
+    def admit(self, entry: Entry) -> Entry:
+        """Put a new ticket in line with the next order number."""
+        self.seq += 1
+        placed = Entry(
+            short=entry.short, klass=entry.klass, arrived_ms=entry.arrived_ms, seq=self.seq,
+            category=entry.category, companions=entry.companions, person=entry.person,
+        )
+        self._insert(placed)
+        return placed
+
+    def restore(self, entry: Entry) -> None:
+        """Put an entry back at the place its arrival gives it (requeue, return after absence)."""
+        self._insert(Entry(**{**entry.__dict__, "absent_since_ms": 0}))
+
+    def _insert(self, entry: Entry) -> None:
+        bisect.insort(self.line, entry, key=lambda e: e.key)
+
+    def remove(self, short: str) -> Entry:
+        for i, entry in enumerate(self.line):
+            if entry.short == short:
+                return self.line.pop(i)
+        raise TicketNotFoundError()
+
+    def next_to_call(self, policy: Policy, category: str = "") -> Entry:
+        for entry in self.order(policy):
+            if not category or entry.category == category:
+                return entry
+        raise NothingToCallError()
+
+    def call(self, short: str, clerk: str, now_ms: int, policy: Policy, display: str) -> Called:
+        entry = self.find(short)
+        if entry is None:
+            raise TicketNotFoundError()
+        self.cycle = next_cycle(self.cycle, entry, self.line, policy)
+        self.remove(short)
+        called = Called(entry=entry, clerk=clerk, called_ms=now_ms, display=display)
+        self.called[short] = called
+        return called
+
+    def take_called(self, short: str) -> Called:
+        called = self.called.pop(short, None)
+        if called is None:
+            raise TicketNotFoundError()
+        return called
+
+    def record_service(self, duration_s: float, alpha: float = 0.2) -> None:
+        """Moving average of service durations (the ETA's basis). Outliers are clipped."""
+        duration_s = max(30.0, min(duration_s, 3600.0))
+        if self.service_n == 0:
+            self.service_avg_s = duration_s
+        else:
+            self.service_avg_s = (1 - alpha) * self.service_avg_s + alpha * duration_s
+        self.service_n += 1
+
+    def set_clerk(self, email: str, status: str, now_ms: int) -> None:
+        current = self.clerks.get(email)
+        since = current.since_ms if current and current.status == status else now_ms
+        self.clerks[email] = Clerk(status=status, since_ms=since, seen_ms=now_ms)
+
+
+@dataclass(frozen=True)
+class WaitEstimate:
+    low_min: int
+    high_min: int
+    basis: str  # "history" | "default"
+
+
+def estimate_wait(ahead: int, state: QueueState, default_service_s: float) -> WaitEstimate:
+    """A range, not a promise: people ahead x average service time / clerks online, ±30 %.
+
+    With nobody online the estimate assumes one clerk: the unit is open, so someone must answer.
+    """
+    if ahead <= 0:
+        return WaitEstimate(0, 0, "history" if state.service_n else "default")
+    per_person = state.service_avg_s if state.service_n >= 3 else default_service_s
+    basis = "history" if state.service_n >= 3 else "default"
+    clerks = max(1, state.clerks_online())
+    minutes = ahead * per_person / clerks / 60.0
+    return WaitEstimate(max(0, math.floor(minutes * 0.7)), max(1, math.ceil(minutes * 1.3)), basis)
+
+
+def ms(t: datetime) -> int:
+    return int(t.timestamp() * 1000)

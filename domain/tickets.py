@@ -1,0 +1,165 @@
+"""Tickets (senhas): identity, lifecycle as a table of allowed transitions, and the events they emit.
+
+A ticket id names where the ticket lives: `{unit}.{service day}.{short}`, so a citizen's poll finds the
+unit's queue partition without any lookup.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from domain.errors import InvalidTransitionError, TicketNotFoundError
+
+_SHORT_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o/1/l: read aloud without confusion
+_TICKET_ID = re.compile(r"^(?P<unit>[a-z0-9][a-z0-9-]{1,62})\.(?P<day>\d{8})\.(?P<short>[a-z2-9]{10})$")
+
+
+class Status(StrEnum):
+    PENDING = "pending"  # accepted by the HTTP function, not yet admitted (only ever virtual)
+    WAITING = "waiting"
+    ABSENT = "absent"  # connection lost; the place is kept for the grace period
+    CALLED = "called"
+    IN_SERVICE = "in_service"
+    DONE = "done"
+    LEFT = "left"
+    EXPIRED = "expired"
+    NO_SHOW = "no_show"
+    TRANSFERRED = "transferred"
+    REJECTED = "rejected"  # refused at admission (queue full, already in the queue)
+    CLOSED = "closed"  # the unit closed with the `close_queue` policy
+
+
+class Action(StrEnum):
+    ADMIT = "admit"
+    REJECT = "reject"
+    CALL = "call"
+    START = "start"
+    FINISH = "finish"
+    LEAVE = "leave"
+    MARK_ABSENT = "mark_absent"
+    RETURN = "return"
+    EXPIRE = "expire"
+    NO_SHOW = "no_show"
+    REQUEUE = "requeue"
+    TRANSFER = "transfer"
+    CLOSE = "close"
+
+
+S = Status
+A = Action
+
+# The lifecycle. Anything not in this table is refused with InvalidTransitionError.
+TRANSITIONS: dict[tuple[Status, Action], Status] = {
+    (S.PENDING, A.ADMIT): S.WAITING,
+    (S.PENDING, A.REJECT): S.REJECTED,
+    (S.WAITING, A.CALL): S.CALLED,
+    (S.WAITING, A.LEAVE): S.LEFT,
+    (S.WAITING, A.MARK_ABSENT): S.ABSENT,
+    (S.WAITING, A.TRANSFER): S.TRANSFERRED,
+    (S.WAITING, A.CLOSE): S.CLOSED,
+    (S.ABSENT, A.RETURN): S.WAITING,
+    (S.ABSENT, A.EXPIRE): S.EXPIRED,
+    (S.ABSENT, A.LEAVE): S.LEFT,
+    (S.ABSENT, A.CLOSE): S.CLOSED,
+    (S.ABSENT, A.CALL): S.CALLED,  # a clerk may still call an absent citizen explicitly
+    (S.CALLED, A.START): S.IN_SERVICE,
+    (S.CALLED, A.FINISH): S.DONE,
+    (S.CALLED, A.NO_SHOW): S.NO_SHOW,
+    (S.CALLED, A.REQUEUE): S.WAITING,
+    (S.CALLED, A.LEAVE): S.LEFT,
+    (S.CALLED, A.TRANSFER): S.TRANSFERRED,
+    (S.IN_SERVICE, A.FINISH): S.DONE,
+    (S.IN_SERVICE, A.REQUEUE): S.WAITING,
+    (S.IN_SERVICE, A.TRANSFER): S.TRANSFERRED,
+    (S.NO_SHOW, A.REQUEUE): S.WAITING,
+}
+
+ACTIVE = frozenset({S.PENDING, S.WAITING, S.ABSENT, S.CALLED, S.IN_SERVICE})
+TERMINAL = frozenset(set(Status) - ACTIVE - {S.NO_SHOW})
+
+
+def next_status(current: Status, action: Action) -> Status:
+    try:
+        return TRANSITIONS[(current, action)]
+    except KeyError:
+        raise InvalidTransitionError(
+            f"Não é possível {ACTION_LABELS[action]} uma senha que está {STATUS_LABELS[current]}.",
+            status=current.value,
+            action=action.value,
+        ) from None
+
+
+STATUS_LABELS: dict[Status, str] = {
+    S.PENDING: "aguardando entrada na fila",
+    S.WAITING: "aguardando",
+    S.ABSENT: "ausente",
+    S.CALLED: "chamada",
+    S.IN_SERVICE: "em atendimento",
+    S.DONE: "atendida",
+    S.LEFT: "desistente",
+    S.EXPIRED: "expirada",
+    S.NO_SHOW: "não compareceu",
+    S.TRANSFERRED: "transferida",
+    S.REJECTED: "recusada",
+    S.CLOSED: "encerrada com o fechamento da unidade",
+}
+
+ACTION_LABELS: dict[Action, str] = {
+    A.ADMIT: "admitir",
+    A.REJECT: "recusar",
+    A.CALL: "chamar",
+    A.START: "iniciar o atendimento de",
+    A.FINISH: "finalizar",
+    A.LEAVE: "sair da fila com",
+    A.MARK_ABSENT: "marcar como ausente",
+    A.RETURN: "retomar",
+    A.EXPIRE: "expirar",
+    A.NO_SHOW: "marcar ausência de",
+    A.REQUEUE: "devolver à fila",
+    A.TRANSFER: "transferir",
+    A.CLOSE: "encerrar",
+}
+
+
+@dataclass(frozen=True)
+class TicketId:
+    unit_id: str
+    day: date
+    short: str
+
+    @staticmethod
+    def new(unit_id: str, day: date) -> TicketId:
+        return TicketId(unit_id, day, "".join(secrets.choice(_SHORT_ALPHABET) for _ in range(10)))
+
+    @staticmethod
+    def parse(value: str) -> TicketId:
+        match = _TICKET_ID.match(value or "")
+        if not match:
+            raise TicketNotFoundError()
+        day_text = match["day"]
+        try:
+            day = date(int(day_text[:4]), int(day_text[4:6]), int(day_text[6:]))
+        except ValueError:
+            raise TicketNotFoundError() from None
+        return TicketId(match["unit"], day, match["short"])
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}.{self.day:%Y%m%d}.{self.short}"
+
+
+@dataclass(frozen=True)
+class TicketEvent:
+    """One transition of one ticket: the unit of audit and of metrics."""
+
+    ticket_id: str
+    action: Action
+    status: Status
+    at: datetime
+    by: str = ""  # "citizen", "system", or the clerk's e-mail
+    reason: str = ""  # required for out-of-order calls
+    data: dict[str, Any] = field(default_factory=dict)

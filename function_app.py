@@ -1,0 +1,19 @@
+"""Balcão Virtual — the Azure Functions app. Registers the blueprints, nothing else."""
+
+import azure.functions as func
+
+from functions import (
+    admissions_queue,
+    clerk_http,
+    config_timer,
+    meetings_queue,
+    notifications_queue,
+    tickets_http,
+    units_http,
+)
+
+app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+
+for module in (units_http, tickets_http, clerk_http, admissions_queue, meetings_queue, notifications_queue,
+               config_timer):
+    app.register_functions(module.bp)

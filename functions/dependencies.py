@@ -1,0 +1,205 @@
+"""The composition root: settings, clients and use-case services, built lazily and once.
+
+Nothing here runs at import time (an exception while importing `function_app.py` makes Azure report
+"no job functions found" and nothing else). Tests replace the clock with `set_clock`.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from domain.config import UnitConfig
+from domain.ports import Calendar, MeetingProvider
+from domain.services import Services
+from domain.tokens import KeyRing
+
+ROOT = Path(__file__).resolve().parents[1]
+PLACEHOLDERS = ("", "change-me", "changeme", "<", "todo", "xxx")
+
+_clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
+
+
+def now() -> datetime:
+    return _clock()
+
+
+def set_clock(clock: Callable[[], datetime]) -> None:
+    """For tests that drive opening hours and timers with a controllable clock."""
+    global _clock
+    _clock = clock
+
+
+class SettingsError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed view of the app settings (local.settings.json `Values` locally, app settings in Azure)."""
+
+    env: Mapping[str, str]
+
+    def get(self, name: str, default: str = "") -> str:
+        return self.env.get(name, default) or default
+
+    def flag(self, name: str) -> bool:
+        return self.get(name).strip().lower() in ("1", "true", "yes", "sim")
+
+    def secret(self, name: str) -> str:
+        value = self.get(name)
+        if value.strip().lower().startswith(PLACEHOLDERS[1:]) or not value.strip():
+            raise SettingsError(f"Setting {name} is missing or still a placeholder")
+        return value
+
+    @property
+    def public_base_url(self) -> str:
+        return self.get("BALCAO_PUBLIC_BASE_URL", "http://localhost:7071").rstrip("/")
+
+    @property
+    def site_origins(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.get("BALCAO_SITE_ORIGINS").split(",") if o.strip()]
+
+
+@cache
+def settings() -> Settings:
+    return Settings(dict(os.environ))
+
+
+@cache
+def table_service() -> Any:
+    from adapters.storage import table_service as build
+
+    return build(settings().env)
+
+
+@cache
+def queue_service() -> Any:
+    from adapters.storage import queue_service as build
+
+    return build(settings().env)
+
+
+@cache
+def bus() -> Any:
+    from adapters.queues import StorageQueueBus
+
+    return StorageQueueBus(queue_service())
+
+
+@cache
+def store() -> Any:
+    from adapters.tables import TableQueueStore
+
+    return TableQueueStore(table_service())
+
+
+@cache
+def config_store() -> Any:
+    from adapters.config_source import TableConfigStore
+
+    return TableConfigStore(table_service())
+
+
+@cache
+def config_source() -> Any:
+    from adapters.config_source import BlobConfigSource
+    from adapters.storage import blob_service
+
+    return BlobConfigSource(blob_service(settings().env), settings().get("BALCAO_CONFIG_BLOB", "config/balcao.json"))
+
+
+@cache
+def configuration() -> Any:
+    from adapters.config_source import CachedConfiguration
+
+    return CachedConfiguration(config_store(), ttl_s=float(settings().get("BALCAO_CONFIG_TTL_SECONDS", "30")))
+
+
+def meeting_providers() -> dict[str, MeetingProvider]:
+    """Providers are built on first use of each kind, so a court without Teams needs no Graph settings."""
+    return _LazyProviders()  # type: ignore[return-value]
+
+
+class _LazyProviders(dict[str, MeetingProvider]):
+    _lock = threading.Lock()
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        with self._lock:
+            if key not in self:
+                factory = _PROVIDER_FACTORIES.get(key)
+                if factory is None:
+                    return default
+                self[key] = factory(settings())
+            return self[key]
+
+
+def _local_provider(s: Settings) -> MeetingProvider:
+    from adapters.meetings_local import LocalMeetingProvider
+
+    return LocalMeetingProvider(base_url=s.public_base_url)
+
+
+def _teams_provider(s: Settings) -> MeetingProvider:
+    from adapters.meetings_teams import TeamsMeetingProvider
+
+    return TeamsMeetingProvider.from_settings(s.env)  # type: ignore[no-any-return]
+
+
+def _jitsi_provider(s: Settings) -> MeetingProvider:
+    from adapters.meetings_jitsi import JitsiMeetingProvider
+
+    return JitsiMeetingProvider.from_settings(s.env)  # type: ignore[no-any-return]
+
+
+_PROVIDER_FACTORIES: dict[str, Callable[[Settings], MeetingProvider]] = {
+    "local": _local_provider,
+    "teams": _teams_provider,
+    "jitsi": _jitsi_provider,
+}
+
+
+@cache
+def notifier() -> Any:
+    from adapters.teams_webhook import TeamsWebhookNotifier
+
+    return TeamsWebhookNotifier()
+
+
+_calendars: dict[tuple[str, str], Calendar] = {}
+
+
+def calendar_for(unit: UnitConfig) -> Calendar:
+    """One calendar per unit and configuration version (holidays looked up once per year)."""
+    from adapters.calendars import build_calendar
+
+    key = (unit.id, unit.model_dump_json())
+    found = _calendars.get(key)
+    if found is None:
+        court = configuration()().court(unit.court)
+        found = build_calendar(unit, court)
+        _calendars[key] = found
+    return found
+
+
+@cache
+def services() -> Services:
+    s = settings()
+    return Services(
+        config=configuration(),
+        store=store(),
+        bus=bus(),
+        keys=KeyRing.parse(s.secret("BALCAO_TOKEN_KEYS")),
+        calendar_for=calendar_for,
+        meetings=meeting_providers(),
+        notifier=notifier(),
+        webhook_url_for=lambda unit: s.get(unit.webhook_setting) if unit.webhook_setting else None,
+        public_base_url=s.public_base_url,
+        always_open=s.flag("BALCAO_ALWAYS_OPEN"),
+    )
