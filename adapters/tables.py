@@ -49,29 +49,39 @@ def decode_line(text: str) -> list[Entry]:
     return out
 
 
+def _put_long(entity: dict[str, Any], name: str, text: str) -> None:
+    """A string property may hold 32K UTF-16 units: longer texts are split over `name0..nameN`."""
+    chunks = [text[i:i + _CHUNK] for i in range(0, len(text), _CHUNK)] or [""]
+    entity[f"{name}Chunks"] = len(chunks)
+    for i, chunk in enumerate(chunks):
+        entity[f"{name}{i}"] = chunk
+
+
+def _get_long(entity: Mapping[str, Any], name: str) -> str:
+    return "".join(entity.get(f"{name}{i}", "") for i in range(int(entity.get(f"{name}Chunks", 0))))
+
+
 def state_to_entity(state: QueueState) -> dict[str, Any]:
-    line = encode_line(state.line)
-    chunks = [line[i:i + _CHUNK] for i in range(0, len(line), _CHUNK)] or [""]
     entity: dict[str, Any] = {
         "PartitionKey": f"{state.unit_id}.{state.day}", "RowKey": "state",
         "seq": state.seq, "cycle": state.cycle, "version": state.version, "closed": state.closed,
         "serviceAvg": float(state.service_avg_s), "serviceN": state.service_n,
-        "waiting": state.waiting_count(), "lineChunks": len(chunks),
-        "called": json.dumps({k: {**asdict(c), "entry": encode_line([c.entry])} for k, c in state.called.items()}),
-        "clerks": json.dumps({k: asdict(c) for k, c in state.clerks.items()}),
+        "waiting": state.waiting_count(),
     }
-    for i, chunk in enumerate(chunks):
-        entity[f"line{i}"] = chunk
+    _put_long(entity, "line", encode_line(state.line))
+    _put_long(entity, "called", json.dumps(
+        {k: {**asdict(c), "entry": encode_line([c.entry])} for k, c in state.called.items()}))
+    _put_long(entity, "clerks", json.dumps({k: asdict(c) for k, c in state.clerks.items()}))
     return entity
 
 
 def state_from_entity(unit_id: str, day: str, entity: Mapping[str, Any]) -> QueueState:
-    line = "".join(entity.get(f"line{i}", "") for i in range(int(entity.get("lineChunks", 0))))
+    line = _get_long(entity, "line")
     called = {}
-    for key, raw in json.loads(entity.get("called") or "{}").items():
+    for key, raw in json.loads(_get_long(entity, "called") or "{}").items():
         raw["entry"] = decode_line(raw["entry"])[0]
         called[key] = Called(**raw)
-    clerks = {k: Clerk(**v) for k, v in json.loads(entity.get("clerks") or "{}").items()}
+    clerks = {k: Clerk(**v) for k, v in json.loads(_get_long(entity, "clerks") or "{}").items()}
     return QueueState(
         unit_id=unit_id, day=day, seq=int(entity.get("seq", 0)), cycle=int(entity.get("cycle", 0)),
         line=decode_line(line), called=called, clerks=clerks,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -73,6 +74,14 @@ class Services:
     public_base_url: str = ""
     always_open: bool = False
     max_attempts: int = 60
+    _locks: dict[tuple[str, str], threading.Lock] = field(default_factory=dict, repr=False)
+    _locks_guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def partition_lock(self, unit_id: str, day: str) -> threading.Lock:
+        """Requests of one worker to the same unit-day take turns: the ETag guards against other
+        workers, and this keeps a worker's own threads from wasting round trips on conflicts."""
+        with self._locks_guard:
+            return self._locks.setdefault((unit_id, day), threading.Lock())
 
     def unit(self, unit_id: str) -> UnitConfig:
         unit = self.config().unit(unit_id)
@@ -99,14 +108,16 @@ def _now_iso(now: datetime) -> str:
 def _mutate(svc: Services, unit_id: str, day: str, change: Callable[[QueueState], tuple[T, list[TicketWrite]]]) -> T:
     """Optimistic concurrency loop around one unit-day state (see module docstring)."""
     for attempt in range(svc.max_attempts):
-        state, etag = svc.store.load(unit_id, day)
-        result, writes = change(state)
-        state.version += 1
-        try:
-            svc.store.commit(state, etag, writes)
-            return result
-        except ConcurrentUpdateError:
-            time.sleep(random.uniform(0, min(0.2, 0.005 * 2**min(attempt, 6))))  # noqa: S311 - jitter
+        with svc.partition_lock(unit_id, day):
+            state, etag = svc.store.load(unit_id, day)
+            result, writes = change(state)
+            state.version += 1
+            try:
+                svc.store.commit(state, etag, writes)
+                return result
+            except ConcurrentUpdateError:
+                pass
+        time.sleep(random.uniform(0, min(0.2, 0.005 * 2**min(attempt, 6))))  # noqa: S311 - jitter
     raise ConcurrentUpdateError()
 
 
