@@ -12,8 +12,16 @@ from functions import (
     units_http,
 )
 
-app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+BLUEPRINTS = (units_http, tickets_http, clerk_http, admissions_queue, meetings_queue, notifications_queue,
+              config_timer)
 
-for module in (units_http, tickets_http, clerk_http, admissions_queue, meetings_queue, notifications_queue,
-               config_timer):
-    app.register_functions(module.bp)
+
+def build_app() -> func.FunctionApp:
+    """A fresh app with every blueprint (the dev host's tests index one per host)."""
+    built = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+    for module in BLUEPRINTS:
+        built.register_functions(module.bp)
+    return built
+
+
+app = build_app()

@@ -203,3 +203,13 @@ def services() -> Services:
         public_base_url=s.public_base_url,
         always_open=s.flag("BALCAO_ALWAYS_OPEN"),
     )
+
+
+def reset() -> None:
+    """Forget every client, setting and cache (tests start several hosts in one process)."""
+    global _clock
+    for built in (settings, table_service, queue_service, bus, store, config_store, config_source,
+                  configuration, notifier, services):
+        built.cache_clear()
+    _calendars.clear()
+    _clock = lambda: datetime.now(UTC)  # noqa: E731
