@@ -1,0 +1,273 @@
+// The Balcão Virtual backend: a Python 3.11 Function App on the Flex Consumption plan (FC1).
+//
+// Everything it reaches is reached with its user-assigned identity:
+//   - AzureWebJobsStorage (host state, queues, tables, blobs) through identity-based connection settings;
+//   - the deployment package container (functionAppConfig.deployment.storage);
+//   - Key Vault references in app settings (keyVaultReferenceIdentity);
+//   - Application Insights with Entra authentication (APPLICATIONINSIGHTS_AUTHENTICATION_STRING).
+// No app setting holds an account key, a SAS or a secret value.
+//
+// Flex Consumption takes the language and version from functionAppConfig.runtime: FUNCTIONS_WORKER_RUNTIME
+// and FUNCTIONS_EXTENSION_VERSION are deprecated there and must not be set, nor WEBSITE_RUN_FROM_PACKAGE,
+// WEBSITE_CONTENT* or the siteConfig properties linuxFxVersion, alwaysOn and ftpsState (no FTP on Flex).
+
+@description('Function App name (globally unique host name).')
+param name string
+
+@description('Name of the Flex Consumption plan (one app per plan).')
+param planName string
+
+@description('Azure region (must offer Flex Consumption).')
+param location string
+
+@description('Tags applied to the plan and the app (azd-service-name is added on the app).')
+param tags object = {}
+
+@description('Resource id of the user-assigned identity.')
+param identityId string
+
+@description('Client id of the user-assigned identity.')
+param identityClientId string
+
+@description('Primary blob endpoint of the storage account (https://<account>.blob.core.windows.net/).')
+param blobEndpoint string
+
+@description('Primary queue endpoint of the storage account.')
+param queueEndpoint string
+
+@description('Primary table endpoint of the storage account.')
+param tableEndpoint string
+
+@description('Blob container that receives the deployment package.')
+param deploymentContainerName string
+
+@description('Application Insights connection string (identifies the component; carries no secret).')
+param applicationInsightsConnectionString string
+
+@description('Vault URI (https://<vault>.vault.azure.net/).')
+param keyVaultUri string
+
+@description('Settings served from Key Vault: [{ setting, secretName }].')
+param secretRefs array
+
+@description('Blob path <container>/<name> of the deployed configuration file.')
+param configBlob string
+
+@description('Public base URL of the citizen site (BALCAO_PUBLIC_BASE_URL).')
+param publicBaseUrl string
+
+@description('Origins allowed to call the API from a browser (CORS and BALCAO_SITE_ORIGINS).')
+param siteOrigins array
+
+@description('Entra tenant of the Microsoft 365 organisation that hosts the Teams meetings.')
+param graphTenantId string
+
+@description('Client id of the Graph application registration (empty when the managed identity is used).')
+param graphClientId string = ''
+
+@description('"true": call Graph with the managed identity; "false": with the app registration and its secret.')
+@allowed([
+  'true'
+  'false'
+])
+param graphUseManagedIdentity string = 'true'
+
+@description('Base URL of the Jitsi deployment used by units whose provider is Jitsi.')
+param jitsiBaseUrl string = ''
+
+@description('Jitsi application id (JWT "iss"/"aud"), when the Jitsi deployment requires tokens.')
+param jitsiAppId string = ''
+
+@description('Spread the plan across availability zones (only in regions where Flex Consumption offers it).')
+param zoneRedundant bool = false
+
+@description('Maximum number of instances the app may scale out to.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 100
+
+@description('Memory of each instance, in MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  //checkov:skip=CKV_AZURE_225:Zone redundancy of Flex Consumption depends on the region; it is the zoneRedundant parameter (off by default so that a deployment succeeds in every Flex region).
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    tier: 'FlexConsumption'
+    name: 'FC1'
+  }
+  properties: {
+    reserved: true
+    zoneRedundant: zoneRedundant
+  }
+}
+
+var identityAppSettings = [
+  {
+    name: 'AzureWebJobsStorage__blobServiceUri'
+    value: blobEndpoint
+  }
+  {
+    name: 'AzureWebJobsStorage__queueServiceUri'
+    value: queueEndpoint
+  }
+  {
+    name: 'AzureWebJobsStorage__tableServiceUri'
+    value: tableEndpoint
+  }
+  {
+    name: 'AzureWebJobsStorage__credential'
+    value: 'managedidentity'
+  }
+  {
+    name: 'AzureWebJobsStorage__clientId'
+    value: identityClientId
+  }
+  {
+    // Read by azure-identity (DefaultAzureCredential / ManagedIdentityCredential) to pick the
+    // user-assigned identity, e.g. for Graph with GRAPH_USE_MANAGED_IDENTITY and for Azure Monitor.
+    name: 'AZURE_CLIENT_ID'
+    value: identityClientId
+  }
+  {
+    // The documented exception to "no connection strings": it names the component and its ingestion
+    // endpoint and carries no secret. Local authentication is disabled on the component, so only callers
+    // with an Entra token (below) can send telemetry.
+    name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
+    value: applicationInsightsConnectionString
+  }
+  {
+    name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
+    value: 'Authorization=AAD;ClientId=${identityClientId}'
+  }
+]
+
+var balcaoAppSettings = [
+  {
+    name: 'BALCAO_CONFIG_BLOB'
+    value: configBlob
+  }
+  {
+    name: 'BALCAO_PUBLIC_BASE_URL'
+    value: publicBaseUrl
+  }
+  {
+    name: 'BALCAO_SITE_ORIGINS'
+    value: join(siteOrigins, ',')
+  }
+  {
+    name: 'GRAPH_TENANT_ID'
+    value: graphTenantId
+  }
+  {
+    name: 'GRAPH_CLIENT_ID'
+    value: graphClientId
+  }
+  {
+    name: 'GRAPH_USE_MANAGED_IDENTITY'
+    value: graphUseManagedIdentity
+  }
+  {
+    name: 'JITSI_BASE_URL'
+    value: jitsiBaseUrl
+  }
+  {
+    name: 'JITSI_APP_ID'
+    value: jitsiAppId
+  }
+]
+
+// GRAPH_CLIENT_SECRET, BALCAO_TOKEN_KEYS, JITSI_JWT_SECRET and every unit's Teams webhook setting: the
+// platform resolves the reference with keyVaultReferenceIdentity. The versionless URI picks up a rotated
+// secret (on restart or within a day) without a redeployment.
+var keyVaultAppSettings = [for ref in secretRefs: {
+  name: ref.setting
+  value: '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/${ref.secretName})'
+}]
+
+resource app 'Microsoft.Web/sites@2024-04-01' = {
+  //checkov:skip=CKV_AZURE_78:Flex Consumption has no FTP endpoint; ftpsState is a deprecated property there (setting it is refused). Basic publishing credentials are disabled below.
+  //checkov:skip=CKV_AZURE_17:Client certificates would lock out browsers and the Static Web App proxy; callers are authenticated by Easy Auth (Entra ID / Static Web Apps) and ticket tokens.
+  //checkov:skip=CKV_AZURE_222:Public network access is required: citizens call the public API, and the Static Web App backend link needs a publicly reachable app.
+  //checkov:skip=CKV_AZURE_212:Flex Consumption scales per function on demand; a minimum instance count belongs to the always-ready setting, a cost choice of the court.
+  //checkov:skip=CKV_AZURE_213:The platform health check (healthCheckPath) is not supported on the Flex Consumption plan; availability is watched in Application Insights.
+  name: name
+  location: location
+  tags: union(tags, {
+    'azd-service-name': 'api'
+  })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    clientCertEnabled: false
+    keyVaultReferenceIdentity: identityId
+    publicNetworkAccess: 'Enabled'
+    siteConfig: {
+      minTlsVersion: '1.2'
+      scmMinTlsVersion: '1.2'
+      http20Enabled: true
+      cors: {
+        allowedOrigins: siteOrigins
+        supportCredentials: false
+      }
+      appSettings: concat(identityAppSettings, balcaoAppSettings, keyVaultAppSettings)
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${blobEndpoint}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      runtime: {
+        name: 'python'
+        version: '3.11'
+      }
+    }
+  }
+}
+
+// Deployments go through Entra-authenticated one-deploy (azd, az functionapp deployment); no user name and
+// password publishing.
+resource ftpCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2023-12-01' = {
+  parent: app
+  name: 'ftp'
+  properties: {
+    allow: false
+  }
+}
+
+resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2023-12-01' = {
+  parent: app
+  name: 'scm'
+  properties: {
+    allow: false
+  }
+}
+
+output id string = app.id
+output name string = app.name
+output defaultHostName string = app.properties.defaultHostName
