@@ -47,7 +47,9 @@ class Settings:
     env: Mapping[str, str]
 
     def get(self, name: str, default: str = "") -> str:
-        return self.env.get(name, default) or default
+        value = self.env.get(name, default) or default
+        # A Key Vault reference Azure could not resolve (secret not created yet) arrives verbatim.
+        return default if value.startswith("@Microsoft.KeyVault(") else value
 
     def flag(self, name: str) -> bool:
         return self.get(name).strip().lower() in ("1", "true", "yes", "sim")
