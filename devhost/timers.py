@@ -1,0 +1,175 @@
+"""Timer triggers: each timer function gets a scheduler thread that fires it on its NCRONTAB schedule.
+
+Schedules are evaluated in UTC against an injectable clock. With the real clock the thread sleeps
+until the next occurrence (re-reading the clock at least every 30 s, so a clock jump does not strand
+it); with an `ObservableClock` such as `FakeClock` it sleeps until the clock moves.
+
+Like the Functions host, a timer never overlaps itself and missed occurrences are not replayed: when
+the scheduler wakes after one or more occurrences, it fires once, with `past_due` true if that was
+more than a second late, and then waits for the next occurrence after "now". `runOnStartup` fires
+once when the host starts. An exception in a timer function is logged; the timer goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+
+from azure.functions.timer import TimerRequest
+
+from devhost.clock import Clock, ObservableClock
+from devhost.config import Settings
+from devhost.errors import CronSyntaxError
+from devhost.indexing import TIMER_TRIGGER, FunctionSpec
+from devhost.invoker import Invoker
+from devhost.ncrontab import CronSchedule
+
+log = logging.getLogger("devhost.timers")
+
+PAST_DUE_TOLERANCE = timedelta(seconds=1)
+_MAX_SLEEP = 30.0  # seconds, with the real clock
+
+
+class TimerScheduler:
+    """Fires one timer function on its schedule, on its own thread."""
+
+    def __init__(
+        self,
+        function: FunctionSpec,
+        schedule: CronSchedule,
+        clock: Clock,
+        invoker: Invoker,
+        *,
+        run_on_startup: bool = False,
+        on_change: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.function = function
+        self.schedule = schedule
+        self._clock = clock
+        self._invoker = invoker
+        self._run_on_startup = run_on_startup
+        self._on_change = on_change
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._observed: datetime | None = None  # the clock time of the last evaluation
+        self._running = False
+        self._last: datetime | None = None
+        self._next: datetime | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def next_due(self) -> datetime | None:
+        with self._lock:
+            return self._next
+
+    def start(self) -> None:
+        if isinstance(self._clock, ObservableClock):
+            self._unsubscribe = self._clock.subscribe(self._wake.set)
+        self._thread = threading.Thread(
+            target=self._run, name=f"devhost-timer-{self.function.name}", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def idle_at(self, when: datetime) -> bool:
+        """Whether the scheduler has evaluated the clock at `when` or later and is not running.
+
+        With a real clock only the second half is checked (it evaluates the clock when it is due).
+        """
+        with self._lock:
+            if self._running:
+                return False
+            if not isinstance(self._clock, ObservableClock):
+                return True
+            return self._observed is not None and self._observed >= when
+
+    def _run(self) -> None:
+        try:
+            due = self.schedule.next_occurrence(self._clock())
+        except CronSyntaxError as exc:
+            log.error("Timer %r will never fire: %s", self.function.name, exc)
+            return
+        with self._lock:
+            self._next = due
+        if self._run_on_startup:
+            self._fire(self._clock(), past_due=False)
+        while not self._stopping.is_set():
+            self._wake.clear()
+            now = self._clock()
+            if now >= due:
+                self._fire(due, past_due=now - due > PAST_DUE_TOLERANCE)
+                try:
+                    due = self.schedule.next_occurrence(max(now, self._clock()))
+                except CronSyntaxError as exc:
+                    log.error("Timer %r stops: %s", self.function.name, exc)
+                    return
+                with self._lock:
+                    self._next = due
+                continue
+            with self._lock:
+                self._observed = now
+            self._on_change()
+            if isinstance(self._clock, ObservableClock):
+                self._wake.wait()
+            else:
+                self._wake.wait(min((due - now).total_seconds(), _MAX_SLEEP))
+
+    def _fire(self, scheduled: datetime, *, past_due: bool) -> None:
+        with self._lock:
+            self._running = True
+            last, following = self._last, self._next
+        status = {
+            "Last": last.isoformat() if last else None,
+            "Next": following.isoformat() if following else None,
+            "LastUpdated": scheduled.isoformat(),
+        }
+        request = TimerRequest(past_due=past_due, schedule_status=status, schedule={"AdjustForDST": True})
+        invocation = self._invoker.begin(self.function)
+        try:
+            self._invoker.call(invocation, request)
+        except Exception as exc:
+            self._invoker.fail(invocation, exc, f"schedule={self.schedule} past_due={past_due}")
+        else:
+            self._invoker.succeed(invocation, f"schedule={self.schedule} past_due={past_due}")
+        finally:
+            with self._lock:
+                self._running = False
+                self._last = scheduled
+            self._on_change()
+
+
+def build_schedulers(
+    functions: Iterable[FunctionSpec],
+    settings: Settings,
+    clock: Clock,
+    invoker: Invoker,
+    on_change: Callable[[], None],
+) -> list[TimerScheduler]:
+    """One scheduler per timer function; `%SETTING%` schedules are resolved, then parsed."""
+    schedulers = []
+    for function in functions:
+        if function.trigger_type != TIMER_TRIGGER:
+            continue
+        expression = settings.resolve(str(function.trigger.get("schedule", "")))
+        schedulers.append(
+            TimerScheduler(
+                function,
+                CronSchedule.parse(expression),
+                clock,
+                invoker,
+                run_on_startup=bool(function.trigger.get("runOnStartup")),
+                on_change=on_change,
+            )
+        )
+    return schedulers

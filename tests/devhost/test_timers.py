@@ -1,0 +1,77 @@
+"""Timer triggers on a FakeClock: fired on schedule without waiting on the wall clock."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from devhost import DevHost, FakeClock
+from tests.devhost.sample_app import Recorder, build_app
+
+HostFactory = Callable[..., DevHost]
+START = datetime(2025, 3, 10, 12, 0, 1, tzinfo=UTC)
+SETTINGS = {"FLAKY_SCHEDULE": "0 0 3 * * *"}  # 03:00 UTC every day
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(START)
+
+
+@pytest.fixture
+def host(make_host: HostFactory, recorder: Recorder, clock: FakeClock) -> DevHost:
+    app = build_app(recorder, http=False, timers=True)
+    return make_host(app, settings=SETTINGS, clock=clock, http=False, queues=False)
+
+
+def test_timer_fires_on_its_schedule(host: DevHost, clock: FakeClock, recorder: Recorder) -> None:
+    assert host.wait_idle(5)
+    assert recorder.of("every_five_minutes") == []
+
+    clock.advance(timedelta(minutes=4, seconds=58))  # 12:04:59
+    assert host.wait_idle(5)
+    assert recorder.of("every_five_minutes") == []
+
+    clock.advance(timedelta(seconds=1))  # 12:05:00 exactly
+    assert host.wait_for_invocations("every_five_minutes", 1, timeout=5)
+    assert recorder.of("every_five_minutes") == [{"past_due": False}]
+
+    clock.advance(timedelta(minutes=5))  # 12:10:00
+    assert host.wait_for_invocations("every_five_minutes", 2, timeout=5)
+    assert host.wait_idle(5)
+    assert host.invocations("every_five_minutes") == 2
+
+
+def test_missed_occurrences_fire_once_as_past_due(
+    host: DevHost, clock: FakeClock, recorder: Recorder
+) -> None:
+    assert host.wait_idle(5)
+
+    clock.advance(timedelta(minutes=17))  # past 12:05, 12:10 and 12:15
+
+    assert host.wait_for_invocations("every_five_minutes", 1, timeout=5)
+    assert host.wait_idle(5)
+    assert recorder.of("every_five_minutes") == [{"past_due": True}]
+
+    clock.advance(timedelta(minutes=3))  # 12:20:01: the next one after "now"
+    assert host.wait_for_invocations("every_five_minutes", 2, timeout=5)
+    assert recorder.of("every_five_minutes")[-1] == {"past_due": False}  # 1 s late is within tolerance
+
+
+def test_run_on_startup_and_a_failing_timer_is_not_fatal(
+    host: DevHost, clock: FakeClock, recorder: Recorder, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="devhost"):
+        assert host.wait_for_invocations("flaky_timer", 1, timeout=5)  # runOnStartup
+        clock.set(datetime(2025, 3, 11, 3, 0, 0, tzinfo=UTC))  # its schedule, from a %SETTING%
+        assert host.wait_for_invocations("flaky_timer", 2, timeout=5)
+
+    assert recorder.of("flaky_timer") == [{"past_due": False}, {"past_due": False}]
+    assert host.stats()["flaky_timer"].failed == 2
+    records = caplog.get_records("setup") + caplog.get_records("call")  # startup runs during setup
+    assert sum("Functions.flaky_timer" in r.getMessage() for r in records) == 2
+    # The other timer still runs.
+    assert host.wait_for_invocations("every_five_minutes", 1, timeout=5)
