@@ -1,0 +1,436 @@
+"""Clerk notifications through a Teams Workflows webhook ("When a Teams webhook request is received").
+
+`TeamsWebhookNotifier.send(url, notifications)` renders the notifications as Adaptive Cards 1.4
+(`adapters.cards`) and posts them, with:
+
+- **rate limit**: at most `max_requests` (4) requests per `per_seconds` (1 s) per webhook URL, shared by
+  every thread of the process. It is a token bucket whose tokens come back exactly one window after they
+  are spent (a sliding-window log): unlike a refilling bucket it never lets two bursts into one window.
+- **coalescing**: concurrent `send` calls for one URL join a per-URL outbox; one caller at a time posts
+  everything waiting (group commit), so a burst becomes one card, or a few (`max_items_per_card`, and each
+  payload under 28 KB), instead of one post per notification.
+- **dedup**: a notification whose `dedup_key` was sent (or is being sent) to the same URL within
+  `dedup_ttl` seconds is dropped; a failed delivery releases its key so the queue's retry goes through.
+- **retries**: 408/429/5xx, timeouts and connection errors are retried with exponential backoff (or the
+  ``Retry-After`` of a 429/503, when it fits), all within `total_timeout` seconds per call; then
+  `TransientProviderError` (the queue retries later). Other 4xx: `ProviderError`.
+
+The webhook URL is a secret (its ``sig`` parameter authorizes posting): it is never logged nor put in an
+error; logs carry a short hash of it. httpx's own INFO line (which prints request URLs) is redacted for
+the URLs this module posts to.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import logging
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+import httpx
+
+from adapters import cards
+from domain.errors import ProviderError, TransientProviderError
+from domain.ports import Notification
+
+_log = logging.getLogger(__name__)
+_RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+def webhook_id(url: str) -> str:
+    """A short, stable, non-reversible name for a webhook URL, fit for logs."""
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()[:12]
+
+
+class _RedactWebhookUrls(logging.Filter):
+    """Replaces registered webhook URLs in httpx's log records by their hash."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._ids: set[str] = set()
+        self._lock = threading.Lock()
+
+    def register(self, url: str) -> None:
+        with self._lock:
+            self._ids.add(webhook_id(url))
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and record.args:
+            redacted: list[object] = []
+            changed = False
+            for arg in record.args:
+                if isinstance(arg, httpx.URL | str) and webhook_id(str(arg)) in self._ids:
+                    redacted.append(f"<webhook {webhook_id(str(arg))}>")
+                    changed = True
+                else:
+                    redacted.append(arg)
+            if changed:
+                record.args = tuple(redacted)
+        return True
+
+
+_redactor = _RedactWebhookUrls()
+logging.getLogger("httpx").addFilter(_redactor)
+
+
+class _SlidingWindowLimiter:
+    """At most `max_requests` reservations in any window of `window` seconds. Thread-safe."""
+
+    def __init__(self, max_requests: int, window: float, clock: Callable[[], float]) -> None:
+        self._max = max_requests
+        self._window = window
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._slots: deque[float] = deque(maxlen=max_requests)
+
+    def reserve(self, deadline: float, not_before: float = 0.0) -> float | None:
+        """Reserve the earliest allowed start time not before `not_before`, or return None (reserving
+        nothing) if that is after `deadline`."""
+        with self._lock:
+            start = max(self._clock(), not_before)
+            if self._slots:
+                start = max(start, self._slots[-1])  # keep the log sorted
+            if len(self._slots) == self._max:
+                start = max(start, self._slots[0] + self._window)
+            if start > deadline:
+                return None
+            self._slots.append(start)
+            return start
+
+    def busy(self) -> bool:
+        """Whether a request was made (or is booked) within the last window."""
+        with self._lock:
+            return bool(self._slots) and self._slots[-1] > self._clock() - self._window
+
+
+@dataclass
+class _Item:
+    notification: Notification
+    deadline: float
+    taken: bool = False
+    done: bool = False
+    error: ProviderError | None = None
+
+
+class _Outbox:
+    def __init__(self, limiter: _SlidingWindowLimiter) -> None:
+        self.cond = threading.Condition()
+        self.queue: list[_Item] = []
+        self.leader = False
+        self.limiter = limiter
+
+
+class TeamsWebhookNotifier:
+    """`ClerkNotifier` for Teams Workflows webhooks. Thread-safe; share one instance per process."""
+
+    def __init__(
+        self,
+        *,
+        client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
+        max_requests: int = 4,
+        per_seconds: float = 1.0,
+        rate_margin: float = 0.05,
+        max_items_per_card: int = 10,
+        coalesce_window: float = 0.25,
+        dedup_ttl: float = 600.0,
+        dedup_max_entries: int = 10_000,
+        max_attempts: int = 5,
+        backoff_initial: float = 0.5,
+        backoff_max: float = 8.0,
+        backoff_jitter: float = 0.2,
+        request_timeout: float = 10.0,
+        total_timeout: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if max_requests < 1 or per_seconds <= 0:
+            raise ValueError("rate limit must allow at least one request per positive window")
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        self._owns_client = client is None
+        self._client = client or httpx.Client(
+            transport=transport, timeout=request_timeout, follow_redirects=False
+        )
+        self._max_requests = max_requests
+        self._window = per_seconds + rate_margin
+        self._max_items = max_items_per_card
+        self._coalesce_window = coalesce_window
+        self._dedup_ttl = dedup_ttl
+        self._dedup_max = dedup_max_entries
+        self._max_attempts = max_attempts
+        self._backoff_initial = backoff_initial
+        self._backoff_max = backoff_max
+        self._backoff_jitter = backoff_jitter
+        self._request_timeout = request_timeout
+        self._total_timeout = total_timeout
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._outboxes: dict[str, _Outbox] = {}
+        self._recent: dict[tuple[str, str], float] = {}  # (webhook id, dedup key) -> expiry
+
+    def close(self) -> None:
+        if self._owns_client:
+            self._client.close()
+
+    def __enter__(self) -> TeamsWebhookNotifier:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------------------------- port
+
+    def send(self, webhook_url: str, notifications: Sequence[Notification]) -> None:
+        _check_url(webhook_url)
+        hook = webhook_id(webhook_url)
+        fresh = self._claim(hook, notifications)
+        if not fresh:
+            return
+        _redactor.register(webhook_url)
+        deadline = self._clock() + self._total_timeout
+        items = [_Item(n, deadline) for n in fresh]
+        box = self._outbox(hook)
+        try:
+            self._wait_for(webhook_url, hook, box, items)
+        finally:
+            failed = [item for item in items if item.error is not None or not item.done]
+            self._release(hook, [item.notification for item in failed])
+        errors = [item.error for item in items if item.error is not None]
+        if errors:
+            # The error may be shared with other callers of the same round: raise a copy of our own.
+            shared = errors[0]
+            raise type(shared)(shared.message, **shared.details) from shared.__cause__
+
+    # ------------------------------------------------------------------------------ outbox
+
+    def _outbox(self, hook: str) -> _Outbox:
+        with self._lock:
+            box = self._outboxes.get(hook)
+            if box is None:
+                limiter = _SlidingWindowLimiter(self._max_requests, self._window, self._clock)
+                box = self._outboxes[hook] = _Outbox(limiter)
+            return box
+
+    def _wait_for(self, url: str, hook: str, box: _Outbox, items: list[_Item]) -> None:
+        with box.cond:
+            box.queue.extend(items)
+        while True:
+            lead = False
+            with box.cond:
+                if all(item.done for item in items):
+                    return
+                if not box.leader:
+                    box.leader = lead = True
+                else:
+                    remaining = items[0].deadline - self._clock()
+                    if remaining <= 0:
+                        self._expire(box, items)
+                    # Taken items finish within their own deadline (the post is bounded by it).
+                    box.cond.wait(timeout=max(remaining, 0.05))
+            if lead:
+                try:
+                    self._drain(url, hook, box)
+                finally:
+                    with box.cond:
+                        box.leader = False
+                        box.cond.notify_all()
+
+    def _expire(self, box: _Outbox, items: list[_Item]) -> None:
+        """Caller's time is up: give up on its items not yet taken by a leader (lock held)."""
+        for item in items:
+            if not item.taken and not item.done:
+                box.queue.remove(item)
+                item.done = True
+                item.error = TransientProviderError(
+                    "O canal do Teams está ocupado; o aviso será reenviado.", reason="rate_limited"
+                )
+
+    def _drain(self, url: str, hook: str, box: _Outbox) -> None:
+        """One round as leader: wait for a rate-limit slot, take everything waiting, post it."""
+        with box.cond:
+            if not box.queue:
+                return
+            deadline = min(item.deadline for item in box.queue)
+        # Post an isolated notification at once; during a burst, linger a little to gather the rest.
+        linger = self._coalesce_window if box.limiter.busy() else 0.0
+        slot = box.limiter.reserve(deadline, not_before=self._clock() + linger)
+        if slot is None:
+            with box.cond:
+                self._expire(box, [item for item in box.queue if item.deadline <= deadline])
+            return
+        self._sleep_until(slot)
+        with box.cond:
+            batch = list(box.queue)
+            box.queue.clear()
+            for item in batch:
+                item.taken = True
+        try:
+            self._post_batch(url, hook, box, batch)
+        except Exception as exc:  # a bug must not leave followers waiting
+            _log.exception("webhook %s: unexpected error while posting", hook)
+            error = ProviderError("Falha inesperada ao enviar o aviso ao Teams.")
+            error.__cause__ = exc
+            self._finish(box, [item for item in batch if not item.done], error)
+
+    def _post_batch(self, url: str, hook: str, box: _Outbox, batch: list[_Item]) -> None:
+        payloads = cards.build_payloads(
+            [item.notification for item in batch], max_items_per_card=self._max_items
+        )
+        position = 0
+        first = True
+        for body, carried in payloads:
+            chunk = batch[position : position + len(carried)]
+            position += len(carried)
+            try:
+                self._post(url, hook, box.limiter, body, min(i.deadline for i in chunk), reserved=first)
+            except ProviderError as error:
+                # Fail the rest of the round at once: a webhook that is down would not take them either.
+                self._finish(box, batch[position - len(carried) :], error)
+                return
+            first = False
+            self._finish(box, chunk, None)
+            _log.info("webhook %s: posted %d notification(s), %d bytes", hook, len(chunk), len(body))
+
+    def _finish(self, box: _Outbox, items: list[_Item], error: ProviderError | None) -> None:
+        with box.cond:
+            for item in items:
+                item.done = True
+                item.error = error
+            box.cond.notify_all()
+
+    # ------------------------------------------------------------------------------ HTTP
+
+    def _post(
+        self,
+        url: str,
+        hook: str,
+        limiter: _SlidingWindowLimiter,
+        body: bytes,
+        deadline: float,
+        *,
+        reserved: bool,
+    ) -> None:
+        attempt = 0
+        while True:
+            attempt += 1
+            if not reserved:
+                slot = limiter.reserve(deadline)
+                if slot is None:
+                    raise TransientProviderError(
+                        "O canal do Teams está ocupado; o aviso será reenviado.", reason="rate_limited"
+                    )
+                self._sleep_until(slot)
+            reserved = False
+            remaining = deadline - self._clock()
+            if remaining <= 0:
+                raise TransientProviderError("Tempo esgotado ao enviar o aviso ao Teams.", reason="timeout")
+            retry_after: float | None = None
+            cause: Exception | None = None
+            try:
+                response = self._client.post(
+                    url,
+                    content=body,
+                    headers={"Content-Type": "application/json; charset=utf-8"},
+                    timeout=min(self._request_timeout, remaining),
+                )
+            except httpx.TimeoutException as exc:
+                problem, cause = "timeout", exc
+            except httpx.TransportError as exc:
+                problem, cause = type(exc).__name__, exc
+            else:
+                status = response.status_code
+                if 200 <= status < 300:
+                    return
+                if status not in _RETRYABLE_STATUS:
+                    _log.warning("webhook %s: HTTP %d, not retried", hook, status)
+                    raise ProviderError(f"O Teams recusou o aviso (HTTP {status}).", status=status)
+                problem, cause = f"HTTP {status}", None
+                retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
+            delay = self._backoff(attempt) if retry_after is None else retry_after
+            last = attempt >= self._max_attempts or self._clock() + delay >= deadline
+            _log.warning(
+                "webhook %s: attempt %d failed (%s)%s",
+                hook,
+                attempt,
+                problem,
+                "; giving up" if last else f"; retrying in {delay:.2f}s",
+            )
+            if last:
+                error = TransientProviderError(
+                    "O Teams não recebeu o aviso; ele será reenviado.", reason=problem, attempts=attempt
+                )
+                raise error from cause
+            self._sleep(delay)
+
+    def _backoff(self, attempt: int) -> float:
+        base = min(self._backoff_max, self._backoff_initial * 2 ** (attempt - 1))
+        jitter: float = random.uniform(0, self._backoff_jitter)
+        return float(base * (1 - jitter))
+
+    def _sleep_until(self, moment: float) -> None:
+        delay = moment - self._clock()
+        if delay > 0:
+            self._sleep(delay)
+
+    # ------------------------------------------------------------------------------ dedup
+
+    def _claim(self, hook: str, notifications: Sequence[Notification]) -> list[Notification]:
+        now = self._clock()
+        fresh: list[Notification] = []
+        with self._lock:
+            for key in [k for k, expiry in self._recent.items() if expiry <= now]:
+                del self._recent[key]
+            for notification in notifications:
+                if notification.dedup_key:
+                    key = (hook, notification.dedup_key)
+                    if key in self._recent:
+                        continue
+                    self._recent[key] = now + self._dedup_ttl
+                fresh.append(notification)
+            while len(self._recent) > self._dedup_max:
+                del self._recent[next(iter(self._recent))]
+        return fresh
+
+    def _release(self, hook: str, notifications: Sequence[Notification]) -> None:
+        with self._lock:
+            for notification in notifications:
+                if notification.dedup_key:
+                    self._recent.pop((hook, notification.dedup_key), None)
+
+
+def _check_url(url: str) -> None:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        parts = None
+    loopback = parts is not None and parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if (
+        parts is None
+        or not parts.hostname
+        or not (parts.scheme == "https" or (parts.scheme == "http" and loopback))
+    ):
+        raise ProviderError("A URL do webhook do Teams configurada para a unidade é inválida.")
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
