@@ -507,6 +507,7 @@ class HttpServer:
 
     def __init__(self, frontend: HttpFrontend, host: str = "127.0.0.1", port: int = 0) -> None:
         self._server = _Server((host, port), frontend)
+        self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
     @property
@@ -523,14 +524,23 @@ class HttpServer:
         return f"http://{host}:{self.port}"
 
     def start(self) -> None:
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="devhost-http", daemon=True
-        )
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._accept_loop, name="devhost-http", daemon=True)
         self._thread.start()
+
+    def _accept_loop(self) -> None:
+        # `handle_request` blocks until a connection arrives: no polling while idle, unlike
+        # `serve_forever`; `stop` wakes it with a connection of its own.
+        while not self._stopping.is_set():
+            self._server.handle_request()
 
     def stop(self) -> None:
         if self._thread is not None:
-            self._server.shutdown()
+            self._stopping.set()
+            host = str(self._server.server_address[0])
+            wake_host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+            with contextlib.suppress(OSError), socket.create_connection((wake_host, self.port), timeout=2):
+                pass
             self._thread.join(timeout=5)
             self._thread = None
         self._server.close_connections()

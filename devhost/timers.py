@@ -1,8 +1,9 @@
 """Timer triggers: each timer function gets a scheduler thread that fires it on its NCRONTAB schedule.
 
-Schedules are evaluated in UTC against an injectable clock. With the real clock the thread sleeps
-until the next occurrence (re-reading the clock at least every 30 s, so a clock jump does not strand
-it); with an `ObservableClock` such as `FakeClock` it sleeps until the clock moves.
+Schedules are evaluated in UTC against an injectable clock. With the real clock (or any plain
+callable) the thread sleeps until the next occurrence, re-reading the clock at least every second so
+that a clock jump or a hand-moved clock is noticed; with an `ObservableClock` such as `FakeClock` it
+sleeps until the clock moves.
 
 Like the Functions host, a timer never overlaps itself and missed occurrences are not replayed: when
 the scheduler wakes after one or more occurrences, it fires once, with `past_due` true if that was
@@ -29,7 +30,7 @@ from devhost.ncrontab import CronSchedule
 log = logging.getLogger("devhost.timers")
 
 PAST_DUE_TOLERANCE = timedelta(seconds=1)
-_MAX_SLEEP = 30.0  # seconds, with the real clock
+_MAX_SLEEP = 1.0  # seconds: re-read a non-observable clock at least this often (jumps, fakes)
 
 
 class TimerScheduler:

@@ -6,7 +6,7 @@ import base64
 import json
 import logging
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -294,3 +294,28 @@ def test_easy_auth_refuses_bad_email_and_open_redirects(client: httpx.Client) ->
         "/.auth/login/aad", data={"email": "a@b.c", "post_login_redirect_uri": "https://evil.example/"}
     )
     assert login.headers["location"] == "/"
+
+
+def test_a_chunked_body_reaches_the_handler(client: httpx.Client) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"nome":'
+        yield b' "Bia"}'
+
+    response = client.post("/api/units/u2/items", content=chunks())
+
+    assert response.status_code == 201
+    assert response.json() == {"received": {"nome": "Bia"}, "unit": "u2"}
+
+
+def test_head_has_headers_and_no_body(host: DevHost) -> None:
+    with socket.create_connection(("127.0.0.1", host.port), timeout=5) as s:
+        s.sendall(b"HEAD /app.js HTTP/1.1\r\nHost: x\r\n\r\n")
+        s.sendall(b"GET /app.js HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+
+    head, rest = data.split(b"\r\n\r\n", 1)
+    assert head.startswith(b"HTTP/1.1 200") and b"Content-Length: 19" in head
+    assert rest.startswith(b"HTTP/1.1 200")  # the keep-alive connection served the next request
+    assert rest.endswith(b"export const x = 1;")
