@@ -96,6 +96,13 @@ def load_functions(functions: Iterable[_AzureFunction]) -> list[FunctionSpec]:
                 spec.trigger_type,
             )
             continue
+        for binding in spec.inputs:
+            log.warning(
+                "Function %r has a %s input binding %r, which the dev host does not emulate; it gets None",
+                spec.name,
+                binding.type,
+                binding.name,
+            )
         specs.append(spec)
     return specs
 

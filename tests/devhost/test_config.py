@@ -135,3 +135,18 @@ def test_unsupported_triggers_are_skipped_with_a_warning(caplog: pytest.LogCaptu
     with caplog.at_level(logging.WARNING, logger="devhost"):
         assert index_app(app) == []
     assert "blobTrigger" in caplog.text
+
+
+def test_input_bindings_are_not_emulated_and_say_so(caplog: pytest.LogCaptureFixture) -> None:
+    app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+
+    @app.route(route="x")
+    @app.blob_input(arg_name="doc", path="c/x.json", connection="AzureWebJobsStorage")
+    def x(req: func.HttpRequest, doc: func.InputStream) -> str:
+        return "x"
+
+    with caplog.at_level(logging.WARNING, logger="devhost"):
+        [spec] = index_app(app)
+
+    assert [b.name for b in spec.inputs] == ["doc"]
+    assert "'doc'" in caplog.text and "gets None" in caplog.text
