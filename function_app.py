@@ -6,14 +6,23 @@ from functions import (
     admissions_queue,
     clerk_http,
     config_timer,
+    health_http,
     meetings_queue,
     notifications_queue,
     tickets_http,
     units_http,
 )
 
-BLUEPRINTS = (units_http, tickets_http, clerk_http, admissions_queue, meetings_queue, notifications_queue,
-              config_timer)
+BLUEPRINTS = (
+    health_http,
+    units_http,
+    tickets_http,
+    clerk_http,
+    admissions_queue,
+    meetings_queue,
+    notifications_queue,
+    config_timer,
+)
 
 
 def build_app() -> func.FunctionApp:

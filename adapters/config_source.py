@@ -79,16 +79,29 @@ class TableConfigStore:
         return text, str(entity.get("sourceEtag", ""))
 
     def save(self, text: str, source_etag: str, now: datetime) -> None:
-        parts = [text[i:i + _CHUNK] for i in range(0, len(text), _CHUNK)]
-        entity: dict[str, Any] = {"PartitionKey": "config", "RowKey": "current", "parts": len(parts),
-                                  "sourceEtag": source_etag, "appliedAt": now.isoformat()}
+        parts = [text[i : i + _CHUNK] for i in range(0, len(text), _CHUNK)]
+        entity: dict[str, Any] = {
+            "PartitionKey": "config",
+            "RowKey": "current",
+            "parts": len(parts),
+            "sourceEtag": source_etag,
+            "appliedAt": now.isoformat(),
+        }
         entity.update({f"part{i}": p for i, p in enumerate(parts)})
         self.table.upsert_entity(entity, mode=UpdateMode.REPLACE)
         self.record(source_etag, "aplicada", now)
 
     def record(self, source_etag: str, outcome: str, now: datetime) -> None:
-        self.table.upsert_entity({"PartitionKey": "config", "RowKey": "status", "sourceEtag": source_etag,
-                                  "outcome": outcome[:30000], "at": now.isoformat()}, mode=UpdateMode.REPLACE)
+        self.table.upsert_entity(
+            {
+                "PartitionKey": "config",
+                "RowKey": "status",
+                "sourceEtag": source_etag,
+                "outcome": outcome[:30000],
+                "at": now.isoformat(),
+            },
+            mode=UpdateMode.REPLACE,
+        )
 
     def status(self) -> dict[str, Any] | None:
         try:
@@ -121,8 +134,9 @@ class CachedConfiguration:
     """Callable returning the current Configuration: one table read per `ttl_s` per worker, parsed
     only when it changed."""
 
-    def __init__(self, store: TableConfigStore, ttl_s: float = 30.0,
-                 fallback: Callable[[], bytes] | None = None) -> None:
+    def __init__(
+        self, store: TableConfigStore, ttl_s: float = 30.0, fallback: Callable[[], bytes] | None = None
+    ) -> None:
         self._store = store
         self._ttl_s = ttl_s
         self._fallback = fallback
@@ -150,7 +164,6 @@ class CachedConfiguration:
 
     def invalidate(self) -> None:
         self._checked = 0.0
-
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -51,7 +51,9 @@ class StorageQueueBus:
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
         self.client(queue).send_message(body, visibility_timeout=delay_s or None, time_to_live=self._ttl_s)
 
-    def drain(self, queue: str, max_messages: int, visibility_timeout_s: int = 30, max_dequeue: int = 5) -> Drain:
+    def drain(
+        self, queue: str, max_messages: int, visibility_timeout_s: int = 30, max_dequeue: int = 5
+    ) -> Drain:
         """Take up to `max_messages` more messages (≤ 32) for the caller to process as a batch.
 
         Messages already tried `max_dequeue` times are not taken into the batch: they go back to the
@@ -60,7 +62,8 @@ class StorageQueueBus:
         taken = []
         if max_messages > 0:
             for msg in client.receive_messages(
-                messages_per_page=min(32, max_messages), visibility_timeout=visibility_timeout_s,
+                messages_per_page=min(32, max_messages),
+                visibility_timeout=visibility_timeout_s,
                 max_messages=min(32, max_messages),
             ):
                 taken.append(msg)

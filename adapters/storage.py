@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from azure.core.credentials import TokenCredential
@@ -21,24 +23,42 @@ from azure.data.tables import TableServiceClient
 from azure.storage.blob import BlobServiceClient
 from azure.storage.queue import QueueServiceClient
 
+_operation: ContextVar[str] = ContextVar("storage_operation", default="")
+
+
+@contextmanager
+def operation(name: str) -> Iterator[None]:
+    """Attribute the storage requests made inside to `name` (a function, for the benchmark)."""
+    token = _operation.set(name)
+    try:
+        yield
+    finally:
+        _operation.reset(token)
+
 
 class StorageMeter:
-    """Counts storage requests by service ("table", "queue", "blob")."""
+    """Counts storage requests by service ("table", "queue", "blob") and by operation."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._counts: Counter[str] = Counter()
+        self._by_operation: Counter[str] = Counter()
 
     def hook_for(self, service: str) -> Any:
         def hook(request: Any) -> None:
             with self._lock:
                 self._counts[service] += 1
+                self._by_operation[_operation.get()] += 1
 
         return hook
 
     def snapshot(self) -> dict[str, int]:
         with self._lock:
             return dict(self._counts)
+
+    def by_operation(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._by_operation)
 
     def total(self) -> int:
         with self._lock:
@@ -47,6 +67,7 @@ class StorageMeter:
     def reset(self) -> None:
         with self._lock:
             self._counts.clear()
+            self._by_operation.clear()
 
 
 METER = StorageMeter()  # process-wide: every client built here reports to it
@@ -85,8 +106,9 @@ def _connection(settings: Mapping[str, str], prefix: str, service: str) -> tuple
     return None, uri
 
 
-def table_service(settings: Mapping[str, str], prefix: str = "AzureWebJobsStorage",
-                  meter: StorageMeter = METER) -> TableServiceClient:
+def table_service(
+    settings: Mapping[str, str], prefix: str = "AzureWebJobsStorage", meter: StorageMeter = METER
+) -> TableServiceClient:
     conn, uri = _connection(settings, prefix, "table")
     hook = meter.hook_for("table")
     if conn:
@@ -95,18 +117,22 @@ def table_service(settings: Mapping[str, str], prefix: str = "AzureWebJobsStorag
     return TableServiceClient(endpoint=uri, credential=_credential(settings, prefix), raw_request_hook=hook)
 
 
-def queue_service(settings: Mapping[str, str], prefix: str = "AzureWebJobsStorage",
-                  meter: StorageMeter = METER) -> QueueServiceClient:
+def queue_service(
+    settings: Mapping[str, str], prefix: str = "AzureWebJobsStorage", meter: StorageMeter = METER
+) -> QueueServiceClient:
     conn, uri = _connection(settings, prefix, "queue")
     hook = meter.hook_for("queue")
     if conn:
         return QueueServiceClient.from_connection_string(conn, raw_request_hook=hook)
     assert uri is not None
-    return QueueServiceClient(account_url=uri, credential=_credential(settings, prefix), raw_request_hook=hook)
+    return QueueServiceClient(
+        account_url=uri, credential=_credential(settings, prefix), raw_request_hook=hook
+    )
 
 
-def blob_service(settings: Mapping[str, str], prefix: str = "AzureWebJobsStorage",
-                 meter: StorageMeter = METER) -> BlobServiceClient:
+def blob_service(
+    settings: Mapping[str, str], prefix: str = "AzureWebJobsStorage", meter: StorageMeter = METER
+) -> BlobServiceClient:
     conn, uri = _connection(settings, prefix, "blob")
     hook = meter.hook_for("blob")
     if conn:

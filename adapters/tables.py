@@ -45,13 +45,17 @@ def decode_line(text: str) -> list[Entry]:
     out = []
     for item in filter(None, text.split(";")):
         short, klass, arrived, seq, cat, comp, person, absent = item.split(",")
-        out.append(Entry(short, PriorityClass(int(klass)), int(arrived), int(seq), cat, int(comp), person, int(absent)))
+        out.append(
+            Entry(
+                short, PriorityClass(int(klass)), int(arrived), int(seq), cat, int(comp), person, int(absent)
+            )
+        )
     return out
 
 
 def _put_long(entity: dict[str, Any], name: str, text: str) -> None:
     """A string property may hold 32K UTF-16 units: longer texts are split over `name0..nameN`."""
-    chunks = [text[i:i + _CHUNK] for i in range(0, len(text), _CHUNK)] or [""]
+    chunks = [text[i : i + _CHUNK] for i in range(0, len(text), _CHUNK)] or [""]
     entity[f"{name}Chunks"] = len(chunks)
     for i, chunk in enumerate(chunks):
         entity[f"{name}{i}"] = chunk
@@ -63,14 +67,22 @@ def _get_long(entity: Mapping[str, Any], name: str) -> str:
 
 def state_to_entity(state: QueueState) -> dict[str, Any]:
     entity: dict[str, Any] = {
-        "PartitionKey": f"{state.unit_id}.{state.day}", "RowKey": "state",
-        "seq": state.seq, "cycle": state.cycle, "version": state.version, "closed": state.closed,
-        "serviceAvg": float(state.service_avg_s), "serviceN": state.service_n,
+        "PartitionKey": f"{state.unit_id}.{state.day}",
+        "RowKey": "state",
+        "seq": state.seq,
+        "cycle": state.cycle,
+        "version": state.version,
+        "closed": state.closed,
+        "serviceAvg": float(state.service_avg_s),
+        "serviceN": state.service_n,
         "waiting": state.waiting_count(),
     }
     _put_long(entity, "line", encode_line(state.line))
-    _put_long(entity, "called", json.dumps(
-        {k: {**asdict(c), "entry": encode_line([c.entry])} for k, c in state.called.items()}))
+    _put_long(
+        entity,
+        "called",
+        json.dumps({k: {**asdict(c), "entry": encode_line([c.entry])} for k, c in state.called.items()}),
+    )
     _put_long(entity, "clerks", json.dumps({k: asdict(c) for k, c in state.clerks.items()}))
     return entity
 
@@ -83,10 +95,17 @@ def state_from_entity(unit_id: str, day: str, entity: Mapping[str, Any]) -> Queu
         called[key] = Called(**raw)
     clerks = {k: Clerk(**v) for k, v in json.loads(_get_long(entity, "clerks") or "{}").items()}
     return QueueState(
-        unit_id=unit_id, day=day, seq=int(entity.get("seq", 0)), cycle=int(entity.get("cycle", 0)),
-        line=decode_line(line), called=called, clerks=clerks,
-        service_avg_s=float(entity.get("serviceAvg", 0.0)), service_n=int(entity.get("serviceN", 0)),
-        version=int(entity.get("version", 0)), closed=str(entity.get("closed", "")),
+        unit_id=unit_id,
+        day=day,
+        seq=int(entity.get("seq", 0)),
+        cycle=int(entity.get("cycle", 0)),
+        line=decode_line(line),
+        called=called,
+        clerks=clerks,
+        service_avg_s=float(entity.get("serviceAvg", 0.0)),
+        service_n=int(entity.get("serviceN", 0)),
+        version=int(entity.get("version", 0)),
+        closed=str(entity.get("closed", "")),
     )
 
 
@@ -99,9 +118,15 @@ def _event_entity(pk: str, event: TicketEvent) -> dict[str, Any]:
     short = TicketId.parse(event.ticket_id).short
     at_ms = int(event.at.timestamp() * 1000)
     return {
-        "PartitionKey": pk, "RowKey": f"e.{at_ms:013d}.{short}.{event.action.value}",
-        "ticketId": event.ticket_id, "action": event.action.value, "status": event.status.value,
-        "at": event.at.isoformat(), "by": event.by, "reason": event.reason, "data": json.dumps(event.data),
+        "PartitionKey": pk,
+        "RowKey": f"e.{at_ms:013d}.{short}.{event.action.value}",
+        "ticketId": event.ticket_id,
+        "action": event.action.value,
+        "status": event.status.value,
+        "at": event.at.isoformat(),
+        "by": event.by,
+        "reason": event.reason,
+        "data": json.dumps(event.data),
     }
 
 
@@ -164,8 +189,17 @@ class TableQueueStore:
         if etag is None:
             ops.append(("create", entity))
         else:
-            ops.append(("update", entity, {"mode": UpdateMode.REPLACE, "etag": etag,
-                                           "match_condition": MatchConditions.IfNotModified}))
+            ops.append(
+                (
+                    "update",
+                    entity,
+                    {
+                        "mode": UpdateMode.REPLACE,
+                        "etag": etag,
+                        "match_condition": MatchConditions.IfNotModified,
+                    },
+                )
+            )
         for write in writes:
             wpk, rk = _ticket_rk(write.ticket_id)
             if wpk != pk:
@@ -206,8 +240,12 @@ class TableQueueStore:
 
     def list_events(self, unit_id: str, day: str, after_rk: str = "e.") -> list[dict[str, Any]]:
         query = "PartitionKey eq @pk and RowKey gt @after and RowKey lt 'e/'"
-        return [dict(e) for e in self.table.query_entities(
-            query, parameters={"pk": f"{unit_id}.{day}", "after": after_rk})]
+        return [
+            dict(e)
+            for e in self.table.query_entities(
+                query, parameters={"pk": f"{unit_id}.{day}", "after": after_rk}
+            )
+        ]
 
     def merge_ticket(self, ticket_id: str, fields: Mapping[str, Any]) -> None:
         pk, rk = _ticket_rk(ticket_id)
@@ -216,7 +254,9 @@ class TableQueueStore:
     def add_survey(self, ticket_id: str, fields: Mapping[str, Any]) -> None:
         pk, rk = _ticket_rk(ticket_id)
         try:
-            self.table.create_entity({"PartitionKey": pk, "RowKey": f"s.{rk[2:]}", "ticketId": ticket_id, **fields})
+            self.table.create_entity(
+                {"PartitionKey": pk, "RowKey": f"s.{rk[2:]}", "ticketId": ticket_id, **fields}
+            )
         except ResourceExistsError:
             raise ConflictError("A pesquisa desta senha já foi respondida. Obrigado!") from None
 
@@ -235,4 +275,3 @@ class TableQueueStore:
             return True
         except ResourceNotFoundError:
             return False
-

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import pairwise
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -101,9 +102,13 @@ class UnitConfig(_Model):
     holidays: tuple[Holiday, ...] = ()
     closures: tuple[Closure, ...] = ()
     meeting: MeetingConfig = MeetingConfig()
-    webhook_setting: str | None = Field(default=None, alias="webhookSetting", pattern=r"^[A-Z][A-Z0-9_]{2,80}$")
+    webhook_setting: str | None = Field(
+        default=None, alias="webhookSetting", pattern=r"^[A-Z][A-Z0-9_]{2,80}$"
+    )
     limits: Limits = Limits()
-    closing_policy: Literal["serve_waiting", "close_queue"] = Field(default="serve_waiting", alias="closingPolicy")
+    closing_policy: Literal["serve_waiting", "close_queue"] = Field(
+        default="serve_waiting", alias="closingPolicy"
+    )
     ordering: OrderingPolicy = OrderingPolicy()
     reasons: tuple[Option, ...] = DEFAULT_REASONS
     service_categories: tuple[Option, ...] = Field(default=(), alias="serviceCategories")
@@ -134,7 +139,7 @@ class UnitConfig(_Model):
                     raise ValueError(f"{day}: o intervalo {start}-{end} termina antes de começar")
                 spans.append((start, end))
             spans.sort()
-            for (_, end_a), (start_b, _) in zip(spans, spans[1:], strict=False):
+            for (_, end_a), (start_b, _) in pairwise(spans):
                 if start_b < end_a:
                     raise ValueError(f"{day}: intervalos sobrepostos ({end_a} > {start_b})")
         return value

@@ -67,8 +67,12 @@ class UnitClosedError(DomainError):
     code = "unidade-fechada"
     default_message = "A unidade está fechada agora."
 
-    def __init__(self, message: str | None = None, next_opening: datetime | None = None,
-                 alternatives: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        message: str | None = None,
+        next_opening: datetime | None = None,
+        alternatives: list[str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.next_opening = next_opening
         self.alternatives = list(alternatives or [])

@@ -86,8 +86,13 @@ class QueueState:
         """Put a new ticket in line with the next order number."""
         self.seq += 1
         placed = Entry(
-            short=entry.short, klass=entry.klass, arrived_ms=entry.arrived_ms, seq=self.seq,
-            category=entry.category, companions=entry.companions, person=entry.person,
+            short=entry.short,
+            klass=entry.klass,
+            arrived_ms=entry.arrived_ms,
+            seq=self.seq,
+            category=entry.category,
+            companions=entry.companions,
+            person=entry.person,
         )
         self._insert(placed)
         return placed

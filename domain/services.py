@@ -105,7 +105,9 @@ def _now_iso(now: datetime) -> str:
     return now.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _mutate(svc: Services, unit_id: str, day: str, change: Callable[[QueueState], tuple[T, list[TicketWrite]]]) -> T:
+def _mutate(
+    svc: Services, unit_id: str, day: str, change: Callable[[QueueState], tuple[T, list[TicketWrite]]]
+) -> T:
     """Optimistic concurrency loop around one unit-day state (see module docstring)."""
     for attempt in range(svc.max_attempts):
         with svc.partition_lock(unit_id, day):
@@ -117,7 +119,7 @@ def _mutate(svc: Services, unit_id: str, day: str, change: Callable[[QueueState]
                 return result
             except ConcurrentUpdateError:
                 pass
-        time.sleep(random.uniform(0, min(0.2, 0.005 * 2**min(attempt, 6))))  # noqa: S311 - jitter
+        time.sleep(random.uniform(0, min(0.2, 0.005 * 2 ** min(attempt, 6))))
     raise ConcurrentUpdateError()
 
 
@@ -196,7 +198,8 @@ def check_open(svc: Services, unit: UnitConfig, now: datetime) -> None:
         opening = calendar.next_opening(now)
         when = (
             opening.astimezone(ZoneInfo(unit.timezone)).strftime("%d/%m/%Y às %Hh%M")
-            if opening else "sem data prevista"
+            if opening
+            else "sem data prevista"
         )
         raise UnitClosedError(
             f"A unidade está fechada agora. Próxima abertura: {when} (horário local da unidade).",
@@ -215,26 +218,31 @@ def accept_join(svc: Services, unit_id: str, data: JoinInput, now: datetime) -> 
     person = svc.keys.fingerprint(f"{unit.id}|{person_fingerprint(clean['name'], data.role, ''.join(oab))}")
     state = svc.store.peek(unit.id, day)
     if state.closed:
-        raise UnitClosedError("A fila de hoje desta unidade já foi encerrada.", alternatives=list(unit.alternatives))
+        raise UnitClosedError(
+            "A fila de hoje desta unidade já foi encerrada.", alternatives=list(unit.alternatives)
+        )
     if person in state.persons():
         raise AlreadyInQueueError()
     if state.waiting_count() >= unit.limits.max_waiting:
         raise QueueFullError()
     ticket_id = str(TicketId.new(unit.id, datetime.strptime(day, "%Y%m%d").date()))
-    svc.bus.send(JOIN_QUEUE, {
-        "ticketId": ticket_id,
-        "arrivedMs": ms(now),
-        "person": person,
-        "name": clean["name"],
-        "role": data.role,
-        "oabNumber": oab[0],
-        "oabState": oab[1],
-        "processNumber": clean.get("processNumber", ""),
-        "reason": clean["reason"],
-        "category": clean["category"],
-        "grounds": clean["grounds"],
-        "companions": clean["companions"],
-    })
+    svc.bus.send(
+        JOIN_QUEUE,
+        {
+            "ticketId": ticket_id,
+            "arrivedMs": ms(now),
+            "person": person,
+            "name": clean["name"],
+            "role": data.role,
+            "oabNumber": oab[0],
+            "oabState": oab[1],
+            "processNumber": clean.get("processNumber", ""),
+            "reason": clean["reason"],
+            "category": clean["category"],
+            "grounds": clean["grounds"],
+            "companions": clean["companions"],
+        },
+    )
     return JoinAccepted(
         ticket_id=ticket_id,
         token=svc.keys.sign(ticket_id),
@@ -263,12 +271,13 @@ def admit(svc: Services, requests: Iterable[Mapping[str, Any]], now: datetime) -
     for (unit_id, day), reqs in groups.items():
         reqs.sort(key=lambda r: (int(r["arrivedMs"]), str(r["ticketId"])))
         for i in range(0, len(reqs), 49):
-            outcome.update(_admit_chunk(svc, unit_id, day, reqs[i:i + 49], now))
+            outcome.update(_admit_chunk(svc, unit_id, day, reqs[i : i + 49], now))
     return outcome
 
 
-def _admit_chunk(svc: Services, unit_id: str, day: str, reqs: list[Mapping[str, Any]],
-                 now: datetime) -> dict[str, str]:
+def _admit_chunk(
+    svc: Services, unit_id: str, day: str, reqs: list[Mapping[str, Any]], now: datetime
+) -> dict[str, str]:
     unit = svc.config().unit(unit_id)
     already: set[str] = set()
 
@@ -291,25 +300,45 @@ def _admit_chunk(svc: Services, unit_id: str, day: str, reqs: list[Mapping[str, 
             elif state.waiting_count() >= unit.limits.max_waiting:
                 writes.append(_reject(ticket_id, fields, QueueFullError.code, now))
             else:
-                entry = state.admit(Entry(
-                    short=short,
-                    klass=classify(req.get("grounds", ())),
-                    arrived_ms=int(req["arrivedMs"]),
-                    seq=0,
-                    category=str(req.get("category", "")),
-                    companions=int(req.get("companions", 0)),
-                    person=str(req["person"]),
-                ))
+                entry = state.admit(
+                    Entry(
+                        short=short,
+                        klass=classify(req.get("grounds", ())),
+                        arrived_ms=int(req["arrivedMs"]),
+                        seq=0,
+                        category=str(req.get("category", "")),
+                        companions=int(req.get("companions", 0)),
+                        person=str(req["person"]),
+                    )
+                )
                 persons.add(entry.person)
                 fields.update(
-                    status=Status.WAITING.value, seq=entry.seq, display=display_number(unit, entry),
-                    priorityClass=int(entry.klass), admittedAt=_now_iso(now),
+                    status=Status.WAITING.value,
+                    seq=entry.seq,
+                    display=display_number(unit, entry),
+                    priorityClass=int(entry.klass),
+                    admittedAt=_now_iso(now),
                 )
-                writes.append(TicketWrite(ticket_id, fields, create=True, event=TicketEvent(
-                    ticket_id, Action.ADMIT, Status.WAITING, now, "system",
-                    data={"klass": int(entry.klass), "role": fields["role"], "reason": fields["reason"],
-                          "position": state.positions(unit.ordering.policy()).get(short, 0)},
-                )))
+                writes.append(
+                    TicketWrite(
+                        ticket_id,
+                        fields,
+                        create=True,
+                        event=TicketEvent(
+                            ticket_id,
+                            Action.ADMIT,
+                            Status.WAITING,
+                            now,
+                            "system",
+                            data={
+                                "klass": int(entry.klass),
+                                "role": fields["role"],
+                                "reason": fields["reason"],
+                                "position": state.positions(unit.ordering.policy()).get(short, 0),
+                            },
+                        ),
+                    )
+                )
             result[ticket_id] = str(writes[-1].fields["status"])
         return result, writes
 
@@ -322,19 +351,29 @@ def _admit_chunk(svc: Services, unit_id: str, day: str, reqs: list[Mapping[str, 
 
 def _ticket_fields(req: Mapping[str, Any]) -> dict[str, Any]:
     return {
-        "name": req["name"], "role": req["role"], "oabNumber": req.get("oabNumber", ""),
-        "oabState": req.get("oabState", ""), "processNumber": req.get("processNumber", ""),
-        "reason": req["reason"], "category": req.get("category", ""),
-        "grounds": json.dumps(list(req.get("grounds", []))), "companions": int(req.get("companions", 0)),
-        "arrivedAt": _iso(int(req["arrivedMs"])), "transferredFrom": req.get("transferredFrom", ""),
+        "name": req["name"],
+        "role": req["role"],
+        "oabNumber": req.get("oabNumber", ""),
+        "oabState": req.get("oabState", ""),
+        "processNumber": req.get("processNumber", ""),
+        "reason": req["reason"],
+        "category": req.get("category", ""),
+        "grounds": json.dumps(list(req.get("grounds", []))),
+        "companions": int(req.get("companions", 0)),
+        "arrivedAt": _iso(int(req["arrivedMs"])),
+        "transferredFrom": req.get("transferredFrom", ""),
         "person": req.get("person", ""),
     }
 
 
 def _reject(ticket_id: str, fields: dict[str, Any], why: str, now: datetime) -> TicketWrite:
     fields.update(status=Status.REJECTED.value, rejectedReason=why, display="")
-    return TicketWrite(ticket_id, fields, create=True,
-                       event=TicketEvent(ticket_id, Action.REJECT, Status.REJECTED, now, "system", why))
+    return TicketWrite(
+        ticket_id,
+        fields,
+        create=True,
+        event=TicketEvent(ticket_id, Action.REJECT, Status.REJECTED, now, "system", why),
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -364,7 +403,9 @@ def ticket_view(svc: Services, ticket_id: str, token: str, now: datetime) -> dic
     if called is not None:
         view.update(
             status=(Status.IN_SERVICE if called.started_ms else Status.CALLED).value,
-            displayNumber=called.display, calledAt=_iso(called.called_ms), peopleWaiting=waiting,
+            displayNumber=called.display,
+            calledAt=_iso(called.called_ms),
+            peopleWaiting=waiting,
             meeting={"status": called.meeting, "joinUrl": called.join_url or None},
         )
     elif entry is not None:
@@ -373,10 +414,13 @@ def ticket_view(svc: Services, ticket_id: str, token: str, now: datetime) -> dic
         eta = estimate_wait((position or waiting + 1) - 1, state, unit.limits.default_service_min * 60)
         view.update(
             status=(Status.ABSENT if entry.absent_since_ms else Status.WAITING).value,
-            displayNumber=display_number(unit, entry), position=position,
-            peopleAhead=(position - 1) if position else None, peopleWaiting=waiting,
+            displayNumber=display_number(unit, entry),
+            position=position,
+            peopleAhead=(position - 1) if position else None,
+            peopleWaiting=waiting,
             estimatedWait={"minMinutes": eta.low_min, "maxMinutes": eta.high_min, "basis": eta.basis},
-            clerksOnline=state.clerks_online(), priority=CLASS_LABELS[entry.klass],
+            clerksOnline=state.clerks_online(),
+            priority=CLASS_LABELS[entry.klass],
         )
     else:
         stored = svc.store.get_ticket(ticket_id)
@@ -389,8 +433,11 @@ def ticket_view(svc: Services, ticket_id: str, token: str, now: datetime) -> dic
                 view["message"] = REJECTION_TEXT.get(stored.get("rejectedReason", ""), "Entrada recusada.")
             if status == Status.TRANSFERRED and stored.get("transferredTo"):
                 new_id = stored["transferredTo"]
-                view["transferredTo"] = {"ticketId": new_id, "token": svc.keys.sign(new_id),
-                                         "statusUrl": f"{svc.public_base_url}/api/tickets/{new_id}"}
+                view["transferredTo"] = {
+                    "ticketId": new_id,
+                    "token": svc.keys.sign(new_id),
+                    "statusUrl": f"{svc.public_base_url}/api/tickets/{new_id}",
+                }
             if status == Status.DONE:
                 view["surveyAnswered"] = bool(stored.get("surveyed"))
     return view
@@ -446,8 +493,9 @@ def call_next(svc: Services, unit_id: str, clerk: Principal, now: datetime, cate
     return result
 
 
-def call_ticket(svc: Services, unit_id: str, ticket_id: str, clerk: Principal, now: datetime,
-                reason: str = "") -> CallResult:
+def call_ticket(
+    svc: Services, unit_id: str, ticket_id: str, clerk: Principal, now: datetime, reason: str = ""
+) -> CallResult:
     """Call a specific ticket. When it is not the head of the line the clerk must say why."""
     unit = svc.unit(unit_id)
     clerk.require_clerk(unit.id)
@@ -480,7 +528,11 @@ def call_ticket(svc: Services, unit_id: str, ticket_id: str, clerk: Principal, n
 
 def _order_reason(state: QueueState, entry: Entry, category: str) -> str:
     """Why this call is not the earliest arrival still waiting ("" when it is)."""
-    earlier = [e for e in state.line if not e.absent_since_ms and (e.arrived_ms, e.seq) < (entry.arrived_ms, entry.seq)]
+    earlier = [
+        e
+        for e in state.line
+        if not e.absent_since_ms and (e.arrived_ms, e.seq) < (entry.arrived_ms, entry.seq)
+    ]
     if not earlier:
         return ""
     if entry.klass != PriorityClass.NORMAL and any(e.klass > entry.klass for e in earlier):
@@ -490,23 +542,47 @@ def _order_reason(state: QueueState, entry: Entry, category: str) -> str:
     return "política de intercalação"
 
 
-def _call(state: QueueState, unit: UnitConfig, entry: Entry, clerk: Principal, now: datetime,
-          reason: str) -> tuple[CallResult, list[TicketWrite]]:
+def _call(
+    state: QueueState, unit: UnitConfig, entry: Entry, clerk: Principal, now: datetime, reason: str
+) -> tuple[CallResult, list[TicketWrite]]:
     ticket_id = f"{unit.id}.{state.day}.{entry.short}"
     display = display_number(unit, entry)
     state.call(entry.short, clerk.email, ms(now), unit.ordering.policy(), display)
     state.set_clerk(clerk.email, "online", ms(now))
     wait_s = max(0, (ms(now) - entry.arrived_ms) // 1000)
-    write = TicketWrite(ticket_id, {
-        "status": Status.CALLED.value, "calledAt": _now_iso(now), "calledBy": clerk.email,
-        "callReason": reason, "meetingStatus": "pending", "waitSeconds": wait_s,
-    }, event=TicketEvent(ticket_id, Action.CALL, Status.CALLED, now, clerk.email, reason,
-                         data={"waitSeconds": wait_s, "klass": int(entry.klass)}))
+    write = TicketWrite(
+        ticket_id,
+        {
+            "status": Status.CALLED.value,
+            "calledAt": _now_iso(now),
+            "calledBy": clerk.email,
+            "callReason": reason,
+            "meetingStatus": "pending",
+            "waitSeconds": wait_s,
+        },
+        event=TicketEvent(
+            ticket_id,
+            Action.CALL,
+            Status.CALLED,
+            now,
+            clerk.email,
+            reason,
+            data={"waitSeconds": wait_s, "klass": int(entry.klass)},
+        ),
+    )
     return CallResult(ticket_id, display, CLASS_LABELS[entry.klass], reason), [write]
 
 
-def clerk_action(svc: Services, unit_id: str, ticket_id: str, action: Action, clerk: Principal,
-                 now: datetime, reason: str = "", target_unit: str = "") -> str:
+def clerk_action(
+    svc: Services,
+    unit_id: str,
+    ticket_id: str,
+    action: Action,
+    clerk: Principal,
+    now: datetime,
+    reason: str = "",
+    target_unit: str = "",
+) -> str:
     """start / finish / no-show / requeue / transfer on a called (or no-show) ticket."""
     unit = svc.unit(unit_id)
     clerk.require_clerk(unit.id)
@@ -516,14 +592,22 @@ def clerk_action(svc: Services, unit_id: str, ticket_id: str, action: Action, cl
     if action == Action.TRANSFER:
         target = svc.unit(target_unit)
         if not target.active or target.id == unit.id:
-            raise InvalidInputError("Escolha outra unidade ativa para a transferência.",
-                                    fields={"targetUnit": "unidade inválida"})
+            raise InvalidInputError(
+                "Escolha outra unidade ativa para a transferência.", fields={"targetUnit": "unidade inválida"}
+            )
     reason = clean_text(reason, field="reason", label="o motivo", max_len=200, required=False)
     return _transition_ticket(svc, tid, action, clerk.email, now, reason, target_unit)
 
 
-def _transition_ticket(svc: Services, tid: TicketId, action: Action, by: str, now: datetime,
-                       reason: str = "", target_unit: str = "") -> str:
+def _transition_ticket(
+    svc: Services,
+    tid: TicketId,
+    action: Action,
+    by: str,
+    now: datetime,
+    reason: str = "",
+    target_unit: str = "",
+) -> str:
     unit = svc.unit(tid.unit_id)
     ticket_id = str(tid)
     stored: dict[str, Any] | None = None
@@ -566,23 +650,36 @@ def _transition_ticket(svc: Services, tid: TicketId, action: Action, by: str, no
             state.restore(place)
             fields.update(requeuedAt=_now_iso(now), requeueReason=reason)
         elif action == Action.TRANSFER:
-            new_ticket = str(TicketId.new(target_unit, datetime.strptime(
-                service_day(svc.unit(target_unit), now), "%Y%m%d").date()))
+            new_ticket = str(
+                TicketId.new(
+                    target_unit, datetime.strptime(service_day(svc.unit(target_unit), now), "%Y%m%d").date()
+                )
+            )
             fields.update(transferredTo=new_ticket, transferReason=reason)
             data["targetUnit"] = target_unit
         elif action in (Action.NO_SHOW, Action.LEAVE):
             fields[f"{action.value}At"] = _now_iso(now)
-        return new, [TicketWrite(ticket_id, fields, event=TicketEvent(ticket_id, action, new, now, by, reason, data))]
+        return new, [
+            TicketWrite(ticket_id, fields, event=TicketEvent(ticket_id, action, new, now, by, reason, data))
+        ]
 
     status = _mutate(svc, unit.id, f"{tid.day:%Y%m%d}", change)
     if action == Action.TRANSFER and stored is not None:
-        svc.bus.send(JOIN_QUEUE, {
-            **{k: stored.get(k, "") for k in ("name", "role", "oabNumber", "oabState", "processNumber",
-                                              "reason", "category")},
-            "ticketId": new_ticket, "arrivedMs": int(datetime.fromisoformat(stored["arrivedAt"]).timestamp() * 1000),
-            "person": stored.get("person", ""), "grounds": json.loads(stored.get("grounds") or "[]"),
-            "companions": int(stored.get("companions", 0)), "transferredFrom": ticket_id,
-        })
+        svc.bus.send(
+            JOIN_QUEUE,
+            {
+                **{
+                    k: stored.get(k, "")
+                    for k in ("name", "role", "oabNumber", "oabState", "processNumber", "reason", "category")
+                },
+                "ticketId": new_ticket,
+                "arrivedMs": int(datetime.fromisoformat(stored["arrivedAt"]).timestamp() * 1000),
+                "person": stored.get("person", ""),
+                "grounds": json.loads(stored.get("grounds") or "[]"),
+                "companions": int(stored.get("companions", 0)),
+                "transferredFrom": ticket_id,
+            },
+        )
     return status.value
 
 
@@ -590,10 +687,13 @@ def _entry_from(stored: Mapping[str, Any] | None) -> Entry:
     if stored is None or "seq" not in stored:
         raise TicketNotFoundError()
     return Entry(
-        short=TicketId.parse(stored["ticketId"]).short, klass=PriorityClass(int(stored["priorityClass"])),
+        short=TicketId.parse(stored["ticketId"]).short,
+        klass=PriorityClass(int(stored["priorityClass"])),
         arrived_ms=int(datetime.fromisoformat(stored["arrivedAt"]).timestamp() * 1000),
-        seq=int(stored["seq"]), category=stored.get("category", ""),
-        companions=int(stored.get("companions", 0)), person=stored.get("person", ""),
+        seq=int(stored["seq"]),
+        category=stored.get("category", ""),
+        companions=int(stored.get("companions", 0)),
+        person=stored.get("person", ""),
     )
 
 
@@ -623,12 +723,20 @@ def clerk_queue(svc: Services, unit_id: str, clerk: Principal, now: datetime) ->
     def describe(entry: Entry) -> dict[str, Any]:
         t = tickets.get(entry.short, {})
         return {
-            "ticketId": f"{unit.id}.{day}.{entry.short}", "displayNumber": display_number(unit, entry),
-            "name": t.get("name", ""), "role": t.get("role", ""), "oab": _oab_text(t),
-            "processNumber": t.get("processNumber", ""), "reason": t.get("reason", ""),
-            "category": entry.category, "priority": CLASS_LABELS[entry.klass], "priorityClass": int(entry.klass),
-            "grounds": json.loads(t.get("grounds") or "[]"), "companions": entry.companions,
-            "arrivedAt": _iso(entry.arrived_ms), "waitingMinutes": max(0, (ms(now) - entry.arrived_ms) // 60000),
+            "ticketId": f"{unit.id}.{day}.{entry.short}",
+            "displayNumber": display_number(unit, entry),
+            "name": t.get("name", ""),
+            "role": t.get("role", ""),
+            "oab": _oab_text(t),
+            "processNumber": t.get("processNumber", ""),
+            "reason": t.get("reason", ""),
+            "category": entry.category,
+            "priority": CLASS_LABELS[entry.klass],
+            "priorityClass": int(entry.klass),
+            "grounds": json.loads(t.get("grounds") or "[]"),
+            "companions": entry.companions,
+            "arrivedAt": _iso(entry.arrived_ms),
+            "waitingMinutes": max(0, (ms(now) - entry.arrived_ms) // 60000),
             "absent": bool(entry.absent_since_ms),
         }
 
@@ -637,14 +745,23 @@ def clerk_queue(svc: Services, unit_id: str, clerk: Principal, now: datetime) ->
         "waiting": [describe(e) for e in order],
         "absent": [describe(e) for e in absent],
         "called": [
-            {**describe(c.entry), "displayNumber": c.display, "calledBy": c.clerk, "calledAt": _iso(c.called_ms),
-             "status": (Status.IN_SERVICE if c.started_ms else Status.CALLED).value,
-             "meeting": {"status": c.meeting, "joinUrl": c.join_url or None}}
+            {
+                **describe(c.entry),
+                "displayNumber": c.display,
+                "calledBy": c.clerk,
+                "calledAt": _iso(c.called_ms),
+                "status": (Status.IN_SERVICE if c.started_ms else Status.CALLED).value,
+                "meeting": {"status": c.meeting, "joinUrl": c.join_url or None},
+            }
             for c in state.called.values()
         ],
         "clerks": {email: c.status for email, c in state.clerks.items()},
-        "me": {"email": clerk.email, "status": state.clerks.get(clerk.email).status  # type: ignore[union-attr]
-               if clerk.email in state.clerks else "offline"},
+        "me": {
+            "email": clerk.email,
+            "status": state.clerks.get(clerk.email).status  # type: ignore[union-attr]
+            if clerk.email in state.clerks
+            else "offline",
+        },
     }
 
 
@@ -676,10 +793,17 @@ def attach_meeting(svc: Services, ticket_id: str, now: datetime, last_try: bool)
     try:
         if provider is None:
             raise ProviderError(f"Provedor de reunião não configurado: {unit.meeting.provider}")
-        meeting = provider.create(MeetingRequest(
-            ticket_id=ticket_id, unit_id=unit.id, unit_name=unit.name, display_number=called.display,
-            provider=unit.meeting.provider, organizer=unit.meeting.organizer, starts_at=now,
-        ))
+        meeting = provider.create(
+            MeetingRequest(
+                ticket_id=ticket_id,
+                unit_id=unit.id,
+                unit_name=unit.name,
+                display_number=called.display,
+                provider=unit.meeting.provider,
+                organizer=unit.meeting.organizer,
+                starts_at=now,
+            )
+        )
     except TransientProviderError:
         if not last_try:
             raise
@@ -692,10 +816,18 @@ def attach_meeting(svc: Services, ticket_id: str, now: datetime, last_try: bool)
         if current is None:
             return None, []
         current.join_url, current.meeting = meeting.join_url, "ready"
-        return current, [TicketWrite(ticket_id, {
-            "meetingStatus": "ready", "joinUrl": meeting.join_url, "meetingId": meeting.meeting_id,
-            "meetingProvider": meeting.provider, "clerkJoinUrl": meeting.clerk_join_url or "",
-        })]
+        return current, [
+            TicketWrite(
+                ticket_id,
+                {
+                    "meetingStatus": "ready",
+                    "joinUrl": meeting.join_url,
+                    "meetingId": meeting.meeting_id,
+                    "meetingProvider": meeting.provider,
+                    "clerkJoinUrl": meeting.clerk_join_url or "",
+                },
+            )
+        ]
 
     updated = _mutate(svc, unit.id, day, change)
     if updated is None:
@@ -716,8 +848,16 @@ def _meeting_failed(svc: Services, unit: UnitConfig, tid: TicketId, why: str) ->
 
     failed = _mutate(svc, unit.id, f"{tid.day:%Y%m%d}", change)
     if failed is not None:
-        svc.bus.send(NOTIFY_QUEUE, {"kind": "meeting_failed", "unitId": unit.id, "ticketId": ticket_id,
-                                    "dedupKey": f"failed.{tid.short}.{failed.called_ms}", "error": why})
+        svc.bus.send(
+            NOTIFY_QUEUE,
+            {
+                "kind": "meeting_failed",
+                "unitId": unit.id,
+                "ticketId": ticket_id,
+                "dedupKey": f"failed.{tid.short}.{failed.called_ms}",
+                "error": why,
+            },
+        )
     return "failed"
 
 
@@ -739,8 +879,15 @@ def retry_meeting(svc: Services, unit_id: str, ticket_id: str, clerk: Principal,
 
 
 def _notify_called(svc: Services, unit: UnitConfig, ticket_id: str, called: Called) -> None:
-    svc.bus.send(NOTIFY_QUEUE, {"kind": "citizen_called", "unitId": unit.id, "ticketId": ticket_id,
-                                "dedupKey": f"called.{TicketId.parse(ticket_id).short}.{called.called_ms}"})
+    svc.bus.send(
+        NOTIFY_QUEUE,
+        {
+            "kind": "citizen_called",
+            "unitId": unit.id,
+            "ticketId": ticket_id,
+            "dedupKey": f"called.{TicketId.parse(ticket_id).short}.{called.called_ms}",
+        },
+    )
 
 
 def deliver_notifications(svc: Services, messages: Sequence[Mapping[str, Any]], now: datetime) -> int:
@@ -756,10 +903,18 @@ def deliver_notifications(svc: Services, messages: Sequence[Mapping[str, Any]], 
         key = str(msg.get("dedupKey") or "")
         if key and svc.store.seen(unit.id, day, key):
             continue
-        by_unit[unit.id].append((msg, Notification(
-            kind=str(msg["kind"]), unit_id=unit.id, unit_name=unit.name,
-            data=_notification_data(svc, unit, msg), dedup_key=key,
-        )))
+        by_unit[unit.id].append(
+            (
+                msg,
+                Notification(
+                    kind=str(msg["kind"]),
+                    unit_id=unit.id,
+                    unit_name=unit.name,
+                    data=_notification_data(svc, unit, msg),
+                    dedup_key=key,
+                ),
+            )
+        )
     sent = 0
     for unit_id, items in by_unit.items():
         unit = svc.unit(unit_id)
@@ -776,18 +931,38 @@ def deliver_notifications(svc: Services, messages: Sequence[Mapping[str, Any]], 
 
 
 def _notification_data(svc: Services, unit: UnitConfig, msg: Mapping[str, Any]) -> dict[str, Any]:
-    data: dict[str, Any] = {k: v for k, v in msg.items() if k not in ("kind", "unitId", "dedupKey")}
+    """The fields of a card (adapters/cards.py names them); citizen data is read from the ticket, so
+    queue messages carry no personal data."""
+    data: dict[str, Any] = {"console_url": f"{svc.public_base_url}/servidor.html?unidade={unit.id}"}
+    for key in (
+        "error",
+        "queue",
+        "message_id",
+        "summary",
+        "dequeue_count",
+        "waiting_count",
+        "minutes_unattended",
+    ):
+        if key in msg:
+            data[key] = msg[key]
     ticket_id = msg.get("ticketId")
     if ticket_id:
         t = svc.store.get_ticket(str(ticket_id)) or {}
         grounds = json.loads(t.get("grounds") or "[]")
+        clerk = t.get("calledBy", "")
+        member = next((m for m in svc.config().staff if m.email == clerk), None)
         data.update(
-            displayNumber=t.get("display", ""), name=t.get("name", ""), role=ROLES.get(t.get("role", ""), ""),
-            oab=_oab_text(t), processNumber=t.get("processNumber", ""),
+            ticket_id=str(ticket_id),
+            display_number=t.get("display", ""),
+            citizen_name=t.get("name", ""),
+            role=ROLES.get(t.get("role", ""), ""),
+            oab=_oab_text(t),
+            process_number=t.get("processNumber", ""),
             reason=next((r.label for r in unit.reasons if r.id == t.get("reason")), t.get("reason", "")),
-            priority=CLASS_LABELS[classify(grounds)], clerk=t.get("calledBy", ""),
-            joinUrl=t.get("clerkJoinUrl") or t.get("joinUrl", ""),
-            consoleUrl=f"{svc.public_base_url}/servidor.html?unidade={unit.id}",
+            priority=CLASS_LABELS[classify(grounds)],
+            clerk_name=member.name if member else clerk,
+            join_url=t.get("joinUrl", ""),
+            clerk_join_url=t.get("clerkJoinUrl", ""),
         )
     return data
 
@@ -807,8 +982,9 @@ def submit_survey(svc: Services, ticket_id: str, token: str, score: int, comment
         raise InvalidTransitionError("A pesquisa fica disponível depois do atendimento.")
     if stored.get("surveyed"):
         raise ConflictError("A pesquisa desta senha já foi respondida. Obrigado!")
-    svc.store.add_survey(ticket_id, {"score": score, "comment": text, "answeredAt": _now_iso(now),
-                                     "unitId": tid.unit_id})
+    svc.store.add_survey(
+        ticket_id, {"score": score, "comment": text, "answeredAt": _now_iso(now), "unitId": tid.unit_id}
+    )
     svc.store.merge_ticket(ticket_id, {"surveyed": True, "surveyScore": score})
 
 
@@ -821,12 +997,19 @@ def unit_summary(svc: Services, unit: UnitConfig, now: datetime) -> dict[str, An
     eta = estimate_wait(waiting, state, unit.limits.default_service_min * 60)
     court = svc.config().court(unit.court)
     return {
-        "id": unit.id, "name": unit.name, "court": {"id": unit.court, "name": court.name if court else ""},
-        "section": unit.section, "category": unit.category, "instance": unit.instance,
-        "active": unit.active, "openNow": open_now and not state.closed,
+        "id": unit.id,
+        "name": unit.name,
+        "court": {"id": unit.court, "name": court.name if court else ""},
+        "section": unit.section,
+        "category": unit.category,
+        "instance": unit.instance,
+        "active": unit.active,
+        "openNow": open_now and not state.closed,
         "nextOpening": opening.astimezone(ZoneInfo(unit.timezone)).isoformat() if opening else None,
-        "timezone": unit.timezone, "hoursText": calendar.hours_text(),
-        "peopleWaiting": waiting, "clerksOnline": state.clerks_online(),
+        "timezone": unit.timezone,
+        "hoursText": calendar.hours_text(),
+        "peopleWaiting": waiting,
+        "clerksOnline": state.clerks_online(),
         "estimatedWait": {"minMinutes": eta.low_min, "maxMinutes": eta.high_min},
         "pageUrl": f"{svc.public_base_url}/?unidade={unit.id}",
         "reasons": [{"id": r.id, "label": r.label} for r in unit.reasons],
@@ -835,7 +1018,9 @@ def unit_summary(svc: Services, unit: UnitConfig, now: datetime) -> dict[str, An
     }
 
 
-def list_units(svc: Services, now: datetime, court: str = "", section: str = "", q: str = "") -> list[dict[str, Any]]:
+def list_units(
+    svc: Services, now: datetime, court: str = "", section: str = "", q: str = ""
+) -> list[dict[str, Any]]:
     needle = q.strip().lower()
     out = []
     for unit in svc.config().units:

@@ -12,9 +12,7 @@ import unicodedata
 from domain.errors import InvalidInputError
 
 _CNJ = re.compile(r"^(\d{7})-?(\d{2})\.?(\d{4})\.?(\d)\.?(\d{2})\.?(\d{4})$")
-UFS = frozenset(
-    "AC AL AP AM BA CE DF ES GO MA MT MS MG PA PB PR PE PI RJ RN RS RO RR SC SP SE TO".split()
-)
+UFS = frozenset(["AC", "AL", "AP", "AM", "BA", "CE", "DF", "ES", "GO", "MA", "MT", "MS", "MG", "PA", "PB", "PR", "PE", "PI", "RJ", "RN", "RS", "RO", "RR", "SC", "SP", "SE", "TO"])
 _OAB = re.compile(r"^\d{1,6}[A-Z]?$")
 
 
@@ -63,7 +61,8 @@ def clean_text(raw: str, *, field: str, label: str, max_len: int, required: bool
         raise InvalidInputError(f"Informe {label}.", fields={field: "campo obrigatório"})
     if len(text) > max_len:
         raise InvalidInputError(
-            f"{label[0].upper()}{label[1:]} é longo demais.", fields={field: f"no máximo {max_len} caracteres"}
+            f"{label[0].upper()}{label[1:]} é longo demais.",
+            fields={field: f"no máximo {max_len} caracteres"},
         )
     return text
 

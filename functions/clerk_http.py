@@ -29,12 +29,27 @@ ACTIONS = {
 def clerk_me(req: func.HttpRequest) -> func.HttpResponse:
     who = principal(req)
     config = deps.services().config()
-    units = [{"id": u.id, "name": u.name, "section": u.section,
-              "serviceCategories": [{"id": c.id, "label": c.label} for c in u.service_categories]}
-             for u in config.units if who.can_serve(u.id)]
+    units = [
+        {
+            "id": u.id,
+            "name": u.name,
+            "section": u.section,
+            "serviceCategories": [{"id": c.id, "label": c.label} for c in u.service_categories],
+        }
+        for u in config.units
+        if who.can_serve(u.id)
+    ]
     others = [{"id": u.id, "name": u.name} for u in config.units if u.active]
-    return ok({"email": who.email, "name": who.name, "units": units, "transferTargets": others,
-               "admin": who.admin, "managerOf": sorted(who.manager_courts)})
+    return ok(
+        {
+            "email": who.email,
+            "name": who.name,
+            "units": units,
+            "transferTargets": others,
+            "admin": who.admin,
+            "managerOf": sorted(who.manager_courts),
+        }
+    )
 
 
 @bp.function_name("clerk_queue")
@@ -56,13 +71,22 @@ def clerk_call(req: func.HttpRequest) -> func.HttpResponse:
         result = uc.call_ticket(svc, unit_id, body.ticket_id, who, deps.now(), body.reason)
     else:
         result = uc.call_next(svc, unit_id, who, deps.now(), body.category)
-    return ok({"ticketId": result.ticket_id, "displayNumber": result.display_number,
-               "priority": result.priority, "outOfOrderReason": result.out_of_order_reason})
+    return ok(
+        {
+            "ticketId": result.ticket_id,
+            "displayNumber": result.display_number,
+            "priority": result.priority,
+            "outOfOrderReason": result.out_of_order_reason,
+        }
+    )
 
 
 @bp.function_name("clerk_ticket_action")
-@bp.route(route="clerk/units/{unit}/tickets/{ticket}/{action}", methods=["POST"],
-          auth_level=func.AuthLevel.ANONYMOUS)
+@bp.route(
+    route="clerk/units/{unit}/tickets/{ticket}/{action}",
+    methods=["POST"],
+    auth_level=func.AuthLevel.ANONYMOUS,
+)
 @endpoint
 def clerk_ticket_action(req: func.HttpRequest) -> func.HttpResponse:
     who = principal(req)
@@ -74,7 +98,9 @@ def clerk_ticket_action(req: func.HttpRequest) -> func.HttpResponse:
     action = ACTIONS.get(p["action"])
     if action is None:
         raise NotFoundError("Ação desconhecida.")
-    status = uc.clerk_action(svc, p["unit"], p["ticket"], action, who, deps.now(), body.reason, body.target_unit)
+    status = uc.clerk_action(
+        svc, p["unit"], p["ticket"], action, who, deps.now(), body.reason, body.target_unit
+    )
     return ok({"status": status})
 
 

@@ -8,6 +8,7 @@ import azure.functions as func
 
 from adapters.config_source import sync_configuration
 from functions import dependencies as deps
+from functions.http_common import measured
 
 bp = func.Blueprint()
 log = logging.getLogger("balcao.config")
@@ -15,6 +16,7 @@ log = logging.getLogger("balcao.config")
 
 @bp.function_name("sync_configuration")
 @bp.timer_trigger(arg_name="timer", schedule="0 * * * * *", run_on_startup=True)
+@measured
 def sync_configuration_timer(timer: func.TimerRequest) -> None:
     outcome = sync_configuration(deps.config_source(), deps.config_store(), deps.now())
     if outcome.startswith("refused"):

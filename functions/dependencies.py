@@ -114,7 +114,9 @@ def config_source() -> Any:
     from adapters.config_source import BlobConfigSource
     from adapters.storage import blob_service
 
-    return BlobConfigSource(blob_service(settings().env), settings().get("BALCAO_CONFIG_BLOB", "config/balcao.json"))
+    return BlobConfigSource(
+        blob_service(settings().env), settings().get("BALCAO_CONFIG_BLOB", "config/balcao.json")
+    )
 
 
 @cache
@@ -151,13 +153,28 @@ def _local_provider(s: Settings) -> MeetingProvider:
 def _teams_provider(s: Settings) -> MeetingProvider:
     from adapters.meetings_teams import TeamsMeetingProvider
 
-    return TeamsMeetingProvider.from_settings(s.env)  # type: ignore[no-any-return]
+    managed = s.flag("GRAPH_USE_MANAGED_IDENTITY")
+    return TeamsMeetingProvider(
+        tenant_id=s.get("GRAPH_TENANT_ID") or None,
+        client_id=s.get("GRAPH_CLIENT_ID") or None,
+        client_secret=None if managed else s.secret("GRAPH_CLIENT_SECRET"),
+        use_managed_identity=managed,
+        managed_identity_client_id=s.get("AZURE_CLIENT_ID") or None,
+        base_url=s.get("GRAPH_BASE_URL", "https://graph.microsoft.com/v1.0"),
+        lobby_scope=s.get("TEAMS_LOBBY_SCOPE", "organization"),
+    )
 
 
 def _jitsi_provider(s: Settings) -> MeetingProvider:
     from adapters.meetings_jitsi import JitsiMeetingProvider
 
-    return JitsiMeetingProvider.from_settings(s.env)  # type: ignore[no-any-return]
+    return JitsiMeetingProvider(
+        host_url=s.get("JITSI_BASE_URL", "https://meet.jit.si"),
+        # rooms must be the same on every instance: a shared secret (by default the token keys)
+        room_secret=s.get("JITSI_ROOM_SECRET") or s.secret("BALCAO_TOKEN_KEYS"),
+        app_id=s.get("JITSI_APP_ID") or None,
+        app_secret=s.secret("JITSI_JWT_SECRET") if s.get("JITSI_APP_ID") else None,
+    )
 
 
 _PROVIDER_FACTORIES: dict[str, Callable[[Settings], MeetingProvider]] = {
@@ -210,8 +227,18 @@ def services() -> Services:
 def reset() -> None:
     """Forget every client, setting and cache (tests start several hosts in one process)."""
     global _clock
-    for built in (settings, table_service, queue_service, bus, store, config_store, config_source,
-                  configuration, notifier, services):
+    for built in (
+        settings,
+        table_service,
+        queue_service,
+        bus,
+        store,
+        config_store,
+        config_source,
+        configuration,
+        notifier,
+        services,
+    ):
         built.cache_clear()
     _calendars.clear()
     _clock = lambda: datetime.now(UTC)  # noqa: E731

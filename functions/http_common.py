@@ -7,9 +7,11 @@ import functools
 import json
 import logging
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 import azure.functions as func
 
+from adapters.storage import operation
 from domain.auth import Principal
 from domain.errors import DomainError, UnauthenticatedError
 from functions import dependencies as deps
@@ -26,7 +28,8 @@ def endpoint(handler: Handler) -> Handler:
     @functools.wraps(handler)
     def wrapper(req: func.HttpRequest) -> func.HttpResponse:
         try:
-            return handler(req)
+            with operation(handler.__name__):
+                return handler(req)
         except DomainError as exc:
             return from_error(exc)
         except Exception:
@@ -60,3 +63,17 @@ def bearer(req: func.HttpRequest) -> str:
     if scheme.lower() != "bearer" or not token.strip():
         raise UnauthenticatedError("Envie o token da senha no cabeçalho Authorization: Bearer <token>.")
     return token.strip()
+
+
+F = TypeVar("F", bound=Callable[..., None])
+
+
+def measured(handler: F) -> F:
+    """Queue and timer handlers: attribute their storage requests to the function's name."""
+
+    @functools.wraps(handler)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        with operation(handler.__name__):
+            handler(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]

@@ -35,13 +35,29 @@ JSON = "application/json"
 PROBLEM = "application/problem+json"
 
 
-def problem(status: int, title: str, detail: str, *, code: str = "", headers: Mapping[str, str] | None = None,
-            **extra: Any) -> func.HttpResponse:
-    body: dict[str, Any] = {"type": f"https://balcao.jus.br/problemas/{code}" if code else "about:blank",
-                            "title": title, "status": status, "detail": detail}
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    code: str = "",
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> func.HttpResponse:
+    body: dict[str, Any] = {
+        "type": f"https://balcao.jus.br/problemas/{code}" if code else "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
     body.update({k: v for k, v in extra.items() if v not in (None, [], {})})
-    return func.HttpResponse(json.dumps(body, ensure_ascii=False), status_code=status, mimetype=PROBLEM,
-                             charset="utf-8", headers=dict(headers or {}))
+    return func.HttpResponse(
+        json.dumps(body, ensure_ascii=False),
+        status_code=status,
+        mimetype=PROBLEM,
+        charset="utf-8",
+        headers=dict(headers or {}),
+    )
 
 
 def from_error(exc: e.DomainError) -> func.HttpResponse:
@@ -61,5 +77,10 @@ def from_error(exc: e.DomainError) -> func.HttpResponse:
 
 
 def ok(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> func.HttpResponse:
-    return func.HttpResponse(json.dumps(body, ensure_ascii=False), status_code=status, mimetype=JSON,
-                             charset="utf-8", headers=dict(headers or {}))
+    return func.HttpResponse(
+        json.dumps(body, ensure_ascii=False),
+        status_code=status,
+        mimetype=JSON,
+        charset="utf-8",
+        headers=dict(headers or {}),
+    )

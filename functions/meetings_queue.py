@@ -9,6 +9,7 @@ import azure.functions as func
 
 from domain import services as uc
 from functions import dependencies as deps
+from functions.http_common import measured
 
 bp = func.Blueprint()
 log = logging.getLogger("balcao.meetings")
@@ -17,6 +18,7 @@ MAX_DEQUEUE = 5  # host.json extensions.queues.maxDequeueCount
 
 @bp.function_name("create_meeting")
 @bp.queue_trigger(arg_name="msg", queue_name=uc.MEETING_QUEUE, connection="AzureWebJobsStorage")
+@measured
 def create_meeting(msg: func.QueueMessage) -> None:
     payload = json.loads(msg.get_body())
     last_try = (msg.dequeue_count or 1) >= MAX_DEQUEUE

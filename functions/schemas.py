@@ -89,7 +89,9 @@ def parse_body(req: func.HttpRequest, model: type[M], *, optional: bool = False)
         return model.model_validate(data, strict=True)
     except ValidationError as exc:
         fields = {
-            ".".join(str(p) for p in err["loc"]) or "corpo": _FIELD_MESSAGES.get(err["type"], "valor inválido")
+            ".".join(str(p) for p in err["loc"]) or "corpo": _FIELD_MESSAGES.get(
+                err["type"], "valor inválido"
+            )
             for err in exc.errors()
         }
         raise InvalidInputError("Verifique os dados enviados.", fields=fields) from None

@@ -18,15 +18,33 @@ bp = func.Blueprint()
 @endpoint
 def join_queue(req: func.HttpRequest) -> func.HttpResponse:
     body = parse_body(req, JoinBody)
-    accepted = uc.accept_join(deps.services(), req.route_params["unit"], uc.JoinInput(
-        name=body.name, role=body.role, reason=body.reason, consent=body.consent,
-        oab_number=body.oab_number, oab_state=body.oab_state, process_number=body.process_number,
-        category=body.category, priority=tuple(body.priority), companions=body.companions,
-    ), deps.now())
+    accepted = uc.accept_join(
+        deps.services(),
+        req.route_params["unit"],
+        uc.JoinInput(
+            name=body.name,
+            role=body.role,
+            reason=body.reason,
+            consent=body.consent,
+            oab_number=body.oab_number,
+            oab_state=body.oab_state,
+            process_number=body.process_number,
+            category=body.category,
+            priority=tuple(body.priority),
+            companions=body.companions,
+        ),
+        deps.now(),
+    )
     return ok(
-        {"ticketId": accepted.ticket_id, "token": accepted.token, "statusUrl": accepted.status_url,
-         "unitId": accepted.unit_id, "status": "pending"},
-        status=202, headers={"Location": accepted.status_url, "Cache-Control": "no-store"},
+        {
+            "ticketId": accepted.ticket_id,
+            "token": accepted.token,
+            "statusUrl": accepted.status_url,
+            "unitId": accepted.unit_id,
+            "status": "pending",
+        },
+        status=202,
+        headers={"Location": accepted.status_url, "Cache-Control": "no-store"},
     )
 
 

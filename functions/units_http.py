@@ -17,7 +17,9 @@ bp = func.Blueprint()
 @endpoint
 def list_units(req: func.HttpRequest) -> func.HttpResponse:
     p = req.params
-    units = uc.list_units(deps.services(), deps.now(), p.get("court", ""), p.get("section", ""), p.get("q", ""))
+    units = uc.list_units(
+        deps.services(), deps.now(), p.get("court", ""), p.get("section", ""), p.get("q", "")
+    )
     return ok({"units": units}, headers={"Cache-Control": "public, max-age=5"})
 
 

@@ -18,7 +18,9 @@ def lines(draw: st.DrawFn, max_size: int = 40) -> list[Entry]:
     klasses = draw(st.lists(classes, min_size=n, max_size=n))
     absent = draw(st.lists(st.booleans(), min_size=n, max_size=n))
     return sort_line(
-        Entry(short=f"t{i:04d}", klass=k, arrived_ms=a, seq=i + 1, absent_since_ms=5 if ab and i % 3 == 0 else 0)
+        Entry(
+            short=f"t{i:04d}", klass=k, arrived_ms=a, seq=i + 1, absent_since_ms=5 if ab and i % 3 == 0 else 0
+        )
         for i, (a, k, ab) in enumerate(zip(arrivals, klasses, absent, strict=True))
     )
 
@@ -39,9 +41,13 @@ def _drain(line: list[Entry], policy: Policy) -> list[Entry]:
 def test_priority_first_never_serves_a_later_lower_class_first(line: list[Entry]) -> None:
     called = _drain(line, Policy())
     for i, earlier in enumerate(called):
-        for later in called[i + 1:]:
+        for later in called[i + 1 :]:
             # whoever is served first is of a better class, or of the same class and arrived first
-            assert (earlier.klass, earlier.arrived_ms, earlier.seq) < (later.klass, later.arrived_ms, later.seq)
+            assert (earlier.klass, earlier.arrived_ms, earlier.seq) < (
+                later.klass,
+                later.arrived_ms,
+                later.seq,
+            )
 
 
 @settings(max_examples=200, deadline=None)
@@ -53,8 +59,12 @@ def test_super_priority_then_priority_then_donors_then_normal(line: list[Entry])
 
 
 @settings(max_examples=200, deadline=None)
-@given(lines(), st.sampled_from([Policy(), Policy("interleave", 2, 1), Policy("interleave", 1, 1),
-                                 Policy("interleave", 3, 2)]))
+@given(
+    lines(),
+    st.sampled_from(
+        [Policy(), Policy("interleave", 2, 1), Policy("interleave", 1, 1), Policy("interleave", 3, 2)]
+    ),
+)
 def test_reported_position_is_the_order_of_calls(line: list[Entry], policy: Policy) -> None:
     state = QueueState(unit_id="u", day="20261130", line=list(line))
     positions = state.positions(policy)
@@ -74,14 +84,18 @@ def test_interleave_keeps_arrival_order_within_each_kind(line: list[Entry], poli
 
 
 def test_interleave_two_priority_then_one_normal() -> None:
-    line = sort_line([Entry(f"n{i}", PriorityClass.NORMAL, i, i) for i in range(3)]
-                     + [Entry(f"p{i}", PriorityClass.PRIORITY, 10 + i, 10 + i) for i in range(4)])
+    line = sort_line(
+        [Entry(f"n{i}", PriorityClass.NORMAL, i, i) for i in range(3)]
+        + [Entry(f"p{i}", PriorityClass.PRIORITY, 10 + i, 10 + i) for i in range(4)]
+    )
     order = [e.short for e in call_order(line, Policy("interleave", 2, 1))]
     assert order == ["p0", "p1", "n0", "p2", "p3", "n1", "n2"]
 
 
 def test_absent_citizens_keep_their_place_but_are_not_called() -> None:
-    line = sort_line([Entry("a", PriorityClass.NORMAL, 1, 1, absent_since_ms=99), Entry("b", PriorityClass.NORMAL, 2, 2)])
+    line = sort_line(
+        [Entry("a", PriorityClass.NORMAL, 1, 1, absent_since_ms=99), Entry("b", PriorityClass.NORMAL, 2, 2)]
+    )
     state = QueueState(unit_id="u", day="d", line=line)
     assert state.next_to_call(Policy()).short == "b"
     assert [e.short for e in state.line] == ["a", "b"]

@@ -22,7 +22,7 @@ def test_lifecycle_table() -> None:
 
 
 def test_terminal_states_have_no_way_out() -> None:
-    for (source, _action) in TRANSITIONS:
+    for source, _action in TRANSITIONS:
         assert source not in TERMINAL
     assert ACTIVE.isdisjoint(TERMINAL)
 
@@ -43,6 +43,8 @@ def test_tokens_verify_without_storage_and_rotate() -> None:
         old.verify("ticket-2", token)
     with pytest.raises(UnauthenticatedError):
         old.verify("ticket-1", token[:-2] + "xx")
-    rotated = KeyRing.parse(f"k2:{base64.b64encode(b'b' * 32).decode()},k1:{base64.b64encode(b'a' * 32).decode()}")
+    rotated = KeyRing.parse(
+        f"k2:{base64.b64encode(b'b' * 32).decode()},k1:{base64.b64encode(b'a' * 32).decode()}"
+    )
     rotated.verify("ticket-1", token)  # old tokens keep working during the rotation
     assert rotated.sign("ticket-1").startswith("k2.")

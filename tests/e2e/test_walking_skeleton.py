@@ -22,8 +22,13 @@ from tests.support.system import System, running_system
 
 UNIT = "trf1-sjac-01vf"
 CLERK = "ana.souza@trf1.jus.br"
-JOIN = {"name": "Maria <b>da</b> Silva", "role": "parte", "reason": "orientacao", "consent": True,
-        "category": "partes"}
+JOIN = {
+    "name": "Maria <b>da</b> Silva",
+    "role": "parte",
+    "reason": "orientacao",
+    "consent": True,
+    "category": "partes",
+}
 
 
 @pytest.fixture(scope="module")
@@ -82,15 +87,22 @@ def test_the_whole_attendance(system: System, sent: list[tuple[str, dict[str, An
 
     waiting = poll(system, ticket, "waiting")
     assert waiting["position"] == 1 and waiting["peopleAhead"] == 0 and waiting["peopleWaiting"] == 1
-    etag = system.client.get(f"/api/tickets/{ticket['ticketId']}",
-                             headers={"Authorization": f"Bearer {ticket['token']}"}).headers["ETag"]
-    unchanged = system.client.get(f"/api/tickets/{ticket['ticketId']}",
-                                  headers={"Authorization": f"Bearer {ticket['token']}", "If-None-Match": etag})
+    etag = system.client.get(
+        f"/api/tickets/{ticket['ticketId']}", headers={"Authorization": f"Bearer {ticket['token']}"}
+    ).headers["ETag"]
+    unchanged = system.client.get(
+        f"/api/tickets/{ticket['ticketId']}",
+        headers={"Authorization": f"Bearer {ticket['token']}", "If-None-Match": etag},
+    )
     assert unchanged.status_code == 304
 
     assert system.client.post(f"/api/clerk/units/{UNIT}/call").status_code == 401  # no principal
-    assert system.client.post(f"/api/clerk/units/{UNIT}/call",
-                              headers=system.clerk("diego.rocha@tjac.jus.br")).status_code == 403
+    assert (
+        system.client.post(
+            f"/api/clerk/units/{UNIT}/call", headers=system.clerk("diego.rocha@tjac.jus.br")
+        ).status_code
+        == 403
+    )
     called = system.client.post(f"/api/clerk/units/{UNIT}/call", headers=system.clerk(CLERK))
     assert called.status_code == 200, called.text
     assert called.json()["ticketId"] == ticket["ticketId"]
@@ -104,18 +116,23 @@ def test_the_whole_attendance(system: System, sent: list[tuple[str, dict[str, An
     queue = system.client.get(f"/api/clerk/units/{UNIT}/queue", headers=system.clerk(CLERK)).json()
     assert queue["called"][0]["name"] == JOIN["name"]  # JSON carries it as typed; pages escape it
 
-    done = system.client.post(f"/api/clerk/units/{UNIT}/tickets/{ticket['ticketId']}/finish",
-                              headers=system.clerk(CLERK))
+    done = system.client.post(
+        f"/api/clerk/units/{UNIT}/tickets/{ticket['ticketId']}/finish", headers=system.clerk(CLERK)
+    )
     assert done.status_code == 200 and done.json()["status"] == "done"
     assert poll(system, ticket, "done")["surveyAnswered"] is False
 
     auth = {"Authorization": f"Bearer {ticket['token']}"}
     survey = {"score": 5, "comment": "Atendimento rápido e cordial."}
-    assert system.client.post(f"/api/tickets/{ticket['ticketId']}/survey", json=survey, headers=auth).status_code == 201
+    assert (
+        system.client.post(f"/api/tickets/{ticket['ticketId']}/survey", json=survey, headers=auth).status_code
+        == 201
+    )
     again = system.client.post(f"/api/tickets/{ticket['ticketId']}/survey", json=survey, headers=auth)
     assert again.status_code == 409 and again.headers["content-type"].startswith("application/problem+json")
-    stored = store_of(system).table.get_entity(f"{UNIT}.{ticket['ticketId'].split('.')[1]}",
-                                                f"s.{ticket['ticketId'].split('.')[2]}")
+    stored = store_of(system).table.get_entity(
+        f"{UNIT}.{ticket['ticketId'].split('.')[1]}", f"s.{ticket['ticketId'].split('.')[2]}"
+    )
     assert stored["score"] == 5 and stored["comment"] == survey["comment"]
 
     # Deliver every queue message a second time: one admission, one meeting, state unchanged.
@@ -129,7 +146,8 @@ def test_the_whole_attendance(system: System, sent: list[tuple[str, dict[str, An
     assert {q for q, _ in replayed} == {"join-requests", "meeting-requests"}
     for queue_name, payload in replayed:
         queues.get_queue_client(queue_name, message_encode_policy=BinaryBase64EncodePolicy()).send_message(
-            json.dumps(payload).encode())
+            json.dumps(payload).encode()
+        )
     time.sleep(0.3)
     assert system.host.wait_idle(10)
     after_state, _ = store.load(UNIT, day)
@@ -147,14 +165,22 @@ def _nothing_written(system: System) -> tuple[int, int]:
     return props.approximate_message_count, tickets
 
 
-@pytest.mark.parametrize(("path", "body", "status", "field"), [
-    (f"/api/units/{UNIT}/tickets", {**JOIN, "name": ""}, 400, "name"),
-    (f"/api/units/{UNIT}/tickets", {k: v for k, v in JOIN.items() if k != "name"}, 400, "name"),
-    (f"/api/units/{UNIT}/tickets", {**JOIN, "role": "juiz"}, 400, "role"),
-    (f"/api/units/{UNIT}/tickets", {**JOIN, "processNumber": "0000001-00.2026.4.01.3000"}, 400, "processNumber"),
-    (f"/api/units/{UNIT}/tickets", {**JOIN, "surprise": 1}, 400, "surprise"),
-    ("/api/units/nao-existe/tickets", JOIN, 404, None),
-])
+@pytest.mark.parametrize(
+    ("path", "body", "status", "field"),
+    [
+        (f"/api/units/{UNIT}/tickets", {**JOIN, "name": ""}, 400, "name"),
+        (f"/api/units/{UNIT}/tickets", {k: v for k, v in JOIN.items() if k != "name"}, 400, "name"),
+        (f"/api/units/{UNIT}/tickets", {**JOIN, "role": "juiz"}, 400, "role"),
+        (
+            f"/api/units/{UNIT}/tickets",
+            {**JOIN, "processNumber": "0000001-00.2026.4.01.3000"},
+            400,
+            "processNumber",
+        ),
+        (f"/api/units/{UNIT}/tickets", {**JOIN, "surprise": 1}, 400, "surprise"),
+        ("/api/units/nao-existe/tickets", JOIN, 404, None),
+    ],
+)
 def test_bad_join_requests_are_refused_in_portuguese_and_write_nothing(
     system: System, path: str, body: dict[str, Any], status: int, field: str | None
 ) -> None:
@@ -172,7 +198,8 @@ def test_bad_join_requests_are_refused_in_portuguese_and_write_nothing(
 
 def test_malformed_json_is_refused(system: System) -> None:
     before = _nothing_written(system)
-    answer = system.client.post(f"/api/units/{UNIT}/tickets", content=b"{name: 'x'",
-                                headers={"Content-Type": "application/json"})
+    answer = system.client.post(
+        f"/api/units/{UNIT}/tickets", content=b"{name: 'x'", headers={"Content-Type": "application/json"}
+    )
     assert answer.status_code == 400 and "JSON" in answer.json()["detail"]
     assert _nothing_written(system) == before

@@ -20,8 +20,14 @@ NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
 
 def join(svc: uc.Services, i: int, **extra: object) -> uc.JoinAccepted:
     """Citizen i arrives i milliseconds after NOW."""
-    data = {"name": f"Cidadão Número {i}", "role": "parte", "reason": "orientacao", "consent": True,
-            "category": "partes", **extra}
+    data = {
+        "name": f"Cidadão Número {i}",
+        "role": "parte",
+        "reason": "orientacao",
+        "consent": True,
+        "category": "partes",
+        **extra,
+    }
     return uc.accept_join(svc, UNIT, uc.JoinInput(**data), NOW + timedelta(milliseconds=i))  # type: ignore[arg-type]
 
 
@@ -55,7 +61,9 @@ def admit_everything(svc: uc.Services, workers: int = 4) -> Counter[str]:
     return outcome
 
 
-def test_1000_joins_at_once_are_all_admitted_with_gapless_numbers(storage_env: dict[str, str], unique: str) -> None:
+def test_1000_joins_at_once_are_all_admitted_with_gapless_numbers(
+    storage_env: dict[str, str], unique: str
+) -> None:
     clear_queues(storage_env)
     svc = build_services(storage_env, unique, config=demo_config(maxWaiting=5000))
     with ThreadPoolExecutor(16) as pool:
@@ -86,7 +94,9 @@ def test_a_replayed_admission_changes_nothing(storage_env: dict[str, str], uniqu
     assert [e.short for e in after.line] == [e.short for e in before.line] and after.seq == before.seq == 5
 
 
-def test_a_replay_after_the_citizen_was_called_is_recognised_by_storage(storage_env: dict[str, str], unique: str) -> None:
+def test_a_replay_after_the_citizen_was_called_is_recognised_by_storage(
+    storage_env: dict[str, str], unique: str
+) -> None:
     clear_queues(storage_env)
     svc = build_services(storage_env, unique)
     join(svc, 1)
@@ -97,12 +107,16 @@ def test_a_replay_after_the_citizen_was_called_is_recognised_by_storage(storage_
     clerk = svc.principal("ana.souza@trf1.jus.br")
     called = uc.call_next(svc, UNIT, clerk, NOW)
     uc.clerk_action(svc, UNIT, called.ticket_id, uc.Action.FINISH, clerk, NOW)
-    assert uc.admit(svc, payloads, NOW) == {called.ticket_id: "duplicate"}  # the ticket exists: no second place
+    assert uc.admit(svc, payloads, NOW) == {
+        called.ticket_id: "duplicate"
+    }  # the ticket exists: no second place
     state, _ = svc.store.load(UNIT, "20261130")
     assert state.line == [] and state.seq == 1
 
 
-def test_eight_clerks_calling_in_parallel_never_share_a_citizen(storage_env: dict[str, str], unique: str) -> None:
+def test_eight_clerks_calling_in_parallel_never_share_a_citizen(
+    storage_env: dict[str, str], unique: str
+) -> None:
     """Two workers (separate services, caches and clients, as two Function instances) with four
     clerks' requests each: the ETag is what keeps them apart."""
     clear_queues(storage_env)
@@ -148,7 +162,10 @@ def test_position_and_wait_estimate_follow_the_line(storage_env: dict[str, str],
     assert views[elder.ticket_id]["position"] == 1  # 80+ goes first even arriving last
     assert [views[a.ticket_id]["position"] for a in normal] == [2, 3, 4]
     assert views[normal[2].ticket_id]["peopleAhead"] == 3
-    assert views[normal[2].ticket_id]["estimatedWait"]["maxMinutes"] >= views[normal[0].ticket_id]["estimatedWait"]["maxMinutes"]
+    assert (
+        views[normal[2].ticket_id]["estimatedWait"]["maxMinutes"]
+        >= views[normal[0].ticket_id]["estimatedWait"]["maxMinutes"]
+    )
     with pytest.raises(UnauthenticatedError):
         uc.ticket_view(svc, elder.ticket_id, normal[0].token, NOW)
 

@@ -7,7 +7,6 @@ current azure-storage-queue sends an API version 3.35 does not know).
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -64,7 +63,9 @@ class Azurite:
 
     def start(self) -> Azurite:
         if not AZURITE_BIN.exists():
-            raise RuntimeError("Azurite is not installed: run `npm ci` (the Makefile's `install` target does)")
+            raise RuntimeError(
+                "Azurite is not installed: run `npm ci` (the Makefile's `install` target does)"
+            )
         if self.data_dir is None:
             self.data_dir = Path(tempfile.mkdtemp(prefix="azurite-"))
             self._own_dir = True
@@ -76,10 +77,20 @@ class Azurite:
                 "--disableTelemetry",
                 "--skipApiVersionCheck",
                 "--loose",
-                "--location", str(self.data_dir),
-                "--blobHost", "127.0.0.1", "--blobPort", str(self.blob_port),
-                "--queueHost", "127.0.0.1", "--queuePort", str(self.queue_port),
-                "--tableHost", "127.0.0.1", "--tablePort", str(self.table_port),
+                "--location",
+                str(self.data_dir),
+                "--blobHost",
+                "127.0.0.1",
+                "--blobPort",
+                str(self.blob_port),
+                "--queueHost",
+                "127.0.0.1",
+                "--queuePort",
+                str(self.queue_port),
+                "--tableHost",
+                "127.0.0.1",
+                "--tablePort",
+                str(self.table_port),
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -112,9 +123,3 @@ class Azurite:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-if __name__ == "__main__":  # pragma: no cover - manual check
-    with Azurite() as a:
-        print(a.connection_string)
-        os.system("sleep 2")

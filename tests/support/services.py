@@ -28,8 +28,14 @@ def demo_config(**unit_limits: int) -> Configuration:
     return parse_configuration(json.dumps(raw))
 
 
-def build_services(env: Mapping[str, str], table: str, *, config: Configuration | None = None,
-                   meetings: Mapping[str, MeetingProvider] | None = None, always_open: bool = True) -> Services:
+def build_services(
+    env: Mapping[str, str],
+    table: str,
+    *,
+    config: Configuration | None = None,
+    meetings: Mapping[str, MeetingProvider] | None = None,
+    always_open: bool = True,
+) -> Services:
     cfg = config or demo_config()
     return Services(
         config=lambda: cfg,

@@ -28,8 +28,9 @@ CONFIG_FILE = ROOT / "infra" / "config" / "balcao.json"
 def principal_header(email: str, name: str = "") -> dict[str, str]:
     """The Easy Auth header App Service puts in front of the app for a signed-in user."""
     claims = [{"typ": "preferred_username", "val": email}, {"typ": "name", "val": name or email}]
-    blob = base64.b64encode(json.dumps({"auth_typ": "aad", "claims": claims, "name_typ": "name",
-                                        "role_typ": "roles"}).encode()).decode()
+    blob = base64.b64encode(
+        json.dumps({"auth_typ": "aad", "claims": claims, "name_typ": "name", "role_typ": "roles"}).encode()
+    ).decode()
     return {"X-MS-CLIENT-PRINCIPAL": blob, "X-MS-CLIENT-PRINCIPAL-NAME": email}
 
 
@@ -71,9 +72,13 @@ class System:
 
 
 @contextmanager
-def running_system(*, always_open: bool = True, config: bytes | None = None,
-                   clock: Callable[[], datetime] | None = None,
-                   extra_settings: Mapping[str, str] | None = None) -> Iterator[System]:
+def running_system(
+    *,
+    always_open: bool = True,
+    config: bytes | None = None,
+    clock: Callable[[], datetime] | None = None,
+    extra_settings: Mapping[str, str] | None = None,
+) -> Iterator[System]:
     """Start Azurite + dev host + app; yields when the configuration is applied."""
     import function_app
     from functions import dependencies
@@ -94,9 +99,16 @@ def running_system(*, always_open: bool = True, config: bytes | None = None,
             **(extra_settings or {}),
         }
         BlobConfigSource(blob_service(settings), settings["BALCAO_CONFIG_BLOB"]).upload(
-            config if config is not None else CONFIG_FILE.read_bytes())
-        host = DevHost(function_app.build_app(), settings=settings, host_json=fast_host_json(),
-                       site_dir=ROOT / "site", port=port, clock=clock)
+            config if config is not None else CONFIG_FILE.read_bytes()
+        )
+        host = DevHost(
+            function_app.build_app(),
+            settings=settings,
+            host_json=fast_host_json(),
+            site_dir=ROOT / "site",
+            port=port,
+            clock=clock,
+        )
         host.start()
         system = System(azurite, host, settings)
         try:

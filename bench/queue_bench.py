@@ -1,0 +1,225 @@
+"""Queue engine benchmark: storage transactions per operation, poll cost and latency, join bursts.
+
+Everything runs in one process: a private Azurite, the dev host serving `function_app` over HTTP on
+loopback, and HTTP clients. Storage transactions are counted by `adapters.storage.METER`, which sees
+every request the app's storage clients send (retries included). The dev host's own queue polling
+(the Functions runtime's work, not the app's) is not counted.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from adapters.storage import METER, table_service
+from adapters.tables import TableQueueStore
+from tests.support.system import CONFIG_FILE, System, principal_header, running_system
+
+UNIT = "tjac-rbr-1vce"  # one category, default policy
+CLERK = "diego.rocha@tjac.jus.br"
+Report = Callable[[str], None]
+
+
+def _config(max_waiting: int) -> bytes:
+    raw = json.loads(CONFIG_FILE.read_bytes())
+    for unit in raw["units"]:
+        unit["limits"] = {**unit.get("limits", {}), "maxWaiting": max_waiting}
+    return json.dumps(raw).encode()
+
+
+def _pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+class Bench:
+    def __init__(self, system: System) -> None:
+        self.system = system
+        self.store = TableQueueStore(table_service(system.settings))
+        self.client = httpx.Client(
+            base_url=system.base_url,
+            timeout=30,
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=64),
+        )
+        self.counter = itertools.count(1)
+        self.clerk = principal_header(CLERK)
+
+    def join(self, n: int, threads: int = 16) -> list[dict[str, Any]]:
+        def one(_: int) -> dict[str, Any]:
+            i = next(self.counter)
+            r = self.client.post(
+                f"/api/units/{UNIT}/tickets",
+                json={
+                    "name": f"Pessoa de Teste {i}",
+                    "role": "parte",
+                    "reason": "orientacao",
+                    "consent": True,
+                },
+            )
+            assert r.status_code == 202, r.text
+            body: dict[str, Any] = r.json()
+            body["acceptedAt"] = time.time()
+            return body
+
+        with ThreadPoolExecutor(threads) as pool:
+            return list(pool.map(one, range(n)))
+
+    def settle(self) -> None:
+        time.sleep(0.3)
+        assert self.system.host.wait_idle(120)
+
+    def waiting(self) -> int:
+        listing = self.client.get(f"/api/units/{UNIT}").json()
+        return int(listing["peopleWaiting"])
+
+    def measure(self, action: Callable[[], Any], repeat: int) -> float:
+        self.settle()
+        METER.reset()
+        for _ in range(repeat):
+            action()
+        return METER.total() / repeat
+
+    def call_next(self) -> str:
+        r = self.client.post(f"/api/clerk/units/{UNIT}/call", headers=self.clerk)
+        assert r.status_code == 200, r.text
+        return str(r.json()["ticketId"])
+
+
+def run(report: Report) -> None:
+    report("")
+    report("== Queue engine (Azurite + dev host, one unit) ==")
+    with running_system(config=_config(5000)) as system:
+        bench = Bench(system)
+        _poll_cost(bench, report)
+        _poll_latency(bench, report)
+        _transactions_per_operation(bench, report)
+    with running_system(config=_config(5000)) as system:
+        _join_burst(Bench(system), report)
+
+
+def _per(function: str, count: int) -> float:
+    return METER.by_operation().get(function, 0) / count
+
+
+def _transactions_per_operation(bench: Bench, report: Report) -> None:
+    report("storage transactions per operation, attributed to the function that made them:")
+    report(
+        f"  {'waiting':>8} {'join':>6} {'admit/ticket':>13} {'poll':>6} {'call next':>10} {'finish':>7}"
+        f" {'meeting+card':>13}"
+    )
+    have = bench.waiting()
+    for target in (max(10, have + 20), 1000, 5000):
+        bench.join(target - have - 20)  # bulk fill, not measured
+        bench.settle()
+        METER.reset()
+        tickets = bench.join(20, threads=4)
+        bench.settle()
+        join, admit = _per("join_queue", 20), _per("admit_join_requests", 20)
+        have = target
+        auth = {"Authorization": f"Bearer {tickets[-1]['token']}"}
+        bench.settle()
+        METER.reset()
+        for _ in range(50):
+            r = bench.client.get(f"/api/tickets/{tickets[-1]['ticketId']}", headers=auth)
+            assert r.json()["status"] == "waiting", r.text
+        poll = _per("get_ticket", 50)
+        METER.reset()
+        called = [bench.call_next() for _ in range(10)]
+        bench.settle()
+        call = _per("clerk_call", 10)
+        meeting = _per("create_meeting", 10) + _per("notify_clerks", 10)
+        METER.reset()
+        for ticket_id in called:
+            bench.client.post(f"/api/clerk/units/{UNIT}/tickets/{ticket_id}/finish", headers=bench.clerk)
+        finish = _per("clerk_ticket_action", 10)
+        have -= 10
+        report(
+            f"  {target:>8} {join:>6.2f} {admit:>13.2f} {poll:>6.3f} {call:>10.2f} {finish:>7.2f}"
+            f" {meeting:>13.2f}"
+        )
+    report("  targets: call next <= 3 and flat in queue length; a poll costs a read at most once a second")
+
+
+def _poll_cost(bench: Bench, report: Report) -> None:
+    tickets = bench.join(100)
+    bench.settle()
+    stop = time.monotonic() + 5.0
+    polls = 0
+    lock = threading.Lock()
+
+    def citizen(t: dict[str, Any]) -> None:
+        nonlocal polls
+        headers = {"Authorization": f"Bearer {t['token']}"}
+        etag = ""
+        next_at = time.monotonic()
+        while next_at < stop:
+            r = bench.client.get(f"/api/tickets/{t['ticketId']}", headers={**headers, "If-None-Match": etag})
+            etag = r.headers.get("ETag", etag)
+            with lock:
+                polls += 1
+            next_at += 1.0
+            time.sleep(max(0.0, next_at - time.monotonic()))
+
+    METER.reset()
+    with ThreadPoolExecutor(100) as pool:
+        list(pool.map(citizen, tickets))
+    tx = METER.total()
+    report(
+        f"polls: 100 citizens polling every second for 5 s -> {polls} polls, {tx} storage transactions, "
+        f"{tx / max(1, polls):.3f} per poll (target <= 0.1)"
+    )
+
+
+def _poll_latency(bench: Bench, report: Report) -> None:
+    ticket = bench.join(1)[0]
+    bench.settle()
+    headers = {"Authorization": f"Bearer {ticket['token']}"}
+    poll_ms: list[float] = []
+    noop_ms: list[float] = []
+    for _ in range(50):  # warm up both paths
+        bench.client.get("/api/health")
+        bench.client.get(f"/api/tickets/{ticket['ticketId']}", headers=headers)
+    for _ in range(500):
+        t0 = time.perf_counter()
+        bench.client.get("/api/health")
+        t1 = time.perf_counter()
+        bench.client.get(f"/api/tickets/{ticket['ticketId']}", headers=headers)
+        t2 = time.perf_counter()
+        noop_ms.append((t1 - t0) * 1000)
+        poll_ms.append((t2 - t1) * 1000)
+    p50, p99 = statistics.median(poll_ms), _pct(poll_ms, 99)
+    n50, n99 = statistics.median(noop_ms), _pct(noop_ms, 99)
+    report(
+        f"poll latency: p50 {p50:.2f} ms, p99 {p99:.2f} ms; "
+        f"no-op function p50 {n50:.2f} ms, p99 {n99:.2f} ms; "
+        f"ratio p50 {p50 / n50:.2f}x, p99 {p99 / n99:.2f}x (target <= 1.5x)"
+    )
+
+
+def _join_burst(bench: Bench, report: Report) -> None:
+    tickets = bench.join(1000, threads=32)
+    bench.settle()
+    by_id = {t["ticketId"]: t for t in tickets}
+    day = tickets[0]["ticketId"].split(".")[1]
+    delays = []
+    seqs = []
+    for stored in bench.store.list_tickets(UNIT, day):
+        accepted = by_id.get(stored["ticketId"])
+        if accepted and stored.get("admittedAt"):
+            admitted = datetime.fromisoformat(stored["admittedAt"].replace("Z", "+00:00")).timestamp()
+            delays.append(max(0.0, admitted - accepted["acceptedAt"]) * 1000)
+            seqs.append(int(stored["seq"]))
+    report(
+        f"burst of 1,000 joins: {len(delays)} admitted, order numbers gapless: "
+        f"{sorted(seqs) == list(range(1, len(seqs) + 1))}; time from 202 to admitted "
+        f"p50 {statistics.median(delays):.0f} ms, p99 {_pct(delays, 99):.0f} ms"
+    )

@@ -1,0 +1,13 @@
+"""`GET /api/health`: liveness for probes and the benchmark's no-op baseline. Touches no storage."""
+
+from __future__ import annotations
+
+import azure.functions as func
+
+bp = func.Blueprint()
+
+
+@bp.function_name("health")
+@bp.route(route="health", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+def health(req: func.HttpRequest) -> func.HttpResponse:
+    return func.HttpResponse('{"status":"ok"}', status_code=200, mimetype="application/json")
