@@ -17,6 +17,6 @@ def _holidays() -> PackageHolidaySource:
 
 
 def build_calendar(unit: UnitConfig, court: Court | None) -> UnitCalendar:
-    unit_data = unit.model_dump(mode="json")
-    court_data = court.model_dump(mode="json") if court else {"calendar": "state"}
+    unit_data = unit.model_dump(mode="json", exclude_none=True)
+    court_data = court.model_dump(mode="json", exclude_none=True) if court else {"calendar": "state"}
     return build_unit_calendar(unit_data, court_data, _holidays())

@@ -62,8 +62,19 @@ class MeetingConfig(_Model):
 
 
 class Holiday(_Model):
-    date: str = Field(pattern=r"^(\d{4}-)?\d{2}-\d{2}$")  # YYYY-MM-DD, or MM-DD every year
+    """A closed day: `date` (YYYY-MM-DD, or MM-DD every year), optionally up to `end`; or a movable
+    `rule` ("carnival", "corpus_christi", ...: see domain/court_calendar.py)."""
+
+    date: str | None = Field(default=None, pattern=r"^(\d{4}-)?\d{2}-\d{2}$")
+    end: str | None = Field(default=None, pattern=r"^(\d{4}-)?\d{2}-\d{2}$")
+    rule: str | None = Field(default=None, max_length=40)
     name: str = Field(min_length=1, max_length=120)
+
+    @model_validator(mode="after")
+    def _date_or_rule(self) -> Holiday:
+        if (self.date is None) == (self.rule is None):
+            raise ValueError("informe 'date' ou 'rule' em cada feriado")
+        return self
 
 
 class Closure(_Model):
@@ -77,6 +88,7 @@ class Court(_Model):
     name: str = Field(min_length=1, max_length=160)
     calendar: Literal["federal", "state"] = "state"
     holidays: tuple[Holiday, ...] = ()
+    closures: tuple[Closure, ...] = ()  # apply to every unit of the court
 
 
 DEFAULT_REASONS = (

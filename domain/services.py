@@ -390,56 +390,74 @@ REJECTION_TEXT = {
 def ticket_view(svc: Services, ticket_id: str, token: str, now: datetime) -> dict[str, Any]:
     """Status, position, people ahead, wait estimate and the meeting link once called.
 
-    Reads the shared, ≤ 1 s old state: a poll costs no storage transaction while the ticket waits."""
+    Reads the shared, ≤ 1 s old state: a poll costs no storage transaction while the ticket waits or is
+    called. Other statuses (pending, finished...) read the ticket itself."""
     tid = TicketId.parse(ticket_id)
     svc.keys.verify(ticket_id, token)
     unit = svc.unit(tid.unit_id)
     day = f"{tid.day:%Y%m%d}"
+    head: dict[str, Any] = {"ticketId": ticket_id, "unit": {"id": unit.id, "name": unit.name}}
     state = svc.store.peek(unit.id, day)
-    view: dict[str, Any] = {"ticketId": ticket_id, "unit": {"id": unit.id, "name": unit.name}}
+    live = _live_view(state, unit, tid.short)
+    if live is not None:
+        return {**head, **live}
+    stored = svc.store.get_ticket(ticket_id)
+    if stored is not None and Status(stored["status"]) in LIVE_STATUSES:
+        # The ticket changed after our cached copy of the state was read: read it again.
+        state = svc.store.peek(unit.id, day, max_age_s=0.0)
+        live = _live_view(state, unit, tid.short)
+        if live is not None:
+            return {**head, **live}
+    return {**head, **_stored_view(svc, stored, state)}
+
+
+LIVE_STATUSES = frozenset({Status.WAITING, Status.ABSENT, Status.CALLED, Status.IN_SERVICE})
+
+
+def _live_view(state: QueueState, unit: UnitConfig, short: str) -> dict[str, Any] | None:
     waiting = state.waiting_count()
-    called = state.called.get(tid.short)
-    entry = state.find(tid.short)
+    called = state.called.get(short)
     if called is not None:
-        view.update(
-            status=(Status.IN_SERVICE if called.started_ms else Status.CALLED).value,
-            displayNumber=called.display,
-            calledAt=_iso(called.called_ms),
-            peopleWaiting=waiting,
-            meeting={"status": called.meeting, "joinUrl": called.join_url or None},
-        )
-    elif entry is not None:
-        positions = _positions(state, unit)
-        position = positions.get(tid.short)
-        eta = estimate_wait((position or waiting + 1) - 1, state, unit.limits.default_service_min * 60)
-        view.update(
-            status=(Status.ABSENT if entry.absent_since_ms else Status.WAITING).value,
-            displayNumber=display_number(unit, entry),
-            position=position,
-            peopleAhead=(position - 1) if position else None,
-            peopleWaiting=waiting,
-            estimatedWait={"minMinutes": eta.low_min, "maxMinutes": eta.high_min, "basis": eta.basis},
-            clerksOnline=state.clerks_online(),
-            priority=CLASS_LABELS[entry.klass],
-        )
-    else:
-        stored = svc.store.get_ticket(ticket_id)
-        if stored is None:
-            view.update(status=Status.PENDING.value, peopleWaiting=waiting)
-        else:
-            status = Status(stored["status"])
-            view.update(status=status.value, displayNumber=stored.get("display") or None)
-            if status == Status.REJECTED:
-                view["message"] = REJECTION_TEXT.get(stored.get("rejectedReason", ""), "Entrada recusada.")
-            if status == Status.TRANSFERRED and stored.get("transferredTo"):
-                new_id = stored["transferredTo"]
-                view["transferredTo"] = {
-                    "ticketId": new_id,
-                    "token": svc.keys.sign(new_id),
-                    "statusUrl": f"{svc.public_base_url}/api/tickets/{new_id}",
-                }
-            if status == Status.DONE:
-                view["surveyAnswered"] = bool(stored.get("surveyed"))
+        return {
+            "status": (Status.IN_SERVICE if called.started_ms else Status.CALLED).value,
+            "displayNumber": called.display,
+            "calledAt": _iso(called.called_ms),
+            "peopleWaiting": waiting,
+            "meeting": {"status": called.meeting, "joinUrl": called.join_url or None},
+        }
+    entry = state.find(short)
+    if entry is None:
+        return None
+    position = _positions(state, unit).get(short)
+    eta = estimate_wait((position or waiting + 1) - 1, state, unit.limits.default_service_min * 60)
+    return {
+        "status": (Status.ABSENT if entry.absent_since_ms else Status.WAITING).value,
+        "displayNumber": display_number(unit, entry),
+        "position": position,
+        "peopleAhead": (position - 1) if position else None,
+        "peopleWaiting": waiting,
+        "estimatedWait": {"minMinutes": eta.low_min, "maxMinutes": eta.high_min, "basis": eta.basis},
+        "clerksOnline": state.clerks_online(),
+        "priority": CLASS_LABELS[entry.klass],
+    }
+
+
+def _stored_view(svc: Services, stored: Mapping[str, Any] | None, state: QueueState) -> dict[str, Any]:
+    if stored is None:  # signed by us, not admitted yet
+        return {"status": Status.PENDING.value, "peopleWaiting": state.waiting_count()}
+    status = Status(stored["status"])
+    view: dict[str, Any] = {"status": status.value, "displayNumber": stored.get("display") or None}
+    if status == Status.REJECTED:
+        view["message"] = REJECTION_TEXT.get(stored.get("rejectedReason", ""), "Entrada recusada.")
+    if status == Status.TRANSFERRED and stored.get("transferredTo"):
+        new_id = stored["transferredTo"]
+        view["transferredTo"] = {
+            "ticketId": new_id,
+            "token": svc.keys.sign(new_id),
+            "statusUrl": f"{svc.public_base_url}/api/tickets/{new_id}",
+        }
+    if status == Status.DONE:
+        view["surveyAnswered"] = bool(stored.get("surveyed"))
     return view
 
 
