@@ -11,6 +11,7 @@ from functions import (
     notifications_queue,
     tickets_http,
     units_http,
+    upkeep_timer,
 )
 
 BLUEPRINTS = (
@@ -22,6 +23,7 @@ BLUEPRINTS = (
     meetings_queue,
     notifications_queue,
     config_timer,
+    upkeep_timer,
 )
 
 

@@ -73,6 +73,9 @@ def state_to_entity(state: QueueState) -> dict[str, Any]:
         "cycle": state.cycle,
         "version": state.version,
         "closed": state.closed,
+        "closedAt": str(state.closed_at_ms),  # epoch ms overflow Edm.Int32; text keeps them plain
+        "unattendedSince": str(state.unattended_since_ms),
+        "unattendedAlerted": state.unattended_alerted,
         "serviceAvg": float(state.service_avg_s),
         "serviceN": state.service_n,
         "waiting": state.waiting_count(),
@@ -106,6 +109,9 @@ def state_from_entity(unit_id: str, day: str, entity: Mapping[str, Any]) -> Queu
         service_n=int(entity.get("serviceN", 0)),
         version=int(entity.get("version", 0)),
         closed=str(entity.get("closed", "")),
+        closed_at_ms=int(entity.get("closedAt") or 0),
+        unattended_since_ms=int(entity.get("unattendedSince") or 0),
+        unattended_alerted=bool(entity.get("unattendedAlerted", False)),
     )
 
 
@@ -259,6 +265,21 @@ class TableQueueStore:
             )
         except ResourceExistsError:
             raise ConflictError("A pesquisa desta senha já foi respondida. Obrigado!") from None
+
+    # --- presence heartbeats (domain/presence.py) --------------------------------------------
+
+    def write_heartbeat(self, unit_id: str, day: str, worker: str, seen: Mapping[str, int]) -> None:
+        entity: dict[str, Any] = {"PartitionKey": f"{unit_id}.{day}", "RowKey": f"h.{worker}"}
+        _put_long(entity, "seen", ";".join(f"{k}:{v}" for k, v in seen.items()))
+        self.table.upsert_entity(entity, mode=UpdateMode.REPLACE)
+
+    def read_heartbeats(self, unit_id: str, day: str) -> list[dict[str, int]]:
+        query = "PartitionKey eq @pk and RowKey ge 'h.' and RowKey lt 'h/'"
+        beats = []
+        for entity in self.table.query_entities(query, parameters={"pk": f"{unit_id}.{day}"}):
+            pairs = (item.rpartition(":") for item in _get_long(entity, "seen").split(";") if item)
+            beats.append({key: int(at) for key, _, at in pairs})
+        return beats
 
     # --- side-effect markers ---------------------------------------------------------------
 

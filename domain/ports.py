@@ -114,6 +114,10 @@ class QueueStore(Protocol):
 
     def seen(self, unit_id: str, day: str, key: str) -> bool: ...
 
+    def write_heartbeat(self, unit_id: str, day: str, worker: str, seen: Mapping[str, int]) -> None: ...
+
+    def read_heartbeats(self, unit_id: str, day: str) -> list[dict[str, int]]: ...
+
 
 class MessageBus(Protocol):
     """Storage Queues: at-least-once, unordered. Payloads are JSON objects."""

@@ -52,7 +52,10 @@ class QueueState:
     service_avg_s: float = 0.0  # exponential moving average of recent service durations
     service_n: int = 0
     version: int = 0
-    closed: str = ""  # "" while the day is running; else the closing policy applied
+    closed: str = ""  # "" while the day runs; "serving" after closing (serve_waiting); "closed"
+    closed_at_ms: int = 0  # when the unit closed for the day (start of the overtime)
+    unattended_since_ms: int = 0  # open with nobody online since then (0: someone is online)
+    unattended_alerted: bool = False  # the coverage alert for this episode went out
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -100,6 +103,11 @@ class QueueState:
     def restore(self, entry: Entry) -> None:
         """Put an entry back at the place its arrival gives it (requeue, return after absence)."""
         self._insert(Entry(**{**entry.__dict__, "absent_since_ms": 0}))
+
+    def mark_absent(self, short: str, now_ms: int) -> None:
+        """The citizen stopped following the line: the place is kept, but they are not called."""
+        entry = self.remove(short)
+        self._insert(Entry(**{**entry.__dict__, "absent_since_ms": now_ms}))
 
     def _insert(self, entry: Entry) -> None:
         bisect.insort(self.line, entry, key=lambda e: e.key)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import secrets
 import threading
 import time
 from collections import defaultdict
@@ -35,6 +36,7 @@ from domain.errors import (
     UnitNotFoundError,
 )
 from domain.ordering import CLASS_LABELS, Entry, PriorityClass, classify
+from domain.presence import PresenceBuffer
 from domain.ports import (
     Calendar,
     ClerkNotifier,
@@ -74,6 +76,8 @@ class Services:
     public_base_url: str = ""
     always_open: bool = False
     max_attempts: int = 60
+    presence: PresenceBuffer = field(default_factory=PresenceBuffer)
+    worker_id: str = field(default_factory=lambda: secrets.token_hex(4))
     _locks: dict[tuple[str, str], threading.Lock] = field(default_factory=dict, repr=False)
     _locks_guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -105,6 +109,14 @@ def _now_iso(now: datetime) -> str:
     return now.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+class NoChange(Exception):  # noqa: N818 - a signal, not an error
+    """Raised by a change function that found nothing to do: `_mutate` returns `result` unwritten."""
+
+    def __init__(self, result: Any = None) -> None:
+        super().__init__()
+        self.result = result
+
+
 def _mutate(
     svc: Services, unit_id: str, day: str, change: Callable[[QueueState], tuple[T, list[TicketWrite]]]
 ) -> T:
@@ -112,7 +124,10 @@ def _mutate(
     for attempt in range(svc.max_attempts):
         with svc.partition_lock(unit_id, day):
             state, etag = svc.store.load(unit_id, day)
-            result, writes = change(state)
+            try:
+                result, writes = change(state)
+            except NoChange as nothing:
+                return nothing.result  # type: ignore[no-any-return]
             state.version += 1
             try:
                 svc.store.commit(state, etag, writes)
@@ -400,6 +415,10 @@ def ticket_view(svc: Services, ticket_id: str, token: str, now: datetime) -> dic
     state = svc.store.peek(unit.id, day)
     live = _live_view(state, unit, tid.short)
     if live is not None:
+        note_seen(svc, unit.id, day, tid.short, now)
+        if live["status"] == Status.ABSENT.value:  # they came back within the grace period
+            _transition_ticket(svc, tid, Action.RETURN, "citizen", now, "voltou a acompanhar a fila")
+            live = _live_view(svc.store.peek(unit.id, day, max_age_s=0.0), unit, tid.short) or live
         return {**head, **live}
     stored = svc.store.get_ticket(ticket_id)
     if stored is not None and Status(stored["status"]) in LIVE_STATUSES:
@@ -408,10 +427,17 @@ def ticket_view(svc: Services, ticket_id: str, token: str, now: datetime) -> dic
         live = _live_view(state, unit, tid.short)
         if live is not None:
             return {**head, **live}
-    return {**head, **_stored_view(svc, stored, state)}
+    return {**head, **_stored_view(svc, stored, state, unit)}
 
 
 LIVE_STATUSES = frozenset({Status.WAITING, Status.ABSENT, Status.CALLED, Status.IN_SERVICE})
+
+
+def note_seen(svc: Services, unit_id: str, day: str, key: str, now: datetime) -> None:
+    """Remember a sighting (a poll, a console refresh); written down once per flush period."""
+    due = svc.presence.seen(unit_id, day, key, ms(now))
+    if due is not None:
+        svc.store.write_heartbeat(unit_id, day, svc.worker_id, due)
 
 
 def _live_view(state: QueueState, unit: UnitConfig, short: str) -> dict[str, Any] | None:
@@ -442,7 +468,9 @@ def _live_view(state: QueueState, unit: UnitConfig, short: str) -> dict[str, Any
     }
 
 
-def _stored_view(svc: Services, stored: Mapping[str, Any] | None, state: QueueState) -> dict[str, Any]:
+def _stored_view(
+    svc: Services, stored: Mapping[str, Any] | None, state: QueueState, unit: UnitConfig
+) -> dict[str, Any]:
     if stored is None:  # signed by us, not admitted yet
         return {"status": Status.PENDING.value, "peopleWaiting": state.waiting_count()}
     status = Status(stored["status"])
@@ -458,7 +486,19 @@ def _stored_view(svc: Services, stored: Mapping[str, Any] | None, state: QueueSt
         }
     if status == Status.DONE:
         view["surveyAnswered"] = bool(stored.get("surveyed"))
+    if status in STATUS_MESSAGES:
+        view["message"] = STATUS_MESSAGES[status]
+    if status in (Status.CLOSED, Status.REJECTED, Status.EXPIRED, Status.NO_SHOW):
+        view["alternatives"] = list(unit.alternatives)
     return view
+
+
+STATUS_MESSAGES = {
+    Status.CLOSED: "A unidade encerrou o atendimento de hoje antes de chegar a sua vez.",
+    Status.EXPIRED: "Sua senha expirou porque a página ficou sem acompanhar a fila por muito tempo.",
+    Status.NO_SHOW: "Você foi chamado(a), mas não entrou no atendimento a tempo.",
+    Status.LEFT: "Você saiu da fila.",
+}
 
 
 def _positions(state: QueueState, unit: UnitConfig) -> dict[str, int]:
@@ -653,6 +693,9 @@ def _transition_ticket(
         data: dict[str, Any] = {}
         if called is not None and action != Action.START:
             state.take_called(tid.short)
+        elif entry is not None and action == Action.RETURN:
+            state.remove(tid.short)
+            state.restore(entry)  # same place, present again
         elif entry is not None and action != Action.CALL:
             state.remove(tid.short)
         if action == Action.START and called is not None:
@@ -733,6 +776,7 @@ def clerk_queue(svc: Services, unit_id: str, clerk: Principal, now: datetime) ->
     unit = svc.unit(unit_id)
     clerk.require_clerk(unit.id)
     day = service_day(unit, now)
+    note_seen(svc, unit.id, day, f"clerk:{clerk.email}", now)
     state = svc.store.peek(unit.id, day)
     tickets = {TicketId.parse(t["ticketId"]).short: t for t in svc.store.list_tickets(unit.id, day)}
     order = state.order(unit.ordering.policy())

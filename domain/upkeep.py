@@ -1,0 +1,175 @@
+"""What the per-minute timer does for each unit: enforce the hours, notice who left, raise coverage
+alerts (Res. 372 art. 3: the counter works during the whole of the unit's opening hours, and only then).
+
+All three read the same unit-day state, so they run together: one state read and one heartbeat query
+per unit per minute, and a write only when something changes.
+
+- **Closing.** When the unit closes for the rest of its service day (a lunch break is not a closing:
+  the line is kept and joining is refused until it reopens), its closing policy applies:
+  `serve_waiting` (default) keeps serving whoever is in line for up to `overtimeMinutes`, as at a
+  physical counter, then closes what is left; `close_queue` closes the line at once. Closed tickets are
+  told so, with the unit's alternatives, on the citizen's page.
+- **Stale entries.** A waiting citizen whose page has not been seen for `absentAfterSeconds` becomes
+  absent and keeps the place for `graceSeconds` (the place is restored as soon as the page polls again);
+  after that the ticket expires. A called citizen whose attendance has not started within
+  `noShowSeconds` is marked no-show. A clerk whose console has not been seen for `CLERK_STALE_S` is
+  set offline.
+- **Coverage.** An open unit with nobody online for `coverageAlertMinutes`, or with someone waiting
+  and nobody online, alerts its Teams channel once per episode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from domain.config import UnitConfig
+from domain.ports import TicketWrite
+from domain.presence import merge
+from domain.queue import QueueState, ms
+from domain.services import NOTIFY_QUEUE, NoChange, Services, _mutate, _now_iso, service_day
+from domain.tickets import Action, Status, TicketEvent
+
+CLERK_STALE_S = 300
+MAX_PER_COMMIT = 45  # two operations per ticket (ticket + event) plus the state: ≤ 100
+
+
+@dataclass
+class UpkeepReport:
+    unit_id: str
+    day: str
+    open_now: bool
+    transitions: dict[str, int] = field(default_factory=dict)
+    alerted: bool = False
+
+
+def run_upkeep(svc: Services, now: datetime) -> list[UpkeepReport]:
+    """The per-minute pass over every active unit (today's service day, and yesterday's while it
+    still has people in line: a unit's day may end after UTC midnight)."""
+    reports = []
+    for unit in svc.config().units:
+        if not unit.active:
+            continue
+        today = service_day(unit, now)
+        yesterday = service_day(unit, now - timedelta(days=1))
+        if yesterday != today:
+            old = svc.store.peek(unit.id, yesterday, max_age_s=300.0)
+            if old.line or old.called or (old.seq and old.closed != "closed"):
+                reports.append(upkeep_unit(svc, unit, yesterday, now))
+        reports.append(upkeep_unit(svc, unit, today, now))
+    return reports
+
+
+def upkeep_unit(svc: Services, unit: UnitConfig, day: str, now: datetime) -> UpkeepReport:
+    calendar = svc.calendar_for(unit)
+    is_today = day == service_day(unit, now)
+    open_now = is_today and (svc.always_open or calendar.is_open(now))
+    day_over = not is_today or (not open_now and _closed_for_the_day(svc, unit, day, now))
+    seen = merge(svc.store.read_heartbeats(unit.id, day))
+    report = UpkeepReport(unit.id, day, open_now)
+    now_ms = ms(now)
+
+    def change(state: QueueState) -> tuple[bool, list[TicketWrite]]:
+        writes: list[TicketWrite] = []
+        dirty = False
+
+        def move(short: str, action: Action, status: Status, reason: str, **fields: Any) -> None:
+            ticket_id = f"{unit.id}.{day}.{short}"
+            writes.append(
+                TicketWrite(
+                    ticket_id,
+                    {"status": status.value, f"{action.value}At": _now_iso(now), **fields},
+                    event=TicketEvent(ticket_id, action, status, now, "system", reason),
+                )
+            )
+            report.transitions[action.value] = report.transitions.get(action.value, 0) + 1
+
+        # 1. Closing policy, once the service day is over.
+        if day_over and not state.closed:
+            state.closed = "closed" if unit.closing_policy == "close_queue" else "serving"
+            state.closed_at_ms = now_ms
+            dirty = True
+        elif open_now and state.closed:  # reopened (a closure lifted, hours changed)
+            state.closed, state.closed_at_ms = "", 0
+            dirty = True
+        overtime_over = (
+            state.closed == "serving" and now_ms - state.closed_at_ms >= unit.limits.overtime_min * 60_000
+        )
+        if state.closed == "closed" or overtime_over:
+            for entry in list(state.line)[:MAX_PER_COMMIT]:
+                state.remove(entry.short)
+                move(entry.short, Action.CLOSE, Status.CLOSED, f"encerramento ({unit.closing_policy})")
+            if not state.line and state.closed != "closed":
+                state.closed = "closed"
+                dirty = True
+
+        # 2. Stale entries.
+        for entry in list(state.line):
+            if len(writes) >= MAX_PER_COMMIT:
+                break
+            last = max(seen.get(entry.short, 0), entry.arrived_ms)
+            if not entry.absent_since_ms and now_ms - last >= unit.limits.absent_after_s * 1000:
+                state.mark_absent(entry.short, now_ms)
+                move(entry.short, Action.MARK_ABSENT, Status.ABSENT, "página sem atualizar")
+            elif entry.absent_since_ms and seen.get(entry.short, 0) > entry.absent_since_ms:
+                state.remove(entry.short)
+                state.restore(entry)
+                move(entry.short, Action.RETURN, Status.WAITING, "voltou a acompanhar a fila")
+            elif entry.absent_since_ms and now_ms - entry.absent_since_ms >= unit.limits.grace_s * 1000:
+                state.remove(entry.short)
+                move(entry.short, Action.EXPIRE, Status.EXPIRED, "ausente além da tolerância")
+        for short, called in list(state.called.items()):
+            if len(writes) >= MAX_PER_COMMIT:
+                break
+            if not called.started_ms and now_ms - called.called_ms >= unit.limits.no_show_s * 1000:
+                state.take_called(short)
+                move(short, Action.NO_SHOW, Status.NO_SHOW, "não entrou no atendimento a tempo")
+        for email, clerk in state.clerks.items():
+            last_seen = max(clerk.seen_ms, seen.get(f"clerk:{email}", 0))
+            if clerk.status != "offline" and now_ms - last_seen >= CLERK_STALE_S * 1000:
+                state.set_clerk(email, "offline", now_ms)
+                dirty = True
+
+        # 3. Coverage.
+        if open_now and state.clerks_online() == 0:
+            if not state.unattended_since_ms:
+                state.unattended_since_ms, state.unattended_alerted = now_ms, False
+                dirty = True
+            unattended_min = (now_ms - state.unattended_since_ms) / 60_000
+            if not state.unattended_alerted and (
+                unattended_min >= unit.limits.coverage_alert_min
+                or (state.waiting_count() and unattended_min >= 1)
+            ):
+                state.unattended_alerted = True
+                report.alerted = dirty = True
+        elif state.unattended_since_ms:
+            state.unattended_since_ms, state.unattended_alerted = 0, False
+            dirty = True
+
+        if not writes and not dirty:
+            raise NoChange(False)
+        more = bool(writes) and len(writes) >= MAX_PER_COMMIT
+        return more, writes
+
+    while _mutate(svc, unit.id, day, change):
+        pass  # more than one transaction's worth of transitions: go again
+    if report.alerted:
+        state = svc.store.peek(unit.id, day, max_age_s=0.0)
+        svc.bus.send(
+            NOTIFY_QUEUE,
+            {
+                "kind": "no_clerk_online",
+                "unitId": unit.id,
+                "dedupKey": f"nobody.{state.unattended_since_ms}",
+                "waiting_count": state.waiting_count(),
+                "minutes_unattended": max(0, (now_ms - state.unattended_since_ms) // 60_000),
+            },
+        )
+    return report
+
+
+def _closed_for_the_day(svc: Services, unit: UnitConfig, day: str, now: datetime) -> bool:
+    """Closed now and not opening again within the same service day (a break is not a closing)."""
+    opening = svc.calendar_for(unit).next_opening(now)
+    return opening is None or service_day(unit, opening) != day
