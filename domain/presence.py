@@ -9,7 +9,7 @@ closed their console. A poll thus costs a storage write only once per `flush_s` 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 
 class PresenceBuffer:
@@ -31,7 +31,7 @@ class PresenceBuffer:
             return dict(bucket)
 
 
-def merge(heartbeats: list[Mapping[str, int]]) -> dict[str, int]:
+def merge(heartbeats: Sequence[Mapping[str, int]]) -> dict[str, int]:
     """The latest sighting of each key over every worker's heartbeat."""
     out: dict[str, int] = {}
     for beat in heartbeats:

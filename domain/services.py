@@ -36,7 +36,6 @@ from domain.errors import (
     UnitNotFoundError,
 )
 from domain.ordering import CLASS_LABELS, Entry, PriorityClass, classify
-from domain.presence import PresenceBuffer
 from domain.ports import (
     Calendar,
     ClerkNotifier,
@@ -48,6 +47,7 @@ from domain.ports import (
     QueueStore,
     TicketWrite,
 )
+from domain.presence import PresenceBuffer
 from domain.queue import CLERK_STATUSES, Called, QueueState, estimate_wait, ms
 from domain.tickets import Action, Status, TicketEvent, TicketId, next_status
 from domain.tokens import KeyRing
