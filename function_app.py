@@ -8,6 +8,8 @@ from functions import (
     config_timer,
     health_http,
     meetings_queue,
+    metrics_http,
+    metrics_timer,
     notifications_queue,
     tickets_http,
     units_http,
@@ -23,6 +25,8 @@ BLUEPRINTS = (
     meetings_queue,
     notifications_queue,
     config_timer,
+    metrics_http,
+    metrics_timer,
     upkeep_timer,
 )
 

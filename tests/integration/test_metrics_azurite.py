@@ -1,0 +1,266 @@
+"""Metric rollups against a real Azurite: the use cases write the events, the pass rolls them up
+exactly once (again, cold, concurrently, late), and reading a period costs one query per unit."""
+
+from __future__ import annotations
+
+import json
+import math
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from azure.data.tables import UpdateMode
+
+from adapters.metrics_store import TableMetricsStore, event_from_entity
+from adapters.storage import METER, queue_service, table_service
+from domain import metrics
+from domain import services as uc
+from domain.metrics import DayClock, MetricEvent, Rollup, Rollups, UnitDay, clerk_id, recompute
+from domain.tickets import Action
+from tests.support.services import build_services, demo_config
+
+UNIT = "trf1-sjac-01vf"  # Rio Branco, UTC-5
+DAY = "20261130"
+NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)  # a Monday, 10:00 in Rio Branco
+ANA = "ana.souza@trf1.jus.br"
+ADMIN = "gestao@balcao.jus.br"
+ACTIVE_UNITS = sum(1 for u in demo_config().units if u.active)
+
+
+def clear_join_queue(env: dict[str, str]) -> None:
+    try:
+        queue_service(env).get_queue_client(uc.JOIN_QUEUE).clear_messages()
+    except Exception:  # noqa: S110 - the queue may not exist yet
+        pass
+
+
+def join(svc: uc.Services, i: int) -> uc.JoinAccepted:
+    data = uc.JoinInput(
+        name=f"Pessoa {i}", role="parte", reason="orientacao", consent=True, category="partes"
+    )
+    return uc.accept_join(svc, UNIT, data, NOW + timedelta(milliseconds=i))
+
+
+def admit_all(svc: uc.Services) -> None:
+    drain = svc.bus.drain(uc.JOIN_QUEUE, 32)  # type: ignore[attr-defined]
+    uc.admit(svc, [m.payload for m in drain.items], NOW)
+    drain.complete()
+
+
+def stores(env: dict[str, str], unique: str) -> tuple[uc.Services, TableMetricsStore]:
+    return build_services(env, unique), TableMetricsStore(
+        table_service(env), unique + "m", tickets_table=unique
+    )
+
+
+def unit_rollup(store: TableMetricsStore, unit: str = UNIT) -> Rollup:
+    rows = store.unit_days("trf1", unit, DAY, DAY)
+    return rows[0].rollup if rows else Rollup()
+
+
+def raw_events(store: TableMetricsStore, unit: str = UNIT) -> list[MetricEvent]:
+    rows = store.tickets.query_entities("PartitionKey eq @pk", parameters={"pk": f"{unit}.{DAY}"})
+    return [e for e in map(event_from_entity, rows) if e is not None]
+
+
+def events_part(r: Rollup) -> Rollup:
+    """The rollup without what the minute samples add (minutes, and the peak they observe)."""
+    return Rollup.from_dict({**r.to_dict(), "minutesOpen": 0, "minutesUncovered": 0, "peakQueue": 0})
+
+
+@pytest.fixture
+def scenario(storage_env: dict[str, str], unique: str) -> tuple[uc.Services, TableMetricsStore]:
+    """Three citizens: one served and surveyed, one called out of order who does not show up, one who
+    leaves. Rolled up once, a minute after."""
+    clear_join_queue(storage_env)
+    svc, store = stores(storage_env, unique)
+    a, b, c = (join(svc, i) for i in range(3))
+    admit_all(svc)
+    ana = svc.principal(ANA)
+    assert uc.call_next(svc, UNIT, ana, NOW + timedelta(minutes=4)).ticket_id == a.ticket_id
+    uc.clerk_action(svc, UNIT, a.ticket_id, Action.FINISH, ana, NOW + timedelta(minutes=10))
+    uc.call_ticket(svc, UNIT, c.ticket_id, ana, NOW + timedelta(minutes=11), reason="retorno combinado")
+    uc.leave(svc, b.ticket_id, b.token, NOW + timedelta(minutes=12))
+    uc.submit_survey(svc, a.ticket_id, a.token, 4, "Ótimo, obrigada Ana!", NOW + timedelta(minutes=15))
+    uc.clerk_action(svc, UNIT, c.ticket_id, Action.NO_SHOW, ana, NOW + timedelta(minutes=20))
+    metrics.roll_up(svc, store, NOW + timedelta(minutes=21))
+    return svc, store
+
+
+def test_a_pass_rolls_up_the_day_of_a_unit(scenario: tuple[uc.Services, TableMetricsStore]) -> None:
+    _, store = scenario
+    r = unit_rollup(store)
+    assert (r.requests, r.admitted, r.served) == (3, 3, 1)
+    assert r.not_served == {"left": 1, "no_show": 1}
+    assert (r.wait.count, r.wait.total) == (2, 240 + 659)  # whole seconds since joining
+    assert (r.service.count, r.service.total) == (1, 360)
+    assert (r.survey_count, r.survey_sum) == (1, 4)
+    assert r.calls == 2 and r.out_of_order == {"servidor": 1}
+    assert r.clerks == {clerk_id(ANA)} and r.by_role == {"parte": 3}
+    assert (r.minutes_open, r.minutes_uncovered) == (1, 0)  # Ana is online since her first call
+    text = json.dumps(r.to_dict())
+    assert "Pessoa" not in text and ANA not in text and "obrigada" not in text
+    hours = {row.hour: row.rollup.served for row in store.unit_hours("trf1", UNIT, DAY, DAY)}
+    assert hours == {10: 1}
+
+
+def test_the_court_day_is_the_sum_of_its_units(scenario: tuple[uc.Services, TableMetricsStore]) -> None:
+    svc, store = scenario
+    units = Rollup()
+    for unit in (u for u in svc.config().units if u.court == "trf1"):
+        units.merge(unit_rollup(store, unit.id))
+    assert store.court_days("trf1", DAY, DAY)[0].rollup == units
+    assert units.minutes_open == sum(1 for u in svc.config().units if u.court == "trf1" and u.active)
+
+
+def test_passes_again_warm_or_cold_change_nothing(scenario: tuple[uc.Services, TableMetricsStore]) -> None:
+    svc, store = scenario
+    before = unit_rollup(store)
+    METER.reset()
+    again = metrics.roll_up(svc, store, NOW + timedelta(minutes=21))
+    assert again.writes == 0 and again.events_new == 0
+    assert METER.total() == ACTIVE_UNITS  # one query per unit's day, nothing written
+    cold = TableMetricsStore(store._service, store._names[0], tickets_table=store._names[1])
+    assert metrics.roll_up(svc, cold, NOW + timedelta(minutes=21)).events_new == 0
+    assert unit_rollup(store) == before
+
+
+def test_the_rollup_is_what_the_raw_log_says(scenario: tuple[uc.Services, TableMetricsStore]) -> None:
+    _, store = scenario
+    expected = recompute(raw_events(store), DayClock("America/Rio_Branco", DAY), UNIT).total
+    assert events_part(unit_rollup(store)) == events_part(expected)
+
+
+def test_an_event_committed_late_is_still_counted_once(
+    scenario: tuple[uc.Services, TableMetricsStore],
+) -> None:
+    svc, store = scenario
+    cursor = store.load_unit_day("trf1", UNIT, DAY)[0].cursor_ms
+    late = cursor - 2 * 60_000  # behind the cursor, within metrics.LAG_MS
+    store.tickets.upsert_entity(
+        {
+            "PartitionKey": f"{UNIT}.{DAY}",
+            "RowKey": f"e.{late:013d}.zzzzzzzzzz.call",
+            "action": "call",
+            "ticketId": f"{UNIT}.{DAY}.zzzzzzzzzz",
+            "status": "called",
+            "by": ANA,
+            "reason": "prioridade legal",
+            "data": json.dumps({"waitSeconds": 30, "klass": 1}),
+        },
+        mode=UpdateMode.REPLACE,
+    )
+    for minute in (22, 23):
+        metrics.roll_up(svc, store, NOW + timedelta(minutes=minute))
+    r = unit_rollup(store)
+    assert r.calls == 3 and r.out_of_order == {"servidor": 1, "prioridade": 1}
+
+
+def test_concurrent_passes_count_each_event_once(storage_env: dict[str, str], unique: str) -> None:
+    """Four timer instances at once over the same new events: ETags make them take turns."""
+    clear_join_queue(storage_env)
+    svc, store = stores(storage_env, unique)
+    for i in range(20):
+        join(svc, i)
+    admit_all(svc)
+    ana = svc.principal(ANA)
+    for i in range(8):
+        called = uc.call_next(svc, UNIT, ana, NOW + timedelta(minutes=i + 1))
+        uc.clerk_action(
+            svc, UNIT, called.ticket_id, Action.FINISH, ana, NOW + timedelta(minutes=i + 1, seconds=30)
+        )
+    workers = [
+        TableMetricsStore(table_service(storage_env), unique + "m", tickets_table=unique) for _ in range(4)
+    ]
+    with ThreadPoolExecutor(4) as pool:
+        reports = list(pool.map(lambda s: metrics.roll_up(svc, s, NOW + timedelta(minutes=10)), workers))
+    assert not any(r.failed for r in reports)
+    r = unit_rollup(store)
+    assert (r.requests, r.served, r.calls, r.service.count) == (20, 8, 8, 8)
+    expected = recompute(raw_events(store), DayClock("America/Rio_Branco", DAY), UNIT).total
+    assert events_part(r) == events_part(expected)
+    assert r.minutes_open == 1  # the four samples of the same minute count once
+
+
+@pytest.mark.parametrize("tickets", [60, 300])
+def test_a_pass_costs_o1_transactions_per_event(
+    storage_env: dict[str, str], unique: str, tickets: int
+) -> None:
+    svc, store = stores(storage_env, unique)
+    metrics.roll_up(svc, store, NOW)  # warm: every unit sampled once
+    METER.reset()
+    metrics.roll_up(svc, store, NOW + timedelta(minutes=1))
+    idle = METER.total()
+    table = store.tickets
+    events = 0
+    for start in range(0, tickets, 20):  # 20 tickets x 5 events = one transaction
+        ops = []
+        for t in range(start, start + 20):
+            short = f"{t:010d}".replace("0", "a").replace("1", "b")
+            for k, action in enumerate(("admit", "mark_absent", "return", "call", "finish")):
+                at = int((NOW + timedelta(minutes=1, seconds=t, milliseconds=k)).timestamp() * 1000)
+                ops.append(
+                    (
+                        "upsert",
+                        {
+                            "PartitionKey": f"{UNIT}.{DAY}",
+                            "RowKey": f"e.{at:013d}.{short}.{action}",
+                            "action": action,
+                            "by": ANA,
+                            "reason": "",
+                            "data": json.dumps({"position": t + 1, "waitSeconds": 60, "serviceSeconds": 300}),
+                        },
+                    )
+                )
+        table.submit_transaction(ops)  # type: ignore[arg-type]
+        events += len(ops)
+    METER.reset()
+    report = metrics.roll_up(svc, store, NOW + timedelta(minutes=2))
+    busy = METER.total()
+    assert report.events_new == events
+    assert busy - idle <= math.ceil(events / 1000)  # extra pages only: the write was due anyway (sample)
+    assert unit_rollup(store).admitted == tickets
+
+
+def seed_history(store: TableMetricsStore, units: list[tuple[str, str]], days: list[str]) -> None:
+    for court, unit in units:
+        for day in days:
+            r = Rollup(
+                requests=10, admitted=9, served=7, survey_count=2, survey_sum=9, clerks={clerk_id(ANA)}
+            )
+            r.wait.add(300, 7)
+            unit_day = UnitDay(unit, court, day, Rollups(r, {10: r}))
+            court_day, etag = store.load_court_day(court, day)
+            court_day.rollups.merge(Rollups(r, {10: r}))
+            store.save(unit_day, None, court_day, etag, {10})
+
+
+def test_reading_60_days_costs_one_query_per_unit(storage_env: dict[str, str], unique: str) -> None:
+    svc, store = stores(storage_env, unique)
+    config = svc.config()
+    units = [(u.court, u.id) for u in config.units]
+    days = [f"{datetime(2026, 10, 2) + timedelta(days=i):%Y%m%d}" for i in range(60)]
+    seed_history(store, units, days)
+    admin = svc.principal(ADMIN)
+    now = datetime(2026, 11, 30, 18, 0, tzinfo=UTC)
+    METER.reset()
+    summary = metrics.summary(svc, store, admin, "60", now)
+    assert METER.total() == len(units)  # one query per unit-period read
+    assert summary["totals"]["served"] == 7 * 60 * len(units)
+    assert summary["averagePerDay"] == 7 * len(units)
+    assert summary["survey"] == {"count": 2 * 60 * len(units), "mean": 4.5}
+    assert summary["waitMinutes"]["mean"] == 5.0 and summary["activeAgents"] == 1
+    assert summary["unitsWithAttendance"] == len(units) and summary["inactiveUnits"] == 0
+    METER.reset()
+    series = metrics.daily(svc, store, admin, "60", now)["days"]
+    assert METER.total() == len(config.courts)  # court rollups: one query per court
+    assert [d["served"] for d in series] == [7 * len(units)] * 60
+    METER.reset()
+    heat = metrics.heatmap(svc, store, admin, "60", now)
+    assert METER.total() == len(config.courts)
+    assert sum(map(sum, heat["served"])) == 7 * 60 * len(units)
+    clerk = svc.principal(ANA)
+    METER.reset()
+    mine = metrics.units_report(svc, store, clerk, "30", now)["units"]
+    assert METER.total() == 2 and {u["id"] for u in mine} == {"trf1-sjac-01vf", "trf1-sjac-02vf"}
+    assert all(u["served"] == 7 * 30 and u["averageWaitMinutes"] == 5.0 for u in mine)
