@@ -203,3 +203,10 @@ def test_malformed_json_is_refused(system: System) -> None:
     )
     assert answer.status_code == 400 and "JSON" in answer.json()["detail"]
     assert _nothing_written(system) == before
+
+
+def test_unit_embed_snippet_for_the_courts_site(system: System) -> None:
+    answer = system.client.get(f"/api/units/{UNIT}/embed")
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/html")
+    assert "01ª Vara Federal Cível e Criminal" in answer.text and "Segunda a sexta" in answer.text
+    assert f"?unidade={UNIT}" in answer.text
