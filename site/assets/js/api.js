@@ -1,0 +1,67 @@
+// The Balcão Virtual API as the pages use it: JSON in, JSON out, RFC 9457 problems turned into
+// ApiError (status + problem document with a pt-BR `detail` and per-field `errors`).
+
+const meta = document.querySelector('meta[name="balcao-api"]');
+export const API_BASE = (meta && meta.content ? meta.content : "/api").replace(/\/$/, "");
+
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super((problem && problem.detail) || "Erro ao falar com o servidor.");
+    this.status = status;
+    this.problem = problem || {};
+  }
+
+  get fields() {
+    return (this.problem && this.problem.errors) || {};
+  }
+}
+
+const OFFLINE = {
+  title: "Sem conexão",
+  detail: "Não foi possível falar com o Balcão Virtual. Verifique sua conexão; tentaremos de novo.",
+};
+
+/**
+ * Call the API. Returns {status, data, etag}. 304 returns data = null.
+ * Throws ApiError for 4xx/5xx (status 0 when the network failed).
+ */
+export async function api(path, { method = "GET", body, headers = {}, etag, signal } = {}) {
+  const init = { method, headers: { Accept: "application/json", ...headers }, cache: "no-store", signal,
+                 credentials: "same-origin" };
+  if (etag) init.headers["If-None-Match"] = etag;
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(`${API_BASE}${path}`, init);
+  } catch (err) {
+    if (err && err.name === "AbortError") throw err;
+    throw new ApiError(0, OFFLINE);
+  }
+  const tag = response.headers.get("ETag");
+  if (response.status === 304) return { status: 304, data: null, etag: tag || etag };
+  const type = response.headers.get("Content-Type") || "";
+  let data = null;
+  if (response.status !== 204 && /json/.test(type)) {
+    try {
+      data = await response.json();
+    } catch {
+      data = null;
+    }
+  }
+  if (!response.ok) {
+    const problem = data && typeof data === "object" ? data : {
+      title: response.statusText || "Erro",
+      status: response.status,
+      detail: response.status >= 500
+        ? "O serviço está indisponível no momento. Tente novamente em instantes."
+        : "A solicitação não pôde ser atendida.",
+    };
+    throw new ApiError(response.status, problem);
+  }
+  return { status: response.status, data, etag: tag };
+}
+
+export const apiPath = (...parts) => parts.map((p) => encodeURIComponent(p)).join("/");

@@ -1,0 +1,101 @@
+// Small inline-SVG charts (no library, no network): bars for totals, a line for averages.
+// Each chart is an image with a title and a description; the same numbers are given in a table next
+// to it (see dashboard.js), which is the accessible alternative.
+
+import { h } from "./dom.js";
+
+const W = 480;
+const H = 240;
+const M = { top: 16, right: 12, bottom: 36, left: 44 };
+let counter = 0;
+
+function niceMax(value) {
+  if (!(value > 0)) return 1;
+  const power = 10 ** Math.floor(Math.log10(value));
+  for (const step of [1, 2, 2.5, 5, 10]) {
+    if (step * power >= value) return step * power;
+  }
+  return 10 * power;
+}
+
+function frame(title, description) {
+  counter += 1;
+  const titleId = `grafico-t-${counter}`;
+  const descId = `grafico-d-${counter}`;
+  const svg = h("svg:svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-labelledby": `${titleId} ${descId}`,
+    focusable: "false" },
+  h("svg:title", { id: titleId, text: title }),
+  h("svg:desc", { id: descId, text: description }));
+  return svg;
+}
+
+function axes(svg, max, format, points) {
+  const plotH = H - M.top - M.bottom;
+  const plotW = W - M.left - M.right;
+  for (const fraction of [0, 0.5, 1]) {
+    const y = M.top + plotH * (1 - fraction);
+    svg.append(h("svg:line", { class: fraction ? "grade" : "eixo", x1: M.left, x2: W - M.right, y1: y, y2: y }));
+    svg.append(h("svg:text", { x: M.left - 6, y: y + 4, "text-anchor": "end", text: format(max * fraction) }));
+  }
+  const n = points.length;
+  const every = Math.max(1, Math.ceil(n / 8));
+  points.forEach((p, i) => {
+    if ((n - 1 - i) % every !== 0) return; // anchored on the last day, evenly spaced
+    const x = M.left + plotW * ((i + 0.5) / n);
+    svg.append(h("svg:text", { x, y: H - M.bottom + 18, "text-anchor": "middle", text: p.label }));
+  });
+}
+
+/** Bars. points: [{label, value}] (value null = no data, drawn as nothing). */
+export function barChart({ title, description, points, format }) {
+  const svg = frame(title, description);
+  const values = points.map((p) => p.value).filter((v) => typeof v === "number" && Number.isFinite(v));
+  const max = niceMax(Math.max(0, ...values));
+  axes(svg, max, format, points);
+  const plotH = H - M.top - M.bottom;
+  const plotW = W - M.left - M.right;
+  const slot = plotW / Math.max(1, points.length);
+  points.forEach((p, i) => {
+    if (typeof p.value !== "number" || !Number.isFinite(p.value)) return;
+    const height = plotH * (p.value / max);
+    svg.append(h("svg:rect", { class: "barra-dado", x: M.left + slot * i + slot * 0.15, y: M.top + plotH - height,
+      width: Math.max(1, slot * 0.7), height: Math.max(0, height) }));
+  });
+  return h("figure", { class: "grafico" }, h("figcaption", { text: title }), svg);
+}
+
+/** A line with points; gaps where the value is missing. */
+export function lineChart({ title, description, points, format }) {
+  const svg = frame(title, description);
+  const values = points.map((p) => p.value).filter((v) => typeof v === "number" && Number.isFinite(v));
+  const max = niceMax(Math.max(0, ...values));
+  axes(svg, max, format, points);
+  const plotH = H - M.top - M.bottom;
+  const plotW = W - M.left - M.right;
+  let path = "";
+  let pen = false;
+  points.forEach((p, i) => {
+    if (typeof p.value !== "number" || !Number.isFinite(p.value)) {
+      pen = false;
+      return;
+    }
+    const x = M.left + plotW * ((i + 0.5) / points.length);
+    const y = M.top + plotH * (1 - p.value / max);
+    path += `${pen ? "L" : "M"}${x.toFixed(1)},${y.toFixed(1)} `;
+    pen = true;
+    svg.append(h("svg:circle", { class: "ponto-dado", cx: x.toFixed(1), cy: y.toFixed(1), r: points.length > 31 ? 2 : 3.5 }));
+  });
+  if (path) svg.insertBefore(h("svg:path", { class: "linha-dado", d: path.trim() }), svg.querySelector("circle"));
+  return h("figure", { class: "grafico" }, h("figcaption", { text: title }), svg);
+}
+
+/** A data table in a focusable scroll box (keyboard users can scroll it at 360 px). */
+export function dataTable({ caption, columns, rows }) {
+  return h("div", { class: "rolagem", tabindex: "0", role: "region", "aria-label": caption },
+    h("table", {},
+      h("caption", { text: caption }),
+      h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col", class: c.numeric ? "num" : null, text: c.label })))),
+      h("tbody", {}, rows.map((row) => h("tr", {}, columns.map((c, i) => (i === 0
+        ? h("th", { scope: "row", text: row[i] })
+        : h("td", { class: c.numeric ? "num" : null, text: row[i] }))))))));
+}

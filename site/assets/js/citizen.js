@@ -1,0 +1,924 @@
+// Citizen site: unit directory → join form → waiting screen (live by polling with If-None-Match)
+// → called ("Próximo! Agora é sua vez") → satisfaction survey. The ticket id and its token are kept in
+// localStorage, so a reload or a dropped connection keeps the place in the queue.
+
+import { api, apiPath, ApiError } from "./api.js";
+import { checkProcessNumber } from "./cnj.js";
+import { h, $, $$, clear, replace, announce, safeUrl, focusElement, describe } from "./dom.js";
+import { num, waitRange, nextOpening, GROUNDS, UFS } from "./format.js";
+
+const STORAGE_KEY = "balcao.senha";
+const POLL_MS = 1500;
+const MAX_BACKOFF_MS = 10000;
+
+const views = {
+  unidades: $("#vista-unidades"),
+  entrada: $("#vista-entrada"),
+  espera: $("#vista-espera"),
+};
+const live = $("#anuncio");
+const urgent = $("#anuncio-urgente");
+
+function show(name, { focus = true } = {}) {
+  for (const [key, el] of Object.entries(views)) el.hidden = key !== name;
+  const titles = { unidades: "Unidades", entrada: "Entrar na fila", espera: "Sua vez na fila" };
+  baseTitle = `${titles[name]} — Balcão Virtual`;
+  if (!flashTimer) document.title = baseTitle;
+  if (focus) focusElement($("h1", views[name]));
+}
+let baseTitle = document.title;
+
+// ---------------------------------------------------------------------------------------------
+// Stored ticket
+
+function loadTicket() {
+  try {
+    const data = JSON.parse(window.localStorage.getItem(STORAGE_KEY) || "null");
+    if (data && typeof data.ticketId === "string" && typeof data.token === "string") return data;
+  } catch {
+    /* corrupted storage: ignore */
+  }
+  return null;
+}
+
+function saveTicket(ticket) {
+  try {
+    window.localStorage.setItem(STORAGE_KEY, JSON.stringify(ticket));
+  } catch {
+    /* private mode: the page still works until it is closed */
+  }
+}
+
+function forgetTicket() {
+  try {
+    window.localStorage.removeItem(STORAGE_KEY);
+  } catch {
+    /* ignore */
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unit directory
+
+let allUnits = [];
+let searchTimer = 0;
+
+function unitStatusBadge(unit) {
+  if (!unit.active) return h("span", { class: "selo inativa", text: "Não atende pelo Balcão Virtual" });
+  if (unit.openNow) return h("span", { class: "selo aberta", text: "Aberta agora" });
+  return h("span", { class: "selo fechada", text: "Fechada agora" });
+}
+
+function unitFacts(unit) {
+  const facts = [];
+  if (unit.active && unit.openNow) {
+    facts.push(["Pessoas na fila", num(unit.peopleWaiting)]);
+    facts.push(["Espera estimada", waitRange(unit.estimatedWait, { ahead: unit.peopleWaiting })]);
+  }
+  if (unit.active && !unit.openNow && unit.nextOpening) {
+    facts.push(["Próxima abertura", nextOpening(unit.nextOpening, unit.timezone)]);
+  }
+  if (unit.hoursText) facts.push(["Horário", unit.hoursText]);
+  return h("dl", { class: "dados" }, facts.map(([k, v]) => [h("dt", { text: k }), h("dd", { text: v })]));
+}
+
+function alternativesList(unit) {
+  if (!unit.alternatives || !unit.alternatives.length) return null;
+  return [
+    h("p", { text: "Outras formas de contato:" }),
+    h("ul", { class: "alternativas" }, unit.alternatives.map((a) => h("li", { text: a }))),
+  ];
+}
+
+function unitCard(unit) {
+  const titleId = `unidade-${unit.id}`;
+  const link = `?unidade=${encodeURIComponent(unit.id)}`;
+  let action = null;
+  if (unit.active && unit.openNow) {
+    action = h("a", { class: "botao", href: link }, "Entrar na fila", h("span", { class: "sr-only", text: ` de ${unit.name}` }));
+  } else if (unit.active) {
+    action = h("a", { class: "botao secundario", href: link }, "Ver horários e contatos",
+      h("span", { class: "sr-only", text: ` de ${unit.name}` }));
+  }
+  return h("li", { class: "unidade cartao", dataset: { unidade: unit.id } },
+    h("h2", { id: titleId, text: unit.name }),
+    h("p", { class: "tribunal", text: [unit.court && unit.court.name, unit.section, unit.category].filter(Boolean).join(" · ") }),
+    h("p", {}, unitStatusBadge(unit)),
+    unitFacts(unit),
+    !unit.active ? h("p", { text: "Esta unidade não está atendendo pelo Balcão Virtual no momento." }) : null,
+    !unit.openNow ? alternativesList(unit) : null,
+    action ? h("div", { class: "acoes" }, action) : null,
+  );
+}
+
+function fillFilters(units) {
+  const courts = new Map();
+  for (const u of units) if (u.court && u.court.id) courts.set(u.court.id, u.court.name || u.court.id);
+  const courtSelect = $("#filtro-tribunal");
+  const current = courtSelect.value;
+  replace(courtSelect, h("option", { value: "", text: "Todos os tribunais" }),
+    [...courts.entries()].sort((a, b) => a[1].localeCompare(b[1], "pt-BR"))
+      .map(([id, name]) => h("option", { value: id, text: name })));
+  courtSelect.value = current;
+  fillSections();
+}
+
+function fillSections() {
+  const court = $("#filtro-tribunal").value;
+  const sections = new Set(allUnits.filter((u) => !court || (u.court && u.court.id === court))
+    .map((u) => u.section).filter(Boolean));
+  const select = $("#filtro-secao");
+  const current = select.value;
+  replace(select, h("option", { value: "", text: "Todas" }),
+    [...sections].sort((a, b) => a.localeCompare(b, "pt-BR")).map((s) => h("option", { value: s, text: s })));
+  select.value = sections.has(current) ? current : "";
+}
+
+async function searchUnits() {
+  const params = new URLSearchParams();
+  const q = $("#busca").value.trim();
+  const court = $("#filtro-tribunal").value;
+  const section = $("#filtro-secao").value;
+  if (court) params.set("court", court);
+  if (section) params.set("section", section);
+  if (q) params.set("q", q);
+  const status = $("#resultado-unidades");
+  try {
+    const { data } = await api(`/units${params.toString() ? `?${params}` : ""}`);
+    const units = (data && data.units) || [];
+    if (!params.toString()) {
+      allUnits = units;
+      fillFilters(units);
+    }
+    const list = $("#lista-unidades");
+    replace(list, units.map(unitCard));
+    const open = units.filter((u) => u.active && u.openNow).length;
+    status.textContent = units.length
+      ? `${units.length} ${units.length === 1 ? "unidade encontrada" : "unidades encontradas"}, ${open} ${open === 1 ? "aberta" : "abertas"} agora.`
+      : "Nenhuma unidade encontrada com esses critérios.";
+  } catch (err) {
+    status.textContent = err instanceof ApiError ? err.message : "Não foi possível carregar as unidades.";
+  }
+}
+
+function startDirectory() {
+  show("unidades", { focus: false });
+  document.title = baseTitle = "Balcão Virtual — atendimento por vídeo das unidades judiciárias";
+  $("#filtros").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    searchUnits();
+  });
+  $("#busca").addEventListener("input", () => {
+    window.clearTimeout(searchTimer);
+    searchTimer = window.setTimeout(searchUnits, 300);
+  });
+  $("#filtro-tribunal").addEventListener("change", () => {
+    fillSections();
+    searchUnits();
+  });
+  $("#filtro-secao").addEventListener("change", searchUnits);
+  searchUnits();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Join form
+
+const FIELD_IDS = {
+  name: "nome",
+  role: "papel",
+  oab: "oab-numero",
+  oabNumber: "oab-numero",
+  oabState: "oab-uf",
+  processNumber: "processo",
+  reason: "assunto",
+  category: "categoria",
+  priority: "prioridade",
+  companions: "acompanhantes",
+  consent: "consentimento",
+};
+const HINTS = { processo: "processo-dica", acompanhantes: "acompanhantes-dica", consentimento: "consentimento-dica" };
+
+let joinUnit = null;
+
+/** The element that gets aria-invalid and focus for a field id (radio groups: their inputs). */
+function fieldControls(id) {
+  const el = document.getElementById(id);
+  if (!el) return [];
+  if (el.tagName === "FIELDSET") return $$("input", el);
+  return [el];
+}
+
+function setFieldError(id, message) {
+  const el = document.getElementById(id);
+  const error = document.getElementById(`${id}-erro`);
+  if (!el || !error) return false;
+  error.textContent = message;
+  error.hidden = false;
+  for (const control of fieldControls(id)) control.setAttribute("aria-invalid", "true");
+  if (el.tagName === "FIELDSET") {
+    describe(el, [id === "prioridade" ? "prioridade-nota" : null, `${id}-erro`]);
+  } else {
+    describe(el, [HINTS[id], `${id}-erro`]);
+  }
+  return true;
+}
+
+function clearFieldError(id) {
+  const el = document.getElementById(id);
+  const error = document.getElementById(`${id}-erro`);
+  if (error) {
+    error.textContent = "";
+    error.hidden = true;
+  }
+  for (const control of fieldControls(id)) control.removeAttribute("aria-invalid");
+  if (el && el.tagName !== "FIELDSET") describe(el, [HINTS[id]]);
+}
+
+function clearErrors(form) {
+  for (const p of $$(".erro-campo", form)) {
+    const id = p.id.replace(/-erro$/, "");
+    clearFieldError(id);
+  }
+  const summary = $(".resumo-erros, [id$='-erros']", form);
+  if (summary) {
+    clear(summary);
+    summary.hidden = true;
+  }
+}
+
+/**
+ * Show errors next to their fields and a summary on top; focus the first invalid field.
+ * `errors`: [{id, message}] in the form's order; `detail`: the problem's detail (optional).
+ */
+function showErrors(form, summaryEl, errors, detail) {
+  clear(summaryEl);
+  const placed = [];
+  const loose = [];
+  for (const err of errors) {
+    if (err.id && setFieldError(err.id, err.message)) placed.push(err);
+    else loose.push(err);
+  }
+  summaryEl.append(h("p", {}, h("strong", { text: detail || "Confira os campos destacados." })));
+  if (placed.length || loose.length) {
+    summaryEl.append(h("ul", {}, [
+      ...placed.map((e) => h("li", {}, h("a", { href: `#${firstControlId(e.id)}`, on: { click: (ev) => {
+        ev.preventDefault();
+        focusField(e.id);
+      } } }, `${labelOf(e.id)}: ${e.message}`))),
+      ...loose.map((e) => h("li", { text: e.label ? `${e.label}: ${e.message}` : e.message })),
+    ]));
+  }
+  summaryEl.hidden = false;
+  if (placed.length) focusField(placed[0].id);
+  else focusElement(summaryEl);
+}
+
+function firstControlId(id) {
+  const controls = fieldControls(id);
+  return controls.length && controls[0].id ? controls[0].id : id;
+}
+
+function focusField(id) {
+  const controls = fieldControls(id);
+  const checked = controls.find((c) => c.checked);
+  const target = checked || controls[0];
+  if (target) target.focus();
+}
+
+function labelOf(id) {
+  const el = document.getElementById(id);
+  if (!el) return id;
+  if (el.tagName === "FIELDSET") return ($("legend", el) || el).textContent.replace("*", "").trim();
+  const label = $(`label[for="${id}"]`);
+  return label ? label.textContent.replace("*", "").trim() : id;
+}
+
+function orderedErrors(form, errors) {
+  const order = $$("[id]", form).map((el) => el.id);
+  return errors.sort((a, b) => {
+    const ia = a.id ? order.indexOf(a.id) : 9999;
+    const ib = b.id ? order.indexOf(b.id) : 9999;
+    return ia - ib;
+  });
+}
+
+function validateProcessField({ final = false } = {}) {
+  const input = $("#processo");
+  const status = $("#processo-status");
+  const result = checkProcessNumber(input.value);
+  clearFieldError("processo");
+  status.textContent = "";
+  if (result.state === "valid") {
+    status.textContent = result.message;
+    describe(input, ["processo-dica", "processo-status"]);
+  } else if (result.state === "invalid" || (result.state === "incomplete" && final)) {
+    setFieldError("processo", result.message);
+  } else {
+    describe(input, ["processo-dica"]);
+  }
+  return result;
+}
+
+function collectJoin() {
+  const form = $("#form-entrada");
+  const errors = [];
+  const name = $("#nome").value.trim();
+  if (!name) errors.push({ id: "nome", message: "Informe seu nome." });
+  const roleInput = $("input[name=role]:checked", form);
+  const role = roleInput ? roleInput.value : "";
+  if (!role) errors.push({ id: "papel", message: "Escolha se você é parte, advogado(a) ou outro." });
+  const body = { name, role, consent: $("#consentimento").checked };
+  if (role === "advogado") {
+    const number = $("#oab-numero").value.replace(/[\s.]/g, "").toUpperCase();
+    const uf = $("#oab-uf").value;
+    if (!/^\d{1,6}[A-Z]?$/.test(number)) errors.push({ id: "oab-numero", message: "Informe o número de inscrição na OAB (até 6 dígitos)." });
+    if (!uf) errors.push({ id: "oab-uf", message: "Escolha a UF da seccional da OAB." });
+    body.oabNumber = number;
+    body.oabState = uf;
+  }
+  const process = validateProcessField({ final: true });
+  if (process.state === "invalid" || process.state === "incomplete") {
+    errors.push({ id: "processo", message: process.message });
+  } else if (process.state === "valid") {
+    body.processNumber = process.value;
+  }
+  body.reason = $("#assunto").value;
+  if (!body.reason) errors.push({ id: "assunto", message: "Escolha o assunto do atendimento." });
+  if (joinUnit && joinUnit.serviceCategories && joinUnit.serviceCategories.length) {
+    body.category = $("#categoria").value;
+    if (!body.category) errors.push({ id: "categoria", message: "Escolha o tipo de atendimento." });
+  }
+  const grounds = $$("input[name=priority]:checked", form).map((i) => i.value);
+  if (grounds.length) body.priority = grounds;
+  const companions = Number($("#acompanhantes").value || "0");
+  if (companions) body.companions = companions;
+  if (!body.consent) errors.push({ id: "consentimento", message: "Para entrar na fila, é preciso concordar com o uso dos dados pessoais." });
+  return { body, errors: orderedErrors(form, errors) };
+}
+
+function renderJoinUnit(unit) {
+  const box = $("#entrada-unidade");
+  replace(box,
+    h("h2", { text: unit.name }),
+    h("p", { class: "tribunal", text: [unit.court && unit.court.name, unit.section, unit.category].filter(Boolean).join(" · ") }),
+    h("p", {}, unitStatusBadge(unit)),
+    unitFacts(unit));
+  const closed = $("#entrada-fechada");
+  const form = $("#form-entrada");
+  if (unit.active && unit.openNow) {
+    closed.hidden = true;
+    form.hidden = false;
+    return;
+  }
+  form.hidden = true;
+  const lines = [];
+  if (!unit.active) {
+    lines.push(h("p", {}, h("strong", { text: "Esta unidade não está atendendo pelo Balcão Virtual." })));
+  } else {
+    lines.push(h("p", {}, h("strong", { text: "A unidade está fechada agora." })));
+    if (unit.nextOpening) lines.push(h("p", { text: `Próxima abertura: ${nextOpening(unit.nextOpening, unit.timezone)}.` }));
+    if (unit.hoursText) lines.push(h("p", { text: `Horário de atendimento: ${unit.hoursText}.` }));
+  }
+  lines.push(alternativesList(unit));
+  replace(closed, lines);
+  closed.hidden = false;
+}
+
+function renderJoinOptions(unit) {
+  replace($("#assunto"), h("option", { value: "", text: "Selecione o assunto" }),
+    (unit.reasons || []).map((r) => h("option", { value: r.id, text: r.label })));
+  const categories = unit.serviceCategories || [];
+  $("#campo-categoria").hidden = !categories.length;
+  $("#categoria").required = Boolean(categories.length);
+  replace($("#categoria"), h("option", { value: "", text: "Selecione o tipo de atendimento" }),
+    categories.map((c) => h("option", { value: c.id, text: c.label })));
+  replace($("#oab-uf"), h("option", { value: "", text: "Selecione" }), UFS.map((uf) => h("option", { value: uf, text: uf })));
+  replace($("#prioridade-opcoes"), GROUNDS.map(([id, label]) => h("label", { class: "opcao" },
+    h("input", { type: "checkbox", name: "priority", value: id, id: `prio-${id}` }), ` ${label}`)));
+}
+
+async function startJoin(unitId) {
+  show("entrada", { focus: false });
+  const title = $("#titulo-entrada");
+  let unit;
+  try {
+    unit = (await api(`/units/${apiPath(unitId)}`)).data;
+  } catch (err) {
+    title.textContent = "Unidade não encontrada";
+    $("#form-entrada").hidden = true;
+    replace($("#entrada-unidade"), h("p", { text: err instanceof ApiError && err.status === 404
+      ? "Não encontramos esta unidade. Volte à lista e escolha outra."
+      : err.message }));
+    focusElement(title);
+    return;
+  }
+  joinUnit = unit;
+  title.textContent = `Entrar na fila: ${unit.name}`;
+  document.title = baseTitle = `Entrar na fila: ${unit.name} — Balcão Virtual`;
+  renderJoinUnit(unit);
+  renderJoinOptions(unit);
+  focusElement(title);
+}
+
+function wireJoinForm() {
+  const form = $("#form-entrada");
+  const processInput = $("#processo");
+  processInput.addEventListener("input", () => validateProcessField());
+  processInput.addEventListener("blur", () => {
+    const result = validateProcessField({ final: true });
+    if (result.state === "valid") processInput.value = result.value;
+  });
+  for (const radio of $$("input[name=role]", form)) {
+    radio.addEventListener("change", () => {
+      const lawyer = $("#papel-advogado").checked;
+      $("#grupo-oab").hidden = !lawyer;
+      $("#oab-numero").required = lawyer;
+      $("#oab-uf").required = lawyer;
+      clearFieldError("papel");
+    });
+  }
+  for (const id of ["nome", "assunto", "categoria", "consentimento", "oab-numero", "oab-uf", "acompanhantes"]) {
+    const el = document.getElementById(id);
+    el.addEventListener("change", () => clearFieldError(id));
+  }
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    unlockSound();
+    clearErrors(form);
+    const { body, errors } = collectJoin();
+    const summary = $("#resumo-erros");
+    if (errors.length) {
+      showErrors(form, summary, errors, errors.length === 1 ? "Corrija o campo indicado para entrar na fila."
+        : `Corrija os ${errors.length} campos indicados para entrar na fila.`);
+      return;
+    }
+    const button = $("#botao-entrar");
+    button.disabled = true;
+    button.textContent = "Enviando…";
+    try {
+      const { data } = await api(`/units/${apiPath(joinUnit.id)}/tickets`, { method: "POST", body });
+      const ticket = { ticketId: data.ticketId, token: data.token, unitId: data.unitId || joinUnit.id,
+                       unitName: joinUnit.name };
+      saveTicket(ticket);
+      startWaiting(ticket);
+    } catch (err) {
+      const problem = err instanceof ApiError ? err.problem : {};
+      const fieldErrors = Object.entries(problem.errors || {}).map(([key, message]) => ({
+        id: FIELD_IDS[key] || null, label: key, message: String(message),
+      }));
+      let detail = err.message;
+      if (problem.nextOpening && joinUnit) {
+        detail = `${problem.detail || "A unidade está fechada."}`;
+      }
+      if (problem.alternatives && problem.alternatives.length) {
+        fieldErrors.push(...problem.alternatives.map((a) => ({ id: null, message: String(a) })));
+      }
+      showErrors(form, summary, orderedErrors(form, fieldErrors), detail);
+    } finally {
+      button.disabled = false;
+      button.textContent = "Entrar na fila";
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Waiting screen
+
+let current = null; // {ticketId, token, unitId, unitName}
+let etag = null;
+let pollTimer = 0;
+let failures = 0;
+let lastStatus = null;
+let lastView = null;
+let alertedFor = null;
+let polling = false;
+
+function startWaiting(ticket) {
+  current = ticket;
+  etag = null;
+  lastStatus = null;
+  lastView = null;
+  failures = 0;
+  show("espera", { focus: false });
+  $("#espera-unidade").textContent = ticket.unitName || "";
+  $("#painel-fila").hidden = false;
+  $("#painel-chamada").hidden = true;
+  $("#painel-fim").hidden = true;
+  $("#acoes-espera").hidden = false;
+  $("#sair-fila").hidden = false;
+  $("#espera-estado").textContent = "Confirmando sua entrada na fila…";
+  updateNotificationButton();
+  focusElement($("#titulo-espera"));
+  poll();
+}
+
+function schedule(ms) {
+  window.clearTimeout(pollTimer);
+  pollTimer = window.setTimeout(poll, ms);
+}
+
+function stopPolling() {
+  window.clearTimeout(pollTimer);
+  pollTimer = 0;
+}
+
+async function poll() {
+  if (!current || polling) return;
+  polling = true;
+  const ticket = current;
+  try {
+    const result = await api(`/tickets/${apiPath(ticket.ticketId)}`, {
+      headers: { Authorization: `Bearer ${ticket.token}` }, etag,
+    });
+    if (ticket !== current) return;
+    failures = 0;
+    $("#espera-conexao").hidden = true;
+    if (result.status !== 304 && result.data) {
+      etag = result.etag;
+      render(result.data);
+    }
+    if (current && keepPolling(lastStatus)) schedule(POLL_MS);
+  } catch (err) {
+    if (ticket !== current) return;
+    if (err instanceof ApiError && (err.status === 401 || err.status === 403 || err.status === 404)) {
+      endTicket("Esta senha não é mais válida. Se precisar de atendimento, entre na fila novamente.");
+      return;
+    }
+    failures += 1;
+    const box = $("#espera-conexao");
+    box.textContent = "Sem conexão com o Balcão Virtual. Sua vaga continua guardada; tentando reconectar…";
+    box.hidden = false;
+    schedule(Math.min(MAX_BACKOFF_MS, POLL_MS * 2 ** Math.min(failures, 3)));
+  } finally {
+    polling = false;
+  }
+}
+
+function keepPolling(status) {
+  return ["pending", "waiting", "absent", "called", "in_service", "no_show", null].includes(status);
+}
+
+const END_TEXT = {
+  left: "Você saiu da fila. Sua senha foi cancelada.",
+  expired: "Sua senha expirou porque a conexão ficou interrompida por muito tempo. Se ainda precisar, entre na fila novamente.",
+  no_show: "Você foi chamado, mas não entrou no atendimento a tempo. Se o servidor devolver sua senha à fila, esta página será atualizada.",
+  closed: "A unidade encerrou o atendimento do dia antes da sua vez. Tente novamente no próximo expediente.",
+  rejected: "Sua entrada na fila não foi aceita.",
+};
+
+function render(view) {
+  const status = view.status;
+  const previous = lastStatus;
+  lastStatus = status;
+  lastView = view;
+  if (view.unit && view.unit.name) {
+    $("#espera-unidade").textContent = view.unit.name;
+    if (current && current.unitName !== view.unit.name) {
+      current.unitName = view.unit.name;
+      saveTicket(current);
+    }
+  }
+  $("#espera-senha").textContent = view.displayNumber || "—";
+
+  if (status === "transferred" && view.transferredTo && view.transferredTo.ticketId) {
+    const next = { ticketId: view.transferredTo.ticketId, token: view.transferredTo.token, unitId: "", unitName: "" };
+    saveTicket(next);
+    announce(live, "Seu atendimento foi transferido para outra unidade. Você continua na fila.");
+    current = next;
+    etag = null;
+    lastStatus = null;
+    return;
+  }
+
+  const waitingLike = status === "pending" || status === "waiting" || status === "absent";
+  const calledLike = status === "called" || status === "in_service";
+  $("#painel-fila").hidden = !waitingLike;
+  $("#painel-chamada").hidden = !calledLike;
+  $("#painel-fim").hidden = waitingLike || calledLike;
+  $("#sair-fila").hidden = !(waitingLike || calledLike);
+  $("#acoes-espera").hidden = !(waitingLike || calledLike);
+
+  if (waitingLike) renderWaiting(view, previous);
+  else if (calledLike) renderCalled(view, previous);
+  else renderEnd(view, previous);
+}
+
+function renderWaiting(view, previous) {
+  const pos = $("#espera-posicao");
+  const total = $("#espera-total");
+  const eta = $("#espera-tempo");
+  const state = $("#espera-estado");
+  if (view.status === "pending") {
+    pos.textContent = "—";
+    total.textContent = num(view.peopleWaiting);
+    eta.textContent = "—";
+    state.textContent = "Confirmando sua entrada na fila…";
+    return;
+  }
+  const oldPosition = pos.textContent;
+  pos.textContent = num(view.position);
+  total.textContent = num(view.peopleWaiting);
+  eta.textContent = waitRange(view.estimatedWait, { ahead: view.peopleAhead });
+  let text;
+  if (view.status === "absent") {
+    text = "Sua conexão ficou interrompida. Sua vaga está guardada por alguns minutos; mantenha esta página aberta.";
+  } else if (view.peopleAhead === 0) {
+    text = "Você é o próximo a ser chamado.";
+  } else if (typeof view.peopleAhead === "number") {
+    text = `${num(view.peopleAhead)} ${view.peopleAhead === 1 ? "pessoa" : "pessoas"} na sua frente.`;
+  } else {
+    text = "Aguardando na fila.";
+  }
+  if (view.status === "waiting" && view.clerksOnline === 0) {
+    text += " No momento nenhum servidor está conectado; a fila andará assim que um servidor entrar.";
+  }
+  state.textContent = text;
+  $("#espera-prioridade").textContent = view.priority && view.priority !== "Atendimento geral"
+    ? `Atendimento: ${view.priority}.` : "";
+  if (previous === "pending" || previous === null) {
+    if (previous === "pending") announce(live, `Você entrou na fila. Sua posição: ${num(view.position)}.`);
+  } else if (oldPosition !== pos.textContent) {
+    announce(live, `Sua posição agora: ${num(view.position)}.`);
+  }
+  stopAlert();
+}
+
+function renderCalled(view, previous) {
+  const link = $("#entrar-atendimento");
+  const room = $("#chamada-sala");
+  const meeting = view.meeting || {};
+  const url = meeting.joinUrl ? safeUrl(meeting.joinUrl) : null;
+  const heading = $("#titulo-chamada");
+  if (view.status === "in_service") {
+    heading.textContent = "Você está em atendimento";
+    $("#chamada-texto").textContent = "Se saiu da sala por engano, use o botão abaixo para voltar.";
+  } else {
+    heading.textContent = "Próximo! Agora é sua vez";
+    $("#chamada-texto").textContent = "O servidor da unidade está aguardando você na sala de atendimento por vídeo.";
+  }
+  if (url) {
+    link.href = url;
+    link.hidden = false;
+    room.textContent = "";
+  } else {
+    link.hidden = true;
+    link.removeAttribute("href");
+    room.textContent = meeting.status === "failed"
+      ? "Não foi possível preparar a sala de vídeo. O servidor já foi avisado e vai tentar novamente."
+      : "Preparando a sala de atendimento…";
+  }
+  if (view.status === "called" && previous !== "called") {
+    focusElement(heading);
+  }
+  const key = `${view.ticketId}|${view.calledAt || ""}`;
+  if (view.status === "called" && alertedFor !== key) {
+    alertedFor = key;
+    callAlert(view);
+  }
+  if (view.status === "in_service") stopAlert();
+}
+
+function renderEnd(view, previous) {
+  stopAlert();
+  const text = $("#fim-texto");
+  const form = $("#form-pesquisa");
+  const thanks = $("#pesquisa-obrigado");
+  if (view.status === "done") {
+    text.textContent = "Atendimento concluído. Obrigado por usar o Balcão Virtual.";
+    if (view.surveyAnswered) {
+      form.hidden = true;
+      thanks.textContent = "Sua avaliação já foi registrada. Obrigado!";
+      thanks.hidden = false;
+      forgetTicket();
+    } else if (form.hidden && thanks.hidden) {
+      form.hidden = false;
+      if (previous !== "done") focusElement($("#titulo-pesquisa"));
+    }
+    stopPolling();
+    return;
+  }
+  text.textContent = view.message || END_TEXT[view.status] || "Esta senha foi encerrada.";
+  form.hidden = true;
+  if (view.status !== "no_show") forgetTicket();
+  if (previous !== view.status) focusElement(text);
+}
+
+function endTicket(message) {
+  stopPolling();
+  forgetTicket();
+  $("#painel-fila").hidden = true;
+  $("#painel-chamada").hidden = true;
+  $("#painel-fim").hidden = false;
+  $("#acoes-espera").hidden = true;
+  $("#form-pesquisa").hidden = true;
+  $("#fim-texto").textContent = message;
+  focusElement($("#fim-texto"));
+}
+
+// ---- "your turn" alert: sound, flashing title, notification
+
+let audio = null;
+let flashTimer = 0;
+
+/** Browsers only let a page make sound after a user gesture: prepare the audio context on the first one. */
+function unlockSound() {
+  const Ctx = window.AudioContext || window.webkitAudioContext;
+  if (!Ctx) return;
+  try {
+    if (!audio) audio = new Ctx();
+    if (audio.state === "suspended") audio.resume().catch(() => {});
+  } catch {
+    audio = null;
+  }
+}
+
+function beep() {
+  if (!audio) unlockSound();
+  if (!audio) return;
+  try {
+    const start = audio.currentTime + 0.05;
+    for (let i = 0; i < 3; i += 1) {
+      const osc = audio.createOscillator();
+      const gain = audio.createGain();
+      osc.type = "sine";
+      osc.frequency.value = i === 2 ? 1175 : 880;
+      gain.gain.setValueAtTime(0.0001, start + i * 0.3);
+      gain.gain.exponentialRampToValueAtTime(0.3, start + i * 0.3 + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, start + i * 0.3 + 0.22);
+      osc.connect(gain).connect(audio.destination);
+      osc.start(start + i * 0.3);
+      osc.stop(start + i * 0.3 + 0.25);
+    }
+  } catch {
+    /* sound is a courtesy: never break the page for it */
+  }
+}
+
+function flashTitle() {
+  stopFlash();
+  let on = false;
+  let count = 0;
+  const alertTitle = "Sua vez! — Balcão Virtual";
+  document.title = alertTitle;
+  flashTimer = window.setInterval(() => {
+    count += 1;
+    on = !on;
+    document.title = on ? baseTitle : alertTitle;
+    if (count >= 120) stopFlash();
+  }, 1000);
+}
+
+function stopFlash() {
+  if (flashTimer) window.clearInterval(flashTimer);
+  flashTimer = 0;
+  document.title = baseTitle;
+}
+
+function stopAlert() {
+  stopFlash();
+}
+
+function notify(view) {
+  if (!("Notification" in window) || window.Notification.permission !== "granted") return;
+  try {
+    const note = new window.Notification("Balcão Virtual: agora é sua vez", {
+      body: `Você foi chamado em ${(view.unit && view.unit.name) || "sua unidade"}. Volte à página e entre no atendimento.`,
+      tag: view.ticketId,
+      requireInteraction: true,
+    });
+    note.onclick = () => {
+      window.focus();
+      note.close();
+    };
+  } catch {
+    /* some platforms allow notifications only from a service worker */
+  }
+}
+
+function callAlert(view) {
+  announce(urgent, `Próximo! Agora é sua vez. ${view.meeting && view.meeting.joinUrl ? "Use o botão Entrar no atendimento." : ""}`);
+  beep();
+  flashTitle();
+  notify(view);
+}
+
+function updateNotificationButton() {
+  const button = $("#ativar-notificacao");
+  button.hidden = !("Notification" in window) || window.Notification.permission !== "default";
+}
+
+function wireWaiting() {
+  $("#entrar-atendimento").addEventListener("click", stopAlert);
+  window.addEventListener("focus", () => { if (lastStatus !== "called") stopAlert(); });
+  $("#ativar-notificacao").addEventListener("click", async () => {
+    unlockSound();
+    try {
+      const answer = await window.Notification.requestPermission();
+      announce(live, answer === "granted" ? "Notificações ativadas." : "As notificações não foram permitidas.");
+    } catch {
+      /* ignore */
+    }
+    updateNotificationButton();
+  });
+  const dialog = $("#dialogo-sair");
+  $("#sair-fila").addEventListener("click", () => {
+    unlockSound();
+    dialog.showModal();
+    $("#sair-cancelar").focus();
+  });
+  $("#sair-cancelar").addEventListener("click", () => dialog.close());
+  dialog.addEventListener("close", () => {
+    if (!dialog.returnValue) $("#sair-fila").focus();
+  });
+  $("#sair-confirmar").addEventListener("click", async () => {
+    const ticket = current;
+    dialog.returnValue = "sair";
+    dialog.close();
+    if (!ticket) return;
+    try {
+      await api(`/tickets/${apiPath(ticket.ticketId)}`, { method: "DELETE", headers: { Authorization: `Bearer ${ticket.token}` } });
+      stopPolling();
+      current = null;
+      endTicket("Você saiu da fila. Sua senha foi cancelada.");
+      announce(live, "Você saiu da fila.");
+    } catch (err) {
+      const box = $("#espera-conexao");
+      box.textContent = err.message;
+      box.hidden = false;
+      $("#sair-fila").focus();
+    } finally {
+      dialog.returnValue = "";
+    }
+  });
+  // Back online or back to the tab: ask at once instead of waiting for the next tick.
+  window.addEventListener("online", () => { if (current) schedule(0); });
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden && current && keepPolling(lastStatus)) schedule(0);
+  });
+  // Any gesture prepares the sound for a restored ticket (after a reload).
+  document.addEventListener("pointerdown", unlockSound, { once: true });
+  document.addEventListener("keydown", unlockSound, { once: true });
+
+  $("#form-pesquisa").addEventListener("submit", submitSurvey);
+  $("#voltar-inicio").addEventListener("click", () => {
+    if (lastStatus && !keepPolling(lastStatus)) forgetTicket();
+  });
+}
+
+async function submitSurvey(ev) {
+  ev.preventDefault();
+  const form = ev.currentTarget;
+  clearErrors(form);
+  const summary = $("#pesquisa-erros");
+  const chosen = $("input[name=score]:checked", form);
+  if (!chosen) {
+    showErrors(form, summary, [{ id: "nota", message: "Escolha uma nota de 1 a 5." }], "Escolha uma nota para enviar a avaliação.");
+    return;
+  }
+  const body = { score: Number(chosen.value) };
+  const comment = $("#comentario").value.trim();
+  if (comment) body.comment = comment;
+  const ticket = current;
+  try {
+    await api(`/tickets/${apiPath(ticket.ticketId)}/survey`, {
+      method: "POST", body, headers: { Authorization: `Bearer ${ticket.token}` },
+    });
+    thank("Obrigado pela sua avaliação!");
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 409) {
+      thank(err.message);
+      return;
+    }
+    const fields = Object.entries(err.fields || {}).map(([k, m]) => ({
+      id: k === "score" ? "nota" : k === "comment" ? "comentario" : null, label: k, message: String(m),
+    }));
+    showErrors(form, summary, fields, err.message);
+  }
+}
+
+function thank(message) {
+  $("#form-pesquisa").hidden = true;
+  const thanks = $("#pesquisa-obrigado");
+  thanks.textContent = message;
+  thanks.hidden = false;
+  focusElement(thanks);
+  forgetTicket();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function main() {
+  wireJoinForm();
+  wireWaiting();
+  const stored = loadTicket();
+  const unitId = new URLSearchParams(window.location.search).get("unidade");
+  if (stored) {
+    startWaiting(stored);
+  } else if (unitId) {
+    startJoin(unitId);
+  } else {
+    startDirectory();
+  }
+}
+
+main();

@@ -1,0 +1,505 @@
+// Clerk console: the units the signed-in clerk serves, the live queue (refreshed every 2 s), and the
+// actions on it — call next / call a specific ticket (reason when not the head), start, finish,
+// no-show, requeue, transfer, retry the meeting — plus presence and keyboard shortcuts.
+
+import { api, apiPath, ApiError } from "./api.js";
+import { h, $, $$, replace, safeUrl, focusElement, describe } from "./dom.js";
+import { num, timeOf, clock, ROLE_LABELS, GROUND_LABELS } from "./format.js";
+import { showSignIn } from "./session.js";
+
+const REFRESH_MS = 2000;
+
+const state = {
+  me: null,
+  unitId: "",
+  unit: null,       // public unit info (reason labels)
+  queue: null,
+  lastJson: "",
+  timer: 0,
+  busy: false,
+  presenceBusy: false,
+  pendingCall: null, // entry awaiting a reason in the dialog
+  pendingTransfer: null,
+};
+
+const message = $("#mensagem");
+const errorBox = $("#erro");
+
+// ---------------------------------------------------------------------------------------------
+// Start
+
+async function main() {
+  wire();
+  try {
+    state.me = (await api("/clerk/me")).data;
+  } catch (err) {
+    $("#carregando").hidden = true;
+    if (err instanceof ApiError && err.status === 401) {
+      showSignIn($("#entrar"), $("#link-entrar"), `/servidor.html${window.location.search}`);
+      return;
+    }
+    showError(err);
+    return;
+  }
+  $("#carregando").hidden = true;
+  $("#eu-nome").textContent = state.me.name || state.me.email;
+  $("#eu-email").textContent = state.me.name ? `(${state.me.email})` : "";
+  const units = state.me.units || [];
+  if (!units.length) {
+    $("#sem-unidade").hidden = false;
+    return;
+  }
+  const select = $("#unidade");
+  replace(select, units.map((u) => h("option", { value: u.id, text: u.name })));
+  const wanted = new URLSearchParams(window.location.search).get("unidade");
+  select.value = units.some((u) => u.id === wanted) ? wanted : units[0].id;
+  $("#console").hidden = false;
+  await selectUnit(select.value);
+}
+
+async function selectUnit(unitId) {
+  state.unitId = unitId;
+  state.queue = null;
+  state.lastJson = "";
+  const url = new URL(window.location.href);
+  url.searchParams.set("unidade", unitId);
+  window.history.replaceState(null, "", url);
+  const info = (state.me.units || []).find((u) => u.id === unitId) || {};
+  document.title = `Console: ${info.name || unitId} — Balcão Virtual`;
+  const categories = info.serviceCategories || [];
+  $("#campo-categoria").hidden = !categories.length;
+  replace($("#categoria-chamada"), h("option", { value: "", text: "Qualquer tipo" }),
+    categories.map((c) => h("option", { value: c.id, text: c.label })));
+  try {
+    state.unit = (await api(`/units/${apiPath(unitId)}`)).data;
+  } catch {
+    state.unit = null; // reason ids are shown as they are
+  }
+  await refresh();
+}
+
+function wire() {
+  $("#unidade").addEventListener("change", (ev) => selectUnit(ev.target.value));
+  $("#chamar-proximo").addEventListener("click", callNext);
+  for (const radio of $$("input[name=presenca]")) {
+    radio.addEventListener("change", () => setPresence(radio.value));
+  }
+  document.addEventListener("keydown", onShortcut);
+  document.addEventListener("visibilitychange", () => { if (!document.hidden && state.unitId) refresh(); });
+
+  const reasonDialog = $("#dialogo-motivo");
+  $("#motivo-cancelar").addEventListener("click", () => reasonDialog.close());
+  $("#form-motivo").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    confirmOutOfOrderCall();
+  });
+  reasonDialog.addEventListener("close", () => restoreFocus());
+
+  const transferDialog = $("#dialogo-transferir");
+  $("#transferir-cancelar").addEventListener("click", () => transferDialog.close());
+  $("#form-transferir").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    confirmTransfer();
+  });
+  transferDialog.addEventListener("close", () => restoreFocus());
+}
+
+let focusBeforeDialog = null;
+function restoreFocus() {
+  const el = focusBeforeDialog;
+  focusBeforeDialog = null;
+  if (el && document.contains(el)) el.focus();
+  else if (el && el.dataset && el.dataset.key) {
+    const again = document.querySelector(`[data-key="${CSS.escape(el.dataset.key)}"]`);
+    if (again) again.focus();
+    else $("#chamar-proximo").focus();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Refresh loop
+
+async function refresh() {
+  window.clearTimeout(state.timer);
+  const unitId = state.unitId;
+  try {
+    const { data } = await api(`/clerk/units/${apiPath(unitId)}/queue`);
+    if (unitId !== state.unitId) return;
+    state.queue = data;
+    const json = JSON.stringify(data);
+    if (json !== state.lastJson) {
+      state.lastJson = json;
+      render();
+    }
+    $("#atualizado").textContent = `Atualizado às ${clock()}.`;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) {
+      $("#console").hidden = true;
+      showSignIn($("#entrar"), $("#link-entrar"), `/servidor.html?unidade=${encodeURIComponent(unitId)}`);
+      return;
+    }
+    $("#atualizado").textContent = `Sem atualização desde ${clock()}: ${err.message}`;
+  }
+  state.timer = window.setTimeout(refresh, REFRESH_MS);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering (text only: names and reasons typed by citizens go through textContent)
+
+function myEmail() {
+  return ((state.queue && state.queue.me && state.queue.me.email) || (state.me && state.me.email) || "").toLowerCase();
+}
+
+function mine() {
+  const q = state.queue;
+  if (!q) return [];
+  return (q.called || []).filter((c) => String(c.calledBy || "").toLowerCase() === myEmail());
+}
+
+/** Times are shown in the unit's own zone (a clerk in Acre reads Acre time). */
+function unitZone() {
+  return (state.unit && state.unit.timezone) || undefined;
+}
+
+function reasonLabel(id) {
+  const reasons = (state.unit && state.unit.reasons) || [];
+  const found = reasons.find((r) => r.id === id);
+  return found ? found.label : id;
+}
+
+function categoryLabel(id) {
+  const info = (state.me.units || []).find((u) => u.id === state.unitId) || {};
+  const found = (info.serviceCategories || []).find((c) => c.id === id);
+  return found ? found.label : id;
+}
+
+function priorityBadge(entry) {
+  const klass = Number.isInteger(entry.priorityClass) ? entry.priorityClass : 3;
+  return h("span", { class: `selo prioridade-${klass}`, text: entry.priority || "Atendimento geral" });
+}
+
+function details(entry, extra = []) {
+  const rows = [
+    ["Perfil", [ROLE_LABELS[entry.role] || entry.role, entry.oab].filter(Boolean).join(" · ")],
+    ["Processo", entry.processNumber],
+    ["Assunto", entry.reason ? reasonLabel(entry.reason) : ""],
+    ["Tipo", entry.category ? categoryLabel(entry.category) : ""],
+    ["Acompanhantes", entry.companions ? num(entry.companions) : ""],
+    ["Chegada", entry.arrivedAt ? `${timeOf(entry.arrivedAt, unitZone())} (espera de ${num(entry.waitingMinutes)} min)` : ""],
+    ...extra,
+  ].filter(([, v]) => v);
+  const grounds = (entry.grounds || []).map((g) => GROUND_LABELS[g] || g);
+  return [
+    h("dl", { class: "dados" }, rows.map(([k, v]) => [h("dt", { text: k }), h("dd", { text: v })])),
+    grounds.length ? [h("p", { class: "sr-only", text: "Prioridade declarada:" }),
+      h("ul", { class: "fundamentos", "aria-label": "Prioridade declarada" }, grounds.map((g) => h("li", { text: g })))] : null,
+  ];
+}
+
+function button(label, key, onClick, { cls = "", shortcut = "", srExtra = "" } = {}) {
+  return h("button", { type: "button", class: cls || null, dataset: { key }, "aria-keyshortcuts": shortcut || null,
+    on: { click: onClick } },
+  label, srExtra ? h("span", { class: "sr-only", text: ` ${srExtra}` }) : null,
+  shortcut ? [" ", h("kbd", { "aria-hidden": "true", text: shortcut })] : null);
+}
+
+function render() {
+  const active = document.activeElement;
+  const key = active && active.dataset ? active.dataset.key : null;
+  const q = state.queue;
+  renderPresence(q.me && q.me.status);
+  renderCurrent();
+  renderWaiting(q.waiting || []);
+  renderAbsent(q.absent || []);
+  renderOthers((q.called || []).filter((c) => String(c.calledBy || "").toLowerCase() !== myEmail()));
+  renderTeam(q.clerks || {});
+  if (key && !document.contains(active)) {
+    const again = document.querySelector(`[data-key="${CSS.escape(key)}"]`);
+    if (again) again.focus();
+    else $("#chamar-proximo").focus();
+  }
+}
+
+function renderPresence(status) {
+  if (state.presenceBusy) return;
+  for (const radio of $$("input[name=presenca]")) radio.checked = radio.value === (status || "offline");
+}
+
+const STATUS_TEXT = { called: "Chamada — aguardando entrar na sala", in_service: "Em atendimento" };
+
+function renderCurrent() {
+  const box = $("#atual");
+  const items = mine();
+  if (!items.length) {
+    replace(box, h("p", { text: "Nenhuma senha chamada por você. Use “Chamar próximo” quando estiver pronto." }));
+    return;
+  }
+  replace(box, items.map((c) => {
+    const meeting = c.meeting || {};
+    const url = meeting.joinUrl ? safeUrl(meeting.joinUrl) : null;
+    let room;
+    if (url) {
+      room = h("p", {}, h("a", { class: "botao", href: url, target: "_blank", rel: "noopener noreferrer",
+        dataset: { key: `join:${c.ticketId}` } }, "Abrir sala de atendimento", h("span", { class: "sr-only", text: " (abre em nova aba)" })));
+    } else if (meeting.status === "failed") {
+      room = h("p", { class: "aviso erro" }, "Falha ao criar a sala de vídeo. ",
+        button("Tentar criar a sala novamente", `retry:${c.ticketId}`, () => act(c, "retry-meeting"), { srExtra: `da senha ${c.displayNumber}` }));
+    } else {
+      room = h("p", { text: "Criando a sala de atendimento…" });
+    }
+    const called = c.status === "called";
+    return h("article", { class: "senha-cartao atual", "aria-labelledby": `atual-${c.ticketId}` },
+      h("h3", { class: "senha-cabeca", id: `atual-${c.ticketId}` },
+        h("span", { class: "num", text: c.displayNumber }), " ",
+        h("span", { class: "nome", text: c.name || "(sem nome)" })),
+      h("p", {}, h("span", { class: "selo aberta", text: STATUS_TEXT[c.status] || c.status }), " ", priorityBadge(c)),
+      details(c, [["Chamada às", c.calledAt ? timeOf(c.calledAt, unitZone()) : ""]]),
+      room,
+      h("div", { class: "acoes" },
+        called ? button("Iniciar atendimento", `start:${c.ticketId}`, () => act(c, "start"), { shortcut: "I" }) : null,
+        button("Finalizar", `finish:${c.ticketId}`, () => act(c, "finish"), { shortcut: "F" }),
+        called ? button("Ausente", `no-show:${c.ticketId}`, () => act(c, "no-show"), { cls: "perigo", shortcut: "A", srExtra: "(não compareceu)" }) : null,
+        button("Devolver à fila", `requeue:${c.ticketId}`, () => act(c, "requeue"), { cls: "secundario" }),
+        button("Transferir…", `transfer:${c.ticketId}`, () => openTransfer(c), { cls: "secundario" })));
+  }));
+}
+
+function renderWaiting(waiting) {
+  $("#fila-contagem").textContent = `(${num(waiting.length)})`;
+  $("#fila-vazia").hidden = waiting.length > 0;
+  replace($("#fila"), waiting.map((entry, index) => h("li", { class: "senha-cartao" },
+    h("p", { class: "senha-cabeca" },
+      h("span", { class: "pos", text: `${index + 1}º` }),
+      h("span", { class: "num", text: entry.displayNumber }),
+      h("span", { class: "nome", text: entry.name || "(sem nome)" }),
+      priorityBadge(entry),
+      entry.absent ? h("span", { class: "selo ausente", text: "Conexão interrompida" }) : null),
+    details(entry),
+    h("div", { class: "acoes" },
+      button(index === 0 ? "Chamar" : "Chamar fora da ordem…", `call:${entry.ticketId}`,
+        () => callSpecific(entry, index === 0), { cls: index === 0 ? "" : "secundario", srExtra: `senha ${entry.displayNumber}` })))));
+}
+
+function renderAbsent(absent) {
+  $("#secao-ausentes").hidden = !absent.length;
+  replace($("#ausentes"), absent.map((entry) => h("li", { class: "senha-cartao" },
+    h("p", { class: "senha-cabeca" },
+      h("span", { class: "num", text: entry.displayNumber }),
+      h("span", { class: "nome", text: entry.name || "(sem nome)" }),
+      priorityBadge(entry)),
+    details(entry))));
+}
+
+function renderOthers(called) {
+  $("#secao-outros").hidden = !called.length;
+  replace($("#outros"), called.map((c) => h("li", { class: "senha-cartao" },
+    h("p", { class: "senha-cabeca" },
+      h("span", { class: "num", text: c.displayNumber }),
+      h("span", { class: "nome", text: c.name || "(sem nome)" }),
+      h("span", { class: "selo inativa", text: STATUS_TEXT[c.status] || c.status })),
+    h("p", { text: `Com ${c.calledBy}${c.calledAt ? `, chamada às ${timeOf(c.calledAt, unitZone())}` : ""}.` }))));
+}
+
+const PRESENCE_TEXT = { online: "disponível", paused: "em pausa", offline: "desconectado" };
+
+function renderTeam(clerks) {
+  const entries = Object.entries(clerks);
+  replace($("#equipe"), entries.length
+    ? entries.map(([email, status]) => h("li", { text: `${email}: ${PRESENCE_TEXT[status] || status}` }))
+    : h("li", { text: "Nenhum servidor conectado." }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Actions
+
+function say(text) {
+  errorBox.hidden = true;
+  message.textContent = text;
+  message.hidden = false;
+}
+
+function showError(err, { focus = false } = {}) {
+  message.hidden = true;
+  const fields = err instanceof ApiError ? Object.values(err.fields || {}) : [];
+  replace(errorBox, h("p", { text: err.message }), fields.length ? h("ul", {}, fields.map((f) => h("li", { text: String(f) }))) : null);
+  errorBox.hidden = false;
+  if (focus) focusElement(errorBox);
+}
+
+async function post(path, body) {
+  return api(`/clerk/units/${apiPath(state.unitId)}/${path}`, { method: "POST", body: body || {} });
+}
+
+async function callNext() {
+  if (state.busy) return;
+  state.busy = true;
+  try {
+    const category = $("#campo-categoria").hidden ? "" : $("#categoria-chamada").value;
+    const { data } = await post("call", category ? { category } : {});
+    say(`Senha ${data.displayNumber} chamada${data.outOfOrderReason ? ` (${data.outOfOrderReason})` : ""}.`);
+  } catch (err) {
+    showError(err);
+  } finally {
+    state.busy = false;
+  }
+  await refresh();
+}
+
+function callSpecific(entry, isHead) {
+  if (isHead) {
+    doCall(entry, "");
+    return;
+  }
+  state.pendingCall = entry;
+  focusBeforeDialog = document.activeElement;
+  $("#motivo-texto").textContent = `A senha ${entry.displayNumber} (${entry.name}) não é a próxima da fila. ` +
+    "Informe por que ela será chamada agora.";
+  $("#motivo").value = "";
+  clearReasonError();
+  $("#dialogo-motivo").showModal();
+  $("#motivo").focus();
+}
+
+function clearReasonError() {
+  const err = $("#motivo-erro");
+  err.hidden = true;
+  err.textContent = "";
+  $("#motivo").removeAttribute("aria-invalid");
+  describe($("#motivo"), ["motivo-dica"]);
+}
+
+function reasonError(text) {
+  const err = $("#motivo-erro");
+  err.textContent = text;
+  err.hidden = false;
+  $("#motivo").setAttribute("aria-invalid", "true");
+  describe($("#motivo"), ["motivo-dica", "motivo-erro"]);
+  $("#motivo").focus();
+}
+
+async function confirmOutOfOrderCall() {
+  const reason = $("#motivo").value.trim();
+  if (!reason) {
+    reasonError("Informe o motivo para chamar fora da ordem da fila.");
+    return;
+  }
+  const entry = state.pendingCall;
+  const ok = await doCall(entry, reason, { inDialog: true });
+  if (ok) $("#dialogo-motivo").close();
+}
+
+async function doCall(entry, reason, { inDialog = false } = {}) {
+  if (state.busy) return false;
+  state.busy = true;
+  try {
+    const body = reason ? { ticketId: entry.ticketId, reason } : { ticketId: entry.ticketId };
+    const { data } = await post("call", body);
+    say(`Senha ${data.displayNumber} chamada.`);
+    return true;
+  } catch (err) {
+    if (inDialog && err instanceof ApiError && err.fields && err.fields.reason) {
+      reasonError(`${err.message} ${err.fields.reason}`);
+      return false;
+    }
+    showError(err);
+    return true;
+  } finally {
+    state.busy = false;
+    refresh();
+  }
+}
+
+const DONE_TEXT = {
+  start: "Atendimento iniciado.",
+  finish: "Atendimento finalizado.",
+  "no-show": "Senha marcada como ausente (não compareceu).",
+  requeue: "Senha devolvida à fila.",
+  transfer: "Atendimento transferido.",
+  "retry-meeting": "Nova tentativa de criar a sala solicitada.",
+};
+
+async function act(ticket, action, body) {
+  if (state.busy) return false;
+  state.busy = true;
+  try {
+    await post(`tickets/${apiPath(ticket.ticketId)}/${action}`, body);
+    say(`${ticket.displayNumber}: ${DONE_TEXT[action]}`);
+    return true;
+  } catch (err) {
+    showError(err);
+    return false;
+  } finally {
+    state.busy = false;
+    refresh();
+  }
+}
+
+function openTransfer(ticket) {
+  state.pendingTransfer = ticket;
+  focusBeforeDialog = document.activeElement;
+  const targets = (state.me.transferTargets || []).filter((t) => t.id !== state.unitId);
+  replace($("#transferir-destino"), h("option", { value: "", text: "Selecione a unidade" }),
+    targets.map((t) => h("option", { value: t.id, text: t.name })));
+  $("#transferir-motivo").value = "";
+  $("#transferir-texto").textContent = `Senha ${ticket.displayNumber} (${ticket.name}). O cidadão mantém a hora de chegada na nova fila.`;
+  const err = $("#transferir-destino-erro");
+  err.hidden = true;
+  $("#transferir-destino").removeAttribute("aria-invalid");
+  $("#dialogo-transferir").showModal();
+  $("#transferir-destino").focus();
+}
+
+async function confirmTransfer() {
+  const select = $("#transferir-destino");
+  const err = $("#transferir-destino-erro");
+  if (!select.value) {
+    err.textContent = "Escolha a unidade de destino.";
+    err.hidden = false;
+    select.setAttribute("aria-invalid", "true");
+    describe(select, ["transferir-destino-erro"]);
+    select.focus();
+    return;
+  }
+  const body = { targetUnit: select.value };
+  const reason = $("#transferir-motivo").value.trim();
+  if (reason) body.reason = reason;
+  $("#dialogo-transferir").close();
+  await act(state.pendingTransfer, "transfer", body);
+}
+
+async function setPresence(status) {
+  state.presenceBusy = true;
+  try {
+    await api(`/clerk/units/${apiPath(state.unitId)}/presence`, { method: "PUT", body: { status } });
+    say(`Sua situação: ${PRESENCE_TEXT[status]}.`);
+  } catch (err) {
+    showError(err);
+  } finally {
+    state.presenceBusy = false;
+    refresh();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keyboard shortcuts (never while typing in a field or with a dialog open)
+
+function onShortcut(ev) {
+  if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.repeat) return;
+  if ($("#console").hidden || !state.queue) return;
+  const target = ev.target;
+  if (target instanceof Element && target.closest("input, textarea, select, [contenteditable=''], [contenteditable='true']")) return;
+  if ($$("dialog").some((d) => d.open)) return;
+  const key = ev.key.toLowerCase();
+  const current = mine();
+  const calledOne = current.find((c) => c.status === "called");
+  let handled = true;
+  if (key === "n") callNext();
+  else if (key === "i" && calledOne) act(calledOne, "start");
+  else if (key === "f" && current[0]) act(current[0], "finish");
+  else if (key === "a" && calledOne) act(calledOne, "no-show");
+  else handled = false;
+  if (handled) ev.preventDefault();
+  else if (["i", "f", "a"].includes(key)) say("Nenhuma senha chamada por você para esta ação.");
+}
+
+main();

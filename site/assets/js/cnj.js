@@ -1,0 +1,47 @@
+// CNJ unified process number (Res. CNJ 65/2008): NNNNNNN-DD.AAAA.J.TR.OOOO, DD by ISO 7064 MOD 97-10
+// over NNNNNNN AAAA J TR OOOO 00. Same rule as domain/validation.py, so an invalid number is refused
+// in the browser before any request is sent.
+
+const FORMAT = "NNNNNNN-DD.AAAA.J.TR.OOOO";
+const SHAPE = /^(\d{7})-?(\d{2})\.?(\d{4})\.?(\d)\.?(\d{2})\.?(\d{4})$/;
+
+/** Remainder of a long decimal string by 97, digit by digit (no BigInt needed). */
+export function mod97(digits) {
+  let rest = 0;
+  for (const ch of digits) rest = (rest * 10 + (ch.charCodeAt(0) - 48)) % 97;
+  return rest;
+}
+
+export function checkDigits(sequence, year, segment, court, origin) {
+  const value = 98 - mod97(`${sequence}${year}${segment}${court}${origin}00`);
+  return String(value).padStart(2, "0");
+}
+
+/**
+ * Check what was typed. Returns {state: "empty"|"incomplete"|"invalid"|"valid", message, value}.
+ * `value` is the canonical formatted number when valid.
+ */
+export function checkProcessNumber(raw) {
+  const text = String(raw || "").replace(/\s/g, "");
+  if (!text) return { state: "empty", message: "", value: "" };
+  const digits = text.replace(/\D/g, "");
+  if (/[^\d.-]/.test(text)) {
+    return { state: "invalid", message: `Use apenas números, no formato ${FORMAT}.`, value: "" };
+  }
+  const match = SHAPE.exec(text) || (digits.length === 20 ? SHAPE.exec(digits) : null);
+  if (!match) {
+    if (digits.length < 20) {
+      return { state: "incomplete", message: `Número incompleto: são 20 dígitos, no formato ${FORMAT}.`, value: "" };
+    }
+    return { state: "invalid", message: `O número deve ter 20 dígitos, no formato ${FORMAT}.`, value: "" };
+  }
+  const [, seq, dd, year, seg, tr, origin] = match;
+  if (checkDigits(seq, year, seg, tr, origin) !== dd) {
+    return {
+      state: "invalid",
+      message: "Número de processo inválido: os dígitos verificadores (DD) não conferem. Confira o número.",
+      value: "",
+    };
+  }
+  return { state: "valid", message: "Número de processo válido.", value: `${seq}-${dd}.${year}.${seg}.${tr}.${origin}` };
+}

@@ -1,0 +1,252 @@
+// Administrator dashboard: reads the metrics API and shows exactly what it answers. When an endpoint
+// is missing (404) or failing (5xx, network), its section says "indisponível" and shows no numbers:
+// nothing here is ever estimated or filled in by the page.
+
+import { api, API_BASE, ApiError } from "./api.js";
+import { h, $, $$, clear, replace } from "./dom.js";
+import { num, minutes, fullDate, dayMonth } from "./format.js";
+import { barChart, lineChart, dataTable } from "./chart.js";
+import { showSignIn } from "./session.js";
+
+const PERIOD_TEXT = { today: "hoje", 7: "nos últimos 7 dias", 30: "nos últimos 30 dias", 60: "nos últimos 60 dias" };
+let me = null;
+let generation = 0;
+
+async function main() {
+  try {
+    me = (await api("/clerk/me")).data;
+  } catch (err) {
+    $("#carregando").hidden = true;
+    if (err instanceof ApiError && err.status === 401) {
+      showSignIn($("#entrar"), $("#link-entrar"), "/painel.html");
+      return;
+    }
+    $("#carregando").textContent = `Não foi possível identificar o usuário: ${err.message}`;
+    return;
+  }
+  $("#carregando").hidden = true;
+  $("#eu-nome").textContent = me.name || me.email;
+  $("#painel").hidden = false;
+  await fillCourts();
+  $("#filtros-painel").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    loadAll();
+  });
+  $("#periodo").addEventListener("change", loadAll);
+  $("#tribunal").addEventListener("change", loadAll);
+  for (const radio of $$("input[name=dias]")) radio.addEventListener("change", () => loadDaily(++generation));
+  loadAll();
+}
+
+async function fillCourts() {
+  const select = $("#tribunal");
+  let courts = [];
+  try {
+    const units = ((await api("/units")).data || {}).units || [];
+    const map = new Map();
+    for (const u of units) if (u.court && u.court.id) map.set(u.court.id, u.court.name || u.court.id);
+    courts = [...map.entries()];
+  } catch {
+    courts = [];
+  }
+  const managed = new Set(me.managerOf || []);
+  if (!me.admin && managed.size) courts = courts.filter(([id]) => managed.has(id));
+  replace(select, me.admin || !managed.size ? h("option", { value: "", text: "Todos" }) : null,
+    courts.sort((a, b) => a[1].localeCompare(b[1], "pt-BR")).map(([id, name]) => h("option", { value: id, text: name })));
+}
+
+function loadAll() {
+  generation += 1;
+  const gen = generation;
+  $("#restrito").hidden = true;
+  loadSummary(gen);
+  loadDaily(gen);
+  loadUnits(gen);
+}
+
+function query(params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== "" && v !== undefined && v !== null) q.set(k, v);
+  return q.toString();
+}
+
+/** A section's "unavailable" state: the reason, and no numbers at all. */
+function unavailable(stateEl, contentEls, err) {
+  for (const el of contentEls) clear(el);
+  let why;
+  if (err instanceof ApiError && err.status === 403) {
+    why = "sua conta não tem acesso a estes indicadores";
+    const box = $("#restrito");
+    box.textContent = "Acesso restrito: os indicadores são exibidos à administração e aos gestores do tribunal.";
+    box.hidden = false;
+  } else if (err instanceof ApiError && err.status === 404) {
+    why = "o serviço de métricas ainda não está disponível (resposta 404)";
+  } else if (err instanceof ApiError && err.status >= 500) {
+    why = `o serviço de métricas falhou (resposta ${err.status})`;
+  } else if (err instanceof ApiError && err.status === 0) {
+    why = "sem conexão com o serviço de métricas";
+  } else {
+    why = err && err.message ? err.message : "erro desconhecido";
+  }
+  replace(stateEl, h("p", { class: "aviso alerta indisponivel" },
+    h("strong", { text: "Indicadores indisponíveis: " }), `${why}. Nenhum número é exibido até que o serviço responda.`));
+}
+
+function handleAuth(err) {
+  if (err instanceof ApiError && err.status === 401) {
+    $("#painel").hidden = true;
+    showSignIn($("#entrar"), $("#link-entrar"), "/painel.html");
+    return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Summary
+
+function kpi(label, value, small) {
+  return h("div", {}, h("dt", { text: label }), h("dd", {}, value, small ? h("small", { text: small }) : null));
+}
+
+async function loadSummary(gen) {
+  const period = $("#periodo").value;
+  const court = $("#tribunal").value;
+  const stateEl = $("#resumo-estado");
+  stateEl.textContent = "Carregando…";
+  let data;
+  try {
+    data = (await api(`/metrics/summary?${query({ period, court })}`)).data || {};
+  } catch (err) {
+    if (gen !== generation || handleAuth(err)) return;
+    $("#resumo-periodo").textContent = "";
+    unavailable(stateEl, [$("#kpis"), $("#nao-atendidos")], err);
+    return;
+  }
+  if (gen !== generation) return;
+  clear(stateEl);
+  const totals = data.totals || {};
+  const wait = data.waitMinutes || {};
+  const service = data.serviceMinutes || {};
+  const survey = data.survey || {};
+  $("#resumo-periodo").textContent = data.from && data.to
+    ? `Período: de ${fullDate(data.from)} a ${fullDate(data.to)}${court ? ` · ${$("#tribunal").selectedOptions[0].textContent}` : ""}.`
+    : `Período: ${PERIOD_TEXT[period] || period}.`;
+  replace($("#kpis"),
+    kpi("Total de atendimentos", num(totals.served), `de ${num(totals.requests)} solicitações; ${num(totals.admitted)} admitidas na fila`),
+    kpi("Média de atendimentos por dia", num(data.averagePerDay, { decimals: true })),
+    kpi("Espera média", minutes(wait.mean), `mediana ${minutes(wait.p50)}; 90% até ${minutes(wait.p90)}`),
+    kpi("Duração média do atendimento", minutes(service.mean), `90% até ${minutes(service.p90)}`),
+    kpi("Satisfação média (1 a 5)", num(survey.mean, { decimals: true }), `${num(survey.count)} ${survey.count === 1 ? "resposta" : "respostas"}`),
+    kpi("Agentes ativos", num(data.activeAgents)),
+    kpi("Unidades com atendimento", num(data.unitsWithAttendance)),
+    kpi("Unidades ativas", num(data.activeUnits)),
+    kpi("Unidades inativas", num(data.inactiveUnits)),
+    kpi("Pessoas na fila agora", num(data.queueNow)));
+  const ns = totals.notServed || {};
+  const rows = [
+    ["Desistências", ns.left], ["Senhas expiradas", ns.expired], ["Não compareceram", ns.no_show],
+    ["Encerradas no fechamento", ns.closed], ["Transferidas", ns.transferred], ["Recusadas", ns.rejected],
+  ];
+  replace($("#nao-atendidos"), h("h3", { text: "Solicitações não atendidas" }),
+    h("dl", { class: "dados" }, rows.map(([k, v]) => [h("dt", { text: k }), h("dd", { text: num(v) })])));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Daily series (charts + table alternative)
+
+async function loadDaily(gen) {
+  const days = ($("input[name=dias]:checked") || {}).value || "7";
+  $("#csv-diario").href = `${API_BASE}/metrics/daily?${query({ days, format: "csv" })}`;
+  const stateEl = $("#serie-estado");
+  stateEl.textContent = "Carregando…";
+  let data;
+  try {
+    data = (await api(`/metrics/daily?${query({ days })}`)).data || {};
+  } catch (err) {
+    if (gen !== generation || handleAuth(err)) return;
+    unavailable(stateEl, [$("#graficos")], err);
+    $("#csv-diario").hidden = true;
+    return;
+  }
+  if (gen !== generation) return;
+  clear(stateEl);
+  $("#csv-diario").hidden = false;
+  const series = Array.isArray(data.days) ? data.days : [];
+  if (!series.length) {
+    replace($("#graficos"), h("p", { text: "O serviço de métricas não devolveu dados para este intervalo." }));
+    return;
+  }
+  const served = series.map((d) => ({ label: dayMonth(d.date), value: d.served }));
+  const requests = series.map((d) => ({ label: dayMonth(d.date), value: d.requests }));
+  const waits = series.map((d) => ({ label: dayMonth(d.date), value: d.averageWaitMinutes }));
+  const total = (list) => list.reduce((acc, p) => acc + (typeof p.value === "number" ? p.value : 0), 0);
+  replace($("#graficos"),
+    barChart({
+      title: `Atendimentos por dia — últimos ${days} dias`,
+      description: `Total de ${num(total(served))} atendimentos e ${num(total(requests))} solicitações no intervalo. Os valores de cada dia estão na tabela a seguir.`,
+      points: served, format: (v) => num(v),
+    }),
+    lineChart({
+      title: `Espera média por dia (minutos) — últimos ${days} dias`,
+      description: "Tempo médio de espera na fila em cada dia. Os valores estão na tabela a seguir.",
+      points: waits, format: (v) => num(v, { decimals: true }),
+    }),
+    h("details", {}, h("summary", { text: "Ver os dados dos gráficos em tabela" }),
+      dataTable({
+        caption: `Série diária — últimos ${days} dias`,
+        columns: [{ label: "Dia" }, { label: "Solicitações", numeric: true }, { label: "Atendimentos", numeric: true },
+          { label: "Espera média (min)", numeric: true }],
+        rows: series.map((d) => [fullDate(d.date), num(d.requests), num(d.served), num(d.averageWaitMinutes, { decimals: true })]),
+      })));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-unit table
+
+function courtText(court) {
+  if (!court) return "";
+  if (typeof court === "object") return court.name || court.id || "";
+  return String(court);
+}
+
+function courtId(court) {
+  if (!court) return "";
+  return typeof court === "object" ? court.id || "" : String(court);
+}
+
+async function loadUnits(gen) {
+  const period = $("#periodo").value;
+  const court = $("#tribunal").value;
+  $("#csv-unidades").href = `${API_BASE}/metrics/units?${query({ period, format: "csv" })}`;
+  const stateEl = $("#unidades-estado");
+  stateEl.textContent = "Carregando…";
+  let data;
+  try {
+    data = (await api(`/metrics/units?${query({ period })}`)).data || {};
+  } catch (err) {
+    if (gen !== generation || handleAuth(err)) return;
+    unavailable(stateEl, [$("#unidades-tabela")], err);
+    $("#csv-unidades").hidden = true;
+    return;
+  }
+  if (gen !== generation) return;
+  clear(stateEl);
+  $("#csv-unidades").hidden = false;
+  let units = Array.isArray(data.units) ? data.units : [];
+  if (court) units = units.filter((u) => courtId(u.court) === court);
+  if (!units.length) {
+    replace($("#unidades-tabela"), h("p", { text: "Nenhuma unidade nos dados devolvidos pelo serviço de métricas." }));
+    return;
+  }
+  replace($("#unidades-tabela"), dataTable({
+    caption: `Unidades — ${PERIOD_TEXT[period] || period}`,
+    columns: [{ label: "Unidade" }, { label: "Seção" }, { label: "Tribunal" },
+      { label: "Fluxo (solicitações)", numeric: true }, { label: "Atendimentos", numeric: true },
+      { label: "Hoje", numeric: true }, { label: "Fila agora", numeric: true },
+      { label: "Espera média (min)", numeric: true }, { label: "Satisfação", numeric: true }],
+    rows: units.map((u) => [u.name || u.id, u.section || "", courtText(u.court), num(u.requests), num(u.served),
+      num(u.today), num(u.queue), num(u.averageWaitMinutes, { decimals: true }), num(u.surveyMean, { decimals: true })]),
+  }));
+}
+
+main();
