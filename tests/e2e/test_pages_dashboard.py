@@ -72,7 +72,7 @@ UNITS = {
             "id": "trf1-sjac-01vf",
             "name": "TRF1 - SJAC - 01ª Vara Federal Cível e Criminal",
             "section": "SJAC",
-            "court": "trf1",
+            "court": {"id": "trf1", "name": "Tribunal Regional Federal da 1ª Região"},
             "requests": 1020,
             "served": 987,
             "today": 35,
@@ -84,7 +84,7 @@ UNITS = {
             "id": "tjac-rbr-1vce",
             "name": "1ª Vara Cível e Empresarial",
             "section": "Comarca de Rio Branco",
-            "court": "tjac",
+            "court": {"id": "tjac", "name": "Tribunal de Justiça do Estado do Acre"},
             "requests": 514,
             "served": 247,
             "today": 9,
@@ -135,9 +135,22 @@ def serve_metrics(page: Page, seen: list[str], status: int = 200) -> None:
         elif url.path.endswith("/daily"):
             route.fulfill(json=daily(int(query.get("days", "7"))))
         else:
-            route.fulfill(json=UNITS)
+            court = query.get("court")
+            route.fulfill(
+                json={"units": [u for u in UNITS["units"] if not court or u["court"]["id"] == court]}
+            )
 
     page.route(METRICS, handle)
+
+
+def ptbr(value: float | None, *, decimals: bool = False) -> str:
+    """What Intl.NumberFormat('pt-BR') writes (at most one decimal); "—" for a missing value."""
+    if value is None:
+        return "—"
+    if not decimals:
+        return f"{round(value):,}".replace(",", ".")
+    text = f"{value:,.1f}".replace(",", "_").replace(".", ",").replace("_", ".")
+    return text[:-2] if text.endswith(",0") else text
 
 
 def kpi(page: Page, label: str) -> str:
@@ -175,17 +188,44 @@ def test_dashboard_shows_what_the_real_metrics_api_answers(system: System, chrom
     expect(page.locator("#painel")).to_be_visible()
     for name, answer in answers.items():
         state = page.locator(f"#{name}-estado")
-        if answer.status_code == 200:
-            expect(state).not_to_contain_text("Indicadores indisponíveis")
-        else:
+        if answer.status_code != 200:
             assert answer.status_code == 404 or answer.status_code >= 500, answer.status_code
             expect(state).to_contain_text("Indicadores indisponíveis")
             expect(state).to_contain_text(str(answer.status_code))
-    if answers["resumo"].status_code == 200:
-        served = answers["resumo"].json()["totals"]["served"]
-        assert kpi(page, "Total de atendimentos").startswith(f"{served:,}".replace(",", "."))
+    summary = answers["resumo"]
+    if summary.status_code == 200:
+        data = summary.json()
+        expect(page.locator("#kpis > div")).to_have_count(10)
+        assert kpi(page, "Total de atendimentos").startswith(ptbr(data["totals"]["served"]))
+        assert kpi(page, "Média de atendimentos por dia") == ptbr(data["averagePerDay"], decimals=True)
+        mean = data["waitMinutes"]["mean"]
+        assert kpi(page, "Espera média").startswith(
+            "—" if mean is None else f"{ptbr(mean, decimals=True)} min"
+        )
+        for label, key in (
+            ("Agentes ativos", "activeAgents"),
+            ("Unidades com atendimento", "unitsWithAttendance"),
+            ("Unidades ativas", "activeUnits"),
+            ("Unidades inativas", "inactiveUnits"),
+            ("Pessoas na fila agora", "queueNow"),
+        ):
+            assert kpi(page, label) == ptbr(data[key]), label
     else:
         expect(page.locator("#kpis > div")).to_have_count(0)
+    if answers["serie"].status_code == 200 and answers["serie"].json()["days"]:
+        expect(page.locator("#graficos table tbody tr")).to_have_count(len(answers["serie"].json()["days"]))
+    if answers["unidades"].status_code == 200:
+        units = answers["unidades"].json()["units"]
+        rows = page.locator("#unidades-tabela tbody tr")
+        expect(rows).to_have_count(len(units))
+        for row, unit in zip(rows.all(), units, strict=True):
+            cells = row.locator("th, td").all_inner_texts()
+            assert (
+                cells[0] == unit["name"]
+                and cells[3] == ptbr(unit["requests"])
+                and cells[4] == ptbr(unit["served"])
+            )
+            assert cells[7] == ptbr(unit["averageWaitMinutes"], decimals=True)
     screenshot(page, "dashboard-01-live-backend")
     assert_accessible(page, "dashboard-live-backend")
     context.close()
@@ -243,6 +283,11 @@ def test_dashboard_formats_the_metrics_in_portuguese_with_charts_tables_and_csv(
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("1ª Vara Cível e Empresarial")
     assert "/api/metrics/summary?period=30&court=tjac" in seen
+    assert "/api/metrics/units?period=30&court=tjac" in seen
+    assert "/api/metrics/daily?days=60&court=tjac" in seen
+    expect(page.locator("#csv-unidades")).to_have_attribute(
+        "href", "/api/metrics/units?period=30&court=tjac&format=csv"
+    )
 
     page.set_viewport_size(PHONE)
     assert_fits(page)

@@ -1,6 +1,9 @@
 // The Balcão Virtual API as the pages use it: JSON in, JSON out, RFC 9457 problems turned into
 // ApiError (status + problem document with a pt-BR `detail` and per-field `errors`).
 
+// Same origin by default (Static Web App with the Functions app linked as its backend, or the dev host).
+// A page may point elsewhere with <meta name="balcao-api" content="https://…/api">; that origin must
+// then also be added to connect-src in the page's Content-Security-Policy, and allowed by CORS.
 const meta = document.querySelector('meta[name="balcao-api"]');
 export const API_BASE = (meta && meta.content ? meta.content : "/api").replace(/\/$/, "");
 

@@ -561,7 +561,7 @@ function keepPolling(status) {
 const END_TEXT = {
   left: "Você saiu da fila. Sua senha foi cancelada.",
   expired: "Sua senha expirou porque a conexão ficou interrompida por muito tempo. Se ainda precisar, entre na fila novamente.",
-  no_show: "Você foi chamado, mas não entrou no atendimento a tempo. Se o servidor devolver sua senha à fila, esta página será atualizada.",
+  no_show: "Você foi chamado(a), mas não entrou no atendimento a tempo.",
   closed: "A unidade encerrou o atendimento do dia antes da sua vez. Tente novamente no próximo expediente.",
   rejected: "Sua entrada na fila não foi aceita.",
 };
@@ -697,7 +697,9 @@ function renderEnd(view, previous) {
     stopPolling();
     return;
   }
-  text.textContent = view.message || END_TEXT[view.status] || "Esta senha foi encerrada.";
+  let message = view.message || END_TEXT[view.status] || "Esta senha foi encerrada.";
+  if (view.status === "no_show") message += " Se o servidor devolver sua senha à fila, esta página será atualizada.";
+  replace(text, message, alternativesList(view));
   form.hidden = true;
   if (view.status !== "no_show") forgetTicket();
   if (previous !== view.status) focusElement(text);

@@ -10,7 +10,8 @@ import { showSignIn } from "./session.js";
 
 const PERIOD_TEXT = { today: "hoje", 7: "nos últimos 7 dias", 30: "nos últimos 30 dias", 60: "nos últimos 60 dias" };
 let me = null;
-let generation = 0;
+// Each section ignores answers to requests it has since replaced (the user changed a filter).
+const latest = { summary: 0, daily: 0, units: 0 };
 
 async function main() {
   try {
@@ -34,7 +35,7 @@ async function main() {
   });
   $("#periodo").addEventListener("change", loadAll);
   $("#tribunal").addEventListener("change", loadAll);
-  for (const radio of $$("input[name=dias]")) radio.addEventListener("change", () => loadDaily(++generation));
+  for (const radio of $$("input[name=dias]")) radio.addEventListener("change", loadDaily);
   loadAll();
 }
 
@@ -49,19 +50,19 @@ async function fillCourts() {
   } catch {
     courts = [];
   }
+  // Administrators choose any court; managers, the courts they manage; clerks see their own units
+  // (the API scopes the answer to the caller's roles).
   const managed = new Set(me.managerOf || []);
-  if (!me.admin && managed.size) courts = courts.filter(([id]) => managed.has(id));
+  if (!me.admin) courts = courts.filter(([id]) => managed.has(id));
   replace(select, me.admin || !managed.size ? h("option", { value: "", text: "Todos" }) : null,
     courts.sort((a, b) => a[1].localeCompare(b[1], "pt-BR")).map(([id, name]) => h("option", { value: id, text: name })));
 }
 
 function loadAll() {
-  generation += 1;
-  const gen = generation;
   $("#restrito").hidden = true;
-  loadSummary(gen);
-  loadDaily(gen);
-  loadUnits(gen);
+  loadSummary();
+  loadDaily();
+  loadUnits();
 }
 
 function query(params) {
@@ -108,7 +109,8 @@ function kpi(label, value, small) {
   return h("div", {}, h("dt", { text: label }), h("dd", {}, value, small ? h("small", { text: small }) : null));
 }
 
-async function loadSummary(gen) {
+async function loadSummary() {
+  const gen = ++latest.summary;
   const period = $("#periodo").value;
   const court = $("#tribunal").value;
   const stateEl = $("#resumo-estado");
@@ -117,12 +119,12 @@ async function loadSummary(gen) {
   try {
     data = (await api(`/metrics/summary?${query({ period, court })}`)).data || {};
   } catch (err) {
-    if (gen !== generation || handleAuth(err)) return;
+    if (gen !== latest.summary || handleAuth(err)) return;
     $("#resumo-periodo").textContent = "";
     unavailable(stateEl, [$("#kpis"), $("#nao-atendidos")], err);
     return;
   }
-  if (gen !== generation) return;
+  if (gen !== latest.summary) return;
   clear(stateEl);
   const totals = data.totals || {};
   const wait = data.waitMinutes || {};
@@ -154,21 +156,23 @@ async function loadSummary(gen) {
 // ---------------------------------------------------------------------------------------------
 // Daily series (charts + table alternative)
 
-async function loadDaily(gen) {
+async function loadDaily() {
+  const gen = ++latest.daily;
   const days = ($("input[name=dias]:checked") || {}).value || "7";
-  $("#csv-diario").href = `${API_BASE}/metrics/daily?${query({ days, format: "csv" })}`;
+  const court = $("#tribunal").value;
+  $("#csv-diario").href = `${API_BASE}/metrics/daily?${query({ days, court, format: "csv" })}`;
   const stateEl = $("#serie-estado");
   stateEl.textContent = "Carregando…";
   let data;
   try {
-    data = (await api(`/metrics/daily?${query({ days })}`)).data || {};
+    data = (await api(`/metrics/daily?${query({ days, court })}`)).data || {};
   } catch (err) {
-    if (gen !== generation || handleAuth(err)) return;
+    if (gen !== latest.daily || handleAuth(err)) return;
     unavailable(stateEl, [$("#graficos")], err);
     $("#csv-diario").hidden = true;
     return;
   }
-  if (gen !== generation) return;
+  if (gen !== latest.daily) return;
   clear(stateEl);
   $("#csv-diario").hidden = false;
   const series = Array.isArray(data.days) ? data.days : [];
@@ -209,31 +213,26 @@ function courtText(court) {
   return String(court);
 }
 
-function courtId(court) {
-  if (!court) return "";
-  return typeof court === "object" ? court.id || "" : String(court);
-}
-
-async function loadUnits(gen) {
+async function loadUnits() {
+  const gen = ++latest.units;
   const period = $("#periodo").value;
   const court = $("#tribunal").value;
-  $("#csv-unidades").href = `${API_BASE}/metrics/units?${query({ period, format: "csv" })}`;
+  $("#csv-unidades").href = `${API_BASE}/metrics/units?${query({ period, court, format: "csv" })}`;
   const stateEl = $("#unidades-estado");
   stateEl.textContent = "Carregando…";
   let data;
   try {
-    data = (await api(`/metrics/units?${query({ period })}`)).data || {};
+    data = (await api(`/metrics/units?${query({ period, court })}`)).data || {};
   } catch (err) {
-    if (gen !== generation || handleAuth(err)) return;
+    if (gen !== latest.units || handleAuth(err)) return;
     unavailable(stateEl, [$("#unidades-tabela")], err);
     $("#csv-unidades").hidden = true;
     return;
   }
-  if (gen !== generation) return;
+  if (gen !== latest.units) return;
   clear(stateEl);
   $("#csv-unidades").hidden = false;
-  let units = Array.isArray(data.units) ? data.units : [];
-  if (court) units = units.filter((u) => courtId(u.court) === court);
+  const units = Array.isArray(data.units) ? data.units : [];
   if (!units.length) {
     replace($("#unidades-tabela"), h("p", { text: "Nenhuma unidade nos dados devolvidos pelo serviço de métricas." }));
     return;
