@@ -31,7 +31,7 @@ from __future__ import annotations
 import copy
 import json
 import threading
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -309,6 +309,43 @@ class TableMetricsStore:
         with self._lock:
             self._units[key] = (unit_day, result[0]["etag"], not unit_day.sealed)
             self._courts[(court, day)] = (court_day, result[court_index]["etag"])
+
+    def put_history(self, unit_days: Iterable[UnitDay], court_days: Iterable[CourtDay]) -> int:
+        """Bulk load of sealed days (benchmarks, back-fills): unconditional upserts, 100 per
+        transaction and partition. Returns the number of transactions."""
+        by_partition: dict[str, list[dict[str, Any]]] = {}
+        for ud in unit_days:
+            pk = f"c.{ud.court_id}"
+            meta = {
+                "unit": ud.unit_id,
+                "day": ud.day,
+                "cursorMs": str(ud.cursor_ms),
+                "sealed": True,
+                "sampledMinute": ud.sampled_minute,
+                "queueNow": ud.queue_now,
+            }
+            rows = by_partition.setdefault(pk, [])
+            rows.append(_rollup_entity(pk, f"ud.{ud.unit_id}.{ud.day}", ud.rollups.total, **meta))
+            rows += [
+                _rollup_entity(pk, f"uh.{ud.unit_id}.{ud.day}.{h:02d}", r, day=ud.day, hour=h)
+                for h, r in sorted(ud.rollups.hours.items())
+            ]
+        for cd in court_days:
+            pk = f"c.{cd.court_id}"
+            rows = by_partition.setdefault(pk, [])
+            rows.append(_rollup_entity(pk, f"cd.{cd.day}", cd.rollups.total, day=cd.day))
+            rows += [
+                _rollup_entity(pk, f"ch.{cd.day}.{h:02d}", r, day=cd.day, hour=h)
+                for h, r in sorted(cd.rollups.hours.items())
+            ]
+        transactions = 0
+        for rows in by_partition.values():
+            for i in range(0, len(rows), 100):
+                self.table.submit_transaction(
+                    [("upsert", row, {"mode": UpdateMode.REPLACE}) for row in rows[i : i + 100]]
+                )
+                transactions += 1
+        return transactions
 
     def forget(self, court_id: str, unit_id: str, day: str) -> None:
         with self._lock:

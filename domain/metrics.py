@@ -41,9 +41,11 @@ Pure: no SDK, no clock. `roll_up` and the reports are use cases over the `Metric
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple, Protocol
@@ -785,21 +787,48 @@ def _previous(day: str) -> str:
     return f"{d:%Y%m%d}"
 
 
-def roll_up(svc: Services, store: MetricsStore, now: datetime, attempts: int = 5) -> PassReport:
+def roll_up(
+    svc: Services, store: MetricsStore, now: datetime, attempts: int = 5, workers: int = 8
+) -> PassReport:
     """Merge the new events of every active unit's current day (and, until it is sealed, of the day
-    before) into the rollups, and take this minute's sample."""
-    report = PassReport()
+    before) into the rollups, and take this minute's sample.
+
+    Courts are rolled up side by side (`workers` threads); the units of a court one after another,
+    since they all write the court-day."""
+    courts: dict[str, list[UnitConfig]] = defaultdict(list)
     for unit in svc.config().units:
-        if not unit.active:
-            continue
-        today = service_day(unit, now)
-        yesterday = _previous(today)
-        for day, is_today in ((yesterday, False), (today, True)):
-            try:
-                _roll_unit_day(svc, store, unit, day, now, is_today, report, attempts)
-            except ConcurrentUpdateError:
-                report.failed.append(f"{unit.id}.{day}")  # the next pass takes it up again
-    return report
+        if unit.active:
+            courts[unit.court].append(unit)
+
+    def court_pass(units: list[UnitConfig]) -> PassReport:
+        report = PassReport()
+        for unit in units:
+            today = service_day(unit, now)
+            for day, is_today in ((_previous(today), False), (today, True)):
+                try:
+                    _roll_unit_day(svc, store, unit, day, now, is_today, report, attempts)
+                except ConcurrentUpdateError:
+                    report.failed.append(f"{unit.id}.{day}")  # the next pass takes it up again
+        return report
+
+    if workers <= 1 or len(courts) <= 1:
+        reports = [court_pass(units) for units in courts.values()]
+    else:
+        with ThreadPoolExecutor(min(workers, len(courts))) as pool:
+            # each task runs in a copy of the caller's context (its storage-meter attribution)
+            futures = [
+                pool.submit(contextvars.copy_context().run, court_pass, units) for units in courts.values()
+            ]
+            reports = [f.result() for f in futures]
+    total = PassReport()
+    for r in reports:
+        total.unit_days += r.unit_days
+        total.events_read += r.events_read
+        total.events_new += r.events_new
+        total.writes += r.writes
+        total.conflicts += r.conflicts
+        total.failed += r.failed
+    return total
 
 
 def _roll_unit_day(
@@ -918,13 +947,15 @@ def _iso_date(day: str) -> str:
     return f"{day[:4]}-{day[4:6]}-{day[6:]}"
 
 
-def period_for(scope: Scope, key: str, now: datetime, choices: Mapping[str, int] = PERIODS) -> Period:
+def period_for(
+    scope: Scope, key: str, now: datetime, choices: Mapping[str, int] = PERIODS, param: str = "period"
+) -> Period:
     """The last N service days, ending on the latest local date among the units in scope (units
     west of it may not have reached that date yet: they just have no row for it)."""
     key = (key or "").strip() or "30"
     if key not in choices:
         options = ", ".join(choices)
-        raise InvalidInputError(f"Período inválido: use {options}.", fields={"period": f"use {options}"})
+        raise InvalidInputError(f"Período inválido: use {options}.", fields={param: f"use {options}"})
     days = choices[key]
     last = max((service_day(u, now) for u in scope.units), default=f"{now:%Y%m%d}")
     first = f"{_date(last) - timedelta(days=days - 1):%Y%m%d}"
@@ -940,10 +971,18 @@ def _mean(total: int, count: int, digits: int = 2) -> float | None:
 
 
 class _Read:
-    """The unit rows of a scope over a period: one query per unit (≤ 60 rows each)."""
+    """The unit rows of a scope over a period: one query per unit (≤ 60 rows each), a few at a time."""
 
-    def __init__(self, store: MetricsStore, scope: Scope, period: Period) -> None:
-        self.rows = {u.id: store.unit_days(u.court, u.id, period.first, period.last) for u in scope.units}
+    def __init__(self, store: MetricsStore, scope: Scope, period: Period, workers: int = 8) -> None:
+        def read(u: UnitConfig) -> list[DayRow]:
+            return store.unit_days(u.court, u.id, period.first, period.last)
+
+        if len(scope.units) > 1 and workers > 1:
+            with ThreadPoolExecutor(min(workers, len(scope.units))) as pool:
+                futures = [pool.submit(contextvars.copy_context().run, read, u) for u in scope.units]
+                self.rows = {u.id: f.result() for u, f in zip(scope.units, futures, strict=True)}
+        else:
+            self.rows = {u.id: read(u) for u in scope.units}
         self.units: dict[str, Rollup] = {}
         for uid, rows in self.rows.items():
             self.units[uid] = Rollup()
@@ -1045,7 +1084,7 @@ def daily(
     unit: str = "",
 ) -> dict[str, Any]:
     scope = scope_for(svc.config(), who, court, unit)
-    period = period_for(scope, days_key, now, DAILY_DAYS)
+    period = period_for(scope, days_key, now, DAILY_DAYS, param="days")
     series = _day_series(store, scope, period)
     return {
         **period.as_json(),

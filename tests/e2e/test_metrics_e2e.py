@@ -177,7 +177,7 @@ def test_who_reads_what(system: System, served: dict[str, Any]) -> None:
     ("path", "params", "field"),
     [
         ("summary", {"period": "90"}, "period"),
-        ("daily", {"days": "today"}, "period"),
+        ("daily", {"days": "today"}, "days"),
         ("units", {"format": "xml"}, "format"),
         ("summary", {"format": "csv"}, "format"),
     ],
