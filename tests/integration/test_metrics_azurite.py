@@ -264,3 +264,39 @@ def test_reading_60_days_costs_one_query_per_unit(storage_env: dict[str, str], u
     mine = metrics.units_report(svc, store, clerk, "30", now)["units"]
     assert METER.total() == 2 and {u["id"] for u in mine} == {"trf1-sjac-01vf", "trf1-sjac-02vf"}
     assert all(u["served"] == 7 * 30 and u["averageWaitMinutes"] == 5.0 for u in mine)
+
+
+def test_the_day_after_late_surveys_count_until_the_day_is_sealed(
+    scenario: tuple[uc.Services, TableMetricsStore],
+) -> None:
+    svc, store = scenario
+    end = DayClock("America/Rio_Branco", DAY).end()  # 2026-12-01 05:00 UTC, midnight in Rio Branco
+
+    def survey(short: str, at: datetime) -> None:
+        store.tickets.upsert_entity(
+            {
+                "PartitionKey": f"{UNIT}.{DAY}",
+                "RowKey": f"s.{short}",
+                "score": 2,
+                "answeredAt": at.isoformat().replace("+00:00", "Z"),
+                "comment": "tarde",
+            }
+        )
+
+    survey("latelatela", end + timedelta(minutes=20))
+    metrics.roll_up(svc, store, end + timedelta(minutes=30))  # yesterday is still live
+    assert (unit_rollup(store).survey_count, unit_rollup(store).survey_sum) == (2, 6)
+    assert store.load_unit_day("trf1", UNIT, DAY)[0].tracks
+
+    metrics.roll_up(svc, store, end + metrics.SEAL_AFTER + timedelta(minutes=1))
+    sealed, _ = store.load_unit_day("trf1", UNIT, DAY)
+    assert sealed.sealed and sealed.tracks == {}
+    rows = store.table.query_entities(
+        "PartitionKey eq 'c.trf1' and RowKey eq @rk", parameters={"rk": f"ut.{UNIT}.{DAY}"}
+    )
+    assert list(rows) == []  # the tracks (ticket ids) are gone with the seal
+
+    survey("toolatetoo", end + metrics.SEAL_AFTER + timedelta(minutes=5))
+    metrics.roll_up(svc, store, end + metrics.SEAL_AFTER + timedelta(minutes=10))
+    assert unit_rollup(store).survey_count == 2
+    assert store.court_days("trf1", DAY, DAY)[0].rollup.survey_count == 2
