@@ -68,6 +68,9 @@ ALERT_PROBE = """
 """
 
 
+# Assertions wait up to 10 s (Playwright's default is 5 s): the queue functions run on a shared machine.
+expect.set_options(timeout=10_000)
+
 PAGE_ERRORS: list[str] = []  # uncaught exceptions in any page of any context made by new_context
 
 

@@ -8,8 +8,10 @@ keyboard alone; the pages fit 360 px; axe-core finds no WCAG 2.1 AA violation on
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -469,3 +471,17 @@ def test_citizen_pages_fit_a_360px_screen(system: System, chromium: Browser) -> 
     assert_fits(page)
     screenshot(page, "phone-04-called")
     context.close()
+
+
+def test_pages_declare_the_content_security_policy_the_static_web_app_sends() -> None:
+    """The <meta> CSP (dev host, any static server) and staticwebapp.config.json (Azure) agree."""
+    site = Path(__file__).resolve().parents[2] / "site"
+    config = json.loads((site / "staticwebapp.config.json").read_text(encoding="utf-8"))
+    sent = config["globalHeaders"]["Content-Security-Policy"]
+    for page in ("index.html", "servidor.html", "painel.html"):
+        html = (site / page).read_text(encoding="utf-8")
+        meta = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html)
+        assert meta is not None, page
+        assert f"{meta.group(1)}; frame-ancestors 'self'" == sent, page
+        assert "'unsafe-inline'" not in meta.group(1) and "'unsafe-eval'" not in meta.group(1)
+        assert "<script>" not in html and " style=" not in html and " on" + "click=" not in html, page

@@ -62,6 +62,7 @@ function forgetTicket() {
 
 let allUnits = [];
 let searchTimer = 0;
+let searchSeq = 0;
 
 function unitStatusBadge(unit) {
   if (!unit.active) return h("span", { class: "selo inativa", text: "Não atende pelo Balcão Virtual" });
@@ -143,8 +144,10 @@ async function searchUnits() {
   if (section) params.set("section", section);
   if (q) params.set("q", q);
   const status = $("#resultado-unidades");
+  const mine = ++searchSeq; // answers may arrive out of order: only the latest search is shown
   try {
     const { data } = await api(`/units${params.toString() ? `?${params}` : ""}`);
+    if (mine !== searchSeq) return;
     const units = (data && data.units) || [];
     if (!params.toString()) {
       allUnits = units;
@@ -157,6 +160,7 @@ async function searchUnits() {
       ? `${units.length} ${units.length === 1 ? "unidade encontrada" : "unidades encontradas"}, ${open} ${open === 1 ? "aberta" : "abertas"} agora.`
       : "Nenhuma unidade encontrada com esses critérios.";
   } catch (err) {
+    if (mine !== searchSeq) return;
     status.textContent = err instanceof ApiError ? err.message : "Não foi possível carregar as unidades.";
   }
 }
@@ -359,7 +363,6 @@ function collectJoin() {
 function renderJoinUnit(unit) {
   const box = $("#entrada-unidade");
   replace(box,
-    h("h2", { text: unit.name }),
     h("p", { class: "tribunal", text: [unit.court && unit.court.name, unit.section, unit.category].filter(Boolean).join(" · ") }),
     h("p", {}, unitStatusBadge(unit)),
     unitFacts(unit));
@@ -377,7 +380,6 @@ function renderJoinUnit(unit) {
   } else {
     lines.push(h("p", {}, h("strong", { text: "A unidade está fechada agora." })));
     if (unit.nextOpening) lines.push(h("p", { text: `Próxima abertura: ${nextOpening(unit.nextOpening, unit.timezone)}.` }));
-    if (unit.hoursText) lines.push(h("p", { text: `Horário de atendimento: ${unit.hoursText}.` }));
   }
   lines.push(alternativesList(unit));
   replace(closed, lines);

@@ -119,12 +119,15 @@ function restoreFocus() {
 // ---------------------------------------------------------------------------------------------
 // Refresh loop
 
+let refreshSeq = 0;
+
 async function refresh() {
   window.clearTimeout(state.timer);
+  const seq = ++refreshSeq; // an action's refresh may overtake the timer's: only the latest counts
   const unitId = state.unitId;
   try {
     const { data } = await api(`/clerk/units/${apiPath(unitId)}/queue`);
-    if (unitId !== state.unitId) return;
+    if (seq !== refreshSeq || unitId !== state.unitId) return;
     state.queue = data;
     const json = JSON.stringify(data);
     if (json !== state.lastJson) {
@@ -133,6 +136,7 @@ async function refresh() {
     }
     $("#atualizado").textContent = `Atualizado às ${clock()}.`;
   } catch (err) {
+    if (seq !== refreshSeq) return;
     if (err instanceof ApiError && err.status === 401) {
       $("#console").hidden = true;
       showSignIn($("#entrar"), $("#link-entrar"), `/servidor.html?unidade=${encodeURIComponent(unitId)}`);
@@ -140,6 +144,7 @@ async function refresh() {
     }
     $("#atualizado").textContent = `Sem atualização desde ${clock()}: ${err.message}`;
   }
+  window.clearTimeout(state.timer);
   state.timer = window.setTimeout(refresh, REFRESH_MS);
 }
 
