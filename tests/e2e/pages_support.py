@@ -138,6 +138,7 @@ def assert_accessible(page: Page, name: str) -> dict[str, Any]:
         "url": page.url,
         "violations": response.get("violations", []),
         "passes": len(response.get("passes", [])),
+        "incomplete": sorted({item["id"] for item in response.get("incomplete", [])}),
         "axe": response.get("testEngine", {}),
     }
     (AXE_REPORTS / f"{name}.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2))

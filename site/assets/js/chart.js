@@ -42,7 +42,7 @@ function axes(svg, max, format, points) {
   points.forEach((p, i) => {
     if ((n - 1 - i) % every !== 0) return; // anchored on the last day, evenly spaced
     const x = M.left + plotW * ((i + 0.5) / n);
-    svg.append(h("svg:text", { x, y: H - M.bottom + 18, "text-anchor": "middle", text: p.label }));
+    svg.append(h("svg:text", { x: x.toFixed(1), y: H - M.bottom + 18, "text-anchor": "middle", text: p.label }));
   });
 }
 

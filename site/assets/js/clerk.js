@@ -134,7 +134,7 @@ async function refresh() {
       state.lastJson = json;
       render();
     }
-    $("#atualizado").textContent = `Atualizado às ${clock()}.`;
+    $("#atualizado").textContent = `Atualizado às ${clock(new Date(), unitZone())}.`;
   } catch (err) {
     if (seq !== refreshSeq) return;
     if (err instanceof ApiError && err.status === 401) {
@@ -142,7 +142,7 @@ async function refresh() {
       showSignIn($("#entrar"), $("#link-entrar"), `/servidor.html?unidade=${encodeURIComponent(unitId)}`);
       return;
     }
-    $("#atualizado").textContent = `Sem atualização desde ${clock()}: ${err.message}`;
+    $("#atualizado").textContent = `Sem atualização desde ${clock(new Date(), unitZone())}: ${err.message}`;
   }
   window.clearTimeout(state.timer);
   state.timer = window.setTimeout(refresh, REFRESH_MS);

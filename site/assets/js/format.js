@@ -65,8 +65,13 @@ export function nextOpening(iso, timezone) {
     (where ? ` (${where})` : "");
 }
 
-export function clock(date = new Date()) {
-  return new Intl.DateTimeFormat("pt-BR", { hour: "2-digit", minute: "2-digit", second: "2-digit" }).format(date);
+export function clock(date = new Date(), timezone = undefined) {
+  const opts = { hour: "2-digit", minute: "2-digit", second: "2-digit" };
+  try {
+    return new Intl.DateTimeFormat("pt-BR", { ...opts, timeZone: timezone }).format(date);
+  } catch {
+    return new Intl.DateTimeFormat("pt-BR", opts).format(date);
+  }
 }
 
 /** "14:05" in the given IANA zone (the unit's), or in the browser's when none is given. */
