@@ -4,6 +4,7 @@ import azure.functions as func
 
 from functions import (
     admissions_queue,
+    audit_http,
     clerk_http,
     config_timer,
     health_http,
@@ -21,6 +22,7 @@ BLUEPRINTS = (
     units_http,
     tickets_http,
     clerk_http,
+    audit_http,
     admissions_queue,
     meetings_queue,
     notifications_queue,

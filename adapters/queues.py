@@ -21,6 +21,8 @@ from azure.storage.queue import (
     QueueServiceClient,
 )
 
+from adapters import telemetry
+
 
 class StorageQueueBus:
     """MessageBus over Azure Storage Queues."""
@@ -48,7 +50,8 @@ class StorageQueueBus:
             return client
 
     def send(self, queue: str, payload: Mapping[str, Any], delay_s: int = 0) -> None:
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        """Send a JSON message; it carries the current trace context (`_trace`) for its handler."""
+        body = json.dumps(telemetry.with_trace(payload), ensure_ascii=False, separators=(",", ":")).encode()
         self.client(queue).send_message(body, visibility_timeout=delay_s or None, time_to_live=self._ttl_s)
 
     def drain(
@@ -67,7 +70,9 @@ class StorageQueueBus:
                 max_messages=min(32, max_messages),
             ):
                 taken.append(msg)
-        return Drain(client, taken, max_dequeue)
+        drain = Drain(client, taken, max_dequeue)
+        telemetry.batched(queue, [item.payload for item in drain.items])
+        return drain
 
 
 @dataclass

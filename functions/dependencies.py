@@ -75,6 +75,15 @@ def settings() -> Settings:
 
 
 @cache
+def telemetry() -> bool:
+    """Azure Monitor, once per process, when APPLICATIONINSIGHTS_CONNECTION_STRING is set (not reset by
+    `reset()`: the exporter's providers are global). Called by the function wrappers (http_common)."""
+    from adapters.telemetry import configure_once
+
+    return configure_once(settings().env)
+
+
+@cache
 def table_service() -> Any:
     from adapters.storage import table_service as build
 

@@ -1,4 +1,11 @@
-"""What every HTTP handler shares: error mapping, the caller's identity, the citizen's token."""
+"""What every HTTP handler shares: authorization, error mapping, telemetry, the caller's identity.
+
+`endpoint` is the one place where the authorization table (functions/authz.py) is enforced: it finds the
+request's route in the table, resolves the caller (Easy Auth principal + staff configuration, or the
+citizen's bearer token) and answers 401/403 problem+json before the handler runs. A route missing from
+the table is refused. `measured` does the same bookkeeping (storage attribution, spans) for queue and
+timer functions; a queue message's span continues the trace of the request that sent it.
+"""
 
 from __future__ import annotations
 
@@ -11,32 +18,110 @@ from typing import Any, TypeVar
 
 import azure.functions as func
 
+from adapters import telemetry
 from adapters.storage import operation
 from domain.auth import Principal
-from domain.errors import DomainError, UnauthenticatedError
+from domain.errors import DomainError, ForbiddenError, UnauthenticatedError
+from functions import authz
 from functions import dependencies as deps
 from functions.http_errors import from_error, problem
 
 log = logging.getLogger("balcao.http")
 
 Handler = Callable[[func.HttpRequest], func.HttpResponse]
+AUTHORIZED = "__balcao_authorized__"  # set on every handler wrapped by `endpoint` (tests check it)
 
 
 def endpoint(handler: Handler) -> Handler:
-    """Map domain errors to problem+json; anything else is logged and answered 500 (no details)."""
+    """Authorize by the table, map domain errors to problem+json; anything else is logged and answered
+    500 (no details). Every HTTP route of the app goes through here."""
 
     @functools.wraps(handler)
     def wrapper(req: func.HttpRequest) -> func.HttpResponse:
-        try:
-            with operation(handler.__name__):
-                return handler(req)
-        except DomainError as exc:
-            return from_error(exc)
-        except Exception:
-            log.exception("unhandled error in %s", handler.__name__)
-            return problem(500, "Erro interno", "Ocorreu um erro inesperado. Tente novamente em instantes.")
+        deps.telemetry()
+        found = authz.match(req.method, req.url, req.route_params)
+        route = found.template if found else "(fora da tabela)"
+        with telemetry.http_span(req.method.upper(), route, req.headers, _ids(req)) as span:
+            response = _serve(handler, req, found)
+            telemetry.record_status(span, response.status_code)
+            return response
 
+    setattr(wrapper, AUTHORIZED, True)
     return wrapper
+
+
+def _serve(handler: Handler, req: func.HttpRequest, found: authz.RouteMatch | None) -> func.HttpResponse:
+    try:
+        with operation(handler.__name__):
+            authorize(req, found)
+            return handler(req)
+    except DomainError as exc:
+        return from_error(exc)
+    except Exception:
+        log.exception("unhandled error in %s", handler.__name__)
+        return problem(500, "Erro interno", "Ocorreu um erro inesperado. Tente novamente em instantes.")
+
+
+def authorize(req: func.HttpRequest, found: authz.RouteMatch | None) -> None:
+    """Raise UnauthenticatedError (401) or ForbiddenError (403) unless the table lets the caller in.
+
+    Failed attempts are logged as warnings with the route and the unit in scope, never the person."""
+    if found is None:
+        log.error("refused: %s %s is not in the authorization table", req.method, req.url.split("?")[0])
+        raise ForbiddenError("Esta rota não está liberada.")
+    rule = found.rule
+    if rule.public:
+        return
+    if authz.Role.CITIZEN in rule.roles:
+        if _has_bearer(req):
+            return  # the use case verifies the token against the ticket
+        if not rule.roles & authz.STAFF_ROLES:
+            _refused(found, "no ticket token")
+            raise UnauthenticatedError(BEARER_MISSING)
+    try:
+        who = principal(req)
+    except UnauthenticatedError:
+        _refused(found, "not signed in")
+        raise
+    config = deps.services().config()
+    scope = authz.scope_of(rule, req.route_params, req.params, config)
+    if not authz.allows(rule, who, scope, config):
+        _refused(found, "no role for the scope", scope.unit_id or scope.court_id)
+        raise ForbiddenError(
+            _FORBIDDEN.get(found.template.split("/")[0], "Você não tem acesso a este recurso.")
+        )
+
+
+BEARER_MISSING = "Envie o token da senha no cabeçalho Authorization: Bearer <token>."
+_FORBIDDEN = {
+    "clerk": "Você não está designado(a) para atender nesta unidade.",
+    "metrics": "Você não tem acesso a estes indicadores.",
+    "admin": "Acesso restrito à gestão do tribunal e à administração.",
+}
+
+
+def _refused(found: authz.RouteMatch, why: str, scope: str = "") -> None:
+    log.warning(
+        "authorization refused: %s %s (%s)%s",
+        found.method,
+        found.template,
+        why,
+        f" [{scope}]" if scope else "",
+    )
+
+
+def _has_bearer(req: func.HttpRequest) -> bool:
+    scheme, _, token = (req.headers.get("authorization") or "").partition(" ")
+    return scheme.lower() == "bearer" and bool(token.strip())
+
+
+def _ids(req: func.HttpRequest) -> dict[str, str]:
+    """Span attributes of a request: the unit and ticket it names (ids, never personal data)."""
+    p = req.route_params
+    ids = telemetry.ids_of({"ticketId": p.get("ticket", ""), "unitId": p.get("unit", "")})
+    if "balcao.unit_id" not in ids and req.params.get("unit"):
+        ids["balcao.unit_id"] = req.params["unit"][:64]
+    return ids
 
 
 def principal(req: func.HttpRequest) -> Principal:
@@ -61,7 +146,7 @@ def principal(req: func.HttpRequest) -> Principal:
 def bearer(req: func.HttpRequest) -> str:
     scheme, _, token = (req.headers.get("authorization") or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise UnauthenticatedError("Envie o token da senha no cabeçalho Authorization: Bearer <token>.")
+        raise UnauthenticatedError(BEARER_MISSING)
     return token.strip()
 
 
@@ -69,11 +154,27 @@ F = TypeVar("F", bound=Callable[..., None])
 
 
 def measured(handler: F) -> F:
-    """Queue and timer handlers: attribute their storage requests to the function's name."""
+    """Queue and timer handlers: attribute their storage requests to the function's name, and run them
+    in a span; a queue message's span is the child of the span that sent the message."""
 
     @functools.wraps(handler)
     def wrapper(*args: Any, **kwargs: Any) -> None:
-        with operation(handler.__name__):
+        deps.telemetry()
+        msg = next((a for a in (*args, *kwargs.values()) if isinstance(a, func.QueueMessage)), None)
+        payload = _payload(msg) if msg is not None else None
+        delivery = msg.dequeue_count if msg is not None else None
+        with (
+            telemetry.function_span(handler.__name__, payload, delivery_count=delivery),
+            operation(handler.__name__),
+        ):
             handler(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _payload(msg: func.QueueMessage) -> dict[str, Any]:
+    try:
+        data = json.loads(msg.get_body())
+    except (ValueError, TypeError):
+        return {}  # the handler fails on it and the message goes to the poison queue
+    return data if isinstance(data, dict) else {}
