@@ -9,10 +9,13 @@ const H = 240;
 const M = { top: 16, right: 12, bottom: 36, left: 44 };
 let counter = 0;
 
-function niceMax(value) {
-  if (!(value > 0)) return 1;
-  const power = 10 ** Math.floor(Math.log10(value));
-  for (const step of [1, 2, 2.5, 5, 10]) {
+/** The top of the axis; for counts, an even integer so that the middle tick is a whole number. */
+function niceMax(value, integer = false) {
+  if (!(value > 0)) return integer ? 2 : 1;
+  const power = integer ? 10 ** Math.max(0, Math.floor(Math.log10(value))) : 10 ** Math.floor(Math.log10(value));
+  let steps = [1, 2, 2.5, 5, 10];
+  if (integer) steps = power === 1 ? [2, 4, 6, 8, 10] : [1, 2, 4, 6, 8, 10];
+  for (const step of steps) {
     if (step * power >= value) return step * power;
   }
   return 10 * power;
@@ -46,11 +49,11 @@ function axes(svg, max, format, points) {
   });
 }
 
-/** Bars. points: [{label, value}] (value null = no data, drawn as nothing). */
+/** Bars for counts. points: [{label, value}] (value null = no data, drawn as nothing). */
 export function barChart({ title, description, points, format }) {
   const svg = frame(title, description);
   const values = points.map((p) => p.value).filter((v) => typeof v === "number" && Number.isFinite(v));
-  const max = niceMax(Math.max(0, ...values));
+  const max = niceMax(Math.max(0, ...values), true);
   axes(svg, max, format, points);
   const plotH = H - M.top - M.bottom;
   const plotW = W - M.left - M.right;

@@ -139,10 +139,10 @@ async function loadSummary() {
     kpi("Espera média", minutes(wait.mean), `mediana ${minutes(wait.p50)}; 90% até ${minutes(wait.p90)}`),
     kpi("Duração média do atendimento", minutes(service.mean), `90% até ${minutes(service.p90)}`),
     kpi("Satisfação média (1 a 5)", num(survey.mean, { decimals: true }), `${num(survey.count)} ${survey.count === 1 ? "resposta" : "respostas"}`),
-    kpi("Agentes ativos", num(data.activeAgents)),
-    kpi("Unidades com atendimento", num(data.unitsWithAttendance)),
-    kpi("Unidades ativas", num(data.activeUnits)),
-    kpi("Unidades inativas", num(data.inactiveUnits)),
+    kpi("Agentes ativos no período", num(data.activeAgents)),
+    kpi("Unidades com atendimento no período", num(data.unitsWithAttendance)),
+    kpi("Unidades ativas no Balcão Virtual", num(data.activeUnits)),
+    kpi("Unidades inativas (sem atendimento no período)", num(data.inactiveUnits)),
     kpi("Pessoas na fila agora", num(data.queueNow)));
   const ns = totals.notServed || {};
   const rows = [
