@@ -132,14 +132,17 @@ def sync_configuration(source: BlobConfigSource, store: TableConfigStore, now: d
 
 class CachedConfiguration:
     """Callable returning the current Configuration: one table read per `ttl_s` per worker, parsed
-    only when it changed."""
+    only when it changed (`on_change` is told then)."""
 
     def __init__(
-        self, store: TableConfigStore, ttl_s: float = 30.0, fallback: Callable[[], bytes] | None = None
+        self,
+        store: TableConfigStore,
+        ttl_s: float = 30.0,
+        on_change: Callable[[Configuration], None] | None = None,
     ) -> None:
         self._store = store
         self._ttl_s = ttl_s
-        self._fallback = fallback
+        self._on_change = on_change
         self._lock = threading.Lock()
         self._checked = 0.0
         self._text = ""
@@ -148,19 +151,21 @@ class CachedConfiguration:
     def __call__(self) -> Configuration:
         if self._config is not None and time.monotonic() - self._checked < self._ttl_s:
             return self._config
+        changed = None
         with self._lock:
             if self._config is None or time.monotonic() - self._checked >= self._ttl_s:
                 found = self._store.current()
+                if found is None and self._config is None:
+                    raise RuntimeError("No configuration applied yet")
                 if found is not None and found[0] != self._text:
-                    self._config = parse_configuration(found[0])
+                    self._config = changed = parse_configuration(found[0])
                     self._text = found[0]
-                elif found is None and self._config is None:
-                    if self._fallback is None:
-                        raise RuntimeError("No configuration applied yet")
-                    self._config = parse_configuration(self._fallback())
                 self._checked = time.monotonic()
-            assert self._config is not None
-            return self._config
+            config = self._config
+        assert config is not None
+        if changed is not None and self._on_change is not None:
+            self._on_change(changed)
+        return config
 
     def invalidate(self) -> None:
         self._checked = 0.0

@@ -253,6 +253,14 @@ class TeamsMeetingProvider:
         except Exception as exc:
             raise self._translate(exc, request.ticket_id) from exc
 
+    def warm_up(self) -> None:
+        """Pay the SDK's lazy imports (about a second, mostly the OnlineMeeting model graph) before the
+        first citizen is called, so that their link is not late. Safe to call from any thread."""
+        from kiota_serialization_json.json_parse_node_factory import JsonParseNodeFactory
+
+        sample = b'{"id":"w","joinWebUrl":"https://teams.microsoft.com/l/w","lobbyBypassSettings":{"scope":"organization"}}'
+        JsonParseNodeFactory().get_root_parse_node("application/json", sample).get_object_value(OnlineMeeting)
+
     def close(self) -> None:
         """Close the HTTP client and the credential this adapter created, and stop its loop."""
         if self._loop.started:

@@ -835,7 +835,9 @@ def _oab_text(ticket: Mapping[str, Any]) -> str:
 # Meetings (meeting-requests queue) and notifications
 
 
-def attach_meeting(svc: Services, ticket_id: str, now: datetime, last_try: bool) -> str:
+def attach_meeting(
+    svc: Services, ticket_id: str, now: datetime, last_try: bool, clock: Callable[[], datetime] | None = None
+) -> str:
     """Create (or get) the attendance's meeting and publish its link. Idempotent.
 
     A provider failure is retried by the queue; on the last try the ticket is marked "meeting failed"
@@ -872,6 +874,7 @@ def attach_meeting(svc: Services, ticket_id: str, now: datetime, last_try: bool)
         return _meeting_failed(svc, unit, tid, "O serviço de reuniões não respondeu após várias tentativas.")
     except ProviderError as exc:
         return _meeting_failed(svc, unit, tid, exc.message)
+    ready_at = clock() if clock is not None else now  # when the link existed (for the 2-second promise)
 
     def change(st: QueueState) -> tuple[Called | None, list[TicketWrite]]:
         current = st.called.get(tid.short)
@@ -883,6 +886,7 @@ def attach_meeting(svc: Services, ticket_id: str, now: datetime, last_try: bool)
                 ticket_id,
                 {
                     "meetingStatus": "ready",
+                    "meetingReadyAt": _now_iso(ready_at),
                     "joinUrl": meeting.join_url,
                     "meetingId": meeting.meeting_id,
                     "meetingProvider": meeting.provider,

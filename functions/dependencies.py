@@ -6,6 +6,7 @@ Nothing here runs at import time (an exception while importing `function_app.py`
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable, Mapping
@@ -132,12 +133,17 @@ def config_source() -> Any:
 def configuration() -> Any:
     from adapters.config_source import CachedConfiguration
 
-    return CachedConfiguration(config_store(), ttl_s=float(settings().get("BALCAO_CONFIG_TTL_SECONDS", "30")))
+    return CachedConfiguration(
+        config_store(),
+        ttl_s=float(settings().get("BALCAO_CONFIG_TTL_SECONDS", "30")),
+        on_change=_warm_up_providers,
+    )
 
 
+@cache
 def meeting_providers() -> dict[str, MeetingProvider]:
     """Providers are built on first use of each kind, so a court without Teams needs no Graph settings."""
-    return _LazyProviders()  # type: ignore[return-value]
+    return _LazyProviders()
 
 
 class _LazyProviders(dict[str, MeetingProvider]):
@@ -214,6 +220,21 @@ def calendar_for(unit: UnitConfig) -> Calendar:
         found = build_calendar(unit, court)
         _calendars[key] = found
     return found
+
+
+def _warm_up_providers(config: Any) -> None:
+    """Build, in the background, the meeting providers the configured units use (see warm_up)."""
+    kinds = {unit.meeting.provider for unit in config.units if unit.active}
+
+    def run() -> None:
+        for kind in kinds:
+            try:
+                provider = meeting_providers().get(kind)
+                getattr(provider, "warm_up", lambda: None)()
+            except Exception:  # a provider that cannot be built fails later, where it is used
+                logging.getLogger("balcao").warning("meeting provider %s could not be warmed up", kind)
+
+    threading.Thread(target=run, name="warm-up-providers", daemon=True).start()
 
 
 @cache
