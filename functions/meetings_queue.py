@@ -22,5 +22,7 @@ MAX_DEQUEUE = 5  # host.json extensions.queues.maxDequeueCount
 def create_meeting(msg: func.QueueMessage) -> None:
     payload = json.loads(msg.get_body())
     last_try = (msg.dequeue_count or 1) >= MAX_DEQUEUE
-    status = uc.attach_meeting(deps.services(), str(payload["ticketId"]), deps.now(), last_try, clock=deps.now)
+    status = uc.attach_meeting(
+        deps.services(), str(payload["ticketId"]), deps.now(), last_try, clock=deps.now
+    )
     log.info("meeting for ticket: %s (try %s)", status, msg.dequeue_count)

@@ -32,12 +32,16 @@ def units(system: System) -> dict[str, dict[str, Any]]:
 
 
 def join(system: System, unit: str, name: str) -> Any:
-    return system.client.post(f"/api/units/{unit}/tickets", json={
-        "name": name, "role": "parte", "reason": "orientacao", "consent": True})
+    return system.client.post(
+        f"/api/units/{unit}/tickets",
+        json={"name": name, "role": "parte", "reason": "orientacao", "consent": True},
+    )
 
 
 def status(system: System, ticket: dict[str, Any]) -> dict[str, Any]:
-    r = system.client.get(f"/api/tickets/{ticket['ticketId']}", headers={"Authorization": f"Bearer {ticket['token']}"})
+    r = system.client.get(
+        f"/api/tickets/{ticket['ticketId']}", headers={"Authorization": f"Bearer {ticket['token']}"}
+    )
     result: dict[str, Any] = r.json()
     return result
 
@@ -71,7 +75,9 @@ def test_units_open_by_their_own_clocks_and_timers_close_the_line(system: System
 
 
 def test_a_silent_page_becomes_absent_on_schedule_and_returns(system: System, clock: FakeClock) -> None:
-    clock.set(datetime(2026, 12, 9, 13, 30, 0, tzinfo=UTC))  # Wednesday 08:30 in Rio Branco (8 Dec is a holiday)
+    clock.set(
+        datetime(2026, 12, 9, 13, 30, 0, tzinfo=UTC)
+    )  # Wednesday 08:30 in Rio Branco (8 Dec is a holiday)
     ticket = join(system, RIO_BRANCO, "Beto Souza").json()
     system.wait(lambda: status(system, ticket)["status"] == "waiting")
     assert system.host.wait_idle(10)
