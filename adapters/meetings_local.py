@@ -1,6 +1,7 @@
 """Local meetings for development and tests: a deterministic URL per ticket, no network.
 
-``join_url`` is ``{base_url}/reuniao/{ticket}`` (the clerk's link adds ``?papel=servidor``). The provider
+``join_url`` is ``{base_url}/reuniao.html?senha={ticket}`` (a simulated room served from ``site/``; the
+clerk's link adds ``&papel=servidor``). The provider
 remembers what it created, so tests can check that a ticket got exactly one meeting.
 """
 
@@ -18,7 +19,7 @@ PROVIDER_NAME = "local"
 class LocalMeetingProvider:
     """`MeetingProvider` that invents meetings on a configurable base URL."""
 
-    def __init__(self, *, base_url: str = "http://localhost:7071", path: str = "/reuniao") -> None:
+    def __init__(self, *, base_url: str = "http://localhost:7071", path: str = "/reuniao.html") -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("base_url must be an absolute http(s) URL")
@@ -29,12 +30,12 @@ class LocalMeetingProvider:
     def create(self, request: MeetingRequest) -> Meeting:
         if not request.ticket_id:
             raise ProviderError("Atendimento sem identificador.")
-        url = f"{self._base}/{quote(request.ticket_id, safe='')}"
+        url = f"{self._base}?senha={quote(request.ticket_id, safe='')}"
         meeting = Meeting(
             join_url=url,
             provider=PROVIDER_NAME,
             meeting_id=f"local-{request.ticket_id}",
-            clerk_join_url=f"{url}?papel=servidor",
+            clerk_join_url=f"{url}&papel=servidor",
         )
         with self._lock:
             return self.created.setdefault(request.ticket_id, meeting)

@@ -813,7 +813,11 @@ def clerk_queue(svc: Services, unit_id: str, clerk: Principal, now: datetime) ->
                 "calledBy": c.clerk,
                 "calledAt": _iso(c.called_ms),
                 "status": (Status.IN_SERVICE if c.started_ms else Status.CALLED).value,
-                "meeting": {"status": c.meeting, "joinUrl": c.join_url or None},
+                "meeting": {
+                    "status": c.meeting,
+                    "joinUrl": c.join_url or None,
+                    "clerkJoinUrl": tickets.get(c.entry.short, {}).get("clerkJoinUrl") or c.join_url or None,
+                },
             }
             for c in state.called.values()
         ],

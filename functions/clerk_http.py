@@ -34,6 +34,9 @@ def clerk_me(req: func.HttpRequest) -> func.HttpResponse:
             "id": u.id,
             "name": u.name,
             "section": u.section,
+            "court": u.court,
+            "timezone": u.timezone,
+            "reasons": [{"id": r.id, "label": r.label} for r in u.reasons],
             "serviceCategories": [{"id": c.id, "label": c.label} for c in u.service_categories],
         }
         for u in config.units

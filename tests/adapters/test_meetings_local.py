@@ -18,8 +18,8 @@ def request(ticket: str) -> MeetingRequest:
 def test_deterministic_url_on_the_configured_base() -> None:
     provider = LocalMeetingProvider(base_url="http://127.0.0.1:7071/")
     meeting = provider.create(request("T-1"))
-    assert meeting.join_url == "http://127.0.0.1:7071/reuniao/T-1"
-    assert meeting.clerk_join_url == "http://127.0.0.1:7071/reuniao/T-1?papel=servidor"
+    assert meeting.join_url == "http://127.0.0.1:7071/reuniao.html?senha=T-1"
+    assert meeting.clerk_join_url == "http://127.0.0.1:7071/reuniao.html?senha=T-1&papel=servidor"
     assert meeting.meeting_id == "local-T-1"
     assert meeting.provider == "local"
     assert LocalMeetingProvider(base_url="http://127.0.0.1:7071").create(request("T-1")) == meeting
@@ -33,7 +33,7 @@ def test_idempotent_and_recorded_once() -> None:
 
 def test_ticket_ids_are_quoted() -> None:
     meeting = LocalMeetingProvider(base_url="https://dev.example").create(request("a/b c?d"))
-    assert meeting.join_url == "https://dev.example/reuniao/a%2Fb%20c%3Fd"
+    assert meeting.join_url == "https://dev.example/reuniao.html?senha=a%2Fb%20c%3Fd"
 
 
 def test_empty_ticket_and_bad_base_are_refused() -> None:

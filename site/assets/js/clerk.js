@@ -241,7 +241,8 @@ function renderCurrent() {
   }
   replace(box, items.map((c) => {
     const meeting = c.meeting || {};
-    const url = meeting.joinUrl ? safeUrl(meeting.joinUrl) : null;
+    const link = meeting.clerkJoinUrl || meeting.joinUrl;
+    const url = link ? safeUrl(link) : null;
     let room;
     if (url) {
       room = h("p", {}, h("a", { class: "botao", href: url, target: "_blank", rel: "noopener noreferrer",
