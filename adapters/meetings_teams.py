@@ -227,6 +227,7 @@ class TeamsMeetingProvider:
         self._graph: GraphServiceClient | None = None
         self._http: httpx.AsyncClient | None = None
         self._owned_credential: TokenCredential | AsyncTokenCredential | None = None
+        self.warmed = threading.Event()  # set by warm_up()
 
     def __repr__(self) -> str:  # never show the secret
         return f"TeamsMeetingProvider(base_url={self._base_url!r}, lobby_scope={self._lobby_scope.value!r})"
@@ -254,12 +255,18 @@ class TeamsMeetingProvider:
             raise self._translate(exc, request.ticket_id) from exc
 
     def warm_up(self) -> None:
-        """Pay the SDK's lazy imports (about a second, mostly the OnlineMeeting model graph) before the
-        first citizen is called, so that their link is not late. Safe to call from any thread."""
+        """Pay the SDK's lazy imports (about a second, mostly the OnlineMeeting model graph) and build the
+        client before the first citizen is called, so that their link is not late. Any thread."""
         from kiota_serialization_json.json_parse_node_factory import JsonParseNodeFactory
 
         sample = b'{"id":"w","joinWebUrl":"https://teams.microsoft.com/l/w","lobbyBypassSettings":{"scope":"organization"}}'
         JsonParseNodeFactory().get_root_parse_node("application/json", sample).get_object_value(OnlineMeeting)
+
+        async def build() -> None:
+            self._client()
+
+        self._loop.run(build(), self._call_timeout)
+        self.warmed.set()
 
     def close(self) -> None:
         """Close the HTTP client and the credential this adapter created, and stop its loop."""

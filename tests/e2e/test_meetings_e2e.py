@@ -95,6 +95,9 @@ def test_call_creates_one_teams_meeting_and_one_card(
 ) -> None:
     ticket = join(system, "Joana *Advogada* [link](http://x)")
     system.wait(lambda: view(system, ticket)["status"] == "waiting")
+    # a running system has warmed its Graph client up at start (functions/dependencies.py)
+    teams = dependencies.meeting_providers().get("teams")
+    assert teams.warmed.wait(20)
     called = system.client.post(f"/api/clerk/units/{UNIT}/call", headers=system.clerk(CLERK))
     assert called.status_code == 200
     url = system.wait(lambda: view(system, ticket).get("meeting", {}).get("joinUrl"), timeout=5)

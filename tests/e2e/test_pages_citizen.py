@@ -314,7 +314,8 @@ def test_citizen_is_served_in_turn_called_by_the_console_and_answers_the_survey(
     expect(current.locator(".nome")).to_have_text(name)
     assert current.locator("b").count() == 0
     expect(current.get_by_role("link", name=re.compile("Abrir sala"))).to_have_attribute(
-        "href", view["meeting"]["joinUrl"]
+        "href",
+        view["meeting"]["joinUrl"] + "&papel=servidor",  # the clerk's own link to the same room
     )
     screenshot(console, "console-01-attending")
     assert_accessible(console, "console-attending")
