@@ -57,8 +57,9 @@ run: install-python install-node settings
 	$(BIN)/python -m adapters.config_source infra/config/balcao.json && \
 	$(if $(ALWAYS_OPEN),BALCAO_ALWAYS_OPEN=$(ALWAYS_OPEN)) $(BIN)/python -m devhost --port $(PORT)
 
+# Two workers (the machine has two cores); each starts its own Azurite and dev hosts on free ports.
 test: install install-infra
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 lint: install-python
 	$(BIN)/ruff check .

@@ -9,8 +9,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from tests.support.azurite import Azurite
+
+# On CI the property tests run the same examples every time (a red build must be reproducible);
+# locally they explore new ones on every run.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG_FILE = ROOT / "infra" / "config" / "balcao.json"
