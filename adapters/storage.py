@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
 from azure.core.credentials import TokenCredential
 from azure.data.tables import TableServiceClient
@@ -94,48 +94,39 @@ class StorageSettingsError(RuntimeError):
     pass
 
 
-def _connection(settings: Mapping[str, str], prefix: str, service: str) -> tuple[str | None, str | None]:
+C = TypeVar("C", TableServiceClient, QueueServiceClient, BlobServiceClient)
+
+
+def _client(kind: type[C], service: str, settings: Mapping[str, str], prefix: str, meter: StorageMeter) -> C:
+    """A service client from the connection string, or from the service URI and the identity."""
+    hook = meter.hook_for(service)
     conn = settings.get(prefix)
     if conn:
-        return conn, None
+        return kind.from_connection_string(conn, raw_request_hook=hook)
     uri = _service_uri(settings, prefix, service)
     if not uri:
         raise StorageSettingsError(
             f"Storage is not configured: set {prefix} (connection string) or {prefix}__{service}ServiceUri"
         )
-    return None, uri
+    credential = _credential(settings, prefix)
+    if kind is TableServiceClient:  # the tables SDK names its URL argument differently
+        return kind(endpoint=uri, credential=credential, raw_request_hook=hook)  # type: ignore[call-arg]
+    return kind(account_url=uri, credential=credential, raw_request_hook=hook)  # type: ignore[call-arg]
 
 
 def table_service(
     settings: Mapping[str, str], prefix: str = "AzureWebJobsStorage", meter: StorageMeter = METER
 ) -> TableServiceClient:
-    conn, uri = _connection(settings, prefix, "table")
-    hook = meter.hook_for("table")
-    if conn:
-        return TableServiceClient.from_connection_string(conn, raw_request_hook=hook)
-    assert uri is not None
-    return TableServiceClient(endpoint=uri, credential=_credential(settings, prefix), raw_request_hook=hook)
+    return _client(TableServiceClient, "table", settings, prefix, meter)
 
 
 def queue_service(
     settings: Mapping[str, str], prefix: str = "AzureWebJobsStorage", meter: StorageMeter = METER
 ) -> QueueServiceClient:
-    conn, uri = _connection(settings, prefix, "queue")
-    hook = meter.hook_for("queue")
-    if conn:
-        return QueueServiceClient.from_connection_string(conn, raw_request_hook=hook)
-    assert uri is not None
-    return QueueServiceClient(
-        account_url=uri, credential=_credential(settings, prefix), raw_request_hook=hook
-    )
+    return _client(QueueServiceClient, "queue", settings, prefix, meter)
 
 
 def blob_service(
     settings: Mapping[str, str], prefix: str = "AzureWebJobsStorage", meter: StorageMeter = METER
 ) -> BlobServiceClient:
-    conn, uri = _connection(settings, prefix, "blob")
-    hook = meter.hook_for("blob")
-    if conn:
-        return BlobServiceClient.from_connection_string(conn, raw_request_hook=hook)
-    assert uri is not None
-    return BlobServiceClient(account_url=uri, credential=_credential(settings, prefix), raw_request_hook=hook)
+    return _client(BlobServiceClient, "blob", settings, prefix, meter)
