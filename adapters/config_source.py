@@ -18,11 +18,11 @@ from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.data.tables import TableServiceClient, UpdateMode
 from azure.storage.blob import BlobServiceClient
 
+from adapters.tables import get_long_text, put_long_text
 from domain.config import Configuration, parse_configuration
 from domain.errors import InvalidInputError
 
 CONFIG_TABLE = "config"
-_CHUNK = 30_000
 
 
 class BlobConfigSource:
@@ -75,19 +75,16 @@ class TableConfigStore:
             entity = self.table.get_entity("config", "current")
         except ResourceNotFoundError:
             return None
-        text = "".join(entity.get(f"part{i}", "") for i in range(int(entity.get("parts", 0))))
-        return text, str(entity.get("sourceEtag", ""))
+        return get_long_text(entity, "part"), str(entity.get("sourceEtag", ""))
 
     def save(self, text: str, source_etag: str, now: datetime) -> None:
-        parts = [text[i : i + _CHUNK] for i in range(0, len(text), _CHUNK)]
         entity: dict[str, Any] = {
             "PartitionKey": "config",
             "RowKey": "current",
-            "parts": len(parts),
             "sourceEtag": source_etag,
             "appliedAt": now.isoformat(),
         }
-        entity.update({f"part{i}": p for i, p in enumerate(parts)})
+        put_long_text(entity, "part", text)
         self.table.upsert_entity(entity, mode=UpdateMode.REPLACE)
         self.record(source_etag, "aplicada", now)
 

@@ -39,7 +39,7 @@ from azure.core import MatchConditions
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.data.tables import TableClient, TableServiceClient, TableTransactionError, UpdateMode
 
-from adapters.tables import TICKETS_TABLE, state_from_entity
+from adapters.tables import TICKETS_TABLE, get_long_text, put_long_text, state_from_entity
 from domain.errors import ConcurrentUpdateError
 from domain.metrics import (
     SURVEY,
@@ -57,29 +57,17 @@ from domain.metrics import (
 
 METRICS_TABLE = "metrics"
 PAGE = 1000
-_CHUNK = 30_000  # characters per string property (the limit is 32K UTF-16 units)
 _CACHE_LIMIT = 20_000
-
-
-def _put_long(entity: dict[str, Any], name: str, text: str) -> None:
-    chunks = [text[i : i + _CHUNK] for i in range(0, len(text), _CHUNK)] or [""]
-    entity[f"{name}Chunks"] = len(chunks)
-    for i, chunk in enumerate(chunks):
-        entity[f"{name}{i}"] = chunk
-
-
-def _get_long(entity: Mapping[str, Any], name: str) -> str:
-    return "".join(str(entity.get(f"{name}{i}", "")) for i in range(int(entity.get(f"{name}Chunks", 0))))
 
 
 def _rollup_entity(pk: str, rk: str, rollup: Rollup, **extra: Any) -> dict[str, Any]:
     entity: dict[str, Any] = {"PartitionKey": pk, "RowKey": rk, **extra}
-    _put_long(entity, "rollup", json.dumps(rollup.to_dict(), separators=(",", ":")))
+    put_long_text(entity, "rollup", json.dumps(rollup.to_dict(), separators=(",", ":")))
     return entity
 
 
 def _rollup_of(entity: Mapping[str, Any]) -> Rollup:
-    text = _get_long(entity, "rollup")
+    text = get_long_text(entity, "rollup")
     return Rollup.from_dict(json.loads(text)) if text else Rollup()
 
 
@@ -193,7 +181,7 @@ class TableMetricsStore:
         if not unit_day.sealed:
             try:
                 unit_day.tracks = decode_tracks(
-                    _get_long(self.table.get_entity(pk, f"ut.{unit_id}.{day}"), "tracks")
+                    get_long_text(self.table.get_entity(pk, f"ut.{unit_id}.{day}"), "tracks")
                 )
                 tracks_stored = True
             except ResourceNotFoundError:
@@ -277,7 +265,7 @@ class TableMetricsStore:
                 ops.append(("delete", {"PartitionKey": pk, "RowKey": f"ut.{unit}.{day}"}))
         else:
             tracks: dict[str, Any] = {"PartitionKey": pk, "RowKey": f"ut.{unit}.{day}"}
-            _put_long(tracks, "tracks", encode_tracks(unit_day.tracks))
+            put_long_text(tracks, "tracks", encode_tracks(unit_day.tracks))
             ops.append(("upsert", tracks, {"mode": UpdateMode.REPLACE}))
         for hour in sorted(hours):
             part = unit_day.rollups.hours.get(hour, Rollup())

@@ -53,7 +53,7 @@ def decode_line(text: str) -> list[Entry]:
     return out
 
 
-def _put_long(entity: dict[str, Any], name: str, text: str) -> None:
+def put_long_text(entity: dict[str, Any], name: str, text: str) -> None:
     """A string property may hold 32K UTF-16 units: longer texts are split over `name0..nameN`."""
     chunks = [text[i : i + _CHUNK] for i in range(0, len(text), _CHUNK)] or [""]
     entity[f"{name}Chunks"] = len(chunks)
@@ -61,7 +61,7 @@ def _put_long(entity: dict[str, Any], name: str, text: str) -> None:
         entity[f"{name}{i}"] = chunk
 
 
-def _get_long(entity: Mapping[str, Any], name: str) -> str:
+def get_long_text(entity: Mapping[str, Any], name: str) -> str:
     return "".join(entity.get(f"{name}{i}", "") for i in range(int(entity.get(f"{name}Chunks", 0))))
 
 
@@ -80,23 +80,23 @@ def state_to_entity(state: QueueState) -> dict[str, Any]:
         "serviceN": state.service_n,
         "waiting": state.waiting_count(),
     }
-    _put_long(entity, "line", encode_line(state.line))
-    _put_long(
+    put_long_text(entity, "line", encode_line(state.line))
+    put_long_text(
         entity,
         "called",
         json.dumps({k: {**asdict(c), "entry": encode_line([c.entry])} for k, c in state.called.items()}),
     )
-    _put_long(entity, "clerks", json.dumps({k: asdict(c) for k, c in state.clerks.items()}))
+    put_long_text(entity, "clerks", json.dumps({k: asdict(c) for k, c in state.clerks.items()}))
     return entity
 
 
 def state_from_entity(unit_id: str, day: str, entity: Mapping[str, Any]) -> QueueState:
-    line = _get_long(entity, "line")
+    line = get_long_text(entity, "line")
     called = {}
-    for key, raw in json.loads(_get_long(entity, "called") or "{}").items():
+    for key, raw in json.loads(get_long_text(entity, "called") or "{}").items():
         raw["entry"] = decode_line(raw["entry"])[0]
         called[key] = Called(**raw)
-    clerks = {k: Clerk(**v) for k, v in json.loads(_get_long(entity, "clerks") or "{}").items()}
+    clerks = {k: Clerk(**v) for k, v in json.loads(get_long_text(entity, "clerks") or "{}").items()}
     return QueueState(
         unit_id=unit_id,
         day=day,
@@ -270,14 +270,14 @@ class TableQueueStore:
 
     def write_heartbeat(self, unit_id: str, day: str, worker: str, seen: Mapping[str, int]) -> None:
         entity: dict[str, Any] = {"PartitionKey": f"{unit_id}.{day}", "RowKey": f"h.{worker}"}
-        _put_long(entity, "seen", ";".join(f"{k}:{v}" for k, v in seen.items()))
+        put_long_text(entity, "seen", ";".join(f"{k}:{v}" for k, v in seen.items()))
         self.table.upsert_entity(entity, mode=UpdateMode.REPLACE)
 
     def read_heartbeats(self, unit_id: str, day: str) -> list[dict[str, int]]:
         query = "PartitionKey eq @pk and RowKey ge 'h.' and RowKey lt 'h/'"
         beats = []
         for entity in self.table.query_entities(query, parameters={"pk": f"{unit_id}.{day}"}):
-            pairs = (item.rpartition(":") for item in _get_long(entity, "seen").split(";") if item)
+            pairs = (item.rpartition(":") for item in get_long_text(entity, "seen").split(";") if item)
             beats.append({key: int(at) for key, _, at in pairs})
         return beats
 
