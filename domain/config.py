@@ -41,6 +41,37 @@ class Limits(_Model):
     default_service_min: float = Field(default=8, gt=0, alias="defaultServiceMinutes")
 
 
+class SchedulingConfig(_Model):
+    """Appointments (Res. 372 art. 4: the clerk may schedule a follow-up; citizens may book when allowed).
+
+    Slots are cut from the unit's effective openings (weekly hours minus holidays and closures), each
+    `slotMinutes` long, `capacity` appointments per slot (clerks attending in parallel), up to
+    `daysAhead` days ahead. `selfBooking` says when a citizen may book on their own: `never` (only a
+    clerk offers a follow-up), `when_unavailable` (the unit is closed now or its queue is full) or
+    `always`. A citizen books at least `minNoticeMinutes` ahead; the clerks' Teams channel gets a
+    reminder `reminderMinutes` before each appointment."""
+
+    enabled: bool = False
+    slot_minutes: int = Field(default=20, ge=5, le=240, alias="slotMinutes")
+    capacity: int = Field(default=1, ge=1, le=20)
+    days_ahead: int = Field(default=14, ge=1, le=90, alias="daysAhead")
+    min_notice_minutes: int = Field(default=60, ge=0, le=7 * 24 * 60, alias="minNoticeMinutes")
+    self_booking: Literal["never", "when_unavailable", "always"] = Field(
+        default="when_unavailable", alias="selfBooking"
+    )
+    reminder_minutes: int = Field(default=30, ge=1, le=24 * 60, alias="reminderMinutes")
+
+
+class AsyncChannelConfig(_Model):
+    """The asynchronous channel (Res. 372 art. 2 §1) for units where video is impractical: text
+    messages answered within `responseHours`, counted in opening hours only when `openingHoursOnly`."""
+
+    enabled: bool = False
+    response_hours: float = Field(default=48, gt=0, le=24 * 30, alias="responseHours")
+    opening_hours_only: bool = Field(default=True, alias="openingHoursOnly")
+    max_length: int = Field(default=2000, ge=100, le=5000, alias="maxLength")
+
+
 class OrderingPolicy(_Model):
     mode: Literal["priority_first", "interleave"] = "priority_first"
     priority_calls: int = Field(default=2, ge=1, alias="priorityCalls")
@@ -125,6 +156,8 @@ class UnitConfig(_Model):
     reasons: tuple[Option, ...] = DEFAULT_REASONS
     service_categories: tuple[Option, ...] = Field(default=(), alias="serviceCategories")
     alternatives: tuple[str, ...] = ()  # pt-BR texts: other ways to reach the unit
+    scheduling: SchedulingConfig = SchedulingConfig()
+    async_channel: AsyncChannelConfig = Field(default=AsyncChannelConfig(), alias="asyncChannel")
 
     @field_validator("timezone")
     @classmethod

@@ -9,6 +9,7 @@
     ├── QueueFullError               the unit's cap on people waiting is reached
     ├── AlreadyInQueueError          one active ticket per person per unit
     ├── InvalidTransitionError       the ticket's state does not allow the action
+    │   └── SlotUnavailableError     the appointment slot is full, past or not on the unit's agenda
     ├── NothingToCallError           call next on an empty line
     ├── ConflictError                the thing was already done (survey answered twice, ...)
     ├── ConcurrentUpdateError        optimistic concurrency lost (stale ETag); callers retry
@@ -91,6 +92,11 @@ class AlreadyInQueueError(DomainError):
 class InvalidTransitionError(DomainError):
     code = "transicao-invalida"
     default_message = "A senha não está em um estado que permita esta ação."
+
+
+class SlotUnavailableError(InvalidTransitionError):
+    code = "horario-indisponivel"
+    default_message = "Este horário não está mais disponível. Escolha outro."
 
 
 class NothingToCallError(DomainError):

@@ -142,6 +142,7 @@ ORDER_REASONS: dict[str, str] = {
     "categoria": "Categoria de atendimento",
     "intercalacao": "Política de intercalação",
     "servidor": "Escolha do(a) servidor(a), com motivo registrado",
+    "agendamento": "Atendimento agendado",
     "outro": "Outro motivo",
 }
 """Categories of the reasons recorded on calls out of arrival order. The clerk's own words are not
@@ -193,6 +194,8 @@ def order_reason_category(reason: str) -> str:
         return "intercalacao"
     if text.startswith("servidor"):
         return "servidor"
+    if text.startswith("atendimento agendado"):
+        return "agendamento"
     return "outro"
 
 

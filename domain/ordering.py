@@ -9,6 +9,10 @@
 - Default policy `priority_first`: with no dedicated desk, a waiting priority person is the next one
   called when the current attendance ends (Decreto 5.296/2004 art. 6 §2). A court may choose
   `interleave` instead (for example 2 priority calls, then 1 normal call, while both are waiting).
+- A citizen with an appointment (Res. 372 art. 4, domain/scheduling.py) enters the line at the
+  appointment time in the `SCHEDULED` class, ahead of everyone: the time was promised to them, and the
+  legal priorities order the people *waiting* for the next free clerk. Under `interleave` they are
+  also called first and do not move the priority/normal cycle.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from domain.errors import InvalidInputError
 class PriorityClass(IntEnum):
     """Lower value is served first."""
 
+    SCHEDULED = -1  # an appointment whose time has come (never declared: see domain/scheduling.py)
     SUPER = 0  # aged 80 or more
     PRIORITY = 1  # the groups of Lei 10.048/2000
     DONOR = 2  # blood donors
@@ -69,6 +74,7 @@ GROUND_LABELS: dict[PriorityGround, str] = {
 }
 
 CLASS_LABELS: dict[PriorityClass, str] = {
+    PriorityClass.SCHEDULED: "Atendimento agendado",
     PriorityClass.SUPER: "Prioridade especial (80+)",
     PriorityClass.PRIORITY: "Prioridade legal",
     PriorityClass.DONOR: "Doador(a) de sangue",
@@ -140,9 +146,10 @@ def call_order(line: Sequence[Entry], policy: Policy, cycle: int = 0) -> list[En
     present = [e for e in line if not e.absent_since_ms]
     if policy.mode == "priority_first":
         return present
+    order = [e for e in present if e.klass == PriorityClass.SCHEDULED]
+    present = [e for e in present if e.klass != PriorityClass.SCHEDULED]
     priority = [e for e in present if e.is_priority]
     normal = [e for e in present if not e.is_priority]
-    order: list[Entry] = []
     pi = ni = 0
     while pi < len(priority) or ni < len(normal):
         take_priority, cycle = _take(policy, cycle, pi < len(priority), ni < len(normal))
@@ -173,7 +180,13 @@ def next_cycle(cycle: int, called: Entry, line: Sequence[Entry], policy: Policy)
     """The interleave position after the head of `call_order(line, policy, cycle)` was called."""
     if policy.mode != "interleave":
         return 0
-    present = [e for e in line if not e.absent_since_ms and e.short != called.short]
+    if called.klass == PriorityClass.SCHEDULED:
+        return cycle
+    present = [
+        e
+        for e in line
+        if not e.absent_since_ms and e.short != called.short and e.klass != PriorityClass.SCHEDULED
+    ]
     has_priority = called.is_priority or any(e.is_priority for e in present)
     has_normal = not called.is_priority or any(not e.is_priority for e in present)
     _, cycle = _take(policy, cycle, has_priority, has_normal)

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Protocol
+from datetime import date, datetime, timedelta
+from typing import Any, Literal, Protocol
+
+from domain.calendar import OpenInterval
 
 
 @dataclass(frozen=True)
@@ -133,3 +135,58 @@ class Calendar(Protocol):
     def next_opening(self, t: datetime) -> datetime | None: ...
 
     def hours_text(self) -> str: ...
+
+    def intervals_on(self, day: date) -> tuple[OpenInterval, ...]:
+        """The effective openings of a local date (weekly hours minus holidays and closures)."""
+        ...
+
+    def add_opening_time(self, t: datetime, duration: timedelta) -> datetime | None:
+        """The instant `duration` of opening time after `t` (a deadline counted in opening hours)."""
+        ...
+
+    def opening_minutes_between(self, a: datetime, b: datetime) -> float: ...
+
+    def format_instant(self, t: datetime) -> str:
+        """pt-BR: "segunda-feira, 30/11/2026, às 08h00 (horário de Rio Branco)"."""
+        ...
+
+
+@dataclass(frozen=True)
+class Row:
+    """One stored record of a unit (see `UnitRecords`), with the ETag it was read with."""
+
+    key: str
+    fields: Mapping[str, Any]
+    etag: str
+
+
+@dataclass(frozen=True)
+class RowWrite:
+    """A change to one row of a unit, committed with the others of the same `commit` or not at all.
+
+    `create` fails if the row exists; `replace` and `merge` with an `etag` fail if the row changed since
+    it was read (both failures are a ConcurrentUpdateError: read again and retry)."""
+
+    key: str
+    fields: Mapping[str, Any]
+    mode: Literal["create", "replace", "merge"] = "merge"
+    etag: str | None = None
+
+
+class UnitRecords(Protocol):
+    """Records of one unit kept together (one partition per unit): appointments and their slots
+    (domain/scheduling.py), asynchronous messages, protocol counters and daily counts
+    (domain/async_channel.py). Row keys are chosen by the use cases; they sort as text."""
+
+    def get(self, unit_id: str, key: str) -> Row | None: ...
+
+    def query(
+        self, unit_id: str, first: str, last: str, where: Mapping[str, str | bool] | None = None
+    ) -> list[Row]:
+        """Rows with first <= key <= last (and the given field values), in key order."""
+        ...
+
+    def commit(self, unit_id: str, writes: Sequence[RowWrite]) -> None:
+        """One entity-group transaction (at most 100 writes). ConcurrentUpdateError on a stale ETag or
+        a `create` that found its row."""
+        ...

@@ -584,8 +584,14 @@ def call_ticket(
     return result
 
 
+SCHEDULED_REASON = "atendimento agendado"
+
+
 def _order_reason(state: QueueState, entry: Entry, category: str) -> str:
-    """Why this call is not the earliest arrival still waiting ("" when it is)."""
+    """Why this call is not the earliest arrival still waiting ("" when it is). A citizen with an
+    appointment (domain/scheduling.py) is always recorded as such."""
+    if entry.klass == PriorityClass.SCHEDULED:
+        return SCHEDULED_REASON
     earlier = [
         e
         for e in state.line
@@ -1000,6 +1006,24 @@ def deliver_notifications(svc: Services, messages: Sequence[Mapping[str, Any]], 
     return sent
 
 
+# Fields the scheduling, asynchronous-channel and colleague cards take from their queue message as they
+# are (no citizen data: staff names, times, protocol numbers and meeting links only).
+EXTRA_CARD_FIELDS = (
+    "starts_at_text",
+    "appointment_kind",
+    "reason",
+    "join_url",
+    "clerk_join_url",
+    "invitee_name",
+    "invitee_role",
+    "invited_by",
+    "protocol",
+    "received_at_text",
+    "due_at_text",
+    "overdue_text",
+)
+
+
 def _notification_data(svc: Services, unit: UnitConfig, msg: Mapping[str, Any]) -> dict[str, Any]:
     """The fields of a card (adapters/cards.py names them); citizen data is read from the ticket, so
     queue messages carry no personal data."""
@@ -1012,6 +1036,7 @@ def _notification_data(svc: Services, unit: UnitConfig, msg: Mapping[str, Any]) 
         "dequeue_count",
         "waiting_count",
         "minutes_unattended",
+        *EXTRA_CARD_FIELDS,
     ):
         if key in msg:
             data[key] = msg[key]

@@ -1,0 +1,183 @@
+"""What a clerk adds to an attendance besides moving the ticket: calling in a colleague (Res. 372 art. 4)
+and recording a follow-up appointment (domain/scheduling.py).
+
+Calling in a colleague: during an attendance (the ticket is called or in service and its meeting has a
+link) the clerk invites another clerk of the unit, or a Libras interpreter registered for the unit's
+court (staff role `interpreter`), to the same meeting. The invitation is an Adaptive Card in the unit's
+Teams channel with the join link (the clerk's link when the provider gives one) and the invitee's name;
+it is recorded on the ticket (`invitations`, a JSON list) and as an `invite` event in the unit-day's
+event log (the audit trail), in one transaction guarded by the queue state's ETag, so two invitations
+at the same time are both kept.
+
+Events recorded here are not ticket transitions: the ticket keeps its status, and the metrics rollups
+ignore their actions (they only read the transitions they know).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from domain.auth import Principal
+from domain.config import Configuration, UnitConfig
+from domain.errors import (
+    ConflictError,
+    InvalidInputError,
+    InvalidTransitionError,
+    TicketNotFoundError,
+)
+from domain.ports import TicketWrite
+from domain.queue import QueueState
+from domain.services import NOTIFY_QUEUE, Services, _mutate, _now_iso, service_day
+from domain.tickets import Status, TicketId
+
+
+class AttendanceAction(StrEnum):
+    INVITE = "invite"
+    FOLLOW_UP = "follow_up"
+
+
+@dataclass(frozen=True)
+class AttendanceEvent:
+    """An event of the attendance that is not a transition (same shape as `TicketEvent`)."""
+
+    ticket_id: str
+    action: AttendanceAction
+    status: Status  # the ticket's status, unchanged
+    at: datetime
+    by: str
+    reason: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+INTERPRETER_LABEL = "Intérprete de Libras"
+CLERK_LABEL = "Servidor(a) da unidade"
+MAX_INVITATIONS = 5
+
+
+@dataclass(frozen=True)
+class Colleague:
+    email: str
+    name: str
+    role: str  # "clerk" | "interpreter"
+
+    @property
+    def label(self) -> str:
+        return INTERPRETER_LABEL if self.role == "interpreter" else CLERK_LABEL
+
+
+def colleagues_of(config: Configuration, unit: UnitConfig, me: str = "") -> list[Colleague]:
+    """The unit's other clerks, then the interpreters registered for its court (or for every court)."""
+    clerks: list[Colleague] = []
+    interpreters: list[Colleague] = []
+    for member in config.staff:
+        if member.email == me:
+            continue
+        for role in member.roles:
+            if role.role == "clerk" and unit.id in role.units:
+                clerks.append(Colleague(member.email, member.name, "clerk"))
+                break
+            if role.role == "interpreter" and role.court in (unit.court, None):
+                interpreters.append(Colleague(member.email, member.name, "interpreter"))
+                break
+    return sorted(clerks, key=lambda c: c.name) + sorted(interpreters, key=lambda c: c.name)
+
+
+def list_colleagues(svc: Services, unit_id: str, clerk: Principal, now: datetime) -> dict[str, Any]:
+    unit = svc.unit(unit_id)
+    clerk.require_clerk(unit.id)
+    state = svc.store.peek(unit.id, service_day(unit, now))
+    return {
+        "colleagues": [
+            {
+                "email": c.email,
+                "name": c.name,
+                "role": c.role,
+                "roleLabel": c.label,
+                "status": state.clerks[c.email].status if c.email in state.clerks else "offline",
+            }
+            for c in colleagues_of(svc.config(), unit, clerk.email)
+        ]
+    }
+
+
+@dataclass(frozen=True)
+class Invitation:
+    ticket_id: str
+    email: str
+    name: str
+    role: str
+    join_url: str
+
+
+def invite_colleague(
+    svc: Services, unit_id: str, ticket_id: str, clerk: Principal, email: str, now: datetime
+) -> Invitation:
+    """Invite a colleague or an interpreter to the attendance's meeting (see the module docstring)."""
+    unit = svc.unit(unit_id)
+    clerk.require_clerk(unit.id)
+    tid = TicketId.parse(ticket_id)
+    if tid.unit_id != unit.id:
+        raise TicketNotFoundError()
+    wanted = (email or "").strip().lower()
+    colleague = next((c for c in colleagues_of(svc.config(), unit, clerk.email) if c.email == wanted), None)
+    if colleague is None:
+        raise InvalidInputError(
+            "Convide um(a) servidor(a) desta unidade ou um(a) intérprete de Libras do tribunal.",
+            fields={"email": "não é colega desta unidade nem intérprete do tribunal"},
+        )
+    found: dict[str, str] = {}
+
+    def change(state: QueueState) -> tuple[int, list[TicketWrite]]:
+        called = state.called.get(tid.short)
+        if called is None:
+            raise InvalidTransitionError("Só é possível convidar durante o atendimento desta senha.")
+        stored = svc.store.get_ticket(ticket_id) or {}
+        link = stored.get("clerkJoinUrl") or stored.get("joinUrl") or called.join_url
+        if called.meeting != "ready" or not link:
+            raise InvalidTransitionError("A reunião deste atendimento ainda não está pronta. Aguarde o link.")
+        invitations: list[dict[str, str]] = json.loads(stored.get("invitations") or "[]")
+        if any(i["email"] == colleague.email for i in invitations):
+            raise ConflictError(f"{colleague.name} já foi convidado(a) para este atendimento.")
+        if len(invitations) >= MAX_INVITATIONS:
+            raise ConflictError(f"No máximo {MAX_INVITATIONS} convites por atendimento.")
+        invitations.append(
+            {"email": colleague.email, "role": colleague.role, "by": clerk.email, "at": _now_iso(now)}
+        )
+        found["link"] = link
+        status = Status.IN_SERVICE if called.started_ms else Status.CALLED
+        event = AttendanceEvent(
+            ticket_id,
+            AttendanceAction.INVITE,
+            status,
+            now,
+            clerk.email,
+            f"convite: {colleague.label.lower()}",
+            data={"invitee": colleague.email, "role": colleague.role},
+        )
+        write = TicketWrite(ticket_id, {"invitations": json.dumps(invitations)}, event=event)
+        return len(invitations), [write]
+
+    count = _mutate(svc, unit.id, f"{tid.day:%Y%m%d}", change)
+    inviter = next((m.name for m in svc.config().staff if m.email == clerk.email), clerk.name)
+    svc.bus.send(
+        NOTIFY_QUEUE,
+        {
+            "kind": "colleague_invited",
+            "unitId": unit.id,
+            "ticketId": ticket_id,
+            "dedupKey": f"invite.{tid.short}.{count}.{_short_hash(colleague.email)}",
+            "invitee_name": colleague.name,
+            "invitee_role": colleague.label,
+            "invited_by": inviter,
+        },
+    )
+    return Invitation(ticket_id, colleague.email, colleague.name, colleague.role, found["link"])
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
