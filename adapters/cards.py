@@ -20,6 +20,11 @@ only as `Action.OpenUrl` targets, never inside markdown.
 - ``meeting_failed``: ticket_id, display_number, error, console_url
 - ``poison_message``: queue, message_id, summary, dequeue_count, admin_url (no personal data: e-mail
   addresses and CPF-like numbers in the summary are masked)
+- ``appointment_reminder``: starts_at_text, appointment_kind, reason, clerk_join_url / join_url,
+  console_url (no citizen data: the console lists the day's appointments with names)
+- ``colleague_invited``: invitee_name, invitee_role, invited_by, display_number, citizen_name, reason,
+  clerk_join_url / join_url (the button: the colleague joins the same meeting), console_url
+- ``async_overdue``: protocol, received_at_text, due_at_text, overdue_text, console_url (no citizen data)
 - any other kind: summary, url (a generic card, so an unknown kind never blocks the queue)
 """
 
@@ -288,6 +293,77 @@ def _poison_message(n: Notification) -> _Parts:
     )
 
 
+def _appointment_reminder(n: Notification) -> _Parts:
+    d = _data(n)
+    when = md_text(d.get("starts_at_text"), _LEN_NAME)
+    title = f"Atendimento agendado às {when}" if when else "Atendimento agendado em breve"
+    url = safe_url(d.get("clerk_join_url")) or safe_url(d.get("join_url"))
+    return _Parts(
+        [
+            *_header(title, n.unit_name, color="Accent"),
+            _text("No horário, a pessoa entra na frente da fila; chame-a pelo console."),
+            _facts(
+                [
+                    ("Tipo", md_text(d.get("appointment_kind"), _LEN_NAME)),
+                    ("Assunto", md_text(d.get("reason"), _LEN_LONG)),
+                ]
+            ),
+        ],
+        [
+            _open_url("Abrir o console do balcão", safe_url(d.get("console_url"))),
+            _open_url("Entrar na reunião", url),
+        ],
+    )
+
+
+def _colleague_invited(n: Notification) -> _Parts:
+    d = _data(n)
+    invitee = md_text(d.get("invitee_name"), _LEN_NAME)
+    title = f"{invitee}: convite para um atendimento" if invitee else "Convite para um atendimento"
+    url = safe_url(d.get("clerk_join_url")) or safe_url(d.get("join_url"))
+    return _Parts(
+        [
+            *_header(title, n.unit_name, color="Accent"),
+            _text("Entre na mesma reunião do atendimento em andamento."),
+            _facts(
+                [
+                    ("Convidado(a)", invitee),
+                    ("Como", md_text(d.get("invitee_role"), _LEN_NAME)),
+                    ("Convidado(a) por", md_text(d.get("invited_by"), _LEN_NAME)),
+                    ("Senha", md_text(d.get("display_number"), _LEN_SHORT)),
+                    ("Nome", md_text(d.get("citizen_name"), _LEN_NAME)),
+                    ("Assunto", md_text(d.get("reason"), _LEN_LONG)),
+                ]
+            ),
+            None if url else _text("Link da reunião indisponível.", color="Attention"),
+        ],
+        [_open_url("Entrar na reunião", url)],
+    )
+
+
+def _async_overdue(n: Notification) -> _Parts:
+    d = _data(n)
+    protocol = md_text(d.get("protocol"), _LEN_NAME)
+    title = f"Mensagem {protocol} sem resposta no prazo" if protocol else "Mensagem sem resposta no prazo"
+    return _Parts(
+        [
+            *_header(title, n.unit_name, color="Attention"),
+            _text(
+                "O prazo de resposta do canal assíncrono venceu. Responda pela caixa de mensagens do console."
+            ),
+            _facts(
+                [
+                    ("Protocolo", protocol),
+                    ("Recebida", md_text(d.get("received_at_text"), _LEN_NAME)),
+                    ("Prazo", md_text(d.get("due_at_text"), _LEN_NAME)),
+                    ("Situação", md_text(d.get("overdue_text"), _LEN_NAME)),
+                ]
+            ),
+        ],
+        [_open_url("Abrir a caixa de mensagens", safe_url(d.get("console_url")))],
+    )
+
+
 def _generic(n: Notification) -> _Parts:
     d = _data(n)
     return _Parts(
@@ -304,6 +380,9 @@ _BUILDERS = {
     "no_clerk_online": _no_clerk_online,
     "meeting_failed": _meeting_failed,
     "poison_message": _poison_message,
+    "appointment_reminder": _appointment_reminder,
+    "colleague_invited": _colleague_invited,
+    "async_overdue": _async_overdue,
 }
 
 CARD_KINDS = (*_BUILDERS, "coalesced")
