@@ -4,6 +4,9 @@ import azure.functions as func
 
 from functions import (
     admissions_queue,
+    appointments_queue,
+    async_http,
+    attendance_http,
     audit_http,
     clerk_http,
     config_timer,
@@ -12,6 +15,8 @@ from functions import (
     metrics_http,
     metrics_timer,
     notifications_queue,
+    scheduling_http,
+    scheduling_timer,
     tickets_http,
     units_http,
     upkeep_timer,
@@ -30,6 +35,11 @@ BLUEPRINTS = (
     metrics_http,
     metrics_timer,
     upkeep_timer,
+    scheduling_http,
+    async_http,
+    attendance_http,
+    appointments_queue,
+    scheduling_timer,
 )
 
 

@@ -5,8 +5,9 @@ text messages within a stated time instead of (or besides) video.
   in the text (`data:` URIs) and HTML are refused with a pt-BR problem that says why, *before* anything
   is stored. Every page shows the art. 4 notice: the Balcão Virtual does not receive petitions.
 - **Protocol.** Each message gets a protocol number, gapless per unit and year
-  (`TJAM-TEFE-VU-2026-000042`), and a token (an HMAC of the message id, purpose "message"): the
-  citizen's status page reads the message and, once given, the reply.
+  (`TJAM-TEFE-VU-2026-000042`), and a token (an HMAC of the message id, as a ticket's): the
+  citizen's status page reads the message and, once given, the reply. Message ids have the shape of
+  ticket ids (`{unit}.{YYYYMMDD}.{short}`), so the citizen's routes live under `/api/tickets/...`.
 - **Deadline clock.** The unit states its response time (`responseHours`); with `openingHoursOnly` it
   counts only the unit's opening hours (weekly hours minus holidays and closures,
   `Calendar.add_opening_time`), so a message sent on a Friday afternoon is not overdue on Monday
@@ -46,7 +47,6 @@ from domain.services import NOTIFY_QUEUE, ROLES, Services, _now_iso, _oab_text
 from domain.tickets import TicketId
 from domain.validation import clean_text, normalize_oab, normalize_process_number
 
-TOKEN_PURPOSE = "message"  # noqa: S105 - an HMAC purpose label, not a secret
 MAX_ATTEMPTS = 30
 MAX_REPLY = 5000
 
@@ -325,7 +325,7 @@ def send_message(
     return Sent(
         message_id,
         protocol[0],
-        svc.keys.sign(message_id, TOKEN_PURPOSE),
+        svc.keys.sign(message_id),
         f"{svc.public_base_url}/api/tickets/{message_id}/message",
         due.astimezone(zone),
     )
@@ -334,7 +334,7 @@ def send_message(
 def message_view(svc: Services, records: UnitRecords, message_id: str, token: str) -> dict[str, Any]:
     """The citizen's view: the protocol, what they sent, the deadline, and the reply once given."""
     tid, _ = _message_key(message_id)
-    svc.keys.verify(message_id, token, TOKEN_PURPOSE)
+    svc.keys.verify(message_id, token)
     unit = svc.unit(tid.unit_id)
     f = _get(records, message_id).fields
     zone = ZoneInfo(unit.timezone)

@@ -144,7 +144,7 @@ def test_every_route_with_every_role(system: System) -> None:
     )
     assert joined.status_code == 202, joined.text
     ticket = joined.json()
-    values = {"unit": UNIT, "ticket": ticket["ticketId"], "action": "start"}
+    values = {"unit": UNIT, "ticket": ticket["ticketId"], "action": "start", "message": ticket["ticketId"]}
     day = datetime.now(UTC).strftime("%Y%m%d")
 
     walked: set[tuple[str, str]] = set()
