@@ -15,6 +15,9 @@ from functions import (
     metrics_http,
     metrics_timer,
     notifications_queue,
+    openapi_http,
+    privacy_http,
+    retention_timer,
     scheduling_http,
     scheduling_timer,
     tickets_http,
@@ -40,6 +43,9 @@ BLUEPRINTS = (
     attendance_http,
     appointments_queue,
     scheduling_timer,
+    openapi_http,
+    privacy_http,
+    retention_timer,
 )
 
 

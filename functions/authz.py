@@ -78,6 +78,7 @@ AUDIT = _rule(Role.COURT_MANAGER, Role.ADMIN, unit="query")
 ROUTES: Mapping[tuple[str, str], Rule] = {
     # public (DESIGN §3a)
     ("GET", "health"): PUBLIC,
+    ("GET", "openapi.json"): PUBLIC,
     ("GET", "units"): PUBLIC,
     ("GET", "units/{unit}"): PUBLIC,
     ("GET", "units/{unit}/embed"): PUBLIC,
@@ -86,6 +87,7 @@ ROUTES: Mapping[tuple[str, str], Rule] = {
     ("GET", "tickets/{ticket}"): CITIZEN,
     ("DELETE", "tickets/{ticket}"): CITIZEN,
     ("POST", "tickets/{ticket}/survey"): CITIZEN,
+    ("DELETE", "tickets/{ticket}/data"): CITIZEN,
     # scheduling, the asynchronous channel (the appointment's or message's token), calling in a colleague
     ("GET", "units/{unit}/slots"): PUBLIC,
     ("POST", "units/{unit}/appointments"): PUBLIC,

@@ -238,6 +238,35 @@ def _warm_up_providers(config: Any) -> None:
 
 
 @cache
+def retention_store() -> Any:
+    from adapters.retention_store import TableRetentionStore
+
+    return TableRetentionStore(table_service())
+
+
+def retention_days() -> int:
+    """How long personal data is kept (LGPD): BALCAO_RETENTION_DAYS, 30 days by default."""
+    from domain.retention import DEFAULT_RETENTION_DAYS
+
+    raw = settings().get("BALCAO_RETENTION_DAYS", str(DEFAULT_RETENTION_DAYS))
+    try:
+        days = int(raw)
+    except ValueError:
+        raise SettingsError(f"BALCAO_RETENTION_DAYS must be a whole number of days, not {raw!r}") from None
+    if days < 1:
+        raise SettingsError("BALCAO_RETENTION_DAYS must be at least 1")
+    return days
+
+
+@cache
+def limiter() -> Any:
+    """The abuse limits' buckets of this worker (functions/limits.py)."""
+    from functions.limits import Limiter
+
+    return Limiter()
+
+
+@cache
 def services() -> Services:
     s = settings()
     return Services(
@@ -268,6 +297,8 @@ def reset() -> None:
         configuration,
         notifier,
         services,
+        limiter,
+        retention_store,
     ):
         built.cache_clear()
     _calendars.clear()

@@ -3,8 +3,18 @@
 `endpoint` is the one place where the authorization table (functions/authz.py) is enforced: it finds the
 request's route in the table, resolves the caller (Easy Auth principal + staff configuration, or the
 citizen's bearer token) and answers 401/403 problem+json before the handler runs. A route missing from
-the table is refused. `measured` does the same bookkeeping (storage attribution, spans) for queue and
-timer functions; a queue message's span continues the trace of the request that sent it.
+the table is refused. Before that it applies the abuse limits (functions/limits.py: 429 with
+`Retry-After`); after the handler it adds the CORS headers for the site origins of
+`BALCAO_SITE_ORIGINS`. Storage that cannot be reached answers 503 problem+json with `Retry-After`
+(never a 500 with a trace).
+
+CORS: in Azure the platform answers preflight requests (`OPTIONS`) itself, from the same origins (the
+Bicep sets the Function App's `cors.allowedOrigins` and `BALCAO_SITE_ORIGINS` from one parameter), and
+its headers take precedence over the app's; the app's headers serve hosts without platform CORS. The
+dev host serves the pages from the API's own origin, where no CORS is needed.
+
+`measured` does the same bookkeeping (storage attribution, spans) for queue and timer functions; a queue
+message's span continues the trace of the request that sent it.
 """
 
 from __future__ import annotations
@@ -19,10 +29,11 @@ from typing import Any, TypeVar
 import azure.functions as func
 
 from adapters import telemetry
-from adapters.storage import operation
+from adapters.storage import operation, unavailable
 from domain.auth import Principal
 from domain.errors import DomainError, ForbiddenError, UnauthenticatedError
-from functions import authz
+from domain.tickets import TicketId
+from functions import authz, limits
 from functions import dependencies as deps
 from functions.http_errors import from_error, problem
 
@@ -53,13 +64,64 @@ def endpoint(handler: Handler) -> Handler:
 def _serve(handler: Handler, req: func.HttpRequest, found: authz.RouteMatch | None) -> func.HttpResponse:
     try:
         with operation(handler.__name__):
+            kind = limits.KINDS.get((found.method, found.template)) if found else None
+            client = limits.client_address(req.headers) if kind else None
+            if kind:
+                limit(req, kind, client)
             authorize(req, found)
-            return handler(req)
+            response = handler(req)
+            if kind == limits.JOIN and (ticket_id := limits.joined_ticket(response)):
+                deps.limiter().accepted(client, ticket_id)
+            return with_cors(req, response)
     except DomainError as exc:
-        return from_error(exc)
-    except Exception:
+        return with_cors(req, from_error(exc))
+    except Exception as exc:
+        if unavailable(exc):
+            log.warning("storage unavailable in %s: %s", handler.__name__, type(exc).__name__)
+            return with_cors(req, storage_down())
         log.exception("unhandled error in %s", handler.__name__)
         return problem(500, "Erro interno", "Ocorreu um erro inesperado. Tente novamente em instantes.")
+
+
+def storage_down() -> func.HttpResponse:
+    return problem(
+        503,
+        "Serviço indisponível",
+        "O serviço está temporariamente indisponível. Tente novamente em alguns segundos.",
+        code="armazenamento-indisponivel",
+        headers={"Retry-After": "5"},
+    )
+
+
+def limit(req: func.HttpRequest, kind: str, client: str | None) -> None:
+    """Raise RateLimitedError when the request is over a per-client or per-unit limit."""
+    unit_id = limits.unit_id_of(kind, req.route_params)
+    unit = deps.services().config().unit(unit_id) if unit_id else None
+    deps.limiter().check(kind, client, unit, _is_live)
+
+
+def _is_live(ticket_id: str) -> bool:
+    """Whether a ticket is waiting or called, from the shared (≤ 1 s old) state: no storage read of
+    its own in the common case (the join being checked peeks the same state)."""
+    try:
+        tid = TicketId.parse(ticket_id)
+    except Exception:
+        return False
+    state = deps.store().peek(tid.unit_id, f"{tid.day:%Y%m%d}")
+    return state.find(tid.short) is not None or tid.short in state.called
+
+
+CORS_EXPOSED = "ETag, Location, Retry-After"
+
+
+def with_cors(req: func.HttpRequest, response: func.HttpResponse) -> func.HttpResponse:
+    """Allow the configured site origins (BALCAO_SITE_ORIGINS) to read the answer; no one else."""
+    origin = (req.headers.get("origin") or "").rstrip("/")
+    if origin and origin in deps.settings().site_origins:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSED
+    response.headers["Vary"] = "Origin"
+    return response
 
 
 def authorize(req: func.HttpRequest, found: authz.RouteMatch | None) -> None:

@@ -10,10 +10,13 @@ from typing import Any
 import azure.functions as func
 
 from domain import errors as e
+from functions.schemas import PayloadTooLargeError, UnsupportedMediaTypeError
 
 log = logging.getLogger("balcao.http")
 
 STATUS: list[tuple[type[e.DomainError], int, str]] = [
+    (PayloadTooLargeError, 413, "Requisição grande demais"),
+    (UnsupportedMediaTypeError, 415, "Tipo de conteúdo não suportado"),
     (e.InvalidInputError, 400, "Dados inválidos"),
     (e.UnauthenticatedError, 401, "Não autenticado"),
     (e.ForbiddenError, 403, "Acesso negado"),

@@ -1,0 +1,51 @@
+"""`GET /api/openapi.json`: the OpenAPI 3.1 description of the routes this app serves (public).
+
+Generated once per worker from the routes the app registers and their declarations (functions/openapi.py).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+
+import azure.functions as func
+
+from functions import authz, openapi
+from functions.http_common import endpoint
+
+bp = func.Blueprint()
+
+
+@cache
+def registered_routes() -> tuple[tuple[str, str], ...]:
+    """(METHOD, route) of every HTTP function of the app, as its decorators declare them."""
+    import function_app  # the app module imports this one: read it lazily, once
+
+    routes: set[tuple[str, str]] = set()
+    for function in function_app.build_app().get_functions():
+        trigger = function.get_trigger()
+        if trigger is None or trigger.type != "httpTrigger":
+            continue
+        for method in getattr(trigger, "methods", None) or ():
+            route = str(getattr(trigger, "route", "") or function.get_function_name())
+            routes.add((str(getattr(method, "value", method)).upper(), route.strip("/")))
+    return tuple(sorted(routes))
+
+
+@cache
+def document() -> bytes:
+    spec = openapi.spec(registered_routes(), server_url="/" + authz.route_prefix(), strict=False)
+    return json.dumps(spec, ensure_ascii=False).encode("utf-8")
+
+
+@bp.function_name("openapi_document")
+@bp.route(route="openapi.json", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+@endpoint
+def openapi_document(req: func.HttpRequest) -> func.HttpResponse:
+    return func.HttpResponse(
+        document(),
+        status_code=200,
+        mimetype="application/json",
+        charset="utf-8",
+        headers={"Cache-Control": "public, max-age=300"},
+    )
