@@ -129,6 +129,8 @@ async function refresh() {
     const { data } = await api(`/clerk/units/${apiPath(unitId)}/queue`);
     if (seq !== refreshSeq || unitId !== state.unitId) return;
     state.queue = data;
+    // clerk-agenda.js (invitations, follow-ups, the day's appointments, messages) follows the queue
+    document.dispatchEvent(new CustomEvent("balcao:fila", { detail: { unitId, queue: data } }));
     const json = JSON.stringify(data);
     if (json !== state.lastJson) {
       state.lastJson = json;
