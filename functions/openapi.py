@@ -46,7 +46,7 @@ class Param:
     required: bool = False
 
     def schema(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"type": "string", "maxLength": 200}
+        out: dict[str, Any] = {"type": "string"}
         if self.enum:
             out = {"type": "string", "enum": list(self.enum)}
         if self.pattern:

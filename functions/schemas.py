@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from domain.errors import InvalidInputError
 
-MAX_BODY = 16 * 1024
+MAX_BODY = 256 * 1024  # above any valid body: the longest text field (20,000 characters) JSON-escaped
 
 _FIELD_MESSAGES = {
     "missing": "campo obrigatório",

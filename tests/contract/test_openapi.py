@@ -1,0 +1,102 @@
+"""The OpenAPI description against the routes the app really registers (issue 10: "no route missing,
+none invented"), and its shape: OpenAPI 3.1, every error problem+json, security from functions/authz.py.
+
+The routes come from `function_app.build_app().get_functions()`, so a route someone adds later fails
+here, by name, until it is declared in functions/openapi.py (OPERATIONS or `document()`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from functions import authz, limits, openapi
+from functions.openapi_http import registered_routes
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def app_routes() -> set[tuple[str, str]]:
+    import function_app
+
+    routes: set[tuple[str, str]] = set()
+    for function in function_app.build_app().get_functions():
+        trigger = function.get_trigger()
+        if trigger is None or trigger.type != "httpTrigger":
+            continue
+        for method in getattr(trigger, "methods", None) or ():
+            routes.add(
+                (str(getattr(method, "value", method)).upper(), str(getattr(trigger, "route", "")).strip("/"))
+            )
+    return routes
+
+
+def test_every_route_is_documented_and_nothing_else() -> None:
+    routes = app_routes()
+    declared = set(openapi.operations())
+    missing = sorted(routes - declared, key=lambda mr: (mr[1], mr[0]))
+    invented = sorted(declared - routes, key=lambda mr: (mr[1], mr[0]))
+    assert not missing, "routes of the app with no OpenAPI declaration (add them to OPERATIONS in " + (
+        "functions/openapi.py, or call openapi.document() next to the handler): "
+        + ", ".join(f"{m} {r}" for m, r in missing)
+    )
+    assert not invented, "OpenAPI declarations for routes the app does not serve: " + ", ".join(
+        f"{m} {r}" for m, r in invented
+    )
+    assert set(registered_routes()) == routes
+
+
+def test_an_undocumented_route_is_named_by_the_strict_generator() -> None:
+    with pytest.raises(openapi.UndocumentedRouteError, match=r"PATCH units/\{unit\}/novidade"):
+        openapi.spec([*app_routes(), ("PATCH", "units/{unit}/novidade")])
+    lenient = openapi.spec([("PATCH", "units/{unit}/novidade")], strict=False)
+    assert "patch" in lenient["paths"]["/units/{unit}/novidade"]
+
+
+@pytest.fixture(scope="module")
+def spec() -> dict[str, Any]:
+    return openapi.spec(app_routes())
+
+
+def test_the_document_matches_the_routes_one_to_one(spec: dict[str, Any]) -> None:
+    documented = {(method.upper(), path.strip("/")) for path, ops in spec["paths"].items() for method in ops}
+    expected = {(m, openapi._PARAM.sub(lambda x: "{" + x.group(1) + "}", r)) for m, r in app_routes()}
+    assert documented == expected
+    assert spec["openapi"] == "3.1.0"
+    schemas = len(spec["components"]["schemas"])
+    print(f"\nOpenAPI: {len(documented)} operations on {len(spec['paths'])} paths, {schemas} schemas")
+
+
+def test_it_is_a_valid_openapi_31_document(spec: dict[str, Any]) -> None:
+    import schemathesis
+
+    loaded = schemathesis.openapi.from_dict(spec)
+    operations = [op for op in loaded.get_all_operations()]
+    assert all(op.ok() for op in operations), [op.err() for op in operations if not op.ok()]
+    assert len(operations) == len(app_routes())
+
+
+def test_security_and_errors_follow_the_authorization_table(spec: dict[str, Any]) -> None:
+    for (method, route), rule in authz.ROUTES.items():
+        path = "/" + openapi._PARAM.sub(lambda x: "{" + x.group(1) + "}", route)
+        op = spec["paths"][path][method.lower()]
+        statuses = set(op["responses"])
+        if rule.public:
+            assert op["security"] == [{}] and "401" not in statuses, (method, route)
+        else:
+            assert op["security"] and "401" in statuses, (method, route)
+        if rule.roles & authz.STAFF_ROLES:
+            assert {"easyAuth": []} in op["security"] and "403" in statuses, (method, route)
+        assert ("429" in statuses) == limits.applies(method, route), (method, route)
+        for status, answer in op["responses"].items():
+            if status.startswith(("4", "5")):
+                assert list(answer["content"]) == ["application/problem+json"], (method, route, status)
+
+
+def test_bodies_are_strict(spec: dict[str, Any]) -> None:
+    join = spec["components"]["schemas"]["JoinBody"]
+    assert join["additionalProperties"] is False
+    assert {"name", "role", "reason", "consent"} <= set(join["required"])
+    op = spec["paths"]["/units/{unit}/tickets"]["post"]
+    assert {"413", "415", "429"} <= set(op["responses"])
