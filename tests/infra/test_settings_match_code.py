@@ -47,7 +47,7 @@ NOT_DEPLOYED = {
     "GRAPH_BASE_URL": "tests point Graph at a local fake; production uses https://graph.microsoft.com/v1.0",
     "TEAMS_LOBBY_SCOPE": "optional override; the default (organization) is the decision in the README",
     "JITSI_ROOM_SECRET": "optional; rooms default to a key from BALCAO_TOKEN_KEYS, a Key Vault secret",
-    "BALCAO_RETENTION_DAYS": "optional; personal data is kept 30 days by default (domain/retention.py, README)",
+    "BALCAO_RETENTION_DAYS": "optional; personal data is kept 30 days by default (domain/retention.py)",
 }
 
 
