@@ -502,13 +502,13 @@ STATUS_MESSAGES = {
 
 
 def _positions(state: QueueState, unit: UnitConfig) -> dict[str, int]:
-    """Positions are computed once per state version and shared by every poll that reads it."""
-    cache: dict[str, Any] = state.__dict__.setdefault("_positions", {})
-    if cache.get("version") != state.version:
-        cache["version"] = state.version
-        cache["positions"] = state.positions(unit.ordering.policy())
-    positions: dict[str, int] = cache["positions"]
-    return positions
+    """Positions are computed once per state version and shared by every poll that reads it. Polls run
+    in parallel: the version and its positions are published together, in one assignment."""
+    cached: tuple[int, dict[str, int]] | None = state.__dict__.get("_positions")
+    if cached is None or cached[0] != state.version:
+        cached = (state.version, state.positions(unit.ordering.policy()))
+        state.__dict__["_positions"] = cached
+    return cached[1]
 
 
 def view_etag(view: Mapping[str, Any]) -> str:
