@@ -27,6 +27,12 @@ def main() -> int:
         report("(metrics benchmark not available)")
     else:
         metrics_bench.run(report)
+    try:
+        from bench import load_bench
+    except ImportError:
+        report("(load benchmark not available)")
+    else:
+        load_bench.run(report)
     (RESULTS / "latest.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return 0
 
