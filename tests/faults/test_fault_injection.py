@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -49,7 +50,11 @@ FIGURES = {"faults injected": 0, "tickets checked": 0, "tickets lost": 0}
 @pytest.fixture(scope="module", autouse=True)
 def figures() -> Iterator[None]:
     yield
-    print("\nfault injection: " + ", ".join(f"{k} {v}" for k, v in FIGURES.items()))
+    line = "fault injection: " + ", ".join(f"{k} {v}" for k, v in FIGURES.items())
+    print("\n" + line)
+    artifacts = Path(__file__).resolve().parents[2] / "test-artifacts"  # read by people, not by tests
+    artifacts.mkdir(exist_ok=True)
+    (artifacts / "fault-figures.txt").write_text(line + "\n", encoding="utf-8")
 
 
 def fault(n: int = 1) -> None:

@@ -17,6 +17,7 @@ import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,6 +32,7 @@ from tests.support.system import System, principal_header, running_system
 
 pytestmark = [pytest.mark.e2e, pytest.mark.azurite]
 
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"  # read by people, not by tests
 EXAMPLES = 5  # per operation; × ~40 operations
 CLERK = "bruno.lima@trf1.jus.br"  # clerk of trf1-sjac-01vf
 # Not applicable here: the principal is injected above (authorization is walked route × role by
@@ -46,10 +48,13 @@ def system() -> Iterator[System]:
     with running_system(clock=clock) as running:
         yield running
     FIGURES["by_status"] = dict(sorted(FIGURES["by_status"].items()))
-    print(
-        f"\nfuzz: {FIGURES['requests']} requests, {FIGURES['rejected']} rejected (4xx, storage checked "
+    line = (
+        f"fuzz: {FIGURES['requests']} requests, {FIGURES['rejected']} rejected (4xx, storage checked "
         f"unchanged), {FIGURES['accepted']} accepted, by status {FIGURES['by_status']}"
     )
+    print("\n" + line)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "fuzz-figures.txt").write_text(line + "\n", encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
