@@ -295,6 +295,7 @@ def reset() -> None:
         config_store,
         config_source,
         configuration,
+        meeting_providers,  # built with the settings of their host (the local provider's base URL)
         notifier,
         services,
         limiter,
