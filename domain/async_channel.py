@@ -43,6 +43,7 @@ from domain.errors import (
     NotFoundError,
 )
 from domain.ports import Calendar, Row, RowWrite, UnitRecords
+from domain.records import record_key, require_record
 from domain.services import NOTIFY_QUEUE, ROLES, Services, _now_iso, _oab_text
 from domain.tickets import TicketId
 from domain.validation import clean_text, normalize_oab, normalize_process_number
@@ -201,16 +202,11 @@ def _duration(minutes: int) -> str:
 
 
 def _message_key(message_id: str) -> tuple[TicketId, str]:
-    tid = TicketId.parse(message_id)
-    return tid, f"m.{tid.day:%Y%m%d}.{tid.short}"
+    return record_key("m", message_id)
 
 
 def _get(records: UnitRecords, message_id: str) -> Row:
-    tid, key = _message_key(message_id)
-    row = records.get(tid.unit_id, key)
-    if row is None:
-        raise NotFoundError("Mensagem não encontrada.")
-    return row
+    return require_record(records, "m", message_id, "Mensagem não encontrada.")
 
 
 def _count(records: UnitRecords, unit_id: str, day: str, **increments: int) -> RowWrite:

@@ -73,6 +73,7 @@ from domain.ports import (
     UnitRecords,
 )
 from domain.queue import QueueState, ms
+from domain.records import record_key, require_record
 from domain.services import (
     NOTIFY_QUEUE,
     ROLES,
@@ -199,16 +200,11 @@ def _when(value: Any) -> datetime:
 
 
 def _appointment_key(appointment_id: str) -> tuple[TicketId, str]:
-    tid = TicketId.parse(appointment_id)
-    return tid, f"a.{tid.day:%Y%m%d}.{tid.short}"
+    return record_key("a", appointment_id)
 
 
 def _get(records: UnitRecords, appointment_id: str) -> Row:
-    tid, key = _appointment_key(appointment_id)
-    row = records.get(tid.unit_id, key)
-    if row is None:
-        raise NotFoundError("Agendamento não encontrado.")
-    return row
+    return require_record(records, "a", appointment_id, "Agendamento não encontrado.")
 
 
 def _holders(row: Row | None) -> list[str]:
