@@ -58,8 +58,9 @@ run: install-python install-node settings
 	$(if $(ALWAYS_OPEN),BALCAO_ALWAYS_OPEN=$(ALWAYS_OPEN)) $(BIN)/python -m devhost --port $(PORT)
 
 # Two workers (the machine has two cores); each starts its own Azurite and dev hosts on free ports.
+# A test file stays on one worker, in order: its module-scoped system is started once.
 test: install install-infra
-	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # Secret scan: detect-secrets' credential detectors (storage keys, private keys, tokens...) over every file
 # git tracks. The generic entropy and keyword detectors are off: they flag alphabets and test fixtures.

@@ -31,6 +31,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.azurite]
 TEFE = "tjam-tefe-vu"  # Manaus (UTC-4), 08-14; scheduling for everyone, the asynchronous channel
 VARA = "trf1-sjac-01vf"  # Rio Branco (UTC-5), 09-18
 START = datetime(2026, 12, 14, 13, 0, tzinfo=UTC)  # Monday 09:00 in Manaus, 08:00 in Rio Branco
+MID_MORNING = datetime(2026, 12, 14, 15, 30, tzinfo=UTC)  # Monday 11:30 in Manaus, 10:30 in Rio Branco
 ELISA = "elisa.prado@tjam.jus.br"
 ANA = "ana.souza@trf1.jus.br"
 HELENA = "helena.libras@trf1.jus.br"
@@ -191,7 +192,8 @@ def test_scheduling_from_booking_to_the_front_of_the_line(
 # ------------------------------------------------------------------------------------------------ 2
 
 
-def test_calling_in_the_libras_interpreter(system: System, webhook: FakeWebhook) -> None:
+def test_calling_in_the_libras_interpreter(system: System, clock: FakeClock, webhook: FakeWebhook) -> None:
+    clock.set(max(clock(), MID_MORNING))  # the unit is open (whether or not the test above ran first)
     c = system.client
     joined = c.post(
         f"/api/units/{VARA}/tickets", json={**PERSON, "name": "Pedro Surdo", "category": "partes"}
@@ -239,6 +241,8 @@ def test_calling_in_the_libras_interpreter(system: System, webhook: FakeWebhook)
 
 
 def test_the_asynchronous_channel(system: System, clock: FakeClock, webhook: FakeWebhook) -> None:
+    assert clock() <= MID_MORNING
+    clock.set(MID_MORNING)  # the deadline below counts from Monday 11:30 in Manaus
     c = system.client
     records = TableUnitRecords(table_service(system.settings), MESSAGES_TABLE)
     info = c.get(f"/api/units/{TEFE}/async-channel").json()
