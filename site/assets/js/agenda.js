@@ -6,30 +6,18 @@
 //   id and token are those of the ticket in line). The token stays in this browser (localStorage) and in
 //   the fragment of the link the citizen may keep; the fragment never reaches a server.
 
+import "./shell.js";
 import { api, apiPath, ApiError } from "./api.js";
-import { h, $, $$, replace, focusElement, announce, safeUrl } from "./dom.js";
-import {
-  fillOptions, wirePersonFields, collectPerson, clearErrors, showErrors, problemErrors, remember, recall,
-  tokenFromHash,
-} from "./forms.js";
+import { h, $, replace, focusElement, announce, safeUrl } from "./dom.js";
+import { askQuestions, clearErrors, handleSubmit, showErrors } from "./forms.js";
+import { FLOWS } from "./questions.js";
+import { followRecord, loadUnit, notOffered, pageViews, startPage, unitHeading } from "./records.js";
+import { APPOINTMENTS, appointmentLink, remember, saveTicket } from "./stored.js";
 
-const STORE = "balcao.agendamentos";
-const TICKET_KEY = "balcao.senha"; // the queue page's stored ticket (citizen.js)
 const POLL_MS = 15000;
 const POLL_NEAR_MS = 5000;
 
-const VIEWS = ["agendar", "agendamento", "erro"];
-
-function show(name) {
-  $("#carregando").hidden = true;
-  for (const v of VIEWS) $(`#vista-${v}`).hidden = v !== name;
-  focusElement($(`#vista-${name} h1`));
-}
-
-function showFatal(text) {
-  $("#erro-texto").textContent = text;
-  show("erro");
-}
+const { show, fatal } = pageViews(["agendar", "agendamento"], "Agendamento");
 
 // ---------------------------------------------------------------------------------------------
 // The slot picker: a day, then a time of that day (radios), all in the unit's time zone.
@@ -65,141 +53,79 @@ function slotPicker(container, offered, id) {
 // Booking
 
 async function startBooking(unitId) {
-  let unit;
-  let offered;
-  try {
-    [unit, offered] = await Promise.all([
-      api(`/units/${apiPath(unitId)}`).then((r) => r.data),
-      api(`/units/${apiPath(unitId)}/slots`).then((r) => r.data),
-    ]);
-  } catch (err) {
-    showFatal(err instanceof ApiError && err.status === 404 ? "Unidade não encontrada." : err.message);
-    return;
-  }
+  const loaded = await loadUnit(unitId, ["/slots"], fatal);
+  if (!loaded) return;
+  const [unit, offered] = loaded;
   document.title = `Agendar: ${unit.name} — Balcão Virtual`;
-  for (const a of $$(".voltar-unidade")) a.href = `./?unidade=${encodeURIComponent(unit.id)}`;
-  replace($("#agendar-unidade"),
-    h("h2", { text: unit.name }),
-    h("p", { text: [unit.court && unit.court.name, unit.section].filter(Boolean).join(" · ") }),
+  unitHeading($("#agendar-unidade"), unit,
     unit.hoursText ? h("p", { text: `Horário de atendimento: ${unit.hoursText}.` }) : null,
     offered.enabled ? h("p", { text: `Cada atendimento agendado dura até ${offered.slotMinutes} minutos.` }) : null);
   show("agendar");
-  const blocked = $("#agendar-indisponivel");
   if (!offered.enabled) {
-    replace(blocked, h("p", { text: "Esta unidade não oferece agendamento pelo Balcão Virtual." }));
-    blocked.hidden = false;
+    notOffered($("#agendar-indisponivel"), "Esta unidade não oferece agendamento pelo Balcão Virtual.", unit);
     return;
   }
   if (!offered.selfBooking.allowed) {
-    replace(blocked, h("p", { text: offered.selfBooking.message }),
-      h("p", {}, h("a", { class: "botao", href: `./?unidade=${encodeURIComponent(unit.id)}`, text: "Ir para a fila da unidade" })));
-    blocked.hidden = false;
+    notOffered($("#agendar-indisponivel"), offered.selfBooking.message, unit, "Ir para a fila da unidade");
     return;
   }
   const form = $("#form-agendar");
   form.hidden = false;
-  fillOptions($("#assunto"), unit.reasons || [], "Selecione o assunto");
-  const categories = unit.serviceCategories || [];
-  $("#campo-categoria").hidden = !categories.length;
-  fillOptions($("#categoria"), categories, "Selecione o tipo de atendimento");
-  wirePersonFields(form);
+  const person = askQuestions(form, $("#perguntas"), FLOWS.booking,
+    { reasons: unit.reasons, categories: unit.serviceCategories });
   let picked = slotPicker($("#escolha-horario"), offered, "horario");
-  form.addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    const summary = $("#resumo-erros");
-    clearErrors(form, summary);
-    const { body, errors } = collectPerson(form);
-    body.startsAt = picked();
-    if (!body.startsAt) errors.push({ id: "horario", message: "Escolha um horário." });
-    if (categories.length) {
-      body.category = $("#categoria").value;
-      if (!body.category) errors.push({ id: "categoria", message: "Escolha o tipo de atendimento." });
-    }
-    if (errors.length) {
-      showErrors(form, summary, errors, "Corrija os campos indicados para agendar.");
-      return;
-    }
-    const button = $("#botao-agendar");
-    button.disabled = true;
-    button.textContent = "Agendando…";
-    try {
+  handleSubmit(form, {
+    summary: $("#resumo-erros"), button: $("#botao-agendar"), busyText: "Agendando…", purpose: "agendar",
+    collect() {
+      const { body, errors } = person.collect();
+      body.startsAt = picked();
+      if (!body.startsAt) errors.push({ id: "horario", message: "Escolha um horário." });
+      return { body, errors };
+    },
+    async send(body) {
       const { data } = await api(`/units/${apiPath(unit.id)}/appointments`, { method: "POST", body });
-      remember(STORE, data.appointmentId, { token: data.token, unitId: unit.id, unitName: unit.name });
+      remember(APPOINTMENTS, data.appointmentId, { token: data.token, unitId: unit.id, unitName: unit.name });
       window.location.assign(appointmentLink(data.appointmentId, data.token));
-    } catch (err) {
-      showErrors(form, summary, problemErrors(err instanceof ApiError ? err.problem : {}), err.message);
-      if (err instanceof ApiError && err.status === 409) {
-        try { // the slot was taken meanwhile: offer what is free now
-          picked = slotPicker($("#escolha-horario"), (await api(`/units/${apiPath(unit.id)}/slots`)).data, "horario");
-        } catch { /* keep the old list */ }
-      }
-    } finally {
-      button.disabled = false;
-      button.textContent = "Agendar";
-    }
+    },
+    fields: { startsAt: "horario" },
+    async refused(err) {
+      if (!(err instanceof ApiError && err.status === 409)) return;
+      try { // the slot was taken meanwhile: offer what is free now
+        picked = slotPicker($("#escolha-horario"), (await api(`/units/${apiPath(unit.id)}/slots`)).data, "horario");
+      } catch { /* keep the old list */ }
+    },
   });
-}
-
-function appointmentLink(id, token) {
-  return `agendar.html?agendamento=${encodeURIComponent(id)}#t=${encodeURIComponent(token)}`;
 }
 
 // ---------------------------------------------------------------------------------------------
 // The appointment
 
-let current = null; // {id, token, view}
-let pollTimer = 0;
+let current = null; // the followed record: {id, token, view, headers, poll}
 
-async function startAppointment(id) {
-  const stored = recall(STORE, id) || {};
-  const token = tokenFromHash() || stored.token;
-  if (!token) {
-    showFatal("Não encontramos este agendamento neste navegador. Abra o link completo que você guardou ao agendar.");
-    return;
-  }
-  remember(STORE, id, { ...stored, token });
-  current = { id, token, view: null };
-  const link = $("#ag-link");
-  link.href = appointmentLink(id, token);
-  link.textContent = new URL(appointmentLink(id, token), window.location.href).href;
-  wireAppointment();
-  await poll({ first: true });
-}
-
-async function poll({ first = false } = {}) {
-  window.clearTimeout(pollTimer);
-  try {
-    const { data } = await api(`/tickets/${apiPath(current.id)}/appointment`, { headers: bearer() });
-    render(data, first);
-  } catch (err) {
-    if (first) {
-      showFatal(err instanceof ApiError && (err.status === 401 || err.status === 404)
-        ? "Agendamento não encontrado, ou o link está incompleto." : err.message);
-      return;
-    }
-  }
-  const view = current.view;
-  if (!view || view.status === "booked") {
-    const near = view && new Date(view.startsAt).getTime() - Date.now() < 15 * 60 * 1000;
-    pollTimer = window.setTimeout(poll, near ? POLL_NEAR_MS : POLL_MS);
-  }
-}
-
-function bearer() {
-  return { Authorization: `Bearer ${current.token}` };
+function startAppointment(id) {
+  current = followRecord({
+    store: APPOINTMENTS, id, link: appointmentLink, linkEl: $("#ag-link"), fatal, render,
+    path: (appointmentId) => `/tickets/${apiPath(appointmentId)}/appointment`,
+    missing: "Não encontramos este agendamento neste navegador. Abra o link completo que você guardou ao agendar.",
+    notFound: "Agendamento não encontrado, ou o link está incompleto.",
+    every: (view) => {
+      if (view && view.status !== "booked") return 0;
+      const near = view && new Date(view.startsAt).getTime() - Date.now() < 15 * 60 * 1000;
+      return near ? POLL_NEAR_MS : POLL_MS;
+    },
+  });
+  if (current) wireAppointment();
 }
 
 const ORIGIN = { servidor: "Servidor(a) da unidade (retorno do atendimento)", cidadao: "Você" };
 
-function render(view, first) {
+function render(view, before, first) {
   if (view.status === "rescheduled" && view.rescheduledTo) {
     const next = view.rescheduledTo;
-    remember(STORE, next.appointmentId, { token: next.token });
+    remember(APPOINTMENTS, next.appointmentId, { token: next.token });
     window.location.replace(appointmentLink(next.appointmentId, next.token));
     return;
   }
-  const before = current.view;
-  current.view = view;
   if (first) show("agendamento");
   document.title = `Agendamento: ${view.unit.name} — Balcão Virtual`;
   $("#ag-unidade").textContent = view.unit.name;
@@ -233,11 +159,7 @@ function wireAppointment() {
   $("#ag-acompanhar").addEventListener("click", (ev) => {
     ev.preventDefault();
     const view = current.view || { unit: {} };
-    try {
-      window.localStorage.setItem(TICKET_KEY, JSON.stringify({
-        ticketId: current.id, token: current.token, unitId: view.unit.id, unitName: view.unit.name,
-      }));
-    } catch { /* private mode: the queue page cannot follow it */ }
+    saveTicket({ ticketId: current.id, token: current.token, unitId: view.unit.id, unitName: view.unit.name });
     window.location.assign("./");
   });
 
@@ -248,12 +170,12 @@ function wireAppointment() {
   $("#cancelar-confirmar").addEventListener("click", async () => {
     dialog.close();
     try {
-      await api(`/tickets/${apiPath(current.id)}/appointment`, { method: "DELETE", headers: bearer() });
+      await api(`/tickets/${apiPath(current.id)}/appointment`, { method: "DELETE", headers: current.headers });
       announce($("#anuncio"), "Agendamento cancelado.");
     } catch (err) {
       announce($("#anuncio"), err.message);
     }
-    await poll();
+    await current.poll();
     focusElement($("#titulo-agendamento"));
   });
 
@@ -273,38 +195,27 @@ function wireAppointment() {
     form.hidden = true;
     $("#ag-remarcar").focus();
   });
-  form.addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    const summary = $("#remarcar-erros");
-    clearErrors(form, summary);
-    const startsAt = picked();
-    if (!startsAt) {
-      showErrors(form, summary, [{ id: "novo-horario", message: "Escolha o novo horário." }]);
-      return;
-    }
-    try {
+  handleSubmit(form, {
+    summary: $("#remarcar-erros"), button: $("#remarcar-confirmar"), busyText: "Remarcando…", purpose: "remarcar",
+    collect() {
+      const startsAt = picked();
+      return { body: { startsAt }, errors: startsAt ? [] : [{ id: "novo-horario", message: "Escolha o novo horário." }] };
+    },
+    async send(body) {
       const { data } = await api(`/tickets/${apiPath(current.id)}/appointment/reschedule`, {
-        method: "POST", body: { startsAt }, headers: bearer(),
+        method: "POST", body, headers: current.headers,
       });
-      remember(STORE, data.appointmentId, { token: data.token, unitId: current.view.unit.id, unitName: current.view.unit.name });
+      const { unit } = current.view;
+      remember(APPOINTMENTS, data.appointmentId, { token: data.token, unitId: unit.id, unitName: unit.name });
       window.location.replace(appointmentLink(data.appointmentId, data.token));
-    } catch (err) {
-      const errors = problemErrors(err instanceof ApiError ? err.problem : {})
-        .map((e) => (e.id === "horario" ? { ...e, id: "novo-horario" } : e));
-      showErrors(form, summary, errors, err.message);
-    }
+    },
+    fields: { startsAt: "novo-horario" },
   });
 }
 
 // ---------------------------------------------------------------------------------------------
 
-function main() {
-  const params = new URLSearchParams(window.location.search);
-  const appointment = params.get("agendamento");
-  const unit = params.get("unidade");
-  if (appointment) startAppointment(appointment);
-  else if (unit) startBooking(unit);
-  else showFatal("Escolha uma unidade na lista para agendar um atendimento.");
-}
-
-main();
+startPage({
+  record: "agendamento", follow: startAppointment, unit: startBooking, fatal,
+  none: "Escolha uma unidade na lista para agendar um atendimento.",
+});

@@ -5,9 +5,7 @@
 
 import { api, apiPath } from "./api.js";
 import { h, $, replace } from "./dom.js";
-
-const TICKET_KEY = "balcao.senha";
-const APPOINTMENTS = "balcao.agendamentos";
+import { APPOINTMENTS, appointmentLink, remember, storedTicket } from "./stored.js";
 
 async function unitOptions(unitId) {
   const box = $("#entrada-outros");
@@ -32,15 +30,6 @@ async function unitOptions(unitId) {
   box.hidden = false;
 }
 
-function storedTicket() {
-  try {
-    const data = JSON.parse(window.localStorage.getItem(TICKET_KEY) || "null");
-    return data && typeof data.ticketId === "string" && typeof data.token === "string" ? data : null;
-  } catch {
-    return null;
-  }
-}
-
 const FOLLOW_UP_TRIES = 18; // the clerk may book it just after finishing: look again for 3 minutes
 const FOLLOW_UP_EVERY_MS = 10000;
 
@@ -59,12 +48,8 @@ async function showFollowUp(ticket, tries = FOLLOW_UP_TRIES) {
     }
     return;
   }
-  try {
-    const all = JSON.parse(window.localStorage.getItem(APPOINTMENTS) || "{}") || {};
-    all[offered.appointmentId] = { token: offered.token, unitId: ticket.unitId, unitName: ticket.unitName };
-    window.localStorage.setItem(APPOINTMENTS, JSON.stringify(all));
-  } catch { /* the link below carries the token */ }
-  const link = `agendar.html?agendamento=${encodeURIComponent(offered.appointmentId)}#t=${encodeURIComponent(offered.token)}`;
+  remember(APPOINTMENTS, offered.appointmentId, { token: offered.token, unitId: ticket.unitId, unitName: ticket.unitName });
+  const link = appointmentLink(offered.appointmentId, offered.token);
   replace(box,
     h("h2", { text: "Seu retorno foi agendado" }),
     h("p", { text: `O servidor agendou a continuação do seu atendimento para ${offered.when}.` }),

@@ -2,12 +2,14 @@
 // → called ("Próximo! Agora é sua vez") → satisfaction survey. The ticket id and its token are kept in
 // localStorage, so a reload or a dropped connection keeps the place in the queue.
 
+import "./shell.js";
 import { api, apiPath, ApiError } from "./api.js";
-import { checkProcessNumber } from "./cnj.js";
-import { h, $, $$, clear, replace, announce, safeUrl, focusElement, describe } from "./dom.js";
-import { num, waitRange, nextOpening, GROUNDS, UFS } from "./format.js";
+import { h, $, replace, announce, safeUrl, focusElement } from "./dom.js";
+import { askQuestions, clearErrors, handleSubmit, problemErrors, showErrors } from "./forms.js";
+import { num, waitRange, nextOpening } from "./format.js";
+import { FLOWS } from "./questions.js";
+import { storedTicket, saveTicket, forgetTicket } from "./stored.js";
 
-const STORAGE_KEY = "balcao.senha";
 const POLL_MS = 1500;
 const MAX_BACKOFF_MS = 10000;
 
@@ -27,35 +29,6 @@ function show(name, { focus = true } = {}) {
   if (focus) focusElement($("h1", views[name]));
 }
 let baseTitle = document.title;
-
-// ---------------------------------------------------------------------------------------------
-// Stored ticket
-
-function loadTicket() {
-  try {
-    const data = JSON.parse(window.localStorage.getItem(STORAGE_KEY) || "null");
-    if (data && typeof data.ticketId === "string" && typeof data.token === "string") return data;
-  } catch {
-    /* corrupted storage: ignore */
-  }
-  return null;
-}
-
-function saveTicket(ticket) {
-  try {
-    window.localStorage.setItem(STORAGE_KEY, JSON.stringify(ticket));
-  } catch {
-    /* private mode: the page still works until it is closed */
-  }
-}
-
-function forgetTicket() {
-  try {
-    window.localStorage.removeItem(STORAGE_KEY);
-  } catch {
-    /* ignore */
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Unit directory
@@ -187,179 +160,6 @@ function startDirectory() {
 // ---------------------------------------------------------------------------------------------
 // Join form
 
-const FIELD_IDS = {
-  name: "nome",
-  role: "papel",
-  oab: "oab-numero",
-  oabNumber: "oab-numero",
-  oabState: "oab-uf",
-  processNumber: "processo",
-  reason: "assunto",
-  category: "categoria",
-  priority: "prioridade",
-  companions: "acompanhantes",
-  consent: "consentimento",
-};
-const HINTS = { processo: "processo-dica", acompanhantes: "acompanhantes-dica", consentimento: "consentimento-dica" };
-
-let joinUnit = null;
-
-/** The element that gets aria-invalid and focus for a field id (radio groups: their inputs). */
-function fieldControls(id) {
-  const el = document.getElementById(id);
-  if (!el) return [];
-  if (el.tagName === "FIELDSET") return $$("input", el);
-  return [el];
-}
-
-function setFieldError(id, message) {
-  const el = document.getElementById(id);
-  const error = document.getElementById(`${id}-erro`);
-  if (!el || !error) return false;
-  error.textContent = message;
-  error.hidden = false;
-  for (const control of fieldControls(id)) control.setAttribute("aria-invalid", "true");
-  if (el.tagName === "FIELDSET") {
-    describe(el, [id === "prioridade" ? "prioridade-nota" : null, `${id}-erro`]);
-  } else {
-    describe(el, [HINTS[id], `${id}-erro`]);
-  }
-  return true;
-}
-
-function clearFieldError(id) {
-  const el = document.getElementById(id);
-  const error = document.getElementById(`${id}-erro`);
-  if (error) {
-    error.textContent = "";
-    error.hidden = true;
-  }
-  for (const control of fieldControls(id)) control.removeAttribute("aria-invalid");
-  if (el && el.tagName !== "FIELDSET") describe(el, [HINTS[id]]);
-}
-
-function clearErrors(form) {
-  for (const p of $$(".erro-campo", form)) {
-    const id = p.id.replace(/-erro$/, "");
-    clearFieldError(id);
-  }
-  const summary = $(".resumo-erros, [id$='-erros']", form);
-  if (summary) {
-    clear(summary);
-    summary.hidden = true;
-  }
-}
-
-/**
- * Show errors next to their fields and a summary on top; focus the first invalid field.
- * `errors`: [{id, message}] in the form's order; `detail`: the problem's detail (optional).
- */
-function showErrors(form, summaryEl, errors, detail) {
-  clear(summaryEl);
-  const placed = [];
-  const loose = [];
-  for (const err of errors) {
-    if (err.id && setFieldError(err.id, err.message)) placed.push(err);
-    else loose.push(err);
-  }
-  summaryEl.append(h("p", {}, h("strong", { text: detail || "Confira os campos destacados." })));
-  if (placed.length || loose.length) {
-    summaryEl.append(h("ul", {}, [
-      ...placed.map((e) => h("li", {}, h("a", { href: `#${firstControlId(e.id)}`, on: { click: (ev) => {
-        ev.preventDefault();
-        focusField(e.id);
-      } } }, `${labelOf(e.id)}: ${e.message}`))),
-      ...loose.map((e) => h("li", { text: e.label ? `${e.label}: ${e.message}` : e.message })),
-    ]));
-  }
-  summaryEl.hidden = false;
-  if (placed.length) focusField(placed[0].id);
-  else focusElement(summaryEl);
-}
-
-function firstControlId(id) {
-  const controls = fieldControls(id);
-  return controls.length && controls[0].id ? controls[0].id : id;
-}
-
-function focusField(id) {
-  const controls = fieldControls(id);
-  const checked = controls.find((c) => c.checked);
-  const target = checked || controls[0];
-  if (target) target.focus();
-}
-
-function labelOf(id) {
-  const el = document.getElementById(id);
-  if (!el) return id;
-  if (el.tagName === "FIELDSET") return ($("legend", el) || el).textContent.replace("*", "").trim();
-  const label = $(`label[for="${id}"]`);
-  return label ? label.textContent.replace("*", "").trim() : id;
-}
-
-function orderedErrors(form, errors) {
-  const order = $$("[id]", form).map((el) => el.id);
-  return errors.sort((a, b) => {
-    const ia = a.id ? order.indexOf(a.id) : 9999;
-    const ib = b.id ? order.indexOf(b.id) : 9999;
-    return ia - ib;
-  });
-}
-
-function validateProcessField({ final = false } = {}) {
-  const input = $("#processo");
-  const status = $("#processo-status");
-  const result = checkProcessNumber(input.value);
-  clearFieldError("processo");
-  status.textContent = "";
-  if (result.state === "valid") {
-    status.textContent = result.message;
-    describe(input, ["processo-dica", "processo-status"]);
-  } else if (result.state === "invalid" || (result.state === "incomplete" && final)) {
-    setFieldError("processo", result.message);
-  } else {
-    describe(input, ["processo-dica"]);
-  }
-  return result;
-}
-
-function collectJoin() {
-  const form = $("#form-entrada");
-  const errors = [];
-  const name = $("#nome").value.trim();
-  if (!name) errors.push({ id: "nome", message: "Informe seu nome." });
-  const roleInput = $("input[name=role]:checked", form);
-  const role = roleInput ? roleInput.value : "";
-  if (!role) errors.push({ id: "papel", message: "Escolha se você é parte, advogado(a) ou outro." });
-  const body = { name, role, consent: $("#consentimento").checked };
-  if (role === "advogado") {
-    const number = $("#oab-numero").value.replace(/[\s.]/g, "").toUpperCase();
-    const uf = $("#oab-uf").value;
-    if (!/^\d{1,6}[A-Z]?$/.test(number)) errors.push({ id: "oab-numero", message: "Informe o número de inscrição na OAB (até 6 dígitos)." });
-    if (!uf) errors.push({ id: "oab-uf", message: "Escolha a UF da seccional da OAB." });
-    body.oabNumber = number;
-    body.oabState = uf;
-  }
-  const process = validateProcessField({ final: true });
-  if (process.state === "invalid" || process.state === "incomplete") {
-    errors.push({ id: "processo", message: process.message });
-  } else if (process.state === "valid") {
-    body.processNumber = process.value;
-  }
-  body.reason = $("#assunto").value;
-  if (!body.reason) errors.push({ id: "assunto", message: "Escolha o assunto do atendimento." });
-  if (joinUnit && joinUnit.serviceCategories && joinUnit.serviceCategories.length) {
-    body.category = $("#categoria").value;
-    if (!body.category) errors.push({ id: "categoria", message: "Escolha o tipo de atendimento." });
-  }
-  const grounds = $$("input[name=priority]:checked", form).map((i) => i.value);
-  if (grounds.length) body.priority = grounds;
-  const companions = Number($("#acompanhantes").value || "0");
-  if (companions) body.companions = companions;
-  if (!body.consent) errors.push({ id: "consentimento", message: "Para entrar na fila, é preciso concordar com o uso dos dados pessoais." });
-  return { body, errors: orderedErrors(form, errors) };
-}
-
 function renderJoinUnit(unit) {
   const box = $("#entrada-unidade");
   replace(box,
@@ -386,19 +186,6 @@ function renderJoinUnit(unit) {
   closed.hidden = false;
 }
 
-function renderJoinOptions(unit) {
-  replace($("#assunto"), h("option", { value: "", text: "Selecione o assunto" }),
-    (unit.reasons || []).map((r) => h("option", { value: r.id, text: r.label })));
-  const categories = unit.serviceCategories || [];
-  $("#campo-categoria").hidden = !categories.length;
-  $("#categoria").required = Boolean(categories.length);
-  replace($("#categoria"), h("option", { value: "", text: "Selecione o tipo de atendimento" }),
-    categories.map((c) => h("option", { value: c.id, text: c.label })));
-  replace($("#oab-uf"), h("option", { value: "", text: "Selecione" }), UFS.map((uf) => h("option", { value: uf, text: uf })));
-  replace($("#prioridade-opcoes"), GROUNDS.map(([id, label]) => h("label", { class: "opcao" },
-    h("input", { type: "checkbox", name: "priority", value: id, id: `prio-${id}` }), ` ${label}`)));
-}
-
 async function startJoin(unitId) {
   show("entrada", { focus: false });
   const title = $("#titulo-entrada");
@@ -414,72 +201,27 @@ async function startJoin(unitId) {
     focusElement(title);
     return;
   }
-  joinUnit = unit;
   title.textContent = `Entrar na fila: ${unit.name}`;
   document.title = baseTitle = `Entrar na fila: ${unit.name} — Balcão Virtual`;
   renderJoinUnit(unit);
-  renderJoinOptions(unit);
+  wireJoinForm(unit);
   focusElement(title);
 }
 
-function wireJoinForm() {
+function wireJoinForm(unit) {
   const form = $("#form-entrada");
-  const processInput = $("#processo");
-  processInput.addEventListener("input", () => validateProcessField());
-  processInput.addEventListener("blur", () => {
-    const result = validateProcessField({ final: true });
-    if (result.state === "valid") processInput.value = result.value;
-  });
-  for (const radio of $$("input[name=role]", form)) {
-    radio.addEventListener("change", () => {
-      const lawyer = $("#papel-advogado").checked;
-      $("#grupo-oab").hidden = !lawyer;
-      $("#oab-numero").required = lawyer;
-      $("#oab-uf").required = lawyer;
-      clearFieldError("papel");
-    });
-  }
-  for (const id of ["nome", "assunto", "categoria", "consentimento", "oab-numero", "oab-uf", "acompanhantes"]) {
-    const el = document.getElementById(id);
-    el.addEventListener("change", () => clearFieldError(id));
-  }
-  form.addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    unlockSound();
-    clearErrors(form);
-    const { body, errors } = collectJoin();
-    const summary = $("#resumo-erros");
-    if (errors.length) {
-      showErrors(form, summary, errors, errors.length === 1 ? "Corrija o campo indicado para entrar na fila."
-        : `Corrija os ${errors.length} campos indicados para entrar na fila.`);
-      return;
-    }
-    const button = $("#botao-entrar");
-    button.disabled = true;
-    button.textContent = "Enviando…";
-    try {
-      const { data } = await api(`/units/${apiPath(joinUnit.id)}/tickets`, { method: "POST", body });
-      const ticket = { ticketId: data.ticketId, token: data.token, unitId: data.unitId || joinUnit.id,
-                       unitName: joinUnit.name };
+  const person = askQuestions(form, $("#perguntas"), FLOWS.join,
+    { reasons: unit.reasons, categories: unit.serviceCategories });
+  form.addEventListener("submit", unlockSound); // the click lets the page beep later, when called
+  handleSubmit(form, {
+    summary: $("#resumo-erros"), button: $("#botao-entrar"), busyText: "Enviando…", purpose: "entrar na fila",
+    collect: () => person.collect(),
+    async send(body) {
+      const { data } = await api(`/units/${apiPath(unit.id)}/tickets`, { method: "POST", body });
+      const ticket = { ticketId: data.ticketId, token: data.token, unitId: data.unitId || unit.id, unitName: unit.name };
       saveTicket(ticket);
       startWaiting(ticket);
-    } catch (err) {
-      const problem = err instanceof ApiError ? err.problem : {};
-      const fieldErrors = Object.entries(problem.errors || {}).map(([key, message]) => ({
-        id: FIELD_IDS[key] || null, label: key, message: String(message),
-      }));
-      let detail = err.message;
-      if (problem.nextOpening && joinUnit) {
-        detail = `${problem.detail || "A unidade está fechada."}`;
-      }
-      if (problem.alternatives && problem.alternatives.length) {
-        fieldErrors.push(...problem.alternatives.map((a) => ({ id: null, message: String(a) })));
-      }
-      showErrors(form, summary, orderedErrors(form, fieldErrors), detail);
-    } finally {
-      button.disabled = false;
-      button.textContent = "Entrar na fila";
-    }
+    },
   });
 }
 
@@ -872,8 +614,8 @@ function wireWaiting() {
 async function submitSurvey(ev) {
   ev.preventDefault();
   const form = ev.currentTarget;
-  clearErrors(form);
   const summary = $("#pesquisa-erros");
+  clearErrors(form, summary);
   const chosen = $("input[name=score]:checked", form);
   if (!chosen) {
     showErrors(form, summary, [{ id: "nota", message: "Escolha uma nota de 1 a 5." }], "Escolha uma nota para enviar a avaliação.");
@@ -893,10 +635,7 @@ async function submitSurvey(ev) {
       thank(err.message);
       return;
     }
-    const fields = Object.entries(err.fields || {}).map(([k, m]) => ({
-      id: k === "score" ? "nota" : k === "comment" ? "comentario" : null, label: k, message: String(m),
-    }));
-    showErrors(form, summary, fields, err.message);
+    showErrors(form, summary, problemErrors(err, { score: "nota", comment: "comentario" }), err.message);
   }
 }
 
@@ -912,9 +651,8 @@ function thank(message) {
 // ---------------------------------------------------------------------------------------------
 
 function main() {
-  wireJoinForm();
   wireWaiting();
-  const stored = loadTicket();
+  const stored = storedTicket();
   const unitId = new URLSearchParams(window.location.search).get("unidade");
   if (stored) {
     startWaiting(stored);

@@ -9,7 +9,7 @@
 
 import { api, apiPath } from "./api.js";
 import { h, $, replace, focusElement, safeUrl } from "./dom.js";
-import { timeOf, num, ROLE_LABELS } from "./format.js";
+import { timeOf, num, fullDate, profile, PRESENCE_LABELS } from "./format.js";
 
 const REFRESH_MS = 30000;
 
@@ -64,6 +64,16 @@ async function refreshLists() {
   await Promise.all([refreshAgenda(unitId), refreshInbox(unitId)]);
 }
 
+/** A list of the unit's (appointments, messages), or null when it failed or the clerk changed unit. */
+async function unitList(unitId, what) {
+  try {
+    const { data } = await api(`/clerk/units/${apiPath(unitId)}/${what}`);
+    return unitId === state.unitId ? data : null;
+  } catch {
+    return null; // shown again at the next refresh
+  }
+}
+
 function notice(prefix, text, isError = false) {
   const ok = $(`#${prefix}-aviso`);
   const bad = $(`#${prefix}-erro`);
@@ -75,8 +85,6 @@ function notice(prefix, text, isError = false) {
 
 // ---------------------------------------------------------------------------------------------
 // The clerk's attendances: invite a colleague, book a follow-up
-
-const STATUS_TEXT = { online: "disponível", paused: "em pausa", offline: "desconectado" };
 
 function renderExtras() {
   const section = $("#secao-extras");
@@ -93,7 +101,7 @@ function renderExtras() {
 function inviteForm(c, i) {
   const ready = c.meeting && c.meeting.status === "ready";
   const select = h("select", { id: `convidar-${i}` }, state.colleagues.map((p) => h("option", {
-    value: p.email, text: `${p.name} — ${p.roleLabel} (${STATUS_TEXT[p.status] || p.status})`,
+    value: p.email, text: `${p.name} — ${p.roleLabel} (${PRESENCE_LABELS[p.status] || p.status})`,
   })));
   const form = h("form", { class: "campo", novalidate: true, on: { submit: async (ev) => {
     ev.preventDefault();
@@ -131,7 +139,7 @@ function followUpForm(c, i) {
       const { data } = await api(`/clerk/units/${apiPath(state.unitId)}/attendances/${apiPath(c.ticketId)}/follow-up`, {
         method: "POST", body: { startsAt: timeSelect.value },
       });
-      notice("extras", `Retorno agendado para ${timeOf(data.startsAt, state.timezone)} de ${dayOf(data.startsAt)}. ` +
+      notice("extras", `Retorno agendado para ${timeOf(data.startsAt, state.timezone)} de ${fullDate(data.startsAt)}. ` +
         "A pessoa vê o agendamento na página dela.");
       state.slots = (await api(`/clerk/units/${apiPath(state.unitId)}/slots?days=14`)).data;
       state.mineKey = "";
@@ -149,11 +157,6 @@ function followUpForm(c, i) {
       h("span", { class: "sr-only", text: ` da senha ${c.displayNumber}` }))));
 }
 
-function dayOf(iso) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(String(iso));
-  return m ? `${m[3]}/${m[2]}/${m[1]}` : "";
-}
-
 // ---------------------------------------------------------------------------------------------
 // Today's appointments
 
@@ -164,13 +167,8 @@ async function refreshAgenda(unitId) {
     $("#secao-agenda").hidden = true;
     return;
   }
-  let data;
-  try {
-    data = (await api(`/clerk/units/${apiPath(unitId)}/appointments`)).data;
-  } catch {
-    return;
-  }
-  if (unitId !== state.unitId) return;
+  const data = await unitList(unitId, "appointments");
+  if (!data) return;
   const items = data.appointments || [];
   $("#secao-agenda").hidden = false;
   $("#agenda-contagem").textContent = `(${num(items.filter((a) => a.status === "booked").length)} a atender)`;
@@ -184,7 +182,7 @@ async function refreshAgenda(unitId) {
         h("span", { class: `selo ${APPOINTMENT_BADGE[a.status] || "inativa"}`, text: a.statusText }),
         a.followUpOf ? h("span", { class: "selo prioridade-3", text: "Retorno" }) : null),
       h("dl", { class: "dados" }, [
-        ["Perfil", [ROLE_LABELS[a.role] || a.role, a.oab].filter(Boolean).join(" · ")],
+        ["Perfil", profile(a)],
         ["Processo", a.processNumber],
         ["Assunto", a.reason],
       ].filter(([, v]) => v).map(([k, v]) => [h("dt", { text: k }), h("dd", { text: v })])),
@@ -199,13 +197,8 @@ async function refreshAgenda(unitId) {
 const DEADLINE_BADGE = { on_time: "aberta", due_soon: "prioridade-1", overdue: "fechada" };
 
 async function refreshInbox(unitId) {
-  let data;
-  try {
-    data = (await api(`/clerk/units/${apiPath(unitId)}/messages`)).data;
-  } catch {
-    return;
-  }
-  if (unitId !== state.unitId) return;
+  const data = await unitList(unitId, "messages");
+  if (!data) return;
   $("#secao-mensagens").hidden = !data.enabled;
   if (!data.enabled) return;
   const json = JSON.stringify(data);
@@ -243,8 +236,8 @@ function messageItem(m, i, draft) {
     h("p", {}, h("span", { class: `selo ${DEADLINE_BADGE[deadline.state] || "inativa"}`, text: deadline.text || "" }),
       " ", h("span", { text: `Prazo: ${m.dueText}` })),
     h("dl", { class: "dados" }, [
-      ["Recebida", `${dayOf(m.receivedAt)} às ${timeOf(m.receivedAt, state.timezone)}`],
-      ["Perfil", [ROLE_LABELS[m.role] || m.role, m.oab].filter(Boolean).join(" · ")],
+      ["Recebida", `${fullDate(m.receivedAt)} às ${timeOf(m.receivedAt, state.timezone)}`],
+      ["Perfil", profile(m)],
       ["Processo", m.processNumber],
       ["Assunto", m.reason],
     ].filter(([, v]) => v).map(([k, v]) => [h("dt", { text: k }), h("dd", { text: v })])),

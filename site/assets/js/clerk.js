@@ -2,9 +2,11 @@
 // actions on it — call next / call a specific ticket (reason when not the head), start, finish,
 // no-show, requeue, transfer, retry the meeting — plus presence and keyboard shortcuts.
 
+import "./shell.js";
 import { api, apiPath, ApiError } from "./api.js";
-import { h, $, $$, replace, safeUrl, focusElement, describe } from "./dom.js";
-import { num, timeOf, clock, ROLE_LABELS, GROUND_LABELS } from "./format.js";
+import { h, $, $$, replace, safeUrl, focusElement } from "./dom.js";
+import { clearFieldError, questionField, setFieldError } from "./forms.js";
+import { num, timeOf, clock, profile, GROUND_LABELS, PRESENCE_LABELS } from "./format.js";
 import { showSignIn } from "./session.js";
 
 const REFRESH_MS = 2000;
@@ -87,21 +89,34 @@ function wire() {
   document.addEventListener("keydown", onShortcut);
   document.addEventListener("visibilitychange", () => { if (!document.hidden && state.unitId) refresh(); });
 
-  const reasonDialog = $("#dialogo-motivo");
-  $("#motivo-cancelar").addEventListener("click", () => reasonDialog.close());
-  $("#form-motivo").addEventListener("submit", (ev) => {
-    ev.preventDefault();
-    confirmOutOfOrderCall();
-  });
-  reasonDialog.addEventListener("close", () => restoreFocus());
+  $("main").append(
+    dialog("motivo", "Chamar fora da ordem", "Chamar", confirmOutOfOrderCall, [{
+      id: "motivo", key: "reason", kind: "textarea", label: "Motivo", required: true, attrs: { maxlength: 200 },
+      help: "Fica registrado para a auditoria da ordem de atendimento.",
+    }]),
+    dialog("transferir", "Transferir atendimento", "Transferir", confirmTransfer, [
+      { id: "transferir-destino", key: "targetUnit", kind: "select", label: "Unidade de destino", required: true, options: () => [] },
+      { id: "transferir-motivo", key: "reason", kind: "textarea", label: "Motivo (opcional)", attrs: { maxlength: 200 } },
+    ]));
+}
 
-  const transferDialog = $("#dialogo-transferir");
-  $("#transferir-cancelar").addEventListener("click", () => transferDialog.close());
-  $("#form-transferir").addEventListener("submit", (ev) => {
+/**
+ * A dialog that asks before acting (`dialogo-{id}`): a title, a line about the ticket (`{id}-texto`),
+ * the fields, Cancel and `confirm`. Closing it gives the focus back to where it was.
+ */
+function dialog(id, title, confirm, onConfirm, fields) {
+  const box = h("dialog", { id: `dialogo-${id}`, "aria-labelledby": `${id}-titulo`, on: { close: restoreFocus } });
+  box.append(h("form", { method: "dialog", id: `form-${id}`, novalidate: true, on: { submit: (ev) => {
     ev.preventDefault();
-    confirmTransfer();
-  });
-  transferDialog.addEventListener("close", () => restoreFocus());
+    onConfirm();
+  } } },
+  h("h2", { id: `${id}-titulo`, text: title }),
+  h("p", { id: `${id}-texto` }),
+  fields.map((field) => questionField(field)),
+  h("div", { class: "acoes" },
+    h("button", { type: "button", class: "secundario", id: `${id}-cancelar`, text: "Cancelar", on: { click: () => box.close() } }),
+    h("button", { type: "submit", id: `${id}-confirmar`, text: confirm }))));
+  return box;
 }
 
 let focusBeforeDialog = null;
@@ -187,7 +202,7 @@ function priorityBadge(entry) {
 
 function details(entry, extra = []) {
   const rows = [
-    ["Perfil", [ROLE_LABELS[entry.role] || entry.role, entry.oab].filter(Boolean).join(" · ")],
+    ["Perfil", profile(entry)],
     ["Processo", entry.processNumber],
     ["Assunto", entry.reason ? reasonLabel(entry.reason) : ""],
     ["Tipo", entry.category ? categoryLabel(entry.category) : ""],
@@ -272,48 +287,46 @@ function renderCurrent() {
   }));
 }
 
+/** A ticket in a list: its number and the name as typed (text), `badges` beside them, then `body`. */
+function ticketItem(entry, badges, ...body) {
+  return h("li", { class: "senha-cartao" },
+    h("p", { class: "senha-cabeca" },
+      h("span", { class: "num", text: entry.displayNumber }),
+      h("span", { class: "nome", text: entry.name || "(sem nome)" }),
+      badges),
+    body);
+}
+
 function renderWaiting(waiting) {
   $("#fila-contagem").textContent = `(${num(waiting.length)})`;
   $("#fila-vazia").hidden = waiting.length > 0;
-  replace($("#fila"), waiting.map((entry, index) => h("li", { class: "senha-cartao" },
-    h("p", { class: "senha-cabeca" },
-      h("span", { class: "pos", text: `${index + 1}º` }),
-      h("span", { class: "num", text: entry.displayNumber }),
-      h("span", { class: "nome", text: entry.name || "(sem nome)" }),
-      priorityBadge(entry),
-      entry.absent ? h("span", { class: "selo ausente", text: "Conexão interrompida" }) : null),
-    details(entry),
-    h("div", { class: "acoes" },
-      button(index === 0 ? "Chamar" : "Chamar fora da ordem…", `call:${entry.ticketId}`,
-        () => callSpecific(entry, index === 0), { cls: index === 0 ? "" : "secundario", srExtra: `senha ${entry.displayNumber}` })))));
+  replace($("#fila"), waiting.map((entry, index) => {
+    const item = ticketItem(entry,
+      [priorityBadge(entry), entry.absent ? h("span", { class: "selo ausente", text: "Conexão interrompida" }) : null],
+      details(entry),
+      h("div", { class: "acoes" },
+        button(index === 0 ? "Chamar" : "Chamar fora da ordem…", `call:${entry.ticketId}`,
+          () => callSpecific(entry, index === 0), { cls: index === 0 ? "" : "secundario", srExtra: `senha ${entry.displayNumber}` })));
+    $(".senha-cabeca", item).prepend(h("span", { class: "pos", text: `${index + 1}º` }));
+    return item;
+  }));
 }
 
 function renderAbsent(absent) {
   $("#secao-ausentes").hidden = !absent.length;
-  replace($("#ausentes"), absent.map((entry) => h("li", { class: "senha-cartao" },
-    h("p", { class: "senha-cabeca" },
-      h("span", { class: "num", text: entry.displayNumber }),
-      h("span", { class: "nome", text: entry.name || "(sem nome)" }),
-      priorityBadge(entry)),
-    details(entry))));
+  replace($("#ausentes"), absent.map((entry) => ticketItem(entry, priorityBadge(entry), details(entry))));
 }
 
 function renderOthers(called) {
   $("#secao-outros").hidden = !called.length;
-  replace($("#outros"), called.map((c) => h("li", { class: "senha-cartao" },
-    h("p", { class: "senha-cabeca" },
-      h("span", { class: "num", text: c.displayNumber }),
-      h("span", { class: "nome", text: c.name || "(sem nome)" }),
-      h("span", { class: "selo inativa", text: STATUS_TEXT[c.status] || c.status })),
+  replace($("#outros"), called.map((c) => ticketItem(c, h("span", { class: "selo inativa", text: STATUS_TEXT[c.status] || c.status }),
     h("p", { text: `Com ${c.calledBy}${c.calledAt ? `, chamada às ${timeOf(c.calledAt, unitZone())}` : ""}.` }))));
 }
-
-const PRESENCE_TEXT = { online: "disponível", paused: "em pausa", offline: "desconectado" };
 
 function renderTeam(clerks) {
   const entries = Object.entries(clerks);
   replace($("#equipe"), entries.length
-    ? entries.map(([email, status]) => h("li", { text: `${email}: ${PRESENCE_TEXT[status] || status}` }))
+    ? entries.map(([email, status]) => h("li", { text: `${email}: ${PRESENCE_LABELS[status] || status}` }))
     : h("li", { text: "Nenhum servidor conectado." }));
 }
 
@@ -363,32 +376,20 @@ function callSpecific(entry, isHead) {
   $("#motivo-texto").textContent = `A senha ${entry.displayNumber} (${entry.name}) não é a próxima da fila. ` +
     "Informe por que ela será chamada agora.";
   $("#motivo").value = "";
-  clearReasonError();
+  clearFieldError("motivo");
   $("#dialogo-motivo").showModal();
   $("#motivo").focus();
 }
 
-function clearReasonError() {
-  const err = $("#motivo-erro");
-  err.hidden = true;
-  err.textContent = "";
-  $("#motivo").removeAttribute("aria-invalid");
-  describe($("#motivo"), ["motivo-dica"]);
-}
-
-function reasonError(text) {
-  const err = $("#motivo-erro");
-  err.textContent = text;
-  err.hidden = false;
-  $("#motivo").setAttribute("aria-invalid", "true");
-  describe($("#motivo"), ["motivo-dica", "motivo-erro"]);
-  $("#motivo").focus();
+function fieldError(id, text) {
+  setFieldError(id, text);
+  $(`#${id}`).focus();
 }
 
 async function confirmOutOfOrderCall() {
   const reason = $("#motivo").value.trim();
   if (!reason) {
-    reasonError("Informe o motivo para chamar fora da ordem da fila.");
+    fieldError("motivo", "Informe o motivo para chamar fora da ordem da fila.");
     return;
   }
   const entry = state.pendingCall;
@@ -406,7 +407,7 @@ async function doCall(entry, reason, { inDialog = false } = {}) {
     return true;
   } catch (err) {
     if (inDialog && err instanceof ApiError && err.fields && err.fields.reason) {
-      reasonError(`${err.message} ${err.fields.reason}`);
+      fieldError("motivo", `${err.message} ${err.fields.reason}`);
       return false;
     }
     showError(err);
@@ -450,22 +451,15 @@ function openTransfer(ticket) {
     targets.map((t) => h("option", { value: t.id, text: t.name })));
   $("#transferir-motivo").value = "";
   $("#transferir-texto").textContent = `Senha ${ticket.displayNumber} (${ticket.name}). O cidadão mantém a hora de chegada na nova fila.`;
-  const err = $("#transferir-destino-erro");
-  err.hidden = true;
-  $("#transferir-destino").removeAttribute("aria-invalid");
+  clearFieldError("transferir-destino");
   $("#dialogo-transferir").showModal();
   $("#transferir-destino").focus();
 }
 
 async function confirmTransfer() {
   const select = $("#transferir-destino");
-  const err = $("#transferir-destino-erro");
   if (!select.value) {
-    err.textContent = "Escolha a unidade de destino.";
-    err.hidden = false;
-    select.setAttribute("aria-invalid", "true");
-    describe(select, ["transferir-destino-erro"]);
-    select.focus();
+    fieldError("transferir-destino", "Escolha a unidade de destino.");
     return;
   }
   const body = { targetUnit: select.value };
@@ -479,7 +473,7 @@ async function setPresence(status) {
   state.presenceBusy = true;
   try {
     await api(`/clerk/units/${apiPath(state.unitId)}/presence`, { method: "PUT", body: { status } });
-    say(`Sua situação: ${PRESENCE_TEXT[status]}.`);
+    say(`Sua situação: ${PRESENCE_LABELS[status]}.`);
   } catch (err) {
     showError(err);
   } finally {

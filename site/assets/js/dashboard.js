@@ -2,6 +2,7 @@
 // is missing (404) or failing (5xx, network), its section says "indisponível" and shows no numbers:
 // nothing here is ever estimated or filled in by the page.
 
+import "./shell.js";
 import { api, API_BASE, ApiError } from "./api.js";
 import { h, $, $$, clear, replace } from "./dom.js";
 import { num, minutes, fullDate, dayMonth } from "./format.js";
@@ -11,7 +12,7 @@ import { showSignIn } from "./session.js";
 const PERIOD_TEXT = { today: "hoje", 7: "nos últimos 7 dias", 30: "nos últimos 30 dias", 60: "nos últimos 60 dias" };
 let me = null;
 // Each section ignores answers to requests it has since replaced (the user changed a filter).
-const latest = { summary: 0, daily: 0, units: 0 };
+const latest = {};
 
 async function main() {
   try {
@@ -35,7 +36,7 @@ async function main() {
   });
   $("#periodo").addEventListener("change", loadAll);
   $("#tribunal").addEventListener("change", loadAll);
-  for (const radio of $$("input[name=dias]")) radio.addEventListener("change", loadDaily);
+  for (const radio of $$("input[name=dias]")) radio.addEventListener("change", () => loadSection("daily"));
   loadAll();
 }
 
@@ -60,9 +61,7 @@ async function fillCourts() {
 
 function loadAll() {
   $("#restrito").hidden = true;
-  loadSummary();
-  loadDaily();
-  loadUnits();
+  for (const name of Object.keys(SECTIONS)) loadSection(name);
 }
 
 function query(params) {
@@ -93,6 +92,53 @@ function unavailable(stateEl, contentEls, err) {
     h("strong", { text: "Indicadores indisponíveis: " }), `${why}. Nenhum número é exibido até que o serviço responda.`));
 }
 
+/** The filters as the API takes them. */
+function filters() {
+  return {
+    period: $("#periodo").value,
+    court: $("#tribunal").value,
+    days: ($("input[name=dias]:checked") || {}).value || "7",
+  };
+}
+
+/**
+ * Load one section of SECTIONS with the filters it uses: "Carregando…" meanwhile; an answer to a
+ * request a newer one replaced (the user changed a filter) is ignored; a failure leaves the section
+ * "unavailable" (its content emptied, its CSV link hidden); otherwise the CSV link is shown and
+ * `render(data, filters)` runs — given the rows instead when the section lists rows, or, when there
+ * are none, its first content element says `empty`.
+ */
+async function loadSection(name) {
+  const section = SECTIONS[name];
+  const all = filters();
+  const params = Object.fromEntries(section.params.map((key) => [key, all[key]]));
+  const stateEl = $(section.state);
+  const contentEls = section.content.map((sel) => $(sel));
+  const csv = section.csv ? $(section.csv) : null;
+  const gen = (latest[name] = (latest[name] || 0) + 1);
+  if (csv) csv.href = `${API_BASE}${section.path}?${query({ ...params, format: "csv" })}`;
+  stateEl.textContent = "Carregando…";
+  let data;
+  try {
+    data = (await api(`${section.path}?${query(params)}`)).data || {};
+  } catch (err) {
+    if (gen !== latest[name] || handleAuth(err)) return;
+    unavailable(stateEl, contentEls, err);
+    if (csv) csv.hidden = true;
+    return;
+  }
+  if (gen !== latest[name]) return;
+  clear(stateEl);
+  if (csv) csv.hidden = false;
+  if (!section.rows) {
+    section.render(data, all);
+    return;
+  }
+  const rows = Array.isArray(section.rows(data)) ? section.rows(data) : [];
+  if (rows.length) section.render(rows, all);
+  else replace(contentEls[0], h("p", { text: section.empty }));
+}
+
 function handleAuth(err) {
   if (err instanceof ApiError && err.status === 401) {
     $("#painel").hidden = true;
@@ -109,23 +155,7 @@ function kpi(label, value, small) {
   return h("div", {}, h("dt", { text: label }), h("dd", {}, value, small ? h("small", { text: small }) : null));
 }
 
-async function loadSummary() {
-  const gen = ++latest.summary;
-  const period = $("#periodo").value;
-  const court = $("#tribunal").value;
-  const stateEl = $("#resumo-estado");
-  stateEl.textContent = "Carregando…";
-  let data;
-  try {
-    data = (await api(`/metrics/summary?${query({ period, court })}`)).data || {};
-  } catch (err) {
-    if (gen !== latest.summary || handleAuth(err)) return;
-    $("#resumo-periodo").textContent = "";
-    unavailable(stateEl, [$("#kpis"), $("#nao-atendidos")], err);
-    return;
-  }
-  if (gen !== latest.summary) return;
-  clear(stateEl);
+function renderSummary(data, { period, court }) {
   const totals = data.totals || {};
   const wait = data.waitMinutes || {};
   const service = data.serviceMinutes || {};
@@ -156,30 +186,7 @@ async function loadSummary() {
 // ---------------------------------------------------------------------------------------------
 // Daily series (charts + table alternative)
 
-async function loadDaily() {
-  const gen = ++latest.daily;
-  const days = ($("input[name=dias]:checked") || {}).value || "7";
-  const court = $("#tribunal").value;
-  $("#csv-diario").href = `${API_BASE}/metrics/daily?${query({ days, court, format: "csv" })}`;
-  const stateEl = $("#serie-estado");
-  stateEl.textContent = "Carregando…";
-  let data;
-  try {
-    data = (await api(`/metrics/daily?${query({ days, court })}`)).data || {};
-  } catch (err) {
-    if (gen !== latest.daily || handleAuth(err)) return;
-    unavailable(stateEl, [$("#graficos")], err);
-    $("#csv-diario").hidden = true;
-    return;
-  }
-  if (gen !== latest.daily) return;
-  clear(stateEl);
-  $("#csv-diario").hidden = false;
-  const series = Array.isArray(data.days) ? data.days : [];
-  if (!series.length) {
-    replace($("#graficos"), h("p", { text: "O serviço de métricas não devolveu dados para este intervalo." }));
-    return;
-  }
+function renderDaily(series, { days }) {
   const served = series.map((d) => ({ label: dayMonth(d.date), value: d.served }));
   const requests = series.map((d) => ({ label: dayMonth(d.date), value: d.requests }));
   const waits = series.map((d) => ({ label: dayMonth(d.date), value: d.averageWaitMinutes }));
@@ -213,30 +220,7 @@ function courtText(court) {
   return String(court);
 }
 
-async function loadUnits() {
-  const gen = ++latest.units;
-  const period = $("#periodo").value;
-  const court = $("#tribunal").value;
-  $("#csv-unidades").href = `${API_BASE}/metrics/units?${query({ period, court, format: "csv" })}`;
-  const stateEl = $("#unidades-estado");
-  stateEl.textContent = "Carregando…";
-  let data;
-  try {
-    data = (await api(`/metrics/units?${query({ period, court })}`)).data || {};
-  } catch (err) {
-    if (gen !== latest.units || handleAuth(err)) return;
-    unavailable(stateEl, [$("#unidades-tabela")], err);
-    $("#csv-unidades").hidden = true;
-    return;
-  }
-  if (gen !== latest.units) return;
-  clear(stateEl);
-  $("#csv-unidades").hidden = false;
-  const units = Array.isArray(data.units) ? data.units : [];
-  if (!units.length) {
-    replace($("#unidades-tabela"), h("p", { text: "Nenhuma unidade nos dados devolvidos pelo serviço de métricas." }));
-    return;
-  }
+function renderUnits(units, { period }) {
   replace($("#unidades-tabela"), dataTable({
     caption: `Unidades — ${PERIOD_TEXT[period] || period}`,
     columns: [{ label: "Unidade" }, { label: "Seção" }, { label: "Tribunal" },
@@ -247,5 +231,22 @@ async function loadUnits() {
       num(u.today), num(u.queue), num(u.averageWaitMinutes, { decimals: true }), num(u.surveyMean, { decimals: true })]),
   }));
 }
+
+const SECTIONS = {
+  summary: {
+    path: "/metrics/summary", params: ["period", "court"], state: "#resumo-estado",
+    content: ["#resumo-periodo", "#kpis", "#nao-atendidos"], render: renderSummary,
+  },
+  daily: {
+    path: "/metrics/daily", params: ["days", "court"], state: "#serie-estado", content: ["#graficos"],
+    csv: "#csv-diario", rows: (data) => data.days, render: renderDaily,
+    empty: "O serviço de métricas não devolveu dados para este intervalo.",
+  },
+  units: {
+    path: "/metrics/units", params: ["period", "court"], state: "#unidades-estado", content: ["#unidades-tabela"],
+    csv: "#csv-unidades", rows: (data) => data.units, render: renderUnits,
+    empty: "Nenhuma unidade nos dados devolvidos pelo serviço de métricas.",
+  },
+};
 
 main();

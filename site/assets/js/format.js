@@ -98,6 +98,14 @@ export function fullDate(isoDate) {
 
 export const ROLE_LABELS = { parte: "Parte", advogado: "Advogado(a)", outro: "Outro" };
 
+/** "Advogado(a) · OAB/AC 12345": who a citizen said they are, as the clerk reads it. */
+export function profile(entry) {
+  return [ROLE_LABELS[entry.role] || entry.role, entry.oab].filter(Boolean).join(" · ");
+}
+
+/** A clerk's presence as the console says it. */
+export const PRESENCE_LABELS = { online: "disponível", paused: "em pausa", offline: "desconectado" };
+
 // Legal priority grounds (Lei 10.048/2000 as amended by Lei 14.626/2023; Estatuto da Pessoa Idosa).
 export const GROUNDS = [
   ["idoso_80", "Pessoa idosa com 80 anos ou mais"],
@@ -114,3 +122,10 @@ export const GROUNDS = [
 export const GROUND_LABELS = Object.fromEntries(GROUNDS);
 
 export const UFS = "AC AL AP AM BA CE DF ES GO MA MT MS MG PA PB PR PE PI RJ RN RS RO RR SC SP SE TO".split(" ");
+
+/** "segunda-feira, 15 de junho de 2026 às 09:00", or "" for a missing or invalid time. */
+export function dateTime(iso) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return "";
+  return new Intl.DateTimeFormat("pt-BR", { dateStyle: "full", timeStyle: "short" }).format(date);
+}

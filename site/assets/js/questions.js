@@ -1,0 +1,161 @@
+// The questions a citizen answers to join a unit's queue, book a time or send a message, written once:
+// for each one, the API field it fills, how it is asked (label, plain-language help, options), when it
+// applies and what is wrong with an answer, in words a citizen understands. forms.js renders them into
+// the forms of index.html, agendar.html and mensagem.html; a conversational widget can ask the same
+// questions one at a time: `applies` says whether to ask one, `read` what the answer is worth.
+//
+// A question: `key` (the API field), `id` (the page's field; its error is `{id}-erro`, its help
+// `{id}-dica`), `kind` (text | textarea | select | radio | checkboxes | checkbox), `label`, `help`,
+// `required`, `options(context)` ([{value, label}]), `placeholder` (a select's empty option), `when`
+// (answers, context → asked or not), `read` (raw answer, context, {final} → {value, error, ok}) and
+// `attrs` (the control's HTML attributes). `context` is what the unit offers: {reasons, categories,
+// maxLength}.
+
+import { checkProcessNumber } from "./cnj.js";
+import { GROUNDS, UFS } from "./format.js";
+
+const trimmed = (raw) => String(raw ?? "").trim();
+const pairs = (list) => list.map(([value, label]) => ({ value, label }));
+const offered = (items) => (items || []).map((item) => ({ value: item.id, label: item.label }));
+
+/** A required answer: the text as typed (trimmed), or `missing` when there is none. */
+const required = (missing) => (raw) => {
+  const value = trimmed(raw);
+  return { value, error: value ? "" : missing };
+};
+
+const isLawyer = (answers) => answers.role === "advogado";
+const OAB = { id: "grupo-oab", legend: "Inscrição na OAB" }; // the lawyer's two answers, shown together
+
+export const QUESTIONS = {
+  name: {
+    key: "name", id: "nome", kind: "text", label: "Nome completo", required: true,
+    attrs: { autocomplete: "name", maxlength: 120 },
+    read: required("Informe seu nome."),
+  },
+  role: {
+    key: "role", id: "papel", kind: "radio", label: "Você é", required: true,
+    options: () => pairs([["parte", "Parte ou interessado"], ["advogado", "Advogado(a)"], ["outro", "Outro"]]),
+    read: required("Escolha se você é parte, advogado(a) ou outro."),
+  },
+  oabNumber: {
+    key: "oabNumber", id: "oab-numero", kind: "text", label: "Número da OAB", required: true, group: OAB,
+    aliases: ["oab"], when: isLawyer,
+    attrs: { inputmode: "numeric", maxlength: 10, autocomplete: "off" },
+    read: (raw) => {
+      const value = String(raw ?? "").replace(/[\s.]/g, "").toUpperCase();
+      return { value, error: /^\d{1,6}[A-Z]?$/.test(value) ? "" : "Informe o número de inscrição na OAB (até 6 dígitos)." };
+    },
+  },
+  oabState: {
+    key: "oabState", id: "oab-uf", kind: "select", label: "UF da seccional", required: true, group: OAB, short: true,
+    when: isLawyer, placeholder: "Selecione", options: () => UFS.map((uf) => ({ value: uf, label: uf })),
+    read: required("Escolha a UF da seccional da OAB."),
+  },
+  processNumber: {
+    key: "processNumber", id: "processo", kind: "text", label: "Número do processo (opcional)",
+    help: "Numeração única do CNJ: 20 números, no formato 0000000-00.0000.0.00.0000. Pode digitar só os números.",
+    live: true, attrs: { inputmode: "numeric", autocomplete: "off", maxlength: 25, spellcheck: "false" },
+    read: (raw, context, { final = true } = {}) => {
+      const result = checkProcessNumber(raw);
+      const wrong = result.state === "invalid" || (result.state === "incomplete" && final);
+      return { value: result.state === "valid" ? result.value : "", error: wrong ? result.message : "",
+               ok: result.state === "valid" ? result.message : "" };
+    },
+  },
+  reason: {
+    key: "reason", id: "assunto", kind: "select", label: "Assunto", required: true,
+    placeholder: "Selecione o assunto", options: (context) => offered(context.reasons),
+    read: required("Escolha o assunto do atendimento."),
+  },
+  category: {
+    key: "category", id: "categoria", kind: "select", label: "Tipo de atendimento", required: true,
+    placeholder: "Selecione o tipo de atendimento", options: (context) => offered(context.categories),
+    when: (answers, context) => Boolean(context.categories && context.categories.length),
+    read: required("Escolha o tipo de atendimento."),
+  },
+  priority: {
+    key: "priority", id: "prioridade", kind: "checkboxes", label: "Atendimento prioritário (se for o seu caso)",
+    optionPrefix: "prio", options: () => pairs(GROUNDS), legal: true,
+    help: "Têm prioridade no atendimento, conforme a Lei nº 10.048/2000 (com a redação da Lei nº 14.626/2023) e o " +
+      "Estatuto da Pessoa Idosa (Lei nº 10.741/2003): pessoas com deficiência ou com transtorno do espectro " +
+      "autista, pessoas idosas com 60 anos ou mais (as com 80 anos ou mais antes das demais), gestantes, " +
+      "lactantes, pessoas com criança de colo, obesas, com mobilidade reduzida e doadores de sangue. A condição " +
+      "é autodeclarada e poderá ser confirmada pelo servidor no atendimento.",
+    read: (raw) => ({ value: Array.isArray(raw) ? raw : [], error: "" }),
+  },
+  companions: {
+    key: "companions", id: "acompanhantes", kind: "select", label: "Acompanhantes no atendimento", short: true,
+    help: "O acompanhante é atendido junto com a pessoa acompanhada.",
+    options: () => pairs([["0", "Nenhum"], ["1", "1"], ["2", "2"], ["3", "3"]]),
+    read: (raw) => ({ value: Number(raw || "0"), error: "" }),
+  },
+  text: {
+    key: "text", id: "texto", kind: "textarea", label: "Mensagem", required: true, aliases: ["attachments"],
+    help: "Apenas texto: não é possível anexar arquivos. Descreva sua dúvida; a resposta chega nesta página.",
+    counted: true, attrs: { rows: 8 },
+    read: (raw, context) => {
+      const length = String(raw ?? "").trim().length;
+      const limit = context.maxLength;
+      let error = "";
+      if (!length) error = "Escreva a sua mensagem.";
+      else if (limit && length > limit) error = `No máximo ${count(limit)} caracteres (há ${count(length)}).`;
+      return { value: String(raw ?? ""), error };
+    },
+  },
+  consent: {
+    key: "consent", id: "consentimento", kind: "checkbox", required: true,
+    label: "Concordo com o uso dos meus dados pessoais para este atendimento",
+    help: "Conforme a Lei Geral de Proteção de Dados (Lei nº 13.709/2018), seus dados são usados só para " +
+      "organizar e realizar este atendimento, são vistos apenas pelos servidores da unidade e são apagados ao " +
+      "fim do prazo de guarda.",
+    read: (raw) => ({ value: raw === true, error: raw === true ? "" : "É preciso concordar com o uso dos dados pessoais para este atendimento." }),
+  },
+};
+
+const PERSON = ["name", "role", "oabNumber", "oabState", "processNumber", "reason"];
+
+/** The questions of each flow, in the order they are asked. */
+export const FLOWS = {
+  join: [...PERSON, "category", "priority", "companions", "consent"].map((key) => QUESTIONS[key]),
+  booking: [...PERSON, "category", "consent"].map((key) => QUESTIONS[key]),
+  message: [...PERSON, "text", "consent"].map((key) => QUESTIONS[key]),
+};
+
+const integer = new Intl.NumberFormat("pt-BR");
+function count(n) {
+  return integer.format(n);
+}
+
+/** Whether a question is asked, given the answers so far (by API key) and what the unit offers. */
+export function applies(question, answers, context) {
+  return !question.when || question.when(answers, context);
+}
+
+/** Whether an answer leaves its API field out of the request (nothing chosen, typed or declared). */
+export function isBlank(value) {
+  return value === "" || value === false || value === 0 || value === null || value === undefined
+    || (Array.isArray(value) && value.length === 0);
+}
+
+/**
+ * Read every answer of a flow: the request body (blank answers left out) and what is wrong, as
+ * [{id, message}] in the order the questions are asked. `answers` holds the raw answers by API key.
+ */
+export function readAnswers(questions, answers, context) {
+  const body = {};
+  const errors = [];
+  for (const question of questions) {
+    if (!applies(question, answers, context)) continue;
+    const { value, error } = question.read(answers[question.key], context, { final: true });
+    if (error) errors.push({ id: question.id, message: error });
+    if (!isBlank(value)) body[question.key] = value;
+  }
+  return { body, errors };
+}
+
+/** The page's field for an API field named in a problem's `errors` (aliases included), or null. */
+export function fieldIdOf(key) {
+  const found = Object.values(QUESTIONS).find((q) => q.key === key || (q.aliases || []).includes(key));
+  return found ? found.id : null;
+}
