@@ -1,0 +1,299 @@
+"""The blocks the pages share, written once (`site/assets/js/shell.js`, `questions.js`, `forms.js`), in a
+real browser: every page gets the same frame (skip link, top bar with its subtitle and the current page
+marked, footer) under its Content-Security-Policy; the join, booking and message forms ask the same
+questions, rendered from one definition; and those definitions can be asked one at a time, as a
+conversation would, giving a request the API accepts.
+
+The expected texts are the ones the pages showed before the blocks were shared (tables below).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from domain.validation import cnj_check_digits
+from tests.e2e.pages_support import (
+    assert_accessible,
+    chromium,
+    new_context,
+    no_page_errors,
+    playwright,
+    wait_status,
+)
+from tests.support.system import CONFIG_FILE, System, running_system
+
+__all__ = ["chromium", "no_page_errors", "playwright"]  # fixtures from pages_support
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.azurite]
+
+SITE = Path(__file__).resolve().parents[2] / "site"
+UNIT = "trf1-sjac-01vf"  # two service categories; here it also lets citizens book and send messages
+CITIZEN = "Atendimento por vídeo das unidades judiciárias"
+CITIZEN_FOOTER = (
+    "Atendimento imediato por vídeo durante o horário de expediente de cada unidade.",
+    "Dados pessoais tratados conforme a LGPD (Lei nº 13.709/2018).",
+)
+NAVIGATION = [("Unidades", "./"), ("Área do servidor", "servidor.html"), ("Painel", "painel.html")]
+
+# page → (subtitle, the navigation entry marked current, footer texts); no navigation: None
+FRAMES: dict[str, tuple[str, str | None, tuple[str, ...]] | None] = {
+    "/": (CITIZEN, "Unidades", CITIZEN_FOOTER),
+    f"/agendar.html?unidade={UNIT}": (CITIZEN, None, CITIZEN_FOOTER),
+    f"/mensagem.html?unidade={UNIT}": (CITIZEN, None, CITIZEN_FOOTER),
+    "/servidor.html": (
+        "Console do servidor",
+        "Área do servidor",
+        ("Chamadas fora da ordem de chegada ficam registradas com o motivo.",),
+    ),
+    "/painel.html": ("Painel de indicadores", "Painel", ("Os indicadores não contêm dados pessoais.",)),
+    "/reuniao.html?senha=A001": None,  # the local stand-in for a video room: brand and subtitle only
+}
+
+# What each form asks, in order: (field id, its label or legend). Shared questions come first.
+PERSON = [
+    ("nome", "Nome completo"),
+    ("papel", "Você é"),
+    ("oab-numero", "Número da OAB"),
+    ("oab-uf", "UF da seccional"),
+    ("processo", "Número do processo (opcional)"),
+    ("assunto", "Assunto"),
+]
+CATEGORY = ("categoria", "Tipo de atendimento")
+CONSENT = ("consentimento", "Concordo com o uso dos meus dados pessoais para este atendimento")
+FORMS = {
+    f"/?unidade={UNIT}": [
+        *PERSON,
+        CATEGORY,
+        ("prioridade", "Atendimento prioritário (se for o seu caso)"),
+        ("acompanhantes", "Acompanhantes no atendimento"),
+        CONSENT,
+    ],
+    f"/agendar.html?unidade={UNIT}": [*PERSON, CATEGORY, CONSENT],
+    f"/mensagem.html?unidade={UNIT}": [*PERSON, ("texto", "Mensagem"), CONSENT],
+}
+SHARED_BLOCKS = ["campo-nome", "papel", "grupo-oab", "campo-processo", "campo-assunto", "campo-consentimento"]
+
+CSP_PROBE = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => window.__cspViolations.push(e.violatedDirective));
+"""
+
+FIRST_FOCUSABLE_JS = """
+() => {
+  const focusable = "a[href], button, input, select, textarea, [tabindex]:not([tabindex='-1'])";
+  const el = document.querySelector(focusable);
+  return [el.textContent, el.getAttribute("href")];
+}
+"""
+
+# The labels of a form's questions, in order (radio and checkbox groups by their legend).
+FIELDS_JS = """
+form => [...form.querySelectorAll("#perguntas input, #perguntas select, #perguntas textarea")]
+  .map((control) => {
+    const grouped = control.type === "radio" || control.name === "priority";
+    const group = grouped ? control.closest("fieldset") : null;
+    const label = group ? group.querySelector("legend") : form.querySelector(`label[for="${control.id}"]`);
+    return [group ? group.id : control.id, label.textContent.replace("*", "").trim()];
+  })
+  .filter(([id], i, all) => i === 0 || all[i - 1][0] !== id)
+"""
+
+
+def config_for_the_forms() -> bytes:
+    """The demo configuration, with one unit offering booking at any time and the message channel."""
+    config = json.loads(CONFIG_FILE.read_text(encoding="utf-8"))
+    unit = next(u for u in config["units"] if u["id"] == UNIT)
+    unit["scheduling"]["selfBooking"] = "always"
+    unit["asyncChannel"] = {
+        "enabled": True,
+        "responseHours": 24,
+        "openingHoursOnly": False,
+        "maxLength": 2000,
+    }
+    return json.dumps(config).encode()
+
+
+@pytest.fixture(scope="module")
+def system() -> Iterator[System]:
+    with running_system(config=config_for_the_forms()) as running:
+        yield running
+
+
+def test_every_page_gets_the_same_frame_under_its_content_security_policy(
+    system: System, chromium: Browser
+) -> None:
+    context = new_context(chromium, system)
+    context.add_init_script(CSP_PROBE)
+    page = context.new_page()
+    for path, frame in FRAMES.items():
+        page.goto(path)
+        banner = page.get_by_role("banner")
+        expect(banner).to_have_count(1)
+        expect(banner.locator(".marca-nome")).to_have_text("Balcão Virtual")
+        subtitle = frame[0] if frame else "Sala de atendimento simulada"
+        expect(banner.locator(".marca-sub")).to_have_text(subtitle)
+        nav = page.get_by_role("navigation", name="Navegação principal")
+        if frame is None:
+            expect(nav).to_have_count(0)
+            expect(page.get_by_role("contentinfo")).to_have_count(0)
+            assert page.locator(".pular").count() == 0, path
+        else:
+            _, current, footer = frame
+            links = nav.get_by_role("link")
+            expect(links).to_have_text([text for text, _ in NAVIGATION])
+            for i, (text, href) in enumerate(NAVIGATION):
+                expect(links.nth(i)).to_have_attribute("href", href)
+                marked = links.nth(i).get_attribute("aria-current")
+                assert marked == ("page" if text == current else None), (path, text, marked)
+            for text in footer:
+                expect(page.get_by_role("contentinfo")).to_contain_text(text)
+            first = page.evaluate(FIRST_FOCUSABLE_JS)  # the first thing the keyboard reaches
+            assert first == ["Pular para o conteúdo", "#conteudo"], path
+        assert page.evaluate("window.__cspViolations") == [], path
+        assert_accessible(page, f"frame-{path.strip('/').split('.')[0] or 'index'}")
+    context.close()
+
+
+def test_pages_carry_no_inline_script_or_style_and_declare_the_policy() -> None:
+    """Every page (not only the three the citizen test reads) keeps to the strict CSP."""
+    sent = json.loads((SITE / "staticwebapp.config.json").read_text(encoding="utf-8"))["globalHeaders"][
+        "Content-Security-Policy"
+    ]
+    pages = sorted(SITE.glob("*.html"))
+    assert len(pages) == 6
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        meta = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html)
+        assert meta is not None, page.name
+        assert "'unsafe-inline'" not in meta.group(1) and "'unsafe-eval'" not in meta.group(1), page.name
+        if page.name != "reuniao.html":  # the local meeting stand-in calls no API: stricter still
+            assert f"{meta.group(1)}; frame-ancestors 'self'" == sent, page.name
+        assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html) is None, page.name
+        assert re.search(r"<style|\sstyle=|\son[a-z]+=", html) is None, page.name
+
+
+def test_the_three_forms_ask_the_same_questions_from_one_definition(
+    system: System, chromium: Browser
+) -> None:
+    context = new_context(chromium, system)
+    page = context.new_page()
+    rendered: dict[str, dict[str, str]] = {}
+    for path, expected in FORMS.items():
+        page.goto(path)
+        form = page.locator("form:has(#perguntas)")
+        expect(form.locator("#nome")).to_be_attached()
+        assert [tuple(pair) for pair in form.evaluate(FIELDS_JS)] == expected, path
+        expect(form.locator("#grupo-oab")).to_be_hidden()
+        expect(form.locator("#oab-uf option")).to_have_count(28)  # "Selecione" and the 27 UFs
+        rendered[path] = {
+            block: form.locator(f"#{block}").evaluate("el => el.outerHTML") for block in SHARED_BLOCKS
+        }
+        # The lawyer's questions appear with the role, and the required ones are marked so.
+        page.check("#papel-advogado")
+        expect(form.locator("#grupo-oab")).to_be_visible()
+        expect(form.locator("#oab-numero")).to_have_attribute("required", "")
+        page.check("#papel-parte")
+        expect(form.locator("#grupo-oab")).to_be_hidden()
+    join, booking, message = rendered.values()
+    for block in SHARED_BLOCKS:  # the same markup, to the letter, in the three forms
+        assert join[block] == booking[block] == message[block], block
+    context.close()
+
+
+def test_the_questions_can_be_asked_one_at_a_time_and_give_a_request_the_api_accepts(
+    system: System, chromium: Browser
+) -> None:
+    check = cnj_check_digits("0001234", "2026", "4", "01", "3000")
+    answers = {
+        "name": "Rui Conversa",
+        "role": "advogado",
+        "oabNumber": "12.345",
+        "oabState": "AC",
+        "processNumber": f"0001234{check}20264013000",  # digits only, as a phone keyboard types it
+        "reason": "orientacao",
+        "category": "advogados",
+        "priority": ["idoso_60"],
+        "companions": "1",
+        "consent": True,
+    }
+    wrong = {  # an answer a citizen might give, and what the conversation must say back
+        "name": ("  ", "Informe seu nome."),
+        "oabNumber": ("12345678", "Informe o número de inscrição na OAB (até 6 dígitos)."),
+        "processNumber": (f"0001234{(int(check) + 1) % 100:02d}20264013000", "dígitos verificadores"),
+        "consent": (False, "É preciso concordar com o uso dos dados pessoais para este atendimento."),
+    }
+    unit = system.client.get(f"/api/units/{UNIT}").json()
+    context = new_context(chromium, system)
+    page = context.new_page()
+    page.goto("/reuniao.html")
+    conversation: dict[str, Any] = page.evaluate(
+        """async ({ answers, wrong, unit }) => {
+          const { FLOWS, applies, readAnswers } = await import("/assets/js/questions.js");
+          const context = { reasons: unit.reasons, categories: unit.serviceCategories };
+          const given = {};
+          const asked = [];
+          const replies = {};
+          for (const question of FLOWS.join) {  // one question at a time, as a chat would
+            if (!applies(question, given, context)) continue;
+            asked.push(question.key);
+            if (question.key in wrong) {
+              replies[question.key] = question.read(wrong[question.key][0], context).error;
+            }
+            given[question.key] = answers[question.key];
+          }
+          const parte = FLOWS.join.filter((q) => applies(q, { role: "parte" }, context)).map((q) => q.key);
+          return { asked, replies, parte, ...readAnswers(FLOWS.join, given, context) };
+        }""",
+        {"answers": answers, "wrong": wrong, "unit": unit},
+    )
+    assert conversation["asked"] == list(answers)
+    assert "oabNumber" not in conversation["parte"] and "oabState" not in conversation["parte"]
+    for key, (_, message) in wrong.items():
+        assert message in conversation["replies"][key], key
+    assert conversation["errors"] == []
+    body = conversation["body"]
+    assert body == {
+        **answers,
+        "oabNumber": "12345",
+        "processNumber": f"0001234-{check}.2026.4.01.3000",
+        "companions": 1,
+    }
+    context.close()
+
+    accepted = system.client.post(f"/api/units/{UNIT}/tickets", json=body)
+    assert accepted.status_code == 202, accepted.text
+    ticket = accepted.json()
+    assert wait_status(system, ticket, "waiting")["priority"] != "Atendimento geral"  # the ground was read
+    auth = {"Authorization": f"Bearer {ticket['token']}"}
+    assert system.client.delete(f"/api/tickets/{ticket['ticketId']}", headers=auth).status_code == 204
+
+
+def test_a_form_shows_the_same_words_as_the_definition_next_to_the_field(
+    system: System, chromium: Browser
+) -> None:
+    context = new_context(chromium, system)
+    page = context.new_page()
+    page.goto(f"/mensagem.html?unidade={UNIT}")
+    page.check("#papel-advogado")
+    page.fill("#oab-numero", "12345678")
+    page.click("#botao-enviar")
+    expect(page.locator("#oab-numero-erro")).to_have_text(
+        "Informe o número de inscrição na OAB (até 6 dígitos)."
+    )
+    expect(page.locator("#consentimento-erro")).to_have_text(
+        "É preciso concordar com o uso dos dados pessoais para este atendimento."
+    )
+    expect(page.locator("#texto-erro")).to_have_text("Escreva a sua mensagem.")
+    summary = page.locator("#resumo-erros")
+    expect(summary).to_contain_text("Corrija os 6 campos indicados para enviar a mensagem.")
+    expect(summary.get_by_role("link", name=re.compile("^Número da OAB: "))).to_have_attribute(
+        "href", "#oab-numero"
+    )
+    context.close()
