@@ -71,7 +71,7 @@ async function startBooking(unitId) {
   }
   const form = $("#form-agendar");
   form.hidden = false;
-  const person = askQuestions(form, $("#perguntas"), FLOWS.booking,
+  const person = askQuestions($("#perguntas"), FLOWS.booking,
     { reasons: unit.reasons, categories: unit.serviceCategories });
   let picked = slotPicker($("#escolha-horario"), offered, "horario");
   handleSubmit(form, {

@@ -210,7 +210,7 @@ async function startJoin(unitId) {
 
 function wireJoinForm(unit) {
   const form = $("#form-entrada");
-  const person = askQuestions(form, $("#perguntas"), FLOWS.join,
+  const person = askQuestions($("#perguntas"), FLOWS.join,
     { reasons: unit.reasons, categories: unit.serviceCategories });
   form.addEventListener("submit", unlockSound); // the click lets the page beep later, when called
   handleSubmit(form, {

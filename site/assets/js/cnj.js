@@ -2,7 +2,8 @@
 // over NNNNNNN AAAA J TR OOOO 00. Same rule as domain/validation.py, so an invalid number is refused
 // in the browser before any request is sent.
 
-const FORMAT = "NNNNNNN-DD.AAAA.J.TR.OOOO";
+// As a citizen reads it on the case papers: 20 numbers, the 2 after the dash being the check digits.
+const FORMAT = "0000000-00.0000.0.00.0000";
 const SHAPE = /^(\d{7})-?(\d{2})\.?(\d{4})\.?(\d)\.?(\d{2})\.?(\d{4})$/;
 
 /** Remainder of a long decimal string by 97, digit by digit (no BigInt needed). */
@@ -39,7 +40,8 @@ export function checkProcessNumber(raw) {
   if (checkDigits(seq, year, seg, tr, origin) !== dd) {
     return {
       state: "invalid",
-      message: "Número de processo inválido: os dígitos verificadores (DD) não conferem. Confira o número.",
+      message: "Número de processo inválido: os dígitos verificadores (os 2 números depois do traço) não conferem. " +
+        "Confira o número.",
       value: "",
     };
   }

@@ -230,13 +230,13 @@ function rawAnswer(q) {
 }
 
 /**
- * Render `questions` into `container` (inside `form`) for what the unit offers (`context`: {reasons,
+ * Render `questions` into `container` for what the unit offers (`context`: {reasons,
  * categories, maxLength}) and keep them honest as they are answered: only the questions that apply
  * are shown and required, the process number is checked as it is typed, a message's length is
  * counted, and a field's error goes away once it is changed. Returns {collect}: the request body and
  * what is wrong ([{id, message}]).
  */
-export function askQuestions(form, container, questions, context) {
+export function askQuestions(container, questions, context) {
   replace(container, fieldsOf(questions, context));
   const byKey = new Map(questions.map((q) => [q.key, q]));
   const answers = () => Object.fromEntries(questions.map((q) => [q.key, rawAnswer(q)]));
@@ -259,12 +259,12 @@ export function askQuestions(form, container, questions, context) {
     return result;
   };
 
-  const counters = questions.filter((q) => q.counted).map((q) => () => {
+  const count = (q) => {
     const length = byId(q.id).value.trim().length;
     const limit = context.maxLength;
     byId(`${q.id}-contagem`).textContent = `${num(length)} de ${num(limit)} caracteres.` +
       (length > limit ? ` Reduza ${num(length - limit)} caracteres.` : "");
-  });
+  };
   let countTimer = 0;
 
   const questionOf = (target) => byKey.get(target.name);
@@ -275,7 +275,7 @@ export function askQuestions(form, container, questions, context) {
     else clearFieldError(q.id);
     if (q.counted) {
       window.clearTimeout(countTimer);
-      countTimer = window.setTimeout(() => counters.forEach((count) => count()), 400); // calm: announced when typing pauses
+      countTimer = window.setTimeout(() => count(q), 400); // a calm live region: announced when typing pauses
     }
   });
   // Text fields clear their error as they are typed in, not on blur: clearing on blur moves the page
@@ -292,7 +292,7 @@ export function askQuestions(form, container, questions, context) {
     if (result.value) ev.target.value = result.value; // the canonical form of what was typed
   });
   showApplicable();
-  counters.forEach((count) => count());
+  for (const q of questions.filter((item) => item.counted)) count(q);
 
   return {
     collect() {

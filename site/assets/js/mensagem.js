@@ -39,7 +39,7 @@ async function startSending(unitId) {
   }
   const form = $("#form-mensagem");
   form.hidden = false;
-  const message = askQuestions(form, $("#perguntas"), FLOWS.message,
+  const message = askQuestions($("#perguntas"), FLOWS.message,
     { reasons: info.reasons, maxLength: info.maxLength });
   handleSubmit(form, {
     summary: $("#resumo-erros"), button: $("#botao-enviar"), busyText: "Enviando…", purpose: "enviar a mensagem",

@@ -2,17 +2,20 @@
 // for each one, the API field it fills, how it is asked (label, plain-language help, options), when it
 // applies and what is wrong with an answer, in words a citizen understands. forms.js renders them into
 // the forms of index.html, agendar.html and mensagem.html; a conversational widget can ask the same
-// questions one at a time: `applies` says whether to ask one, `read` what the answer is worth.
+// questions one at a time: `applies` says whether to ask one, its `read` what the answer is worth, and
+// `readAnswers` gives the request body at the end.
 //
-// A question: `key` (the API field), `id` (the page's field; its error is `{id}-erro`, its help
-// `{id}-dica`), `kind` (text | textarea | select | radio | checkboxes | checkbox), `label`, `help`,
-// `required`, `options(context)` ([{value, label}]), `placeholder` (a select's empty option), `when`
-// (answers, context → asked or not), `read` (raw answer, context, {final} → {value, error, ok}) and
-// `attrs` (the control's HTML attributes). `context` is what the unit offers: {reasons, categories,
-// maxLength}.
+// A question: `key` (the API field; `aliases`: other names the API's errors use for it), `id` (the
+// page's field; its error is `{id}-erro`, its help `{id}-dica`), `kind` (text | textarea | select |
+// radio | checkboxes | checkbox), `label`, `help` (`legal`: a legal note), `required`,
+// `options(context)` ([{value, label}]; `placeholder`: a select's empty choice), `when(answers,
+// context)` (asked only then; answers by API key), `read(raw, context, {final})` → {value, error, ok}
+// (`final`: the answer is complete, not being typed), and for the form only: `group` (shown together),
+// `attrs` (the control's attributes), `short`, `live` (checked as typed), `counted` (a length count).
+// `context` is what the unit offers: {reasons, categories, maxLength}.
 
 import { checkProcessNumber } from "./cnj.js";
-import { GROUNDS, UFS } from "./format.js";
+import { GROUNDS, UFS, num } from "./format.js";
 
 const trimmed = (raw) => String(raw ?? "").trim();
 const pairs = (list) => list.map(([value, label]) => ({ value, label }));
@@ -99,7 +102,7 @@ export const QUESTIONS = {
       const limit = context.maxLength;
       let error = "";
       if (!length) error = "Escreva a sua mensagem.";
-      else if (limit && length > limit) error = `No máximo ${count(limit)} caracteres (há ${count(length)}).`;
+      else if (limit && length > limit) error = `No máximo ${num(limit)} caracteres (há ${num(length)}).`;
       return { value: String(raw ?? ""), error };
     },
   },
@@ -121,11 +124,6 @@ export const FLOWS = {
   booking: [...PERSON, "category", "consent"].map((key) => QUESTIONS[key]),
   message: [...PERSON, "text", "consent"].map((key) => QUESTIONS[key]),
 };
-
-const integer = new Intl.NumberFormat("pt-BR");
-function count(n) {
-  return integer.format(n);
-}
 
 /** Whether a question is asked, given the answers so far (by API key) and what the unit offers. */
 export function applies(question, answers, context) {
