@@ -19,17 +19,8 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from domain.validation import cnj_check_digits
-from tests.e2e.pages_support import (
-    assert_accessible,
-    chromium,
-    new_context,
-    no_page_errors,
-    playwright,
-    wait_status,
-)
+from tests.e2e.pages_support import assert_accessible, new_context, wait_status
 from tests.support.system import CONFIG_FILE, System, running_system
-
-__all__ = ["chromium", "no_page_errors", "playwright"]  # fixtures from pages_support
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.azurite]
 
@@ -179,7 +170,7 @@ def test_pages_carry_no_inline_script_or_style_and_declare_the_policy() -> None:
         assert re.search(r"<style|\sstyle=|\son[a-z]+=", html) is None, page.name
 
 
-def test_the_three_forms_ask_the_same_questions_from_one_definition(
+def test_the_three_forms_ask_the_same_questions_from_one_definition_in_its_words(
     system: System, chromium: Browser
 ) -> None:
     context = new_context(chromium, system)
@@ -204,6 +195,23 @@ def test_the_three_forms_ask_the_same_questions_from_one_definition(
     join, booking, message = rendered.values()
     for block in SHARED_BLOCKS:  # the same markup, to the letter, in the three forms
         assert join[block] == booking[block] == message[block], block
+
+    # The message form (the last one opened) says the definitions' words next to the fields.
+    page.check("#papel-advogado")
+    page.fill("#oab-numero", "12345678")
+    page.click("#botao-enviar")
+    expect(page.locator("#oab-numero-erro")).to_have_text(
+        "Informe o número de inscrição na OAB (até 6 dígitos)."
+    )
+    expect(page.locator("#consentimento-erro")).to_have_text(
+        "É preciso concordar com o uso dos dados pessoais para este atendimento."
+    )
+    expect(page.locator("#texto-erro")).to_have_text("Escreva a sua mensagem.")
+    summary = page.locator("#resumo-erros")
+    expect(summary).to_contain_text("Corrija os 6 campos indicados para enviar a mensagem.")
+    expect(summary.get_by_role("link", name=re.compile("^Número da OAB: "))).to_have_attribute(
+        "href", "#oab-numero"
+    )
     context.close()
 
 
@@ -273,27 +281,3 @@ def test_the_questions_can_be_asked_one_at_a_time_and_give_a_request_the_api_acc
     assert wait_status(system, ticket, "waiting")["priority"] != "Atendimento geral"  # the ground was read
     auth = {"Authorization": f"Bearer {ticket['token']}"}
     assert system.client.delete(f"/api/tickets/{ticket['ticketId']}", headers=auth).status_code == 204
-
-
-def test_a_form_shows_the_same_words_as_the_definition_next_to_the_field(
-    system: System, chromium: Browser
-) -> None:
-    context = new_context(chromium, system)
-    page = context.new_page()
-    page.goto(f"/mensagem.html?unidade={UNIT}")
-    page.check("#papel-advogado")
-    page.fill("#oab-numero", "12345678")
-    page.click("#botao-enviar")
-    expect(page.locator("#oab-numero-erro")).to_have_text(
-        "Informe o número de inscrição na OAB (até 6 dígitos)."
-    )
-    expect(page.locator("#consentimento-erro")).to_have_text(
-        "É preciso concordar com o uso dos dados pessoais para este atendimento."
-    )
-    expect(page.locator("#texto-erro")).to_have_text("Escreva a sua mensagem.")
-    summary = page.locator("#resumo-erros")
-    expect(summary).to_contain_text("Corrija os 6 campos indicados para enviar a mensagem.")
-    expect(summary.get_by_role("link", name=re.compile("^Número da OAB: "))).to_have_attribute(
-        "href", "#oab-numero"
-    )
-    context.close()
