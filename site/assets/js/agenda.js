@@ -9,7 +9,7 @@
 import "./shell.js";
 import { api, apiPath, ApiError } from "./api.js";
 import { h, $, replace, focusElement, announce, safeUrl } from "./dom.js";
-import { askQuestions, clearErrors, handleSubmit, showErrors } from "./forms.js";
+import { askQuestions, handleSubmit } from "./forms.js";
 import { FLOWS } from "./questions.js";
 import { followRecord, loadUnit, notOffered, pageViews, startPage, unitHeading } from "./records.js";
 import { APPOINTMENTS, appointmentLink, remember, saveTicket } from "./stored.js";

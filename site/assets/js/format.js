@@ -96,7 +96,7 @@ export function fullDate(isoDate) {
   return m ? `${m[3]}/${m[2]}/${m[1]}` : String(isoDate || "");
 }
 
-export const ROLE_LABELS = { parte: "Parte", advogado: "Advogado(a)", outro: "Outro" };
+const ROLE_LABELS = { parte: "Parte", advogado: "Advogado(a)", outro: "Outro" };
 
 /** "Advogado(a) · OAB/AC 12345": who a citizen said they are, as the clerk reads it. */
 export function profile(entry) {

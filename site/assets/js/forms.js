@@ -98,7 +98,7 @@ export function showErrors(form, summary, errors, detail) {
 }
 
 /** "Corrija os 2 campos indicados para agendar." */
-export function fixDetail(count, purpose) {
+function fixDetail(count, purpose) {
   return count === 1 ? `Corrija o campo indicado para ${purpose}.` : `Corrija os ${count} campos indicados para ${purpose}.`;
 }
 

@@ -131,7 +131,7 @@ export function applies(question, answers, context) {
 }
 
 /** Whether an answer leaves its API field out of the request (nothing chosen, typed or declared). */
-export function isBlank(value) {
+function isBlank(value) {
   return value === "" || value === false || value === 0 || value === null || value === undefined
     || (Array.isArray(value) && value.length === 0);
 }
