@@ -6,12 +6,13 @@ import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from adapters.storage import queue_service
 from domain import services as uc
-from domain.errors import NothingToCallError, UnauthenticatedError
+from domain.errors import ConcurrentUpdateError, NothingToCallError, UnauthenticatedError
 from tests.support.services import build_services, demo_config
 
 UNIT = "trf1-sjac-01vf"
@@ -40,42 +41,75 @@ def clear_queues(env: dict[str, str]) -> None:
             pass
 
 
-def admit_everything(svc: uc.Services, workers: int = 4) -> Counter[str]:
-    """What the admission function does, with several function instances at once."""
+def admit_everything(svc: uc.Services, workers: int = 4, *others: uc.Services) -> Counter[str]:
+    """What the admission function does, with several function instances at once: `workers` threads
+    share `svc` (one instance: its process lock makes them take turns on a unit-day) unless `others`
+    are given, then the threads are spread over `svc` and `others` (separate instances, each with its
+    own clients, cache and process locks: only the state's ETag keeps them apart)."""
+    instances = [svc, *others]
     outcome: Counter[str] = Counter()
     lock = threading.Lock()
 
-    def worker() -> None:
+    def worker(n: int) -> None:
+        instance = instances[n % len(instances)]
         while True:
-            drain = svc.bus.drain(uc.JOIN_QUEUE, 32, visibility_timeout_s=60)  # type: ignore[attr-defined]
+            drain = instance.bus.drain(uc.JOIN_QUEUE, 32, visibility_timeout_s=60)  # type: ignore[attr-defined]
             if not drain.items:
                 return
-            result = uc.admit(svc, [m.payload for m in drain.items], NOW)
+            result = uc.admit(instance, [m.payload for m in drain.items], NOW)
             drain.complete()
             with lock:
                 outcome.update(result.values())
 
     with ThreadPoolExecutor(workers) as pool:
-        for f in [pool.submit(worker) for _ in range(workers)]:
+        for f in [pool.submit(worker, n) for n in range(workers)]:
             f.result()
     return outcome
+
+
+class RefusedCommits:
+    """Counts the state commits a store refused for a stale ETag (the races admission lost and retried)."""
+
+    def __init__(self, svc: uc.Services) -> None:
+        self.count = 0
+        commit = svc.store.commit
+
+        def counted(*args: Any, **kwargs: Any) -> None:
+            try:
+                commit(*args, **kwargs)
+            except ConcurrentUpdateError:
+                self.count += 1
+                raise
+
+        svc.store.commit = counted  # type: ignore[method-assign]
 
 
 def test_1000_joins_at_once_are_all_admitted_with_gapless_numbers(
     storage_env: dict[str, str], unique: str
 ) -> None:
+    """Four admission instances (separate services, as four Function instances) drain the same
+    join-requests queue at once and race on the unit-day state's ETag."""
     clear_queues(storage_env)
-    svc = build_services(storage_env, unique, config=demo_config(maxWaiting=5000))
+    config = demo_config(maxWaiting=5000)
+    svc = build_services(storage_env, unique, config=config)
     with ThreadPoolExecutor(16) as pool:
         accepted = list(pool.map(lambda i: join(svc, i), range(1000)))
-    outcome = admit_everything(svc)
-    assert outcome["waiting"] == 1000
+    instances = [build_services(storage_env, unique, config=config) for _ in range(4)]
+    refused = [RefusedCommits(instance) for instance in instances]
+    outcome = admit_everything(instances[0], 4, *instances[1:])
+    print(f"admission: {sum(r.count for r in refused)} commits refused for a stale ETag and retried")
+    assert outcome["waiting"] == 1000, outcome
     tickets = svc.store.list_tickets(UNIT, "20261130")
-    assert len(tickets) == 1000
-    assert sorted(int(t["seq"]) for t in tickets) == list(range(1, 1001))
     assert {t["ticketId"] for t in tickets} == {a.ticket_id for a in accepted}
+    seqs = Counter(int(t["seq"]) for t in tickets)
+    twice, missing = sorted(k for k, v in seqs.items() if v > 1), sorted(set(range(1, 1001)) - set(seqs))
+    assert not twice and not missing, (
+        f"{len(twice)} order numbers given twice (first {twice[:3]}), {len(missing)} never given"
+    )
     state, _ = svc.store.load(UNIT, "20261130")
     assert state.seq == 1000 and state.waiting_count() == 1000
+    assert sorted(e.seq for e in state.line) == list(range(1, 1001))  # every ticket in line once
+    assert {f"{UNIT}.20261130.{e.short}" for e in state.line} == {a.ticket_id for a in accepted}
 
 
 def test_a_replayed_admission_changes_nothing(storage_env: dict[str, str], unique: str) -> None:
