@@ -18,6 +18,7 @@ from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.data.tables import TableServiceClient, UpdateMode
 from azure.storage.blob import BlobServiceClient
 
+from adapters.storage import operation
 from adapters.tables import get_long_text, put_long_text
 from domain.config import Configuration, parse_configuration
 from domain.errors import InvalidInputError
@@ -129,7 +130,8 @@ def sync_configuration(source: BlobConfigSource, store: TableConfigStore, now: d
 
 class CachedConfiguration:
     """Callable returning the current Configuration: one table read per `ttl_s` per worker, parsed
-    only when it changed (`on_change` is told then)."""
+    only when it changed (`on_change` is told then). The read is metered as `configuration`, not
+    charged to the request that happened to find the cache expired."""
 
     def __init__(
         self,
@@ -151,7 +153,8 @@ class CachedConfiguration:
         changed = None
         with self._lock:
             if self._config is None or time.monotonic() - self._checked >= self._ttl_s:
-                found = self._store.current()
+                with operation("configuration"):
+                    found = self._store.current()
                 if found is None and self._config is None:
                     raise RuntimeError("No configuration applied yet")
                 if found is not None and found[0] != self._text:

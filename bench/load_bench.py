@@ -25,6 +25,7 @@ from typing import Any
 
 import httpx
 
+from bench.targets import Record
 from tests.support.system import CONFIG_FILE, principal_header, running_system
 
 UNIT = "tjac-rbr-1vce"
@@ -191,7 +192,9 @@ def _in_child(step: str, base_url: str, tickets: list[dict[str, Any]] | None = N
     return asyncio.run(_work(base_url, tickets or []))
 
 
-def _report(joined: dict[str, Any], in_line: int, work: dict[str, Any], report: Report) -> None:
+def _report(
+    joined: dict[str, Any], in_line: int, work: dict[str, Any], report: Report, record: Record
+) -> None:
     called: list[str] = work["called"]
     twice = len(called) - len(set(called))
     requests = Counter(work["requests"])
@@ -215,10 +218,12 @@ def _report(joined: dict[str, Any], in_line: int, work: dict[str, Any], report: 
         f"latency: poll p50 {statistics.median(polls or [0]):.1f} ms, p99 {_pct(polls, 99):.1f} ms; "
         f"call next p50 {statistics.median(calls or [0]):.1f} ms, p99 {_pct(calls, 99):.1f} ms"
     )
+    record("load tickets called twice", twice)
+    record("load errors", sum(errors.values()))
     report("  targets: no error, no ticket called twice")
 
 
-def run(report: Report) -> None:
+def run(report: Report, record: Record) -> None:
     report("")
     report(f"== Load (loopback): {CITIZENS:,} citizens polling, {CLERKS} clerks, one unit ==")
     with running_system(config=_config()) as system:
@@ -238,8 +243,8 @@ def run(report: Report) -> None:
             work = child.submit(_in_child, "work", system.base_url, joined["tickets"]).result(
                 timeout=MAX_SECONDS + 120
             )
-        _report(joined, in_line, work, report)
+        _report(joined, in_line, work, report, record)
 
 
 if __name__ == "__main__":
-    run(print)
+    run(print, lambda name, value: None)

@@ -1,0 +1,93 @@
+"""The count targets `python -m bench` enforces, in one table (issue 20; the cost issue adds its own).
+
+Each benchmark records what it measured under a figure's name (`Figures.record`); after the run every
+target is checked against the figures it names, the verdicts are printed, and the run exits non-zero
+naming each target missed. A target none of whose figures was recorded is missed too: the benchmark
+did not get that far, or a figure was renamed.
+
+Only counts are enforced (storage transactions, order numbers, tickets, errors): they do not change from
+one machine to the next. Times are printed by the benchmarks and never enforced, because the machine is
+shared and a time says more about it than about the app.
+
+"Flat in queue length" for call next: the figure at the longest line measured (5,000 waiting) may
+exceed the figure at the shortest (~100) by at most `FLAT_TOLERANCE`, one transaction among the ten
+calls measured at each length. The counts are exact (each call is measured alone, after the previous
+call's meeting and card were handled), so a cost that grows with the line shows as at least one more
+transaction per call (+1.0); the tolerance admits one stray request, not a trend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+
+FLAT_TOLERANCE = 0.1
+
+Record = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class Target:
+    figure: str  # a figure's name, or a pattern (`*`) that every matching figure must meet
+    at_most: float
+    says: str
+
+
+TARGETS: tuple[Target, ...] = (
+    Target(
+        "call next tx at * waiting",
+        3,
+        "call next: at most 3 storage transactions (read the state, commit it, ask for a meeting)",
+    ),
+    Target(
+        "call next growth",
+        FLAT_TOLERANCE,
+        "call next is flat in queue length (5,000 waiting against ~100)",
+    ),
+    Target("poll tx with 100 citizens", 0.1, "a poll: at most 0.1 storage transactions (100 citizens)"),
+    Target("poll tx at * waiting", 0.1, "a poll: at most 0.1 storage transactions, at every queue length"),
+    Target(
+        "burst order numbers given twice or never",
+        0,
+        "1,000 joins at once: order numbers gapless (1..N, each once)",
+    ),
+    Target("burst joins not admitted", 0, "1,000 joins at once: every accepted join admitted"),
+    Target("load tickets called twice", 0, "load run: no ticket called twice"),
+    Target("load errors", 0, "load run: no error"),
+)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    target: Target
+    figure: str
+    value: float | None  # None: never measured
+
+    @property
+    def met(self) -> bool:
+        return self.value is not None and self.value <= self.target.at_most
+
+    def __str__(self) -> str:
+        mark = "ok    " if self.met else "MISSED"
+        shown = "not measured" if self.value is None else f"{self.value:g}"
+        return f"  {mark} {self.figure} = {shown} (target <= {self.target.at_most:g}): {self.target.says}"
+
+
+class Figures:
+    """What the benchmarks measured, by name."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, float] = {}
+
+    def record(self, name: str, value: float) -> None:
+        self.values[name] = round(float(value), 6)
+
+    def check(self, targets: tuple[Target, ...] = TARGETS) -> list[Verdict]:
+        verdicts = []
+        for target in targets:
+            names = [n for n in self.values if fnmatchcase(n, target.figure)]
+            if not names:
+                verdicts.append(Verdict(target, target.figure, None))
+            verdicts += [Verdict(target, n, self.values[n]) for n in names]
+        return verdicts

@@ -1,0 +1,31 @@
+"""The benchmark's target table: a figure over its target, or never recorded, is a miss."""
+
+from __future__ import annotations
+
+from bench.targets import Figures, Target
+
+TARGETS = (
+    Target("call next tx at * waiting", 3, "call next"),
+    Target("load errors", 0, "no error"),
+)
+
+
+def test_every_figure_a_pattern_names_must_meet_the_target() -> None:
+    figures = Figures()
+    figures.record("call next tx at 100 waiting", 3.0)
+    figures.record("call next tx at 5000 waiting", 3.1)
+    figures.record("load errors", 0)
+    verdicts = {v.figure: v.met for v in figures.check(TARGETS)}
+    assert verdicts == {
+        "call next tx at 100 waiting": True,
+        "call next tx at 5000 waiting": False,
+        "load errors": True,
+    }
+
+
+def test_a_target_whose_figure_was_never_recorded_is_missed() -> None:
+    figures = Figures()
+    figures.record("call next tx at 100 waiting", 2)
+    missed = [v for v in figures.check(TARGETS) if not v.met]
+    assert [(v.figure, v.value) for v in missed] == [("load errors", None)]
+    assert "MISSED load errors = not measured" in str(missed[0])
