@@ -9,7 +9,11 @@
   in the same state as one clean run;
 - the clock jumping at opening time and over midnight.
 
-Faults injected, tickets checked afterwards and tickets lost are counted and printed at the end.
+Faults injected, tickets checked afterwards and tickets lost are counted and printed at the end. A ticket
+is checked by reading it back from Table Storage (its entity and the unit-day's queue state), never from
+what the API or the test remembers: it is lost when its entity is missing, names someone else, has a
+status the test did not expect, misses its display number or meeting link, or is absent from the line it
+should be waiting in (or there twice).
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from typing import Any
 
 import httpx
 import pytest
+from azure.core.exceptions import ResourceNotFoundError
+from azure.data.tables import TableServiceClient
 
 from adapters.meetings_teams import TeamsMeetingProvider
 from adapters.queues import Drain, StorageQueueBus
@@ -61,10 +67,56 @@ def fault(n: int = 1) -> None:
     FIGURES["faults injected"] += n
 
 
-def checked(tickets: list[dict[str, Any]], lost: list[str]) -> None:
+def lost_in_storage(
+    system: System, tickets: list[dict[str, Any]], statuses: set[str], join_urls: dict[str, str] | None = None
+) -> list[str]:
+    """What is wrong with each ticket as stored: read back from the tickets table and the queue state."""
+    table = TableServiceClient.from_connection_string(system.settings["AzureWebJobsStorage"])
+    client = table.get_table_client("tickets")
+    lost: list[str] = []
+    for ticket in tickets:
+        tid = ticket["ticketId"]
+        unit, day, short = tid.split(".")
+        try:
+            entity = client.get_entity(f"{unit}.{day}", f"t.{short}")
+        except ResourceNotFoundError:
+            lost.append(f"{tid}: not in storage")
+            continue
+        state, _ = store_of(system).load(unit, day)
+        in_line = [e.short for e in state.line].count(short)
+        should_be_in_line = 1 if entity.get("status") in ("waiting", "absent") else 0
+        problems = [
+            f"status {entity.get('status')!r}, expected {sorted(statuses)}"
+            if entity.get("status") not in statuses
+            else "",
+            f"name {entity.get('name')!r}, joined as {ticket['name']!r}"
+            if entity.get("name") != ticket["name"]
+            else "",
+            "no display number" if not entity.get("display") else "",
+            f"in the line {in_line} times" if in_line != should_be_in_line else "",
+            "called but not in the state's called tickets"
+            if entity.get("status") == "called" and short not in state.called
+            else "",
+        ]
+        if join_urls and tid in join_urls and entity.get("joinUrl") != join_urls[tid]:
+            problems.append(
+                f"meeting link {entity.get('joinUrl')!r}, the citizen was given {join_urls[tid]!r}"
+            )
+        lost += [f"{tid}: {p}" for p in problems if p]
+    return lost
+
+
+def checked(
+    system: System,
+    tickets: list[dict[str, Any]],
+    statuses: set[str],
+    join_urls: dict[str, str] | None = None,
+) -> None:
+    """Count and check `tickets` from storage: each must be there, with one of `statuses`."""
+    lost = lost_in_storage(system, tickets, statuses, join_urls)
     FIGURES["tickets checked"] += len(tickets)
-    FIGURES["tickets lost"] += len(lost)
-    assert not lost, f"tickets lost: {lost}"
+    FIGURES["tickets lost"] += len({line.split(":")[0] for line in lost})
+    assert not lost, "tickets lost or damaged in storage:\n" + "\n".join(lost)
 
 
 def join(system: System, name: str, unit: str = UNIT, **extra: Any) -> httpx.Response:
@@ -75,7 +127,7 @@ def join(system: System, name: str, unit: str = UNIT, **extra: Any) -> httpx.Res
 def joined(system: System, name: str, unit: str = UNIT) -> dict[str, Any]:
     answer = join(system, name, unit)
     assert answer.status_code == 202, answer.text
-    ticket: dict[str, Any] = answer.json()
+    ticket: dict[str, Any] = {**answer.json(), "name": name}
     return ticket
 
 
@@ -129,8 +181,7 @@ def test_storage_outage_answers_503_and_the_system_resumes_by_itself() -> None:
         day = before[0]["ticketId"].split(".")[1]
         state, _ = store_of(system).load(UNIT, day)
         seqs = sorted(e.seq for e in state.line)
-        lost = [t["ticketId"] for t in tickets if state.find(t["ticketId"].split(".")[2]) is None]
-        checked(tickets, lost)
+        checked(system, tickets, {"waiting"})
         assert seqs == list(range(1, len(tickets) + 1)), seqs  # each admitted once, gapless
         after = joined(system, "Depois da queda")
         system.wait(lambda: status(system, after) == "waiting", timeout=15)
@@ -224,7 +275,7 @@ def test_graph_429_500_and_timeouts_end_in_one_meeting(teams: System, graph: Fak
     meetings = graph.meetings_for(ticket["ticketId"])
     assert len(meetings) == 1 and meetings[0]["joinWebUrl"] == url
     assert len(graph.requests_to("POST", "createOrGet")) >= 5
-    checked([ticket], [] if url else [ticket["ticketId"]])
+    checked(teams, [ticket], {"called"}, {ticket["ticketId"]: url})
     finish(teams, ticket["ticketId"])
 
 
@@ -253,7 +304,8 @@ def test_the_teams_webhook_down_delays_the_card_and_blocks_nothing(
     failed_posts = sum(1 for r in webhook.received if r.status == 0)
     print(f"\nwebhook down: {failed_posts} posts dropped, a join admitted meanwhile in {admitted_in:.2f} s")
     assert admitted_in < 5
-    checked([ticket, other], [])
+    checked(teams, [ticket], {"called"}, {ticket["ticketId"]: url})
+    checked(teams, [other], {"waiting"})
     finish(teams, ticket["ticketId"])
     assert call_next(teams)["ticketId"] == other["ticketId"]
     finish(teams, other["ticketId"])
@@ -298,7 +350,7 @@ def test_admission_crashing_after_its_commit_is_redelivered_to_the_same_result(t
     tickets = [t for t in store_of(teams).list_tickets(UNIT, day) if t["ticketId"] == ticket["ticketId"]]
     assert len(tickets) == 1 and state.find(short) is not None
     assert sorted(e.seq for e in state.line) == sorted({e.seq for e in state.line})
-    checked([ticket], [] if state.find(short) else [ticket["ticketId"]])
+    checked(teams, [ticket], {"waiting"})
     assert call_next(teams)["ticketId"] == ticket["ticketId"]
     teams.wait(lambda: join_url(teams, ticket), timeout=15)
     finish(teams, ticket["ticketId"])
@@ -322,7 +374,7 @@ def test_meeting_crashing_before_the_card_is_queued_sends_one_card(
         StorageQueueBus.send = original  # type: ignore[method-assign]
     assert len(graph.meetings_for(ticket["ticketId"])) == 1
     assert len(cards_mentioning(webhook, url)) == 1
-    checked([ticket], [])
+    checked(teams, [ticket], {"called"}, {ticket["ticketId"]: url})
     finish(teams, ticket["ticketId"])
 
 
@@ -365,8 +417,8 @@ def test_clock_jumps_at_opening_time_and_over_midnight() -> None:
         assert not listing[RIO_BRANCO]["openNow"] and listing[RIO_BRANCO]["peopleWaiting"] == 0
         # every ticket ended (closed with the day, or expired after its page went silent) and still
         # answers its holder: none is left waiting in a day that is over
-        lost = [tid for tid, s in finals.items() if s not in ("closed", "expired")]
-        checked([first, last], lost)
+        assert set(finals.values()) <= {"closed", "expired"}, finals
+        checked(system, [first, last], {"closed", "expired"})
 
         clock.set(datetime(2026, 12, 9, 13, 0, 30, tzinfo=UTC))  # Wednesday 08:00:30 (8 Dec is a holiday)
         fault()
@@ -376,4 +428,4 @@ def test_clock_jumps_at_opening_time_and_over_midnight() -> None:
         assert fresh["ticketId"].split(".")[1] == "20261209"
         state, _ = store_of(system).load(RIO_BRANCO, "20261209")
         assert [e.seq for e in state.line] == [1]
-        checked([fresh], [])
+        checked(system, [fresh], {"waiting"})
