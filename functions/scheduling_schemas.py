@@ -9,11 +9,16 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field
 
 from domain.errors import InvalidInputError
-from functions.schemas import Body, JoinBody
+from functions.schemas import LAWYER_EXAMPLE, PERSON_EXAMPLE, Body, JoinBody, examples
 
 
 class BookBody(JoinBody):
     """The join form's fields plus the chosen slot."""
+
+    model_config = examples(
+        {**PERSON_EXAMPLE, "startsAt": "2026-12-07T10:00:00-04:00"},
+        {**LAWYER_EXAMPLE, "startsAt": "2026-12-07T10:30:00-04:00"},
+    )
 
     starts_at: str = Field(
         max_length=40, alias="startsAt", description="Início do horário (ISO 8601 com fuso)"
@@ -21,6 +26,8 @@ class BookBody(JoinBody):
 
 
 class SlotBody(Body):
+    model_config = examples({"startsAt": "2026-12-07T11:00:00-04:00"})
+
     starts_at: str = Field(
         max_length=40, alias="startsAt", description="Início do horário (ISO 8601 com fuso)"
     )
@@ -28,7 +35,20 @@ class SlotBody(Body):
 
 class MessageBody(Body):
     # Long texts reach the use case, which says how long the message is and what the unit's limit is.
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, str_max_length=20_000)
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        str_max_length=20_000,
+        json_schema_extra={
+            "examples": [
+                {
+                    **PERSON_EXAMPLE,
+                    "text": "Gostaria de saber se já há data para a audiência do meu processo.",
+                    "processNumber": "0001234-96.2025.4.01.3000",
+                }
+            ]
+        },
+    )
 
     name: str = Field(max_length=200)
     role: Literal["parte", "advogado", "outro"]
@@ -44,12 +64,19 @@ class MessageBody(Body):
 
 
 class ReplyBody(Body):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, str_max_length=10_000)
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        str_max_length=10_000,
+        json_schema_extra={"examples": [{"text": "A audiência está marcada para 10/12, às 9h, por vídeo."}]},
+    )
 
     text: str
 
 
 class InviteBody(Body):
+    model_config = examples({"email": "interprete.libras@tribunal.jus.br"})
+
     email: str = Field(max_length=200, description="E-mail do(a) colega ou intérprete")
 
 

@@ -36,7 +36,33 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, str_max_length=2000)
 
 
+# Examples of valid bodies (OpenAPI `examples`, read by the API's readers and by the fuzz test, which sends
+# them so that accepted writes happen and their storage effects are checked).
+PERSON_EXAMPLE: dict[str, Any] = {
+    "name": "Maria da Silva",
+    "role": "parte",
+    "reason": "orientacao",
+    "consent": True,
+}
+LAWYER_EXAMPLE: dict[str, Any] = {
+    "name": "João Pereira Lima",
+    "role": "advogado",
+    "oabNumber": "123456",
+    "oabState": "AM",
+    "processNumber": "0001234-96.2025.4.01.3000",
+    "reason": "orientacao",
+    "consent": True,
+    "priority": ["idoso_60"],
+}
+
+
+def examples(*values: dict[str, Any]) -> ConfigDict:
+    return ConfigDict(json_schema_extra={"examples": list(values)})
+
+
 class JoinBody(Body):
+    model_config = examples(PERSON_EXAMPLE, LAWYER_EXAMPLE)
+
     name: str = Field(max_length=200, description="Nome de quem será atendido")
     role: Literal["parte", "advogado", "outro"]
     reason: str = Field(max_length=80, description="Assunto, da lista da unidade")
@@ -50,22 +76,36 @@ class JoinBody(Body):
 
 
 class SurveyBody(Body):
+    model_config = examples({"score": 5, "comment": "Fui bem atendida e resolvi o que precisava."})
+
     score: int = Field(ge=1, le=5)
     comment: str = Field(default="", max_length=1000)
 
 
 class CallBody(Body):
+    model_config = examples(
+        {},
+        {"ticketId": "tjam-tefe-vu.20261207.a1b2c3d4e5", "reason": "Atendimento combinado por telefone"},
+    )
+
     ticket_id: str = Field(default="", max_length=120, alias="ticketId")
     reason: str = Field(default="", max_length=200)
     category: str = Field(default="", max_length=80)
 
 
 class ActionBody(Body):
+    model_config = examples(
+        {"reason": "A pessoa pediu para voltar mais tarde"},
+        {"targetUnit": "trf1-sjac-02vf", "reason": "O assunto é da outra vara"},
+    )
+
     reason: str = Field(default="", max_length=200)
     target_unit: str = Field(default="", max_length=80, alias="targetUnit")
 
 
 class PresenceBody(Body):
+    model_config = examples({"status": "online"}, {"status": "paused"})
+
     status: Literal["online", "paused", "offline"]
 
 

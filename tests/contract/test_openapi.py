@@ -100,3 +100,22 @@ def test_bodies_are_strict(spec: dict[str, Any]) -> None:
     assert {"name", "role", "reason", "consent"} <= set(join["required"])
     op = spec["paths"]["/units/{unit}/tickets"]["post"]
     assert {"413", "415", "429"} <= set(op["responses"])
+
+
+def test_every_body_has_examples_that_its_model_accepts(spec: dict[str, Any]) -> None:
+    """The examples document the API and are what the fuzz test sends to get accepted writes
+    (tests/fuzz/test_fuzz_api.py): each body has one, and each one is valid for its model."""
+    without, invalid = [], []
+    for (method, route), operation in openapi.operations().items():
+        if operation.body is None:
+            continue
+        served = spec["components"]["schemas"][operation.body.__name__].get("examples") or []
+        if not served:
+            without.append(f"{method} {route} ({operation.body.__name__})")
+        for example in served:
+            try:
+                operation.body.model_validate(example)
+            except ValueError as exc:
+                invalid.append(f"{operation.body.__name__} {example}: {exc}")
+    assert not without, f"bodies without an example: {without}"
+    assert not invalid, "\n".join(invalid)
