@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 from azure.storage.queue import QueueServiceClient
 
+from devhost.clock import FakeClock
 from domain import services as domain_services
 from domain.retention import DEFAULT_RETENTION_DAYS
 from tests.fakes.fake_webhook import FakeWebhook
@@ -264,8 +265,6 @@ def webhook() -> Iterator[FakeWebhook]:
 
 @pytest.fixture(scope="module")
 def dumps(webhook: FakeWebhook) -> Iterator[Dumps]:
-    from devhost.clock import FakeClock
-
     clock = FakeClock(DAY)
     hooks = {
         "TEAMS_WEBHOOK_TJAM_TEFE_VU": webhook.url("/tefe"),
