@@ -108,26 +108,6 @@ class TableConfigStore:
             return None
 
 
-def sync_configuration(source: BlobConfigSource, store: TableConfigStore, now: datetime) -> str:
-    """Apply the configuration file if it changed. Returns "unchanged", "applied" or "refused: ...".
-
-    A refused file is remembered by its ETag so that it is not re-validated every minute."""
-    current = store.current()
-    status = store.status() or {}
-    known = str(status.get("sourceEtag", "")) or (current[1] if current else None)
-    fetched = source.fetch(known)
-    if fetched is None:
-        return "unchanged"
-    data, etag = fetched
-    try:
-        config = parse_configuration(data)
-    except InvalidInputError as exc:
-        store.record(etag, f"recusada: {exc.message}", now)
-        return f"refused: {exc.message}"
-    store.save(config.model_dump_json(by_alias=True), etag, now)
-    return "applied"
-
-
 class CachedConfiguration:
     """Callable returning the current Configuration: one table read per `ttl_s` per worker, parsed
     only when it changed (`on_change` is told then). The read is metered as `configuration`, not

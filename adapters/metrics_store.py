@@ -10,7 +10,7 @@ Partition `c.{court}` of table `metrics` holds, for every unit of the court:
 
 A pass writes a unit-day, its tracks, its changed hours, the court-day and the court's changed hours in
 one entity-group transaction (one partition), guarded by the ETags of the unit-day and the court-day:
-counts and cursor move together or not at all. Rollups are JSON (`domain.metrics.Rollup.to_dict`),
+counts and cursor move together or not at all. Rollups are JSON (`domain.rollups.Rollup.to_dict`),
 split over `rollup0..N` when longer than one string property holds.
 
 Costs (each is one billed storage transaction):
@@ -41,19 +41,17 @@ from azure.data.tables import TableClient, TableServiceClient, TableTransactionE
 
 from adapters.tables import TICKETS_TABLE, get_long_text, put_long_text, state_from_entity
 from domain.errors import ConcurrentUpdateError
-from domain.metrics import (
-    SURVEY,
+from domain.metric_events import (
     CourtDay,
     DayRow,
     EventPage,
     HourRow,
     MetricEvent,
-    Rollup,
-    Rollups,
     UnitDay,
     decode_tracks,
     encode_tracks,
 )
+from domain.rollups import SURVEY, Rollup, Rollups
 
 METRICS_TABLE = "metrics"
 PAGE = 1000

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from azure.core.exceptions import ResourceExistsError
@@ -22,6 +21,7 @@ from azure.storage.queue import (
 )
 
 from adapters import telemetry
+from domain.ports import QueuedMessage
 
 
 class StorageQueueBus:
@@ -75,12 +75,6 @@ class StorageQueueBus:
         return drain
 
 
-@dataclass
-class DrainedMessage:
-    payload: dict[str, Any]
-    dequeue_count: int
-
-
 class Drain:
     """Messages taken from a queue; `complete()` deletes them once their work is committed.
 
@@ -90,7 +84,7 @@ class Drain:
     def __init__(self, client: QueueClient, messages: list[Any], max_dequeue: int = 5) -> None:
         self._client = client
         self._messages = messages
-        self.items: list[DrainedMessage] = []
+        self.items: list[QueuedMessage] = []
         self._ok: list[Any] = []
         for msg in messages:
             try:
@@ -98,7 +92,7 @@ class Drain:
             except (ValueError, TypeError):
                 continue
             if isinstance(payload, dict) and int(msg.dequeue_count or 1) < max_dequeue:
-                self.items.append(DrainedMessage(payload, int(msg.dequeue_count or 1)))
+                self.items.append(QueuedMessage(payload, int(msg.dequeue_count or 1)))
                 self._ok.append(msg)
 
     def complete(self) -> None:

@@ -26,9 +26,9 @@ from azure.data.tables import TableClient, TableServiceClient, TableTransactionE
 
 from domain.errors import ConcurrentUpdateError, ConflictError
 from domain.ordering import Entry, PriorityClass
-from domain.ports import DuplicateTicketError, TicketWrite
+from domain.ports import DuplicateTicketError
 from domain.queue import Called, Clerk, QueueState
-from domain.tickets import TicketEvent, TicketId
+from domain.tickets import AttendanceEvent, TicketEvent, TicketId, TicketWrite
 
 TICKETS_TABLE = "tickets"
 _CHUNK = 30_000  # characters per string property (the limit is 64 KiB = 32K UTF-16 units)
@@ -120,7 +120,7 @@ def _ticket_rk(ticket_id: str) -> tuple[str, str]:
     return f"{tid.unit_id}.{tid.day:%Y%m%d}", f"t.{tid.short}"
 
 
-def _event_entity(pk: str, event: TicketEvent) -> dict[str, Any]:
+def _event_entity(pk: str, event: TicketEvent | AttendanceEvent) -> dict[str, Any]:
     short = TicketId.parse(event.ticket_id).short
     at_ms = int(event.at.timestamp() * 1000)
     return {

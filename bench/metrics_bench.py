@@ -14,15 +14,22 @@ import json
 import random
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from adapters.metrics_store import TableMetricsStore
 from adapters.storage import METER, table_service
-from domain import metrics
+from domain.auth import Principal
 from domain.config import Configuration, parse_configuration
-from domain.metrics import CourtDay, Rollup, Rollups, UnitDay, clerk_id
-from domain.services import Services
+from domain.metric_events import CourtDay, UnitDay
+from domain.rollups import Rollup, Rollups, clerk_id
+from domain.usecases import metrics_reports as reports
+from domain.usecases.context import Context
+from domain.usecases.metrics_rollup import roll_up
+from domain.usecases.metrics_scope import ReportQuery
+from functions.answers import dump
+from functions.answers import metrics as answers
 from tests.support.azurite import Azurite
 from tests.support.services import CONFIG_FILE, build_services
 
@@ -112,7 +119,28 @@ def _count(action: Callable[[], Any]) -> tuple[int, Any]:
     return METER.total(), result
 
 
-def _reads(report: Report, svc: Services, store: TableMetricsStore, config: Configuration) -> None:
+PRESENTERS: dict[Callable[..., Any], Callable[[Any], answers.Report]] = {
+    reports.summary: answers.Summary.of,
+    reports.units_report: answers.UnitsReport.of,
+    reports.compliance: answers.Compliance.of,
+    reports.daily: answers.Daily.of,
+    reports.heatmap: answers.Heatmap.of,
+}
+
+
+def read(
+    run: Callable[..., Any],
+    svc: Context,
+    store: TableMetricsStore,
+    who: Principal,
+    period: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """A report as the API answers it, read from `store`."""
+    return dump(PRESENTERS[run](run(replace(svc, metrics=store), ReportQuery(who, period), now)))
+
+
+def _reads(report: Report, svc: Context, store: TableMetricsStore, config: Configuration) -> None:
     admin = svc.principal(ADMIN)
     clerk = svc.principal("servidor000@bench.jus.br")
     manager = svc.principal("gestor@bench.jus.br")
@@ -120,29 +148,44 @@ def _reads(report: Report, svc: Services, store: TableMetricsStore, config: Conf
     report(f"reading {DAYS}-day indicators ({UNITS} units, {len(config.courts)} courts):")
     report(f"  {'report':<28} {'scope':<22} {'units':>5} {'transactions':>12} {'per unit-period':>16}")
     cases: list[tuple[str, str, int, Callable[[], Any]]] = [
-        ("summary", "admin, all courts", UNITS, lambda: metrics.summary(svc, store, admin, "60", NOW)),
+        ("summary", "admin, all courts", UNITS, lambda: read(reports.summary, svc, store, admin, "60", NOW)),
         (
             "units table",
             "admin, all courts",
             UNITS,
-            lambda: metrics.units_report(svc, store, admin, "60", NOW),
+            lambda: read(reports.units_report, svc, store, admin, "60", NOW),
         ),
-        ("compliance", "admin, all courts", UNITS, lambda: metrics.compliance(svc, store, admin, "60", NOW)),
+        (
+            "compliance",
+            "admin, all courts",
+            UNITS,
+            lambda: read(reports.compliance, svc, store, admin, "60", NOW),
+        ),
         (
             "daily series (court rollups)",
             "admin, all courts",
             UNITS,
-            lambda: metrics.daily(svc, store, admin, "60", NOW),
+            lambda: read(reports.daily, svc, store, admin, "60", NOW),
         ),
         (
             "heatmap (court hours)",
             "admin, all courts",
             UNITS,
-            lambda: metrics.heatmap(svc, store, admin, "60", NOW),
+            lambda: read(reports.heatmap, svc, store, admin, "60", NOW),
         ),
-        ("summary", "court manager", court_units, lambda: metrics.summary(svc, store, manager, "60", NOW)),
-        ("summary", "clerk, one unit", 1, lambda: metrics.summary(svc, store, clerk, "60", NOW)),
-        ("heatmap (unit hours)", "clerk, one unit", 1, lambda: metrics.heatmap(svc, store, clerk, "60", NOW)),
+        (
+            "summary",
+            "court manager",
+            court_units,
+            lambda: read(reports.summary, svc, store, manager, "60", NOW),
+        ),
+        ("summary", "clerk, one unit", 1, lambda: read(reports.summary, svc, store, clerk, "60", NOW)),
+        (
+            "heatmap (unit hours)",
+            "clerk, one unit",
+            1,
+            lambda: read(reports.heatmap, svc, store, clerk, "60", NOW),
+        ),
     ]
     for name, scope, units, action in cases:
         started = time.perf_counter()
@@ -152,7 +195,7 @@ def _reads(report: Report, svc: Services, store: TableMetricsStore, config: Conf
             f"  {name:<28} {scope:<22} {units:>5} {transactions:>12} {transactions / units:>16.2f}"
             f"   ({elapsed * 1000:.0f} ms)"
         )
-    served = metrics.summary(svc, store, admin, "60", NOW)["totals"]["served"]
+    served = read(reports.summary, svc, store, admin, "60", NOW)["totals"]["served"]
     report(
         f"  (independent of how many tickets there were: {served:,} attendances in the period)".replace(
             ",", "."
@@ -219,10 +262,10 @@ def write_events(
 
 
 def _pass(
-    report: Report, label: str, svc: Services, store: TableMetricsStore, now: datetime, events: int
+    report: Report, label: str, svc: Context, store: TableMetricsStore, now: datetime, events: int
 ) -> None:
     started = time.perf_counter()
-    transactions, result = _count(lambda: metrics.roll_up(svc, store, now))
+    transactions, result = _count(lambda: roll_up(replace(svc, metrics=store), now))
     elapsed = time.perf_counter() - started
     per_event = f"{transactions / events:>10.3f}" if events else f"{'-':>10}"
     report(
@@ -231,7 +274,7 @@ def _pass(
     )
 
 
-def _passes(report: Report, svc: Services, env: dict[str, str], config: Configuration) -> None:
+def _passes(report: Report, svc: Context, env: dict[str, str], config: Configuration) -> None:
     store = TableMetricsStore(table_service(env))
     start_ms = int((NOW - timedelta(hours=6)).timestamp() * 1000)
     first = write_events(store, config, 40, start_ms, 1)
@@ -248,7 +291,7 @@ def _passes(report: Report, svc: Services, env: dict[str, str], config: Configur
     again = TableMetricsStore(table_service(env))
     _pass(report, "cold again: everything already in", svc, again, NOW + timedelta(minutes=6), 0)
     admin = svc.principal(ADMIN)
-    today = metrics.summary(svc, store, admin, "today", NOW + timedelta(minutes=6))
+    today = read(reports.summary, svc, store, admin, "today", NOW + timedelta(minutes=6))
     report(
         f"  today after the passes: {today['totals']['requests']} requests,"
         f" {today['totals']['served']} served, {today['survey']['count']} surveys"

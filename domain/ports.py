@@ -1,16 +1,34 @@
-"""Ports: the protocols the use cases talk to. Adapters implement them; tests use in-memory fakes.
+"""Ports: the protocols the use cases talk to. Adapters implement them; tests/fakes implements each in
+memory, and tests/contract/ports runs one suite against both.
 
-Every port is synchronous. Adapters over async SDKs (msgraph-sdk) run their own event loop.
+Every port is synchronous. Adapters over async SDKs (msgraph-sdk) run their own event loop. What a
+worker keeps in memory (the sightings of polls, its turns at a partition, how long it waits before a
+retry, how it runs independent tasks side by side) is a port too, so that the domain holds no thread,
+lock or sleep of its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 from domain.calendar import OpenInterval
+from domain.config import Configuration
+from domain.metric_events import CourtDay, DayRow, EventPage, HourRow, UnitDay
+from domain.queue import QueueState
+from domain.tickets import TicketWrite
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# The Storage Queues the use cases send to (the queue triggers of functions/ read them).
+JOIN_QUEUE = "join-requests"
+MEETING_QUEUE = "meeting-requests"
+NOTIFY_QUEUE = "notifications"
+APPOINTMENT_QUEUE = "appointment-requests"
 
 
 @dataclass(frozen=True)
@@ -44,6 +62,12 @@ class MeetingProvider(Protocol):
     def create(self, request: MeetingRequest) -> Meeting: ...
 
 
+class MeetingProviders(Protocol):
+    """The providers by kind ("teams", "jitsi", "local"); None for a kind that is not configured."""
+
+    def get(self, kind: str) -> MeetingProvider | None: ...
+
+
 @dataclass(frozen=True)
 class Notification:
     """A message for the clerks of one unit (rendered as an Adaptive Card by the adapter)."""
@@ -62,20 +86,6 @@ class ClerkNotifier(Protocol):
     def send(self, webhook_url: str, notifications: Sequence[Notification]) -> None: ...
 
 
-@dataclass(frozen=True)
-class TicketWrite:
-    """A ticket entity change committed together with the queue state.
-
-    `create` fails if the ticket exists (that is how a replayed admission is recognised);
-    `merge` sets the given fields. `event` is appended to the audit/metrics log in the same commit.
-    """
-
-    ticket_id: str
-    fields: Mapping[str, Any]
-    create: bool = False
-    event: Any = None  # domain.tickets.TicketEvent | None
-
-
 class DuplicateTicketError(Exception):
     """A `create` TicketWrite found the ticket already stored (the admission was replayed)."""
 
@@ -87,15 +97,15 @@ class DuplicateTicketError(Exception):
 class QueueStore(Protocol):
     """Unit-day queue state and its tickets (one partition per unit and service day)."""
 
-    def load(self, unit_id: str, day: str) -> tuple[Any, str | None]:
+    def load(self, unit_id: str, day: str) -> tuple[QueueState, str | None]:
         """Fresh read: (QueueState, etag); etag None when the day has no state yet."""
         ...
 
-    def peek(self, unit_id: str, day: str, max_age_s: float = 1.0) -> Any:
+    def peek(self, unit_id: str, day: str, max_age_s: float = 1.0) -> QueueState:
         """Shared, possibly stale (≤ max_age_s) QueueState for reads that do not change it."""
         ...
 
-    def commit(self, state: Any, etag: str | None, writes: Sequence[TicketWrite] = ()) -> None:
+    def commit(self, state: QueueState, etag: str | None, writes: Sequence[TicketWrite] = ()) -> None:
         """One entity-group transaction. Raises ConcurrentUpdateError if the state changed since `etag`,
         DuplicateTicketError if a `create` write found its ticket."""
         ...
@@ -103,6 +113,10 @@ class QueueStore(Protocol):
     def get_ticket(self, ticket_id: str) -> dict[str, Any] | None: ...
 
     def list_tickets(self, unit_id: str, day: str) -> list[dict[str, Any]]: ...
+
+    def list_events(self, unit_id: str, day: str) -> list[dict[str, Any]]:
+        """The unit-day's event log (the audit trail), in RowKey order."""
+        ...
 
     def merge_ticket(self, ticket_id: str, fields: Mapping[str, Any]) -> None: ...
 
@@ -125,6 +139,33 @@ class MessageBus(Protocol):
     """Storage Queues: at-least-once, unordered. Payloads are JSON objects."""
 
     def send(self, queue: str, payload: Mapping[str, Any], delay_s: int = 0) -> None: ...
+
+
+@dataclass(frozen=True)
+class QueuedMessage:
+    payload: dict[str, Any]
+    dequeue_count: int
+
+
+class Batch(Protocol):
+    """Messages taken from a queue; `complete()` deletes them once their work is committed."""
+
+    @property
+    def items(self) -> Sequence[QueuedMessage]: ...
+
+    def complete(self) -> None: ...
+
+
+class BatchBus(MessageBus, Protocol):
+    """A bus that can also hand a queue function more of what is waiting, to process as a batch
+    (the Python worker gives a queue function one message at a time)."""
+
+    def drain(
+        self, queue: str, max_messages: int, visibility_timeout_s: int = 30, max_dequeue: int = 5
+    ) -> Batch:
+        """Take up to `max_messages` more messages; those tried `max_dequeue` times are left for the
+        host to move to the poison queue."""
+        ...
 
 
 class Calendar(Protocol):
@@ -175,8 +216,8 @@ class RowWrite:
 
 class UnitRecords(Protocol):
     """Records of one unit kept together (one partition per unit): appointments and their slots
-    (domain/scheduling.py), asynchronous messages, protocol counters and daily counts
-    (domain/async_channel.py). Row keys are chosen by the use cases; they sort as text."""
+    (domain/appointments.py), asynchronous messages, protocol counters and daily counts
+    (domain/messages.py). Row keys are chosen by the use cases; they sort as text."""
 
     def get(self, unit_id: str, key: str) -> Row | None: ...
 
@@ -190,3 +231,118 @@ class UnitRecords(Protocol):
         """One entity-group transaction (at most 100 writes). ConcurrentUpdateError on a stale ETag or
         a `create` that found its row."""
         ...
+
+
+class MetricsStore(Protocol):
+    """Where rollups live. Unit-days, their hours and their court's days are written together, in one
+    transaction guarded by the ETags of the unit-day and the court-day."""
+
+    def load_unit_day(self, court_id: str, unit_id: str, day: str) -> tuple[UnitDay, str | None]:
+        """The unit-day with its hours and tracks (an empty one, etag None, if there is none yet)."""
+        ...
+
+    def load_court_day(self, court_id: str, day: str) -> tuple[CourtDay, str | None]: ...
+
+    def read_events(self, unit_id: str, day: str, after_ms: int, *, with_state: bool) -> Iterator[EventPage]:
+        """Events of the unit-day at or after `after_ms`, in pages of at most 1,000."""
+        ...
+
+    def save(
+        self,
+        unit_day: UnitDay,
+        unit_etag: str | None,
+        court_day: CourtDay,
+        court_etag: str | None,
+        hours: Collection[int],
+    ) -> None:
+        """Write both days and the given hours of each atomically, or raise ConcurrentUpdateError."""
+        ...
+
+    def forget(self, court_id: str, unit_id: str, day: str) -> None:
+        """Drop what is cached of this unit-day and its court-day (after a conflict)."""
+        ...
+
+    def unit_days(self, court_id: str, unit_id: str, first: str, last: str) -> list[DayRow]: ...
+
+    def court_days(self, court_id: str, first: str, last: str) -> list[DayRow]: ...
+
+    def unit_hours(self, court_id: str, unit_id: str, first: str, last: str) -> list[HourRow]: ...
+
+    def court_hours(self, court_id: str, first: str, last: str) -> list[HourRow]: ...
+
+
+class RetentionStore(Protocol):
+    """Where the personal data is stored (domain/retention.py says what counts as such)."""
+
+    def expired_partitions(self, cutoff: str) -> list[tuple[str, str]]:
+        """(unit, day) of the unit-day partitions before `cutoff` not purged yet."""
+        ...
+
+    def purge_partition(self, unit_id: str, day: str, now: datetime) -> tuple[int, int]:
+        """Purge one unit-day partition; (entities changed, entities deleted). Marks it purged last."""
+        ...
+
+    def purge_records(self, table: str, prefixes: tuple[str, ...], cutoff: str, now: datetime) -> int:
+        """Purge the records of days before `cutoff`; how many rows changed."""
+        ...
+
+    def erase_ticket(self, ticket_id: str, now: datetime) -> None:
+        """Purge one ticket: its entity, its survey's comment and the reasons typed in its events."""
+        ...
+
+
+class ConfigFile(Protocol):
+    """The configuration file as deployed (a blob): its bytes and version, when it changed."""
+
+    def fetch(self, known_etag: str | None) -> tuple[bytes, str] | None:
+        """(bytes, etag) when the file's etag is not `known_etag`; None when unchanged."""
+        ...
+
+
+class ConfigStore(Protocol):
+    """The configuration in force (the last valid file), and the outcome of the last check."""
+
+    def current(self) -> tuple[str, str] | None:
+        """(configuration JSON, etag of the file it came from), or None before the first one."""
+        ...
+
+    def save(self, text: str, source_etag: str, now: datetime) -> None: ...
+
+    def record(self, source_etag: str, outcome: str, now: datetime) -> None: ...
+
+    def status(self) -> dict[str, Any] | None: ...
+
+
+class Configurations(Protocol):
+    """The configuration in force, as read by a worker (cached; `invalidate` reads it again)."""
+
+    def __call__(self) -> Configuration: ...
+
+    def invalidate(self) -> None: ...
+
+
+class Sightings(Protocol):
+    """The polls and console refreshes a worker has seen, written down as heartbeats now and then."""
+
+    def seen(self, unit_id: str, day: str, key: str, now_ms: int) -> Mapping[str, int] | None:
+        """Record a sighting; the unit-day's sightings when they are due to be written down."""
+        ...
+
+
+class Turns(Protocol):
+    """Requests of one worker to the same unit-day take turns: the ETag guards against other workers,
+    and turns keep a worker's own threads from wasting round trips on conflicts."""
+
+    def hold(self, unit_id: str, day: str) -> AbstractContextManager[object]: ...
+
+
+class Backoff(Protocol):
+    """Waits before the next try after a lost optimistic update (`attempt` counts from 0)."""
+
+    def pause(self, attempt: int) -> None: ...
+
+
+class TaskRunner(Protocol):
+    """Runs independent tasks (side by side where it can) and returns their results in order."""
+
+    def map(self, task: Callable[[T], R], items: Sequence[T]) -> list[R]: ...

@@ -10,10 +10,9 @@ from __future__ import annotations
 import bisect
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from domain.errors import NothingToCallError, TicketNotFoundError
-from domain.ordering import Entry, Policy, call_order, next_cycle
+from domain.ordering import Entry, Policy, PriorityClass, call_order, next_cycle
 
 
 @dataclass
@@ -176,5 +175,28 @@ def estimate_wait(ahead: int, state: QueueState, default_service_s: float) -> Wa
     return WaitEstimate(max(0, math.floor(minutes * 0.7)), max(1, math.ceil(minutes * 1.3)), basis)
 
 
-def ms(t: datetime) -> int:
-    return int(t.timestamp() * 1000)
+SCHEDULED_REASON = "atendimento agendado"
+
+
+def display_number(entry: Entry) -> str:
+    """Gapless per unit and day; prefixed by the service category's initial when the unit has several."""
+    return f"{entry.category[:1].upper()}{entry.seq:03d}"
+
+
+def order_reason(state: QueueState, entry: Entry, category: str) -> str:
+    """Why calling `entry` is not calling the earliest arrival still waiting ("" when it is). A citizen
+    with an appointment (domain/appointments.py) is always recorded as such."""
+    if entry.klass == PriorityClass.SCHEDULED:
+        return SCHEDULED_REASON
+    earlier = [
+        e
+        for e in state.line
+        if not e.absent_since_ms and (e.arrived_ms, e.seq) < (entry.arrived_ms, entry.seq)
+    ]
+    if not earlier:
+        return ""
+    if entry.klass != PriorityClass.NORMAL and any(e.klass > entry.klass for e in earlier):
+        return "prioridade legal"
+    if category:
+        return f"categoria de atendimento: {category}"
+    return "política de intercalação"

@@ -2,12 +2,17 @@
 
 A ticket id names where the ticket lives: `{unit}.{service day}.{short}`, so a citizen's poll finds the
 unit's queue partition without any lookup.
+
+Every change of a ticket's status goes through `TRANSITIONS`: `move` is the one way a use case writes a
+status (with its event, committed with the change); anything not in the table is refused with
+`InvalidTransitionError`.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -57,6 +62,7 @@ A = Action
 TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (S.PENDING, A.ADMIT): S.WAITING,
     (S.PENDING, A.REJECT): S.REJECTED,
+    (S.PENDING, A.LEAVE): S.LEFT,  # left (or erased) before admission: never admitted
     (S.WAITING, A.CALL): S.CALLED,
     (S.WAITING, A.LEAVE): S.LEFT,
     (S.WAITING, A.MARK_ABSENT): S.ABSENT,
@@ -163,3 +169,66 @@ class TicketEvent:
     by: str = ""  # "citizen", "system", or the clerk's e-mail
     reason: str = ""  # required for out-of-order calls
     data: dict[str, Any] = field(default_factory=dict)
+
+
+class AttendanceAction(StrEnum):
+    """Events of an attendance that are not transitions (the ticket keeps its status)."""
+
+    INVITE = "invite"
+    FOLLOW_UP = "follow_up"
+
+
+@dataclass(frozen=True)
+class AttendanceEvent:
+    """An event of the attendance that is not a transition (same shape as `TicketEvent`); the metrics
+    rollups ignore their actions."""
+
+    ticket_id: str
+    action: AttendanceAction
+    status: Status  # the ticket's status, unchanged
+    at: datetime
+    by: str
+    reason: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TicketWrite:
+    """A ticket entity change committed together with the queue state.
+
+    `create` fails if the ticket exists (that is how a replayed admission is recognised);
+    otherwise the given fields are merged. `event` is appended to the audit/metrics log in the same
+    commit. A write that changes `status` is made by `move`."""
+
+    ticket_id: str
+    fields: Mapping[str, Any]
+    create: bool = False
+    event: TicketEvent | AttendanceEvent | None = None
+
+
+def move(
+    ticket_id: str,
+    current: Status,
+    action: Action,
+    at: datetime,
+    by: str,
+    reason: str = "",
+    data: Mapping[str, Any] | None = None,
+    *,
+    fields: Mapping[str, Any] | None = None,
+    create: bool = False,
+) -> TicketWrite:
+    """The write of one transition: the new status by the table (or InvalidTransitionError), the other
+    `fields` it changes, and its event."""
+    new = next_status(current, action)
+    return TicketWrite(
+        ticket_id,
+        {**(fields or {}), "status": new.value},
+        create=create,
+        event=TicketEvent(ticket_id, action, new, at, by, reason, dict(data or {})),
+    )
+
+
+def status_of(write: TicketWrite) -> Status:
+    """The status a write sets (a write made by `move`)."""
+    return Status(str(write.fields["status"]))

@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
-import json
 import logging
 
 import azure.functions as func
 
-from domain import services as uc
-from functions import dependencies as deps
-from functions.http_common import measured
+from domain.ports import JOIN_QUEUE
+from domain.usecases.admission import admit
+from functions import bootstrap
+from functions.triggers import payload, queue
 
 bp = func.Blueprint()
 log = logging.getLogger("balcao.admission")
 BATCH = 48  # the trigger message plus what is waiting, up to one transaction's worth
 
 
-@bp.function_name("admit_join_requests")
-@bp.queue_trigger(arg_name="msg", queue_name=uc.JOIN_QUEUE, connection="AzureWebJobsStorage")
-@measured
+@queue(bp, "admit_join_requests", JOIN_QUEUE)
 def admit_join_requests(msg: func.QueueMessage) -> None:
-    first = json.loads(msg.get_body())
-    drain = deps.bus().drain(uc.JOIN_QUEUE, BATCH - 1)
-    outcome = uc.admit(deps.services(), [first, *(m.payload for m in drain.items)], deps.now())
-    drain.complete()
+    app = bootstrap.get()
+    first = payload(msg)
+    batch = app.bus.drain(JOIN_QUEUE, BATCH - 1)
+    outcome = admit(app.context, [first, *(m.payload for m in batch.items)], app.now())
+    batch.complete()
     log.info(
         "admitted batch: %d messages, %d new",
         len(outcome),

@@ -1,6 +1,6 @@
 """The asynchronous channel (Res. 372 art. 2 §1): the notice and the form, sending, the citizen's view
 with the reply, the clerks' inbox with deadline clocks, the reply, and the indicators
-(domain/async_channel.py).
+(domain/usecases/async_channel.py, async_overdue.py).
 
     GET  /api/units/{unit}/async-channel                   public: notice, response time, limit
     POST /api/units/{unit}/messages                        public: text only → protocol and token
@@ -14,102 +14,70 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from domain import async_channel
 from domain.errors import InvalidInputError
-from functions import dependencies as deps
-from functions import records
-from functions.http_common import bearer, endpoint, principal
-from functions.http_errors import ok
-from functions.scheduling_schemas import MessageBody, ReplyBody
-from functions.schemas import parse_body
+from domain.messages import ATTACHMENTS_REFUSED
+from domain.usecases import async_channel, async_overdue
+from functions import bootstrap
+from functions.answers import respond
+from functions.answers.messages import AsyncMetrics, ChannelInfo, Inbox, MessageSent, MessageView, Replied
+from functions.bodies import MessageBody, ReplyBody, parse_body
+from functions.http_common import bearer, principal
+from functions.triggers import http_route
 
 bp = func.Blueprint()
 NO_STORE = {"Cache-Control": "no-store"}
-ATTACHMENTS_REFUSED = (
-    "Este canal recebe apenas texto: anexos não são aceitos. Petições e documentos devem ser enviados "
-    "pelo sistema de processo eletrônico do tribunal."
-)
+ATTACHMENT_TYPES = ("application/octet-stream", "application/pdf")
 
 
-@bp.function_name("async_channel_info")
-@bp.route(route="units/{unit}/async-channel", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-@endpoint
+@http_route(bp, "async_channel_info", "units/{unit}/async-channel", "GET")
 def async_channel_info(req: func.HttpRequest) -> func.HttpResponse:
-    return ok(async_channel.channel_info(deps.services(), req.route_params["unit"]))
+    return respond(
+        ChannelInfo.of(async_channel.channel_info(bootstrap.get().context, req.route_params["unit"]))
+    )
 
 
-@bp.function_name("send_message")
-@bp.route(route="units/{unit}/messages", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
-@endpoint
+@http_route(bp, "send_message", "units/{unit}/messages", "POST")
 def send_message(req: func.HttpRequest) -> func.HttpResponse:
     ctype = (req.headers.get("content-type") or "").split(";")[0].strip().lower()
-    if ctype.startswith("multipart/") or ctype in ("application/octet-stream", "application/pdf"):
+    if ctype.startswith("multipart/") or ctype in ATTACHMENT_TYPES:
         raise InvalidInputError(ATTACHMENTS_REFUSED, fields={"attachments": "anexos não são aceitos"})
+    app = bootstrap.get()
     body = parse_body(req, MessageBody)
-    sent = async_channel.send_message(
-        deps.services(),
-        records.messages(),
-        req.route_params["unit"],
-        async_channel.MessageInput(
-            name=body.name,
-            role=body.role,
-            reason=body.reason,
-            text=body.text,
-            consent=body.consent,
-            oab_number=body.oab_number,
-            oab_state=body.oab_state,
-            process_number=body.process_number,
-            attachments=len(body.attachments),
-        ),
-        deps.now(),
-    )
-    return ok(sent.to_json(), status=201, headers={"Location": sent.status_url, **NO_STORE})
+    sent = async_channel.send_message(app.context, req.route_params["unit"], body.to_input(), app.now())
+    answer = MessageSent.of(sent, app.links)
+    return respond(answer, 201, headers={"Location": answer.status_url, **NO_STORE})
 
 
-@bp.function_name("get_message")
-@bp.route(route="tickets/{ticket}/message", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-@endpoint
+@http_route(bp, "get_message", "tickets/{ticket}/message", "GET")
 def get_message(req: func.HttpRequest) -> func.HttpResponse:
-    view = async_channel.message_view(
-        deps.services(), records.messages(), req.route_params["ticket"], bearer(req)
-    )
-    return ok(view, headers={"Cache-Control": "no-cache"})
+    view = async_channel.message_view(bootstrap.get().context, req.route_params["ticket"], bearer(req))
+    return respond(MessageView.of(view), headers={"Cache-Control": "no-cache"})
 
 
-@bp.function_name("clerk_messages")
-@bp.route(route="clerk/units/{unit}/messages", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-@endpoint
+@http_route(bp, "clerk_messages", "clerk/units/{unit}/messages", "GET")
 def clerk_messages(req: func.HttpRequest) -> func.HttpResponse:
-    view = async_channel.inbox(
-        deps.services(), records.messages(), req.route_params["unit"], principal(req), deps.now()
-    )
-    return ok(view, headers=NO_STORE)
+    app = bootstrap.get()
+    box = async_channel.inbox(app.context, req.route_params["unit"], principal(req), app.now())
+    return respond(Inbox.of(box), headers=NO_STORE)
 
 
-@bp.function_name("reply_message")
-@bp.route(
-    route="clerk/units/{unit}/messages/{message}/reply", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS
-)
-@endpoint
+@http_route(bp, "reply_message", "clerk/units/{unit}/messages/{message}/reply", "POST")
 def reply_message(req: func.HttpRequest) -> func.HttpResponse:
     who = principal(req)
     body = parse_body(req, ReplyBody)
-    p = req.route_params
-    result = async_channel.reply(
-        deps.services(), records.messages(), p["unit"], p["message"], who, body.text, deps.now()
-    )
-    return ok(result)
+    app, p = bootstrap.get(), req.route_params
+    result = async_channel.reply(app.context, p["unit"], p["message"], who, body.text, app.now())
+    return respond(Replied.of(result))
 
 
-@bp.function_name("async_metrics")
-@bp.route(route="metrics/async", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-@endpoint
+@http_route(bp, "async_metrics", "metrics/async", "GET")
 def async_metrics(req: func.HttpRequest) -> func.HttpResponse:
     who = principal(req)
-    svc = deps.services()
-    config = svc.config()
+    app = bootstrap.get()
     text = (req.params.get("days") or "30").strip()
     if not text.isdigit():
         raise InvalidInputError("Período inválido.", fields={"days": "de 1 a 366 dias"})
-    units = async_channel.readable_units(config, who, req.params.get("court", ""), req.params.get("unit", ""))
-    return ok(async_channel.async_indicators(config, records.messages(), units, deps.now(), int(text)))
+    units = async_overdue.readable_units(
+        app.context.config(), who, req.params.get("court", ""), req.params.get("unit", "")
+    )
+    return respond(AsyncMetrics.of(async_overdue.async_indicators(app.context, units, app.now(), int(text))))

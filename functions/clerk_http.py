@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from domain import services as uc
 from domain.errors import NotFoundError
 from domain.tickets import Action
-from functions import dependencies as deps
-from functions.http_common import endpoint, principal
-from functions.http_errors import ok
-from functions.schemas import ActionBody, CallBody, PresenceBody, parse_body
+from domain.usecases import clerk_actions, clerk_queue, colleagues, directory, meetings
+from functions import bootstrap
+from functions.answers import StatusAnswer, respond
+from functions.answers.clerk import CallAnswer, ClerkHome, ClerkQueue, Colleagues, Invitation, MeetingRetried
+from functions.bodies import ActionBody, CallBody, InviteBody, PresenceBody, parse_body
+from functions.http_common import principal
+from functions.triggers import http_route
 
 bp = func.Blueprint()
+NO_STORE = {"Cache-Control": "no-store"}
 
 ACTIONS = {
     "start": Action.START,
@@ -23,95 +26,67 @@ ACTIONS = {
 }
 
 
-@bp.function_name("clerk_me")
-@bp.route(route="clerk/me", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-@endpoint
+@http_route(bp, "clerk_me", "clerk/me", "GET")
 def clerk_me(req: func.HttpRequest) -> func.HttpResponse:
-    who = principal(req)
-    config = deps.services().config()
-    units = [
-        {
-            "id": u.id,
-            "name": u.name,
-            "section": u.section,
-            "court": u.court,
-            "timezone": u.timezone,
-            "reasons": [{"id": r.id, "label": r.label} for r in u.reasons],
-            "serviceCategories": [{"id": c.id, "label": c.label} for c in u.service_categories],
-        }
-        for u in config.units
-        if who.can_serve(u.id)
-    ]
-    others = [{"id": u.id, "name": u.name} for u in config.units if u.active]
-    return ok(
-        {
-            "email": who.email,
-            "name": who.name,
-            "units": units,
-            "transferTargets": others,
-            "admin": who.admin,
-            "managerOf": sorted(who.manager_courts),
-        }
-    )
+    return respond(ClerkHome.of(directory.staff_home(bootstrap.get().context, principal(req))))
 
 
-@bp.function_name("clerk_queue")
-@bp.route(route="clerk/units/{unit}/queue", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-@endpoint
-def clerk_queue(req: func.HttpRequest) -> func.HttpResponse:
-    view = uc.clerk_queue(deps.services(), req.route_params["unit"], principal(req), deps.now())
-    return ok(view, headers={"Cache-Control": "no-store"})
+@http_route(bp, "clerk_queue", "clerk/units/{unit}/queue", "GET")
+def clerk_queue_view(req: func.HttpRequest) -> func.HttpResponse:
+    app = bootstrap.get()
+    view = clerk_queue.clerk_queue(app.context, req.route_params["unit"], principal(req), app.now())
+    return respond(ClerkQueue.of(view), headers=NO_STORE)
 
 
-@bp.function_name("clerk_call")
-@bp.route(route="clerk/units/{unit}/call", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
-@endpoint
+@http_route(bp, "clerk_call", "clerk/units/{unit}/call", "POST")
 def clerk_call(req: func.HttpRequest) -> func.HttpResponse:
     who = principal(req)
     body = parse_body(req, CallBody, optional=True)
-    svc, unit_id = deps.services(), req.route_params["unit"]
+    app, unit_id = bootstrap.get(), req.route_params["unit"]
     if body.ticket_id:
-        result = uc.call_ticket(svc, unit_id, body.ticket_id, who, deps.now(), body.reason)
+        result = clerk_actions.call_ticket(app.context, unit_id, body.ticket_id, who, app.now(), body.reason)
     else:
-        result = uc.call_next(svc, unit_id, who, deps.now(), body.category)
-    return ok(
-        {
-            "ticketId": result.ticket_id,
-            "displayNumber": result.display_number,
-            "priority": result.priority,
-            "outOfOrderReason": result.out_of_order_reason,
-        }
-    )
+        result = clerk_actions.call_next(app.context, unit_id, who, app.now(), body.category)
+    return respond(CallAnswer.of(result))
 
 
-@bp.function_name("clerk_ticket_action")
-@bp.route(
-    route="clerk/units/{unit}/tickets/{ticket}/{action}",
-    methods=["POST"],
-    auth_level=func.AuthLevel.ANONYMOUS,
-)
-@endpoint
+@http_route(bp, "clerk_ticket_action", "clerk/units/{unit}/tickets/{ticket}/{action}", "POST")
 def clerk_ticket_action(req: func.HttpRequest) -> func.HttpResponse:
     who = principal(req)
     body = parse_body(req, ActionBody, optional=True)
-    svc, p = deps.services(), req.route_params
+    app, p = bootstrap.get(), req.route_params
     if p["action"] == "retry-meeting":
-        uc.retry_meeting(svc, p["unit"], p["ticket"], who, deps.now())
-        return ok({"status": "called", "meeting": "pending"})
+        meetings.retry_meeting(app.context, p["unit"], p["ticket"], who, app.now())
+        return respond(MeetingRetried(status="called", meeting="pending"))
     action = ACTIONS.get(p["action"])
     if action is None:
         raise NotFoundError("Ação desconhecida.")
-    status = uc.clerk_action(
-        svc, p["unit"], p["ticket"], action, who, deps.now(), body.reason, body.target_unit
+    status = clerk_actions.clerk_action(
+        app.context, p["unit"], p["ticket"], action, who, app.now(), body.reason, body.target_unit
     )
-    return ok({"status": status})
+    return respond(StatusAnswer(status=status.value))
 
 
-@bp.function_name("clerk_presence")
-@bp.route(route="clerk/units/{unit}/presence", methods=["PUT"], auth_level=func.AuthLevel.ANONYMOUS)
-@endpoint
+@http_route(bp, "clerk_presence", "clerk/units/{unit}/presence", "PUT")
 def clerk_presence(req: func.HttpRequest) -> func.HttpResponse:
     who = principal(req)
     body = parse_body(req, PresenceBody)
-    uc.set_presence(deps.services(), req.route_params["unit"], who, body.status, deps.now())
-    return ok({"status": body.status})
+    app = bootstrap.get()
+    clerk_actions.set_presence(app.context, req.route_params["unit"], who, body.status, app.now())
+    return respond(StatusAnswer(status=body.status))
+
+
+@http_route(bp, "clerk_colleagues", "clerk/units/{unit}/colleagues", "GET")
+def clerk_colleagues(req: func.HttpRequest) -> func.HttpResponse:
+    app = bootstrap.get()
+    found = colleagues.list_colleagues(app.context, req.route_params["unit"], principal(req), app.now())
+    return respond(Colleagues.of(found), headers=NO_STORE)
+
+
+@http_route(bp, "invite_colleague", "clerk/units/{unit}/attendances/{ticket}/invitations", "POST")
+def invite_colleague(req: func.HttpRequest) -> func.HttpResponse:
+    who = principal(req)
+    body = parse_body(req, InviteBody)
+    app, p = bootstrap.get(), req.route_params
+    invitation = colleagues.invite_colleague(app.context, p["unit"], p["ticket"], who, body.email, app.now())
+    return respond(Invitation.of(invitation), 201)

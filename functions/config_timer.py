@@ -1,4 +1,5 @@
-"""Every minute (and at start): apply a changed configuration file; a bad one is refused."""
+"""Every minute (and at start): apply a changed configuration file; a bad one is refused
+(domain/usecases/configuration.py)."""
 
 from __future__ import annotations
 
@@ -6,21 +7,20 @@ import logging
 
 import azure.functions as func
 
-from adapters.config_source import sync_configuration
-from functions import dependencies as deps
-from functions.http_common import measured
+from domain.usecases.configuration import APPLIED, sync_configuration
+from functions import bootstrap
+from functions.triggers import timer
 
 bp = func.Blueprint()
 log = logging.getLogger("balcao.config")
 
 
-@bp.function_name("sync_configuration")
-@bp.timer_trigger(arg_name="timer", schedule="0 * * * * *", run_on_startup=True)
-@measured
+@timer(bp, "sync_configuration", "0 * * * * *", run_on_startup=True)
 def sync_configuration_timer(timer: func.TimerRequest) -> None:
-    outcome = sync_configuration(deps.config_source(), deps.config_store(), deps.now())
+    app = bootstrap.get()
+    outcome = sync_configuration(app.config_file, app.config_store, app.now())
     if outcome.startswith("refused"):
         log.error("configuration %s; the last good configuration stays in force", outcome)
-    elif outcome == "applied":
-        deps.configuration().invalidate()
+    elif outcome == APPLIED:
+        app.config.invalidate()
         log.info("configuration applied")

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from functions.http_common import endpoint
+from functions.triggers import http_route
 
 bp = func.Blueprint()
 
 
-@bp.function_name("health")
-@bp.route(route="health", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-@endpoint
+@http_route(bp, "health", "health", "GET")
 def health(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse('{"status":"ok"}', status_code=200, mimetype="application/json")

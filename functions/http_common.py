@@ -33,8 +33,7 @@ from adapters.storage import operation, unavailable
 from domain.auth import Principal
 from domain.errors import DomainError, ForbiddenError, UnauthenticatedError
 from domain.tickets import TicketId
-from functions import authz, limits
-from functions import dependencies as deps
+from functions import authz, bootstrap, limits
 from functions.http_errors import from_error, problem
 
 log = logging.getLogger("balcao.http")
@@ -49,7 +48,7 @@ def endpoint(handler: Handler) -> Handler:
 
     @functools.wraps(handler)
     def wrapper(req: func.HttpRequest) -> func.HttpResponse:
-        deps.telemetry()
+        bootstrap.telemetry()
         found = authz.match(req.method, req.url, req.route_params)
         route = found.template if found else "(fora da tabela)"
         with telemetry.http_span(req.method.upper(), route, req.headers, _ids(req)) as span:
@@ -71,7 +70,7 @@ def _serve(handler: Handler, req: func.HttpRequest, found: authz.RouteMatch | No
             authorize(req, found)
             response = handler(req)
             if kind == limits.JOIN and (ticket_id := limits.joined_ticket(response)):
-                deps.limiter().accepted(client, ticket_id)
+                bootstrap.limiter().accepted(client, ticket_id)
             return with_cors(req, response)
     except DomainError as exc:
         return with_cors(req, from_error(exc))
@@ -96,8 +95,8 @@ def storage_down() -> func.HttpResponse:
 def limit(req: func.HttpRequest, kind: str, client: str | None) -> None:
     """Raise RateLimitedError when the request is over a per-client or per-unit limit."""
     unit_id = limits.unit_id_of(kind, req.route_params)
-    unit = deps.services().config().unit(unit_id) if unit_id else None
-    deps.limiter().check(kind, client, unit, _is_live)
+    unit = bootstrap.get().config().unit(unit_id) if unit_id else None
+    bootstrap.limiter().check(kind, client, unit, _is_live)
 
 
 def _is_live(ticket_id: str) -> bool:
@@ -107,7 +106,7 @@ def _is_live(ticket_id: str) -> bool:
         tid = TicketId.parse(ticket_id)
     except Exception:
         return False
-    state = deps.store().peek(tid.unit_id, f"{tid.day:%Y%m%d}")
+    state = bootstrap.get().context.store.peek(tid.unit_id, f"{tid.day:%Y%m%d}")
     return state.find(tid.short) is not None or tid.short in state.called
 
 
@@ -117,7 +116,7 @@ CORS_EXPOSED = "ETag, Location, Retry-After"
 def with_cors(req: func.HttpRequest, response: func.HttpResponse) -> func.HttpResponse:
     """Allow the configured site origins (BALCAO_SITE_ORIGINS) to read the answer; no one else."""
     origin = (req.headers.get("origin") or "").rstrip("/")
-    if origin and origin in deps.settings().site_origins:
+    if origin and origin in bootstrap.settings().site_origins:
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSED
     response.headers["Vary"] = "Origin"
@@ -145,7 +144,7 @@ def authorize(req: func.HttpRequest, found: authz.RouteMatch | None) -> None:
     except UnauthenticatedError:
         _refused(found, "not signed in")
         raise
-    config = deps.services().config()
+    config = bootstrap.get().config()
     scope = authz.scope_of(rule, req.route_params, req.params, config)
     if not authz.allows(rule, who, scope, config):
         _refused(found, "no role for the scope", scope.unit_id or scope.court_id)
@@ -202,7 +201,7 @@ def principal(req: func.HttpRequest) -> Principal:
         or claims.get("email")
         or req.headers.get("x-ms-client-principal-name", "")
     )
-    return deps.services().principal(email)
+    return bootstrap.get().context.principal(email)
 
 
 def bearer(req: func.HttpRequest) -> str:
@@ -221,7 +220,7 @@ def measured(handler: F) -> F:
 
     @functools.wraps(handler)
     def wrapper(*args: Any, **kwargs: Any) -> None:
-        deps.telemetry()
+        bootstrap.telemetry()
         msg = next((a for a in (*args, *kwargs.values()) if isinstance(a, func.QueueMessage)), None)
         payload = _payload(msg) if msg is not None else None
         delivery = msg.dequeue_count if msg is not None else None

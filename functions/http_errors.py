@@ -10,7 +10,7 @@ from typing import Any
 import azure.functions as func
 
 from domain import errors as e
-from functions.schemas import PayloadTooLargeError, UnsupportedMediaTypeError
+from functions.bodies import PayloadTooLargeError, UnsupportedMediaTypeError
 
 log = logging.getLogger("balcao.http")
 

@@ -8,119 +8,71 @@
     GET /api/metrics/compliance?period=...[&unit=]            (csv)
     GET /api/metrics/breakdown?period=...
 
-Every route takes `court` and `unit` filters. `format=csv` (where marked) answers a spreadsheet file for
-pt-BR: UTF-8 with BOM, `;` between fields, decimal comma, dates dd/mm/aaaa, headers in Portuguese.
+Every route takes `court` and `unit` filters. `format=csv` (where marked) answers a spreadsheet file
+(functions/csv_export.py).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import azure.functions as func
 
-from adapters.metrics_store import TableMetricsStore
-from domain import metrics
-from domain.auth import Principal
 from domain.errors import InvalidInputError
-from domain.services import Services
-from functions import dependencies as deps
-from functions.http_common import endpoint, principal
-from functions.http_errors import ok
+from domain.rollups import ORDER_REASONS
+from domain.usecases import metrics_reports as mr
+from domain.usecases.context import Context
+from domain.usecases.metrics_scope import ReportQuery
+from functions import bootstrap
+from functions.answers import metrics as answers
+from functions.answers import respond
+from functions.csv_export import csv_date, csv_response
+from functions.http_common import principal
+from functions.triggers import http_route
 
 bp = func.Blueprint()
 
-_store_lock = threading.Lock()
-_store: tuple[Any, TableMetricsStore] | None = None
+R = TypeVar("R")
+A = TypeVar("A", bound=answers.Report)
+Table = tuple[list[str], list[list[Any]]]
 
 
-def metrics_store() -> TableMetricsStore:
-    """One store per table service client (the composition root builds that once; tests reset it)."""
-    global _store
-    service = deps.table_service()
-    with _store_lock:
-        if _store is None or _store[0] is not service:
-            _store = (service, TableMetricsStore(service))
-        return _store[1]
+@dataclass(frozen=True)
+class Report(Generic[R, A]):
+    """A report route: the use case, its answer, the query parameter of its period, and how it is laid
+    out as a spreadsheet (when it can be)."""
+
+    run: Callable[[Context, ReportQuery, datetime], R]
+    present: Callable[[R], A]
+    period_param: str = "period"
+    csv_name: str = ""
+    rows: Callable[[A], Table] | None = None
+
+    def answer(self, req: func.HttpRequest) -> func.HttpResponse:
+        who = principal(req)
+        p = req.params
+        fmt = (p.get("format") or "json").lower()
+        if fmt not in ("json", "csv") or (fmt == "csv" and self.rows is None):
+            raise InvalidInputError(
+                "Formato inválido: use json" + (" ou csv." if self.rows else "."),
+                fields={"format": "json" + (" ou csv" if self.rows else "")},
+            )
+        app = bootstrap.get()
+        query = ReportQuery(who, p.get(self.period_param, ""), p.get("court", ""), p.get("unit", ""))
+        body = self.present(self.run(app.context, query, app.now()))
+        if fmt == "csv" and self.rows is not None:
+            header, table = self.rows(body)
+            span = "hoje" if body.period == "today" else f"{body.period}d"
+            return csv_response(
+                f"balcao-{self.csv_name}-{span}-{body.to.replace('-', '')}.csv", header, table
+            )
+        return respond(body, headers={"Cache-Control": "private, max-age=30"})
 
 
-Report = Callable[..., dict[str, Any]]
-Rows = Callable[[dict[str, Any]], tuple[list[str], list[list[Any]]]]
-
-
-def _answer(
-    req: func.HttpRequest, report: Report, key_param: str, csv_name: str = "", rows: Rows | None = None
-) -> func.HttpResponse:
-    who: Principal = principal(req)
-    p = req.params
-    fmt = (p.get("format") or "json").lower()
-    if fmt not in ("json", "csv") or (fmt == "csv" and rows is None):
-        raise InvalidInputError(
-            "Formato inválido: use json" + (" ou csv." if rows else "."),
-            fields={"format": "json" + (" ou csv" if rows else "")},
-        )
-    svc: Services = deps.services()
-    body = report(
-        svc,
-        metrics_store(),
-        who,
-        p.get(key_param, ""),
-        deps.now(),
-        court=p.get("court", ""),
-        unit=p.get("unit", ""),
-    )
-    if fmt == "csv" and rows is not None:
-        header, table = rows(body)
-        span = "hoje" if body["period"] == "today" else f"{body['period']}d"
-        return csv_response(f"balcao-{csv_name}-{span}-{body['to'].replace('-', '')}.csv", header, table)
-    return ok(body, headers={"Cache-Control": "private, max-age=30"})
-
-
-# --- CSV ------------------------------------------------------------------------------------------
-
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: Any) -> str:
-    """pt-BR spreadsheet text: decimal comma, no formula injection from names."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "sim" if value else "não"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return f"{value:.2f}".rstrip("0").rstrip(".").replace(".", ",") if value % 1 else f"{value:.0f}"
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA) else text
-
-
-def csv_date(iso: str) -> str:
-    return datetime.strptime(iso, "%Y-%m-%d").strftime("%d/%m/%Y")
-
-
-def csv_response(filename: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> func.HttpResponse:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows([csv_cell(v) for v in row] for row in rows)
-    return func.HttpResponse(
-        ("\ufeff" + buffer.getvalue()).encode("utf-8"),
-        status_code=200,
-        mimetype="text/csv",
-        charset="utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
-
-
-def _units_rows(body: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+def units_rows(body: answers.UnitsReport) -> Table:
     header = [
         "Código",
         "Unidade",
@@ -135,34 +87,32 @@ def _units_rows(body: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     ]
     return header, [
         [
-            u["id"],
-            u["name"],
-            u["section"],
-            u["court"]["name"],
-            u["requests"],
-            u["served"],
-            u["today"],
-            u["queue"],
-            u["averageWaitMinutes"],
-            u["surveyMean"],
+            u.id,
+            u.name,
+            u.section,
+            u.court.name,
+            u.requests,
+            u.served,
+            u.today,
+            u.queue,
+            u.average_wait_minutes,
+            u.survey_mean,
         ]
-        for u in body["units"]
+        for u in body.units
     ]
 
 
-def _daily_rows(body: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+def daily_rows(body: answers.Daily) -> Table:
     header = ["Data", "Solicitações", "Atendimentos", "Espera média (min)"]
-    return header, [
-        [csv_date(d["date"]), d["requests"], d["served"], d["averageWaitMinutes"]] for d in body["days"]
-    ]
+    return header, [[csv_date(d.date), d.requests, d.served, d.average_wait_minutes] for d in body.days]
 
 
-def _heatmap_rows(body: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    header = ["Dia da semana", *(f"{h:02d}h" for h in body["hours"])]
-    return header, [[day, *counts] for day, counts in zip(body["weekdays"], body["served"], strict=True)]
+def heatmap_rows(body: answers.Heatmap) -> Table:
+    header = ["Dia da semana", *(f"{h:02d}h" for h in body.hours)]
+    return header, [[day, *counts] for day, counts in zip(body.weekdays, body.served, strict=True)]
 
 
-def _compliance_rows(body: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+def compliance_rows(body: answers.Compliance) -> Table:
     header = [
         "Código",
         "Unidade",
@@ -173,75 +123,67 @@ def _compliance_rows(body: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
         "Mediana da espera até a chamada (min)",
         "Chamadas",
         "Chamadas fora da ordem",
-        *(f"Fora da ordem: {label}" for label in metrics.ORDER_REASONS.values()),
+        *(f"Fora da ordem: {label}" for label in ORDER_REASONS.values()),
     ]
     rows = []
-    for u in body["units"]:
-        coverage = None if u["coverage"] is None else round(u["coverage"] * 100, 1)
+    for u in body.units:
+        coverage = None if u.coverage is None else round(u.coverage * 100, 1)
         rows.append(
             [
-                u["id"],
-                u["name"],
-                u["court"],
-                u["minutesOpen"],
-                u["minutesWithClerk"],
+                u.id,
+                u.name,
+                u.court,
+                u.minutes_open,
+                u.minutes_with_clerk,
                 coverage,
-                u["medianWaitMinutes"],
-                u["calls"],
-                u["outOfOrderCalls"],
-                *(r["count"] for r in u["outOfOrderReasons"]),
+                u.median_wait_minutes,
+                u.calls,
+                u.out_of_order_calls,
+                *(r.count for r in u.out_of_order_reasons),
             ]
         )
     return header, rows
 
 
-# --- routes ---------------------------------------------------------------------------------------
+SUMMARY = Report(mr.summary, answers.Summary.of)
+DAILY = Report(mr.daily, answers.Daily.of, "days", "diario", daily_rows)
+UNITS = Report(mr.units_report, answers.UnitsReport.of, "period", "unidades", units_rows)
+HEATMAP = Report(mr.heatmap, answers.Heatmap.of, "period", "dia-hora", heatmap_rows)
+DROPOFF = Report(mr.dropoff, answers.Dropoff.of)
+COMPLIANCE = Report(mr.compliance, answers.Compliance.of, "period", "conformidade", compliance_rows)
+BREAKDOWN = Report(mr.breakdown, answers.Breakdown.of)
 
 
-@bp.function_name("metrics_summary")
-@bp.route(route="metrics/summary", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-@endpoint
+@http_route(bp, "metrics_summary", "metrics/summary", "GET")
 def metrics_summary(req: func.HttpRequest) -> func.HttpResponse:
-    return _answer(req, metrics.summary, "period")
+    return SUMMARY.answer(req)
 
 
-@bp.function_name("metrics_daily")
-@bp.route(route="metrics/daily", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-@endpoint
+@http_route(bp, "metrics_daily", "metrics/daily", "GET")
 def metrics_daily(req: func.HttpRequest) -> func.HttpResponse:
-    return _answer(req, metrics.daily, "days", "diario", _daily_rows)
+    return DAILY.answer(req)
 
 
-@bp.function_name("metrics_units")
-@bp.route(route="metrics/units", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-@endpoint
+@http_route(bp, "metrics_units", "metrics/units", "GET")
 def metrics_units(req: func.HttpRequest) -> func.HttpResponse:
-    return _answer(req, metrics.units_report, "period", "unidades", _units_rows)
+    return UNITS.answer(req)
 
 
-@bp.function_name("metrics_heatmap")
-@bp.route(route="metrics/heatmap", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-@endpoint
+@http_route(bp, "metrics_heatmap", "metrics/heatmap", "GET")
 def metrics_heatmap(req: func.HttpRequest) -> func.HttpResponse:
-    return _answer(req, metrics.heatmap, "period", "dia-hora", _heatmap_rows)
+    return HEATMAP.answer(req)
 
 
-@bp.function_name("metrics_dropoff")
-@bp.route(route="metrics/dropoff", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-@endpoint
+@http_route(bp, "metrics_dropoff", "metrics/dropoff", "GET")
 def metrics_dropoff(req: func.HttpRequest) -> func.HttpResponse:
-    return _answer(req, metrics.dropoff, "period")
+    return DROPOFF.answer(req)
 
 
-@bp.function_name("metrics_compliance")
-@bp.route(route="metrics/compliance", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-@endpoint
+@http_route(bp, "metrics_compliance", "metrics/compliance", "GET")
 def metrics_compliance(req: func.HttpRequest) -> func.HttpResponse:
-    return _answer(req, metrics.compliance, "period", "conformidade", _compliance_rows)
+    return COMPLIANCE.answer(req)
 
 
-@bp.function_name("metrics_breakdown")
-@bp.route(route="metrics/breakdown", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-@endpoint
+@http_route(bp, "metrics_breakdown", "metrics/breakdown", "GET")
 def metrics_breakdown(req: func.HttpRequest) -> func.HttpResponse:
-    return _answer(req, metrics.breakdown, "period")
+    return BREAKDOWN.answer(req)

@@ -1,5 +1,5 @@
 """Every minute: merge the new ticket events into the metric rollups and sample each unit's minute
-(open by its calendar? a clerk online? people waiting?). See `domain.metrics`."""
+(open by its calendar? a clerk online? people waiting?). See domain/usecases/metrics_rollup.py."""
 
 from __future__ import annotations
 
@@ -7,20 +7,18 @@ import logging
 
 import azure.functions as func
 
-from domain import metrics
-from functions import dependencies as deps
-from functions.http_common import measured
-from functions.metrics_http import metrics_store
+from domain.usecases.metrics_rollup import roll_up
+from functions import bootstrap
+from functions.triggers import timer
 
 bp = func.Blueprint()
 log = logging.getLogger("balcao.metrics")
 
 
-@bp.function_name("roll_up_metrics")
-@bp.timer_trigger(arg_name="timer", schedule="10 * * * * *")
-@measured
+@timer(bp, "roll_up_metrics", "10 * * * * *")
 def roll_up_metrics(timer: func.TimerRequest) -> None:
-    report = metrics.roll_up(deps.services(), metrics_store(), deps.now())
+    app = bootstrap.get()
+    report = roll_up(app.context, app.now())
     log.info(
         "metric rollups: %d unit-days, %d events read, %d new, %d writes, %d conflicts",
         report.unit_days,

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import json
 import logging
 
 import azure.functions as func
 
-from domain import services as uc
-from functions import dependencies as deps
-from functions.http_common import measured
+from domain.ports import NOTIFY_QUEUE
+from domain.usecases.notices import deliver_notifications
+from functions import bootstrap
+from functions.triggers import payload, queue
 
 bp = func.Blueprint()
 log = logging.getLogger("balcao.notifications")
 
 
-@bp.function_name("notify_clerks")
-@bp.queue_trigger(arg_name="msg", queue_name=uc.NOTIFY_QUEUE, connection="AzureWebJobsStorage")
-@measured
+@queue(bp, "notify_clerks", NOTIFY_QUEUE)
 def notify_clerks(msg: func.QueueMessage) -> None:
-    drain = deps.bus().drain(uc.NOTIFY_QUEUE, 15)  # coalesce a burst into few cards
-    sent = uc.deliver_notifications(
-        deps.services(), [json.loads(msg.get_body()), *(m.payload for m in drain.items)], deps.now()
-    )
-    drain.complete()
+    app = bootstrap.get()
+    batch = app.bus.drain(NOTIFY_QUEUE, 15)  # coalesce a burst into few cards
+    sent = deliver_notifications(app.context, [payload(msg), *(m.payload for m in batch.items)], app.now())
+    batch.complete()
     log.info("notifications delivered: %d", sent)

@@ -19,60 +19,19 @@ without a declaration (and for any declaration without a route).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from functions import authz, limits
-from functions import scheduling_schemas as sched
-from functions import schemas as s
+from functions.answers import Problem
+from functions.bodies import Body
+from functions.openapi_routes import JSON, OPERATIONS, Operation
 
 VERSION = "1.0.0"
 PROBLEM = "application/problem+json"
-JSON = "application/json"
-
-
-@dataclass(frozen=True)
-class Param:
-    """A query parameter (or the allowed values of a route parameter, in `Operation.path`)."""
-
-    name: str
-    description: str
-    enum: tuple[str, ...] = ()
-    pattern: str = ""
-    required: bool = False
-
-    def schema(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"type": "string"}
-        if self.enum:
-            out = {"type": "string", "enum": list(self.enum)}
-        if self.pattern:
-            out["pattern"] = self.pattern
-        return out
-
-
-@dataclass(frozen=True)
-class Operation:
-    """What a route's declaration says; see the module docstring for what is derived."""
-
-    summary: str
-    tag: str
-    description: str = ""
-    body: type[BaseModel] | None = None
-    body_required: bool = True
-    status: int = 200
-    answer: type[BaseModel] | None = None  # JSON answer; None: a free-form JSON object
-    media: str = JSON  # of the success answer ("text/html", "text/csv", ...)
-    csv: bool = False  # `format=csv` gives text/csv as well
-    empty: bool = False  # the success answer has no body (204)
-    query: tuple[Param, ...] = ()
-    path: tuple[Param, ...] = ()  # constraints on route parameters ({action}), by name
-    errors: tuple[int, ...] = ()  # error statuses beyond the derived ones
-    headers: Mapping[str, str] = field(default_factory=dict)  # success answer header → description
-    not_modified: bool = False  # honours If-None-Match (304)
 
 
 _REGISTRY: dict[tuple[str, str], Operation] = {}
@@ -85,172 +44,6 @@ def document(method: str, route: str, operation: Operation) -> None:
 
 def operations() -> dict[tuple[str, str], Operation]:
     return {**OPERATIONS, **_REGISTRY}
-
-
-# --- the declarations -----------------------------------------------------------------------------
-
-_PERIOD = Param("period", "Período: hoje ou os últimos 7, 30 ou 60 dias", ("today", "7", "30", "60"))
-_COURT = Param("court", "Tribunal (id)")
-_UNIT = Param("unit", "Unidade (id)")
-_FORMAT = Param("format", "json (padrão) ou csv", ("json", "csv"))
-_FORMAT_JSON = Param("format", "json (padrão)", ("json",))
-_METRICS = (_PERIOD, _COURT, _UNIT)
-_FROM = Param("from", "Primeiro dia AAAA-MM-DD (padrão: hoje)")
-_DAYS = Param("days", "Quantos dias (padrão: os da unidade)")
-_TICKET_HEADERS = {"ETag": "Versão da visão da senha (use If-None-Match)"}
-
-OPERATIONS: dict[tuple[str, str], Operation] = {
-    ("GET", "health"): Operation("Situação do serviço", "público", answer=s.Health),
-    ("GET", "openapi.json"): Operation("Esta descrição OpenAPI 3.1", "público"),
-    ("GET", "units"): Operation(
-        "Lista as unidades com horário, situação e fila",
-        "público",
-        answer=s.UnitList,
-        query=(Param("court", "Tribunal (id)"), Param("section", "Seção ou comarca"), Param("q", "Busca")),
-    ),
-    ("GET", "units/{unit}"): Operation("Uma unidade", "público", answer=s.UnitSummary),
-    ("GET", "units/{unit}/embed"): Operation(
-        "Cartão HTML da unidade para o site do tribunal (iframe)", "público", media="text/html"
-    ),
-    ("POST", "units/{unit}/tickets"): Operation(
-        "Entrar na fila da unidade",
-        "cidadão",
-        description="Aceita o pedido (202) e o envia à fila de admissão; o número da senha aparece na "
-        "primeira consulta. Limites por cliente e por unidade (429 com Retry-After).",
-        body=s.JoinBody,
-        status=202,
-        answer=s.JoinAccepted,
-        errors=(409,),
-        headers={"Location": "URL da senha"},
-    ),
-    ("GET", "tickets/{ticket}"): Operation(
-        "Acompanhar a senha (posição, espera, link da reunião)",
-        "cidadão",
-        answer=s.TicketView,
-        headers=_TICKET_HEADERS,
-        not_modified=True,
-    ),
-    ("DELETE", "tickets/{ticket}"): Operation("Sair da fila", "cidadão", empty=True, errors=(409,)),
-    ("DELETE", "tickets/{ticket}/data"): Operation(
-        "Apagar os dados pessoais da senha (LGPD)",
-        "cidadão",
-        description="Sai da fila se a senha ainda estiver ativa e apaga nome, OAB, processo e comentários.",
-        empty=True,
-        errors=(409,),
-    ),
-    ("POST", "tickets/{ticket}/survey"): Operation(
-        "Responder a pesquisa de satisfação",
-        "cidadão",
-        body=s.SurveyBody,
-        status=201,
-        answer=s.SurveyAccepted,
-        errors=(409,),
-    ),
-    ("GET", "clerk/me"): Operation("Quem sou e onde atendo", "servidor"),
-    ("GET", "clerk/units/{unit}/queue"): Operation("Fila da unidade", "servidor"),
-    ("POST", "clerk/units/{unit}/call"): Operation(
-        "Chamar a próxima senha (ou uma senha, com motivo)",
-        "servidor",
-        body=s.CallBody,
-        body_required=False,
-        answer=s.CallAnswer,
-        errors=(409,),
-    ),
-    ("POST", "clerk/units/{unit}/tickets/{ticket}/{action}"): Operation(
-        "Ação sobre uma senha chamada",
-        "servidor",
-        body=s.ActionBody,
-        body_required=False,
-        answer=s.StatusAnswer,
-        path=(
-            Param(
-                "action",
-                "Ação",
-                ("start", "finish", "no-show", "requeue", "transfer", "retry-meeting"),
-            ),
-        ),
-        errors=(409, 502),
-    ),
-    ("PUT", "clerk/units/{unit}/presence"): Operation(
-        "Disponibilidade do(a) servidor(a)", "servidor", body=s.PresenceBody, answer=s.StatusAnswer
-    ),
-    ("GET", "metrics/summary"): Operation(
-        "Indicadores do período", "indicadores", query=(*_METRICS, _FORMAT_JSON)
-    ),
-    ("GET", "metrics/daily"): Operation(
-        "Série diária",
-        "indicadores",
-        query=(Param("days", "Dias", ("7", "30", "60")), _COURT, _UNIT, _FORMAT),
-        csv=True,
-    ),
-    ("GET", "metrics/units"): Operation("Por unidade", "indicadores", query=(*_METRICS, _FORMAT), csv=True),
-    ("GET", "metrics/heatmap"): Operation(
-        "Dia da semana × hora", "indicadores", query=(*_METRICS, _FORMAT), csv=True
-    ),
-    ("GET", "metrics/dropoff"): Operation("Desistências", "indicadores", query=(*_METRICS, _FORMAT_JSON)),
-    ("GET", "metrics/compliance"): Operation(
-        "Cumprimento do horário (Res. 372 art. 1º)", "indicadores", query=(*_METRICS, _FORMAT), csv=True
-    ),
-    ("GET", "metrics/breakdown"): Operation(
-        "Por assunto e perfil", "indicadores", query=(*_METRICS, _FORMAT_JSON)
-    ),
-    # scheduling, the asynchronous channel (Res. 372 art. 2 §1, art. 4), calling in a colleague
-    ("GET", "units/{unit}/slots"): Operation(
-        "Horários livres para agendamento",
-        "agendamento",
-        query=(_FROM, _DAYS),
-    ),
-    ("POST", "units/{unit}/appointments"): Operation(
-        "Agendar um atendimento", "agendamento", body=sched.BookBody, status=201, errors=(409,)
-    ),
-    ("GET", "tickets/{ticket}/appointment"): Operation("O agendamento", "agendamento"),
-    ("DELETE", "tickets/{ticket}/appointment"): Operation(
-        "Cancelar o agendamento", "agendamento", empty=True, errors=(409,)
-    ),
-    ("POST", "tickets/{ticket}/appointment/reschedule"): Operation(
-        "Remarcar o agendamento", "agendamento", body=sched.SlotBody, status=201, errors=(409,)
-    ),
-    ("GET", "tickets/{ticket}/follow-up"): Operation("Retorno marcado pelo(a) servidor(a)", "agendamento"),
-    ("GET", "clerk/units/{unit}/slots"): Operation("Agenda da unidade", "servidor", query=(_FROM, _DAYS)),
-    ("GET", "clerk/units/{unit}/appointments"): Operation(
-        "Agendamentos de um dia", "servidor", query=(Param("day", "Dia AAAA-MM-DD"),)
-    ),
-    ("POST", "clerk/units/{unit}/attendances/{ticket}/follow-up"): Operation(
-        "Marcar retorno para o(a) cidadão(ã)", "servidor", body=sched.SlotBody, status=201, errors=(409,)
-    ),
-    ("GET", "units/{unit}/async-channel"): Operation("Canal assíncrono da unidade", "canal assíncrono"),
-    ("POST", "units/{unit}/messages"): Operation(
-        "Enviar mensagem pelo canal assíncrono",
-        "canal assíncrono",
-        body=sched.MessageBody,
-        status=201,
-        errors=(409,),
-    ),
-    ("GET", "tickets/{ticket}/message"): Operation("A mensagem e a resposta", "canal assíncrono"),
-    ("GET", "clerk/units/{unit}/messages"): Operation("Mensagens da unidade", "servidor"),
-    ("POST", "clerk/units/{unit}/messages/{message}/reply"): Operation(
-        "Responder uma mensagem", "servidor", body=sched.ReplyBody, errors=(409,)
-    ),
-    ("GET", "clerk/units/{unit}/colleagues"): Operation("Colegas que podem ser chamados", "servidor"),
-    ("POST", "clerk/units/{unit}/attendances/{ticket}/invitations"): Operation(
-        "Chamar um(a) colega para o atendimento", "servidor", body=sched.InviteBody, status=201, errors=(409,)
-    ),
-    ("GET", "metrics/async"): Operation(
-        "Indicadores do canal assíncrono",
-        "indicadores",
-        query=(Param("days", "Dias (1 a 366)"), _COURT, _UNIT),
-    ),
-    ("GET", "admin/audit"): Operation(
-        "Trilha de auditoria de uma unidade-dia",
-        "administração",
-        query=(
-            Param("unit", "Unidade (id)", required=True),
-            Param("day", "Dia AAAAMMDD (padrão: hoje no fuso da unidade)", pattern=r"^\d{8}$"),
-            _FORMAT,
-        ),
-        csv=True,
-    ),
-}
 
 
 # --- generation ------------------------------------------------------------------------------------
@@ -330,11 +123,11 @@ def spec(
 
 
 def _models(ops: Iterable[Operation]) -> dict[str, Any]:
-    used: list[type[BaseModel]] = [s.Problem]
+    used: list[type[BaseModel]] = [Problem]
     for op in ops:
         used += [m for m in (op.body, op.answer) if m is not None and m not in used]
     _, top = models_json_schema(
-        [(m, "validation" if issubclass(m, s.Body) else "serialization") for m in used],
+        [(m, "validation" if issubclass(m, Body) else "serialization") for m in used],
         ref_template="#/components/schemas/{model}",
     )
     defs: dict[str, Any] = top.get("$defs", {})
@@ -348,7 +141,7 @@ def _ref(model: type[BaseModel]) -> dict[str, str]:
 def _problem(status: int) -> dict[str, Any]:
     out: dict[str, Any] = {
         "description": _ERROR_TEXT.get(status, "Erro"),
-        "content": {PROBLEM: {"schema": _ref(s.Problem)}},
+        "content": {PROBLEM: {"schema": _ref(Problem)}},
     }
     if status in (429, 503):
         out["headers"] = {"Retry-After": {"schema": {"type": "string"}, "description": "Segundos"}}

@@ -10,8 +10,8 @@ from functools import cache
 
 import azure.functions as func
 
-from functions import authz, openapi
-from functions.http_common import endpoint
+from functions import authz, blueprints, openapi
+from functions.triggers import http_route
 
 bp = func.Blueprint()
 
@@ -19,10 +19,8 @@ bp = func.Blueprint()
 @cache
 def registered_routes() -> tuple[tuple[str, str], ...]:
     """(METHOD, route) of every HTTP function of the app, as its decorators declare them."""
-    import function_app  # the app module imports this one: read it lazily, once
-
     routes: set[tuple[str, str]] = set()
-    for function in function_app.build_app().get_functions():
+    for function in blueprints.build_app(bp).get_functions():
         trigger = function.get_trigger()
         if trigger is None or trigger.type != "httpTrigger":
             continue
@@ -38,9 +36,7 @@ def document() -> bytes:
     return json.dumps(spec, ensure_ascii=False).encode("utf-8")
 
 
-@bp.function_name("openapi_document")
-@bp.route(route="openapi.json", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-@endpoint
+@http_route(bp, "openapi_document", "openapi.json", "GET")
 def openapi_document(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse(
         document(),

@@ -1,5 +1,5 @@
 """Scheduling (Res. 372 art. 4): the slots on offer, booking, the citizen's appointment (view, cancel,
-reschedule), and the clerk's follow-up and day list (domain/scheduling.py).
+reschedule), and the clerk's follow-up and day list (domain/usecases/booking.py, appointment_views.py).
 
     GET    /api/units/{unit}/slots?from=AAAA-MM-DD&days=N       public
     POST   /api/units/{unit}/appointments                       public (when the unit lets citizens book)
@@ -18,21 +18,22 @@ from datetime import date
 
 import azure.functions as func
 
-from domain import scheduling
+from domain.auth import Principal
 from domain.errors import InvalidInputError
-from domain.services import JoinInput
-from functions import dependencies as deps
-from functions import records
-from functions.http_common import bearer, endpoint, principal
-from functions.http_errors import ok
-from functions.scheduling_schemas import BookBody, SlotBody, parse_instant
-from functions.schemas import parse_body
+from domain.usecases import appointment_views, booking
+from functions import bootstrap
+from functions.answers import respond
+from functions.answers.scheduling import AppointmentView, Booking, DayAppointments, FollowUp, SlotOffer
+from functions.bodies import BookBody, SlotBody, parse_body, parse_instant
+from functions.http_common import bearer, principal
+from functions.triggers import http_route
 
 bp = func.Blueprint()
 NO_STORE = {"Cache-Control": "no-store"}
+NO_CACHE = {"Cache-Control": "no-cache"}
 
 
-def _day(text: str, name: str) -> date | None:
+def day_param(text: str, name: str) -> date | None:
     text = (text or "").strip().replace("-", "")
     if not text:
         return None
@@ -44,7 +45,7 @@ def _day(text: str, name: str) -> date | None:
         raise InvalidInputError("Informe a data como AAAA-MM-DD.", fields={name: "data inválida"}) from None
 
 
-def _days(text: str) -> int:
+def days_param(text: str) -> int:
     text = (text or "").strip()
     if not text:
         return 0
@@ -53,148 +54,95 @@ def _days(text: str) -> int:
     return int(text)
 
 
-@bp.function_name("list_slots")
-@bp.route(route="units/{unit}/slots", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-@endpoint
+def slots(req: func.HttpRequest, clerk: Principal | None, headers: dict[str, str]) -> func.HttpResponse:
+    app, p = bootstrap.get(), req.params
+    offer = appointment_views.available_slots(
+        app.context,
+        req.route_params["unit"],
+        app.now(),
+        clerk=clerk,
+        first=day_param(p.get("from", ""), "from"),
+        days=days_param(p.get("days", "")),
+    )
+    return respond(SlotOffer.of(offer), headers=headers)
+
+
+@http_route(bp, "list_slots", "units/{unit}/slots", "GET")
 def list_slots(req: func.HttpRequest) -> func.HttpResponse:
-    view = scheduling.available_slots(
-        deps.services(),
-        records.appointments(),
-        req.route_params["unit"],
-        deps.now(),
-        first=_day(req.params.get("from", ""), "from"),
-        days=_days(req.params.get("days", "")),
-    )
-    return ok(view, headers={"Cache-Control": "no-cache"})
+    return slots(req, None, NO_CACHE)
 
 
-@bp.function_name("book_appointment")
-@bp.route(route="units/{unit}/appointments", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
-@endpoint
+@http_route(bp, "clerk_slots", "clerk/units/{unit}/slots", "GET")
+def clerk_slots(req: func.HttpRequest) -> func.HttpResponse:
+    return slots(req, principal(req), NO_STORE)
+
+
+def booked(answer: Booking) -> func.HttpResponse:
+    return respond(answer, 201, headers={"Location": answer.status_url, **NO_STORE})
+
+
+@http_route(bp, "book_appointment", "units/{unit}/appointments", "POST")
 def book_appointment(req: func.HttpRequest) -> func.HttpResponse:
+    app = bootstrap.get()
     body = parse_body(req, BookBody)
-    booking = scheduling.book(
-        deps.services(),
-        records.appointments(),
-        req.route_params["unit"],
-        JoinInput(
-            name=body.name,
-            role=body.role,
-            reason=body.reason,
-            consent=body.consent,
-            oab_number=body.oab_number,
-            oab_state=body.oab_state,
-            process_number=body.process_number,
-            category=body.category,
-            priority=tuple(body.priority),
-            companions=body.companions,
-        ),
-        parse_instant(body.starts_at),
-        deps.now(),
+    made = booking.book(
+        app.context, req.route_params["unit"], body.to_input(), parse_instant(body.starts_at), app.now()
     )
-    return ok(booking.to_json(), status=201, headers={"Location": booking.status_url, **NO_STORE})
+    return booked(Booking.of(made, app.links))
 
 
-@bp.function_name("get_appointment")
-@bp.route(route="tickets/{ticket}/appointment", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-@endpoint
+@http_route(bp, "get_appointment", "tickets/{ticket}/appointment", "GET")
 def get_appointment(req: func.HttpRequest) -> func.HttpResponse:
-    view = scheduling.appointment_view(
-        deps.services(), records.appointments(), req.route_params["ticket"], bearer(req), deps.now()
-    )
-    return ok(view, headers={"Cache-Control": "no-cache"})
+    app = bootstrap.get()
+    view = appointment_views.appointment_view(app.context, req.route_params["ticket"], bearer(req), app.now())
+    return respond(AppointmentView.of(view, app.links), headers=NO_CACHE)
 
 
-@bp.function_name("cancel_appointment")
-@bp.route(route="tickets/{ticket}/appointment", methods=["DELETE"], auth_level=func.AuthLevel.ANONYMOUS)
-@endpoint
+@http_route(bp, "cancel_appointment", "tickets/{ticket}/appointment", "DELETE")
 def cancel_appointment(req: func.HttpRequest) -> func.HttpResponse:
-    scheduling.cancel(
-        deps.services(), records.appointments(), req.route_params["ticket"], bearer(req), deps.now()
-    )
+    app = bootstrap.get()
+    booking.cancel(app.context, req.route_params["ticket"], bearer(req), app.now())
     return func.HttpResponse(status_code=204)
 
 
-@bp.function_name("reschedule_appointment")
-@bp.route(
-    route="tickets/{ticket}/appointment/reschedule", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS
-)
-@endpoint
+@http_route(bp, "reschedule_appointment", "tickets/{ticket}/appointment/reschedule", "POST")
 def reschedule_appointment(req: func.HttpRequest) -> func.HttpResponse:
+    app = bootstrap.get()
     token = bearer(req)
     body = parse_body(req, SlotBody)
-    booking = scheduling.reschedule(
-        deps.services(),
-        records.appointments(),
-        req.route_params["ticket"],
-        token,
-        parse_instant(body.starts_at),
-        deps.now(),
+    moved = booking.reschedule(
+        app.context, req.route_params["ticket"], token, parse_instant(body.starts_at), app.now()
     )
-    return ok(booking.to_json(), status=201, headers={"Location": booking.status_url, **NO_STORE})
+    return booked(Booking.of(moved, app.links))
 
 
-@bp.function_name("get_follow_up")
-@bp.route(route="tickets/{ticket}/follow-up", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-@endpoint
+@http_route(bp, "get_follow_up", "tickets/{ticket}/follow-up", "GET")
 def get_follow_up(req: func.HttpRequest) -> func.HttpResponse:
-    view = scheduling.follow_up_view(
-        deps.services(), records.appointments(), req.route_params["ticket"], bearer(req)
-    )
-    return ok(view, headers=NO_STORE)
+    app = bootstrap.get()
+    view = appointment_views.follow_up_view(app.context, req.route_params["ticket"], bearer(req))
+    return respond(FollowUp.of(view, app.links), headers=NO_STORE)
 
 
-@bp.function_name("clerk_slots")
-@bp.route(route="clerk/units/{unit}/slots", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-@endpoint
-def clerk_slots(req: func.HttpRequest) -> func.HttpResponse:
-    view = scheduling.available_slots(
-        deps.services(),
-        records.appointments(),
-        req.route_params["unit"],
-        deps.now(),
-        clerk=principal(req),
-        first=_day(req.params.get("from", ""), "from"),
-        days=_days(req.params.get("days", "")),
-    )
-    return ok(view, headers=NO_STORE)
-
-
-@bp.function_name("clerk_appointments")
-@bp.route(route="clerk/units/{unit}/appointments", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-@endpoint
+@http_route(bp, "clerk_appointments", "clerk/units/{unit}/appointments", "GET")
 def clerk_appointments(req: func.HttpRequest) -> func.HttpResponse:
-    view = scheduling.clerk_appointments(
-        deps.services(),
-        records.appointments(),
+    app = bootstrap.get()
+    day = appointment_views.clerk_appointments(
+        app.context,
         req.route_params["unit"],
         principal(req),
-        _day(req.params.get("day", ""), "day"),
-        deps.now(),
+        day_param(req.params.get("day", ""), "day"),
+        app.now(),
     )
-    return ok(view, headers=NO_STORE)
+    return respond(DayAppointments.of(day), headers=NO_STORE)
 
 
-@bp.function_name("clerk_follow_up")
-@bp.route(
-    route="clerk/units/{unit}/attendances/{ticket}/follow-up",
-    methods=["POST"],
-    auth_level=func.AuthLevel.ANONYMOUS,
-)
-@endpoint
+@http_route(bp, "clerk_follow_up", "clerk/units/{unit}/attendances/{ticket}/follow-up", "POST")
 def clerk_follow_up(req: func.HttpRequest) -> func.HttpResponse:
     who = principal(req)
     body = parse_body(req, SlotBody)
-    p = req.route_params
-    booking = scheduling.offer_follow_up(
-        deps.services(),
-        records.appointments(),
-        p["unit"],
-        p["ticket"],
-        who,
-        parse_instant(body.starts_at),
-        deps.now(),
+    app, p = bootstrap.get(), req.route_params
+    made = booking.offer_follow_up(
+        app.context, p["unit"], p["ticket"], who, parse_instant(body.starts_at), app.now()
     )
-    answer = booking.to_json()
-    answer.pop("token")  # the citizen reads it on their own page (GET /api/tickets/{ticket}/follow-up)
-    return ok(answer, status=201, headers=NO_STORE)
+    # the citizen reads the token on their own page (GET /api/tickets/{ticket}/follow-up)
+    return respond(Booking.of(made, app.links, with_token=False), 201, headers=NO_STORE)

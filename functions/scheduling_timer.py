@@ -1,6 +1,6 @@
 """Every minute (UTC): appointments (reminder card before, straight to the front of the line at the
 time, days gone by closed) and overdue asynchronous messages (alert and count), for the units that use
-them (domain/scheduling.py, domain/async_channel.py)."""
+them (domain/usecases/appointment_day.py, async_overdue.py)."""
 
 from __future__ import annotations
 
@@ -8,28 +8,27 @@ import logging
 
 import azure.functions as func
 
-from domain import async_channel, scheduling
-from functions import dependencies as deps
-from functions import records
-from functions.http_common import measured
+from domain.usecases.appointment_day import run_appointments
+from domain.usecases.async_overdue import run_overdue
+from functions import bootstrap
+from functions.triggers import timer
 
 bp = func.Blueprint()
 log = logging.getLogger("balcao.scheduling")
+EVERY_MINUTE = "0 * * * * *"
 
 
-@bp.function_name("appointments_upkeep")
-@bp.timer_trigger(arg_name="timer", schedule="0 * * * * *", run_on_startup=False)
-@measured
+@timer(bp, "appointments_upkeep", EVERY_MINUTE)
 def appointments_upkeep(timer: func.TimerRequest) -> None:
-    counts = scheduling.run_appointments(deps.services(), records.appointments(), deps.now())
+    app = bootstrap.get()
+    counts = run_appointments(app.context, app.now())
     if counts:
         log.info("appointments: %s", counts)
 
 
-@bp.function_name("async_overdue")
-@bp.timer_trigger(arg_name="timer", schedule="0 * * * * *", run_on_startup=False)
-@measured
+@timer(bp, "async_overdue", EVERY_MINUTE)
 def async_overdue(timer: func.TimerRequest) -> None:
-    overdue = async_channel.run_overdue(deps.services(), records.messages(), deps.now())
+    app = bootstrap.get()
+    overdue = run_overdue(app.context, app.now())
     if overdue:
         log.info("asynchronous messages now overdue: %d", overdue)

@@ -2,77 +2,62 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
 import azure.functions as func
 
-from domain import services as uc
-from functions import dependencies as deps
-from functions.http_common import bearer, endpoint
+from domain.usecases import citizen_view, joining, surveys
+from functions import bootstrap
+from functions.answers import dump, respond
+from functions.answers.tickets import JoinAccepted, SurveyAccepted, TicketView
+from functions.bodies import JoinBody, SurveyBody, parse_body
+from functions.http_common import bearer
 from functions.http_errors import ok
-from functions.schemas import JoinBody, SurveyBody, parse_body
+from functions.triggers import http_route
 
 bp = func.Blueprint()
 
 
-@bp.function_name("join_queue")
-@bp.route(route="units/{unit}/tickets", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
-@endpoint
+@http_route(bp, "join_queue", "units/{unit}/tickets", "POST")
 def join_queue(req: func.HttpRequest) -> func.HttpResponse:
+    app = bootstrap.get()
     body = parse_body(req, JoinBody)
-    accepted = uc.accept_join(
-        deps.services(),
-        req.route_params["unit"],
-        uc.JoinInput(
-            name=body.name,
-            role=body.role,
-            reason=body.reason,
-            consent=body.consent,
-            oab_number=body.oab_number,
-            oab_state=body.oab_state,
-            process_number=body.process_number,
-            category=body.category,
-            priority=tuple(body.priority),
-            companions=body.companions,
-        ),
-        deps.now(),
-    )
-    return ok(
-        {
-            "ticketId": accepted.ticket_id,
-            "token": accepted.token,
-            "statusUrl": accepted.status_url,
-            "unitId": accepted.unit_id,
-            "status": "pending",
-        },
-        status=202,
-        headers={"Location": accepted.status_url, "Cache-Control": "no-store"},
-    )
+    accepted = joining.accept_join(app.context, req.route_params["unit"], body.to_input(), app.now())
+    answer = JoinAccepted.of(accepted, app.links)
+    return respond(answer, 202, headers={"Location": answer.status_url, "Cache-Control": "no-store"})
 
 
-@bp.function_name("get_ticket")
-@bp.route(route="tickets/{ticket}", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-@endpoint
+@http_route(bp, "get_ticket", "tickets/{ticket}", "GET")
 def get_ticket(req: func.HttpRequest) -> func.HttpResponse:
-    view = uc.ticket_view(deps.services(), req.route_params["ticket"], bearer(req), deps.now())
-    etag = uc.view_etag(view)
+    app = bootstrap.get()
+    view = citizen_view.ticket_view(app.context, req.route_params["ticket"], bearer(req), app.now())
+    body = dump(TicketView.of(view, app.links))
+    etag = view_etag(body)
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
     if req.headers.get("if-none-match") == etag:
         return func.HttpResponse(status_code=304, headers=headers)
-    return ok(view, headers=headers)
+    return ok(body, headers=headers)
 
 
-@bp.function_name("leave_queue")
-@bp.route(route="tickets/{ticket}", methods=["DELETE"], auth_level=func.AuthLevel.ANONYMOUS)
-@endpoint
+def view_etag(view: Mapping[str, Any]) -> str:
+    digest = hashlib.sha256(json.dumps(view, sort_keys=True, default=str).encode()).hexdigest()[:20]
+    return f'"{digest}"'
+
+
+@http_route(bp, "leave_queue", "tickets/{ticket}", "DELETE")
 def leave_queue(req: func.HttpRequest) -> func.HttpResponse:
-    uc.leave(deps.services(), req.route_params["ticket"], bearer(req), deps.now())
+    app = bootstrap.get()
+    citizen_view.leave(app.context, req.route_params["ticket"], bearer(req), app.now())
     return func.HttpResponse(status_code=204)
 
 
-@bp.function_name("answer_survey")
-@bp.route(route="tickets/{ticket}/survey", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
-@endpoint
+@http_route(bp, "answer_survey", "tickets/{ticket}/survey", "POST")
 def answer_survey(req: func.HttpRequest) -> func.HttpResponse:
+    app = bootstrap.get()
     token = bearer(req)
     body = parse_body(req, SurveyBody)
-    uc.submit_survey(deps.services(), req.route_params["ticket"], token, body.score, body.comment, deps.now())
-    return ok({"status": "recebida"}, status=201)
+    surveys.submit_survey(app.context, req.route_params["ticket"], token, body.score, body.comment, app.now())
+    return respond(SurveyAccepted(status="recebida"), 201)

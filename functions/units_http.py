@@ -6,43 +6,39 @@ import html
 
 import azure.functions as func
 
-from domain import services as uc
-from functions import dependencies as deps
-from functions.http_common import endpoint
-from functions.http_errors import ok
+from domain.usecases import directory
+from functions import bootstrap
+from functions.answers import respond
+from functions.answers.tickets import UnitList, UnitSummary
+from functions.triggers import http_route
 
 bp = func.Blueprint()
+PUBLIC_CACHE = {"Cache-Control": "public, max-age=5"}
 
 
-@bp.function_name("list_units")
-@bp.route(route="units", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-@endpoint
+@http_route(bp, "list_units", "units", "GET")
 def list_units(req: func.HttpRequest) -> func.HttpResponse:
-    p = req.params
-    units = uc.list_units(
-        deps.services(), deps.now(), p.get("court", ""), p.get("section", ""), p.get("q", "")
+    app, p = bootstrap.get(), req.params
+    units = directory.list_units(
+        app.context, app.now(), p.get("court", ""), p.get("section", ""), p.get("q", "")
     )
-    return ok({"units": units}, headers={"Cache-Control": "public, max-age=5"})
+    return respond(UnitList(units=[UnitSummary.of(u, app.links) for u in units]), headers=PUBLIC_CACHE)
 
 
-@bp.function_name("get_unit")
-@bp.route(route="units/{unit}", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-@endpoint
+@http_route(bp, "get_unit", "units/{unit}", "GET")
 def get_unit(req: func.HttpRequest) -> func.HttpResponse:
-    svc = deps.services()
-    unit = svc.unit(req.route_params["unit"])
-    return ok(uc.unit_summary(svc, unit, deps.now()), headers={"Cache-Control": "public, max-age=5"})
+    app = bootstrap.get()
+    unit = directory.get_unit(app.context, req.route_params["unit"], app.now())
+    return respond(UnitSummary.of(unit, app.links), headers=PUBLIC_CACHE)
 
 
-@bp.function_name("unit_embed")
-@bp.route(route="units/{unit}/embed", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-@endpoint
+@http_route(bp, "unit_embed", "units/{unit}/embed", "GET")
 def unit_embed(req: func.HttpRequest) -> func.HttpResponse:
     """A small HTML card a court's site can show in an iframe (Res. 372 art. 5: the link and hours)."""
-    svc = deps.services()
-    summary = uc.unit_summary(svc, svc.unit(req.route_params["unit"]), deps.now())
+    app = bootstrap.get()
+    unit = UnitSummary.of(directory.get_unit(app.context, req.route_params["unit"], app.now()), app.links)
     return func.HttpResponse(
-        render_embed(summary),
+        render_embed(unit),
         mimetype="text/html",
         charset="utf-8",
         headers={
@@ -52,15 +48,14 @@ def unit_embed(req: func.HttpRequest) -> func.HttpResponse:
     )
 
 
-def render_embed(unit: dict[str, object]) -> str:
+def render_embed(unit: UnitSummary) -> str:
     e = html.escape
-    wait = unit["estimatedWait"]
-    assert isinstance(wait, dict)
-    if unit["openNow"]:
-        minutes = f"{wait['minMinutes']} a {wait['maxMinutes']} min"
-        state = f"Aberto agora · {unit['peopleWaiting']} na fila · espera estimada de {minutes}"
-    elif unit["active"]:
-        opening = str(unit["nextOpening"] or "")
+    wait = unit.estimated_wait
+    if unit.open_now:
+        minutes = f"{wait.min_minutes} a {wait.max_minutes} min"
+        state = f"Aberto agora · {unit.people_waiting} na fila · espera estimada de {minutes}"
+    elif unit.active:
+        opening = unit.next_opening or ""
         state = "Fechado agora" + (
             f" · abre em {opening[8:10]}/{opening[5:7]} às {opening[11:16]}" if opening else ""
         )
@@ -70,9 +65,9 @@ def render_embed(unit: dict[str, object]) -> str:
         '<!doctype html><html lang="pt-BR"><meta charset="utf-8"><title>Balcão Virtual</title>'
         "<style>body{font:15px/1.4 system-ui,sans-serif;margin:0;padding:12px;color:#1b1b1b}"
         "a{color:#0b4f9c;font-weight:600}p{margin:4px 0}</style>"
-        f"<p><strong>{e(str(unit['name']))}</strong></p>"
-        f"<p>{e(str(unit['hoursText']))}</p><p>{e(state)}</p>"
-        f'<p><a href="{e(str(unit["pageUrl"]))}" target="_blank" rel="noopener">'
+        f"<p><strong>{e(unit.name)}</strong></p>"
+        f"<p>{e(unit.hours_text)}</p><p>{e(state)}</p>"
+        f'<p><a href="{e(unit.page_url)}" target="_blank" rel="noopener">'
         "Entrar no Balcão Virtual</a></p>"
         "</html>"
     )

@@ -1,5 +1,5 @@
 """Every minute (UTC): enforce each unit's hours in its own time zone, expire stale entries, alert
-when an open unit has nobody answering (domain/upkeep.py)."""
+when an open unit has nobody answering (domain/usecases/upkeep.py)."""
 
 from __future__ import annotations
 
@@ -7,19 +7,18 @@ import logging
 
 import azure.functions as func
 
-from domain.upkeep import run_upkeep
-from functions import dependencies as deps
-from functions.http_common import measured
+from domain.usecases.upkeep import run_upkeep
+from functions import bootstrap
+from functions.triggers import timer
 
 bp = func.Blueprint()
 log = logging.getLogger("balcao.upkeep")
 
 
-@bp.function_name("queue_upkeep")
-@bp.timer_trigger(arg_name="timer", schedule="0 * * * * *", run_on_startup=False)
-@measured
+@timer(bp, "queue_upkeep", "0 * * * * *")
 def queue_upkeep(timer: func.TimerRequest) -> None:
-    for report in run_upkeep(deps.services(), deps.now()):
+    app = bootstrap.get()
+    for report in run_upkeep(app.context, app.now()):
         if report.transitions or report.alerted:
             log.info(
                 "upkeep %s %s: %s%s",

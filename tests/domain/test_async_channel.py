@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain.async_channel import MessageInput, deadline_clock, due_at, validate_message
 from domain.calendar import HolidayCalendar, TimeRange, UnitCalendar, WeeklyHours
 from domain.config import AsyncChannelConfig, UnitConfig
 from domain.errors import InvalidInputError
+from domain.messages import MessageInput, deadline_clock, due_at, validate_message
 
 MANAUS = ZoneInfo("America/Manaus")
 HOURS = WeeklyHours(tuple((TimeRange(8 * 60, 14 * 60),) if d < 5 else () for d in range(7)))
@@ -52,7 +52,7 @@ def message(
 
 def test_a_plain_message_passes() -> None:
     clean = validate_message(unit(), message("Linha 1\n\nLinha 2 \u200b com  espaços"))
-    assert clean["text"] == "Linha 1\n\nLinha 2 com espaços"
+    assert clean.text == "Linha 1\n\nLinha 2 com espaços"
 
 
 @pytest.mark.parametrize(

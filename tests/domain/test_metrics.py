@@ -11,23 +11,16 @@ import pytest
 
 from domain.auth import Principal
 from domain.errors import ForbiddenError, InvalidInputError, NotFoundError, UnitNotFoundError
-from domain.metrics import (
+from domain.metric_events import DayClock, MetricEvent, TicketTrack, UnitDay, decode_tracks, encode_tracks
+from domain.rollups import (
     DURATION_EDGES_S,
-    DayClock,
     Histogram,
-    MetricEvent,
     Rollup,
-    Scope,
-    TicketTrack,
-    UnitDay,
     clerk_id,
-    decode_tracks,
-    encode_tracks,
     order_reason_category,
-    period_for,
     position_bucket,
-    scope_for,
 )
+from domain.usecases.metrics_scope import Scope, period_for, scope_for
 from tests.support.services import demo_config
 
 ZONE = "America/Rio_Branco"  # UTC-5

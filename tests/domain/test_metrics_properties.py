@@ -11,16 +11,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain.metrics import (
-    DayClock,
-    MetricEvent,
-    Rollup,
-    Rollups,
-    UnitDay,
-    decode_tracks,
-    encode_tracks,
-    recompute,
-)
+from domain.metric_events import DayClock, MetricEvent, UnitDay, decode_tracks, encode_tracks, recompute
+from domain.rollups import Rollup, Rollups
 from domain.tickets import TRANSITIONS, Action, Status
 
 UNIT = "trf1-sjam-01vf"

@@ -11,9 +11,8 @@ from hypothesis import strategies as st
 
 from domain.calendar import Closure, HolidayCalendar, TimeRange, UnitCalendar, WeeklyHours
 from domain.ordering import Entry, Policy, PriorityClass, call_order, next_cycle, sort_line
-from domain.queue import QueueState
-from domain.scheduling import slot_grid
-from domain.services import SCHEDULED_REASON, _order_reason
+from domain.queue import SCHEDULED_REASON, QueueState, order_reason
+from domain.slots import slot_grid
 
 MANAUS = ZoneInfo("America/Manaus")
 US = timedelta(microseconds=1)
@@ -156,7 +155,7 @@ def test_the_call_records_that_it_was_scheduled() -> None:
     state = QueueState(unit_id="u", day="20261207", line=list(LINE))
     booked = state.find("booked")
     assert booked is not None
-    assert _order_reason(state, booked, "") == SCHEDULED_REASON
+    assert order_reason(state, booked, "") == SCHEDULED_REASON
     # a second scheduled citizen arriving first is still recorded as scheduled
     alone = QueueState(unit_id="u", day="20261207", line=[booked])
-    assert _order_reason(alone, booked, "") == SCHEDULED_REASON
+    assert order_reason(alone, booked, "") == SCHEDULED_REASON

@@ -15,7 +15,7 @@ from azure.storage.queue import BinaryBase64EncodePolicy, QueueServiceClient
 from adapters.meetings_teams import TeamsMeetingProvider
 from adapters.storage import table_service
 from adapters.tables import TableQueueStore
-from functions import dependencies
+from functions import bootstrap
 from tests.adapters.test_meetings_teams import FixedTokenCredential
 from tests.fakes.fake_graph import FakeGraph
 from tests.fakes.fake_webhook import FakeWebhook
@@ -43,17 +43,16 @@ def system(graph: FakeGraph, webhook: FakeWebhook) -> Iterator[System]:
     raw = json.loads(CONFIG_FILE.read_bytes())
     unit = next(u for u in raw["units"] if u["id"] == UNIT)
     unit["meeting"] = {"provider": "teams", "organizer": ORGANIZER}
-    original = dependencies._PROVIDER_FACTORIES["teams"]
-    dependencies._PROVIDER_FACTORIES["teams"] = lambda s: TeamsMeetingProvider(
+    fake_graph = lambda s: TeamsMeetingProvider(  # noqa: E731
         credential=FixedTokenCredential(), base_url=graph.base_url, max_retries=1, backoff_factor=0.05
     )
-    try:
-        with running_system(
+    with (
+        bootstrap.replaced(meetings={"teams": fake_graph}),
+        running_system(
             config=json.dumps(raw).encode(), extra_settings={unit["webhookSetting"]: webhook.url()}
-        ) as running:
-            yield running
-    finally:
-        dependencies._PROVIDER_FACTORIES["teams"] = original
+        ) as running,
+    ):
+        yield running
 
 
 def join(system: System, name: str) -> dict[str, Any]:
@@ -95,8 +94,8 @@ def test_call_creates_one_teams_meeting_and_one_card(
 ) -> None:
     ticket = join(system, "Joana *Advogada* [link](http://x)")
     system.wait(lambda: view(system, ticket)["status"] == "waiting")
-    # a running system has warmed its Graph client up at start (functions/dependencies.py)
-    teams = dependencies.meeting_providers().get("teams")
+    # a running system has warmed its Graph client up at start (functions/bootstrap.py)
+    teams = bootstrap.get().context.meetings.get("teams")
     assert teams.warmed.wait(20)
     called = system.client.post(f"/api/clerk/units/{UNIT}/call", headers=system.clerk(CLERK))
     assert called.status_code == 200

@@ -23,7 +23,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +37,8 @@ from adapters.storage import table_service
 from adapters.tables import TableQueueStore
 from adapters.teams_webhook import TeamsWebhookNotifier
 from devhost.clock import FakeClock
-from domain import services as uc
-from functions import dependencies
+from domain.ports import NOTIFY_QUEUE
+from functions import bootstrap
 from tests.adapters.test_meetings_teams import FixedTokenCredential
 from tests.fakes.fake_graph import FakeGraph, ScriptedResponse, odata_error
 from tests.fakes.fake_webhook import FakeWebhook
@@ -208,9 +207,7 @@ def teams(graph: FakeGraph, webhook: FakeWebhook) -> Iterator[System]:
     raw = json.loads(CONFIG_FILE.read_bytes())
     unit = next(u for u in raw["units"] if u["id"] == UNIT)
     unit["meeting"] = {"provider": "teams", "organizer": ORGANIZER}
-    original_provider = dependencies._PROVIDER_FACTORIES["teams"]
-    original_notifier = dependencies.notifier
-    dependencies._PROVIDER_FACTORIES["teams"] = lambda s: TeamsMeetingProvider(
+    graph_with_short_timeouts = lambda s: TeamsMeetingProvider(  # noqa: E731
         credential=FixedTokenCredential(),
         base_url=graph.base_url,
         max_retries=1,
@@ -218,15 +215,16 @@ def teams(graph: FakeGraph, webhook: FakeWebhook) -> Iterator[System]:
         request_timeout=0.5,
         call_timeout=2.0,
     )
-    dependencies.notifier = cache(lambda: TeamsWebhookNotifier(request_timeout=0.3, total_timeout=0.8))  # type: ignore[assignment]
-    try:
-        with running_system(
+    with (
+        bootstrap.replaced(
+            meetings={"teams": graph_with_short_timeouts},
+            notifier=lambda s: TeamsWebhookNotifier(request_timeout=0.3, total_timeout=0.8),
+        ),
+        running_system(
             config=json.dumps(raw).encode(), extra_settings={unit["webhookSetting"]: webhook.url()}
-        ) as running:
-            yield running
-    finally:
-        dependencies._PROVIDER_FACTORIES["teams"] = original_provider
-        dependencies.notifier = original_notifier  # type: ignore[assignment]
+        ) as running,
+    ):
+        yield running
 
 
 def call_next(system: System) -> dict[str, Any]:
@@ -362,7 +360,7 @@ def test_meeting_crashing_before_the_card_is_queued_sends_one_card(
     ticket = joined(teams, "Reunião Interrompida")
     teams.wait(lambda: status(teams, ticket) == "waiting")
     original = StorageQueueBus.send
-    crashed = crash_once(StorageQueueBus, "send", lambda self, queue, *a, **k: queue == uc.NOTIFY_QUEUE)
+    crashed = crash_once(StorageQueueBus, "send", lambda self, queue, *a, **k: queue == NOTIFY_QUEUE)
     try:
         call_next(teams)
         teams.wait(lambda: bool(crashed), timeout=10)

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from domain.audit import AuditDay, AuditEntry
-from functions.audit_http import _csv
+from domain.usecases.audit import AuditDay, AuditEntry
+from functions.audit_http import trail_csv
 from tests.support.system import System, principal_header, running_system
 
 pytestmark = [pytest.mark.e2e, pytest.mark.azurite]
@@ -154,5 +154,5 @@ def test_csv_cells_never_become_formulas() -> None:
         "UTC",
         (AuditEntry(at, "=cmd@x", "call", "u.20260302.abc", '=HYPERLINK("http://x")', "called"),),
     )
-    rows = list(csv.reader(io.StringIO(_csv(day).get_body().decode("utf-8")[1:]), delimiter=";"))
+    rows = list(csv.reader(io.StringIO(trail_csv(day).get_body().decode("utf-8")[1:]), delimiter=";"))
     assert rows[1][1] == "'=cmd@x" and rows[1][4].startswith("'=")

@@ -124,8 +124,8 @@ def test_the_scanner_finds_what_the_composition_root_reads() -> None:
 def test_every_setting_the_code_reads_is_deployed() -> None:
     reads = list(settings_read_by_the_code())
     code = {r.name for r in reads}
-    # functions/dependencies.py reads each unit's webhook from the setting named in the configuration.
-    assert "webhook_setting" in (REPO / "functions" / "dependencies.py").read_text("utf-8")
+    # functions/bootstrap.py reads each unit's webhook from the setting named in the configuration.
+    assert "webhook_setting" in (REPO / "functions" / "bootstrap.py").read_text("utf-8")
     needed = code | webhook_settings_in_config()
     deployed = rendered_app_setting_names()
     missing = sorted(needed - deployed - set(NOT_DEPLOYED))

@@ -6,17 +6,27 @@ from __future__ import annotations
 import json
 import math
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from azure.data.tables import UpdateMode
 
 from adapters.metrics_store import TableMetricsStore, event_from_entity
 from adapters.storage import METER, queue_service, table_service
-from domain import metrics
-from domain import services as uc
-from domain.metrics import DayClock, MetricEvent, Rollup, Rollups, UnitDay, clerk_id, recompute
+from domain.metric_events import DayClock, MetricEvent, UnitDay, recompute
+from domain.ports import JOIN_QUEUE
+from domain.rollups import SEAL_AFTER, Rollup, Rollups, clerk_id
 from domain.tickets import Action
+from domain.usecases import citizen_view, clerk_actions, joining, metrics_reports, surveys
+from domain.usecases.context import Context
+from domain.usecases.metrics_rollup import PassReport
+from domain.usecases.metrics_rollup import roll_up as roll_up_with
+from domain.usecases.metrics_scope import ReportQuery
+from functions.answers import dump
+from functions.answers import metrics as answers
+from tests.support.flows import admit_waiting
 from tests.support.services import build_services, demo_config
 
 UNIT = "trf1-sjac-01vf"  # Rio Branco, UTC-5
@@ -29,28 +39,35 @@ ACTIVE_UNITS = sum(1 for u in demo_config().units if u.active)
 
 def clear_join_queue(env: dict[str, str]) -> None:
     try:
-        queue_service(env).get_queue_client(uc.JOIN_QUEUE).clear_messages()
+        queue_service(env).get_queue_client(JOIN_QUEUE).clear_messages()
     except Exception:  # noqa: S110 - the queue may not exist yet
         pass
 
 
-def join(svc: uc.Services, i: int) -> uc.JoinAccepted:
-    data = uc.JoinInput(
+def join(svc: Context, i: int) -> joining.JoinAccepted:
+    data = joining.JoinInput(
         name=f"Pessoa {i}", role="parte", reason="orientacao", consent=True, category="partes"
     )
-    return uc.accept_join(svc, UNIT, data, NOW + timedelta(milliseconds=i))
+    return joining.accept_join(svc, UNIT, data, NOW + timedelta(milliseconds=i))
 
 
-def admit_all(svc: uc.Services) -> None:
-    drain = svc.bus.drain(uc.JOIN_QUEUE, 32)  # type: ignore[attr-defined]
-    uc.admit(svc, [m.payload for m in drain.items], NOW)
-    drain.complete()
+def admit_all(svc: Context) -> None:
+    admit_waiting(svc, NOW)
 
 
-def stores(env: dict[str, str], unique: str) -> tuple[uc.Services, TableMetricsStore]:
-    return build_services(env, unique), TableMetricsStore(
-        table_service(env), unique + "m", tickets_table=unique
-    )
+def stores(env: dict[str, str], unique: str) -> tuple[Context, TableMetricsStore]:
+    store = TableMetricsStore(table_service(env), unique + "m", tickets_table=unique)
+    return replace(build_services(env, unique), metrics=store), store
+
+
+def roll_up(svc: Context, store: TableMetricsStore, now: datetime) -> PassReport:
+    """A rollup pass with `store` (one timer instance's own clients)."""
+    return roll_up_with(replace(svc, metrics=store), now)
+
+
+def report(run: Any, present: Any, svc: Context, who: Any, period: str, now: datetime) -> dict[str, Any]:
+    """A report as `GET /api/metrics/...` answers it."""
+    return dump(present(run(svc, ReportQuery(who, period), now)))
 
 
 def unit_rollup(store: TableMetricsStore, unit: str = UNIT) -> Rollup:
@@ -69,7 +86,7 @@ def events_part(r: Rollup) -> Rollup:
 
 
 @pytest.fixture
-def scenario(storage_env: dict[str, str], unique: str) -> tuple[uc.Services, TableMetricsStore]:
+def scenario(storage_env: dict[str, str], unique: str) -> tuple[Context, TableMetricsStore]:
     """Three citizens: one served and surveyed, one called out of order who does not show up, one who
     leaves. Rolled up once, a minute after."""
     clear_join_queue(storage_env)
@@ -77,17 +94,19 @@ def scenario(storage_env: dict[str, str], unique: str) -> tuple[uc.Services, Tab
     a, b, c = (join(svc, i) for i in range(3))
     admit_all(svc)
     ana = svc.principal(ANA)
-    assert uc.call_next(svc, UNIT, ana, NOW + timedelta(minutes=4)).ticket_id == a.ticket_id
-    uc.clerk_action(svc, UNIT, a.ticket_id, Action.FINISH, ana, NOW + timedelta(minutes=10))
-    uc.call_ticket(svc, UNIT, c.ticket_id, ana, NOW + timedelta(minutes=11), reason="retorno combinado")
-    uc.leave(svc, b.ticket_id, b.token, NOW + timedelta(minutes=12))
-    uc.submit_survey(svc, a.ticket_id, a.token, 4, "Ótimo, obrigada Ana!", NOW + timedelta(minutes=15))
-    uc.clerk_action(svc, UNIT, c.ticket_id, Action.NO_SHOW, ana, NOW + timedelta(minutes=20))
-    metrics.roll_up(svc, store, NOW + timedelta(minutes=21))
+    assert clerk_actions.call_next(svc, UNIT, ana, NOW + timedelta(minutes=4)).ticket_id == a.ticket_id
+    clerk_actions.clerk_action(svc, UNIT, a.ticket_id, Action.FINISH, ana, NOW + timedelta(minutes=10))
+    clerk_actions.call_ticket(
+        svc, UNIT, c.ticket_id, ana, NOW + timedelta(minutes=11), reason="retorno combinado"
+    )
+    citizen_view.leave(svc, b.ticket_id, b.token, NOW + timedelta(minutes=12))
+    surveys.submit_survey(svc, a.ticket_id, a.token, 4, "Ótimo, obrigada Ana!", NOW + timedelta(minutes=15))
+    clerk_actions.clerk_action(svc, UNIT, c.ticket_id, Action.NO_SHOW, ana, NOW + timedelta(minutes=20))
+    roll_up(svc, store, NOW + timedelta(minutes=21))
     return svc, store
 
 
-def test_a_pass_rolls_up_the_day_of_a_unit(scenario: tuple[uc.Services, TableMetricsStore]) -> None:
+def test_a_pass_rolls_up_the_day_of_a_unit(scenario: tuple[Context, TableMetricsStore]) -> None:
     _, store = scenario
     r = unit_rollup(store)
     assert (r.requests, r.admitted, r.served) == (3, 3, 1)
@@ -104,7 +123,7 @@ def test_a_pass_rolls_up_the_day_of_a_unit(scenario: tuple[uc.Services, TableMet
     assert hours == {10: 1}
 
 
-def test_the_court_day_is_the_sum_of_its_units(scenario: tuple[uc.Services, TableMetricsStore]) -> None:
+def test_the_court_day_is_the_sum_of_its_units(scenario: tuple[Context, TableMetricsStore]) -> None:
     svc, store = scenario
     units = Rollup()
     for unit in (u for u in svc.config().units if u.court == "trf1"):
@@ -113,30 +132,30 @@ def test_the_court_day_is_the_sum_of_its_units(scenario: tuple[uc.Services, Tabl
     assert units.minutes_open == sum(1 for u in svc.config().units if u.court == "trf1" and u.active)
 
 
-def test_passes_again_warm_or_cold_change_nothing(scenario: tuple[uc.Services, TableMetricsStore]) -> None:
+def test_passes_again_warm_or_cold_change_nothing(scenario: tuple[Context, TableMetricsStore]) -> None:
     svc, store = scenario
     before = unit_rollup(store)
     METER.reset()
-    again = metrics.roll_up(svc, store, NOW + timedelta(minutes=21))
+    again = roll_up(svc, store, NOW + timedelta(minutes=21))
     assert again.writes == 0 and again.events_new == 0
     assert METER.total() == ACTIVE_UNITS  # one query per unit's day, nothing written
     cold = TableMetricsStore(store._service, store._names[0], tickets_table=store._names[1])
-    assert metrics.roll_up(svc, cold, NOW + timedelta(minutes=21)).events_new == 0
+    assert roll_up(svc, cold, NOW + timedelta(minutes=21)).events_new == 0
     assert unit_rollup(store) == before
 
 
-def test_the_rollup_is_what_the_raw_log_says(scenario: tuple[uc.Services, TableMetricsStore]) -> None:
+def test_the_rollup_is_what_the_raw_log_says(scenario: tuple[Context, TableMetricsStore]) -> None:
     _, store = scenario
     expected = recompute(raw_events(store), DayClock("America/Rio_Branco", DAY), UNIT).total
     assert events_part(unit_rollup(store)) == events_part(expected)
 
 
 def test_an_event_committed_late_is_still_counted_once(
-    scenario: tuple[uc.Services, TableMetricsStore],
+    scenario: tuple[Context, TableMetricsStore],
 ) -> None:
     svc, store = scenario
     cursor = store.load_unit_day("trf1", UNIT, DAY)[0].cursor_ms
-    late = cursor - 2 * 60_000  # behind the cursor, within metrics.LAG_MS
+    late = cursor - 2 * 60_000  # behind the cursor, within domain.rollups.LAG_MS
     store.tickets.upsert_entity(
         {
             "PartitionKey": f"{UNIT}.{DAY}",
@@ -151,7 +170,7 @@ def test_an_event_committed_late_is_still_counted_once(
         mode=UpdateMode.REPLACE,
     )
     for minute in (22, 23):
-        metrics.roll_up(svc, store, NOW + timedelta(minutes=minute))
+        roll_up(svc, store, NOW + timedelta(minutes=minute))
     r = unit_rollup(store)
     assert r.calls == 3 and r.out_of_order == {"servidor": 1, "prioridade": 1}
 
@@ -165,15 +184,15 @@ def test_concurrent_passes_count_each_event_once(storage_env: dict[str, str], un
     admit_all(svc)
     ana = svc.principal(ANA)
     for i in range(8):
-        called = uc.call_next(svc, UNIT, ana, NOW + timedelta(minutes=i + 1))
-        uc.clerk_action(
+        called = clerk_actions.call_next(svc, UNIT, ana, NOW + timedelta(minutes=i + 1))
+        clerk_actions.clerk_action(
             svc, UNIT, called.ticket_id, Action.FINISH, ana, NOW + timedelta(minutes=i + 1, seconds=30)
         )
     workers = [
         TableMetricsStore(table_service(storage_env), unique + "m", tickets_table=unique) for _ in range(4)
     ]
     with ThreadPoolExecutor(4) as pool:
-        reports = list(pool.map(lambda s: metrics.roll_up(svc, s, NOW + timedelta(minutes=10)), workers))
+        reports = list(pool.map(lambda s: roll_up(svc, s, NOW + timedelta(minutes=10)), workers))
     assert not any(r.failed for r in reports)
     r = unit_rollup(store)
     assert (r.requests, r.served, r.calls, r.service.count) == (20, 8, 8, 8)
@@ -187,9 +206,9 @@ def test_a_pass_costs_o1_transactions_per_event(
     storage_env: dict[str, str], unique: str, tickets: int
 ) -> None:
     svc, store = stores(storage_env, unique)
-    metrics.roll_up(svc, store, NOW)  # warm: every unit sampled once
+    roll_up(svc, store, NOW)  # warm: every unit sampled once
     METER.reset()
-    metrics.roll_up(svc, store, NOW + timedelta(minutes=1))
+    roll_up(svc, store, NOW + timedelta(minutes=1))
     idle = METER.total()
     table = store.tickets
     events = 0
@@ -215,7 +234,7 @@ def test_a_pass_costs_o1_transactions_per_event(
         table.submit_transaction(ops)  # type: ignore[arg-type]
         events += len(ops)
     METER.reset()
-    report = metrics.roll_up(svc, store, NOW + timedelta(minutes=2))
+    report = roll_up(svc, store, NOW + timedelta(minutes=2))
     busy = METER.total()
     assert report.events_new == events
     assert busy - idle <= math.ceil(events / 1000)  # extra pages only: the write was due anyway (sample)
@@ -244,7 +263,7 @@ def test_reading_60_days_costs_one_query_per_unit(storage_env: dict[str, str], u
     admin = svc.principal(ADMIN)
     now = datetime(2026, 11, 30, 18, 0, tzinfo=UTC)
     METER.reset()
-    summary = metrics.summary(svc, store, admin, "60", now)
+    summary = report(metrics_reports.summary, answers.Summary.of, svc, admin, "60", now)
     assert METER.total() == len(units)  # one query per unit-period read
     assert summary["totals"]["served"] == 7 * 60 * len(units)
     assert summary["averagePerDay"] == 7 * len(units)
@@ -252,22 +271,22 @@ def test_reading_60_days_costs_one_query_per_unit(storage_env: dict[str, str], u
     assert summary["waitMinutes"]["mean"] == 5.0 and summary["activeAgents"] == 1
     assert summary["unitsWithAttendance"] == len(units) and summary["inactiveUnits"] == 0
     METER.reset()
-    series = metrics.daily(svc, store, admin, "60", now)["days"]
+    series = report(metrics_reports.daily, answers.Daily.of, svc, admin, "60", now)["days"]
     assert METER.total() == len(config.courts)  # court rollups: one query per court
     assert [d["served"] for d in series] == [7 * len(units)] * 60
     METER.reset()
-    heat = metrics.heatmap(svc, store, admin, "60", now)
+    heat = report(metrics_reports.heatmap, answers.Heatmap.of, svc, admin, "60", now)
     assert METER.total() == len(config.courts)
     assert sum(map(sum, heat["served"])) == 7 * 60 * len(units)
     clerk = svc.principal(ANA)
     METER.reset()
-    mine = metrics.units_report(svc, store, clerk, "30", now)["units"]
+    mine = report(metrics_reports.units_report, answers.UnitsReport.of, svc, clerk, "30", now)["units"]
     assert METER.total() == 2 and {u["id"] for u in mine} == {"trf1-sjac-01vf", "trf1-sjac-02vf"}
     assert all(u["served"] == 7 * 30 and u["averageWaitMinutes"] == 5.0 for u in mine)
 
 
 def test_the_day_after_late_surveys_count_until_the_day_is_sealed(
-    scenario: tuple[uc.Services, TableMetricsStore],
+    scenario: tuple[Context, TableMetricsStore],
 ) -> None:
     svc, store = scenario
     end = DayClock("America/Rio_Branco", DAY).end()  # 2026-12-01 05:00 UTC, midnight in Rio Branco
@@ -284,11 +303,11 @@ def test_the_day_after_late_surveys_count_until_the_day_is_sealed(
         )
 
     survey("latelatela", end + timedelta(minutes=20))
-    metrics.roll_up(svc, store, end + timedelta(minutes=30))  # yesterday is still live
+    roll_up(svc, store, end + timedelta(minutes=30))  # yesterday is still live
     assert (unit_rollup(store).survey_count, unit_rollup(store).survey_sum) == (2, 6)
     assert store.load_unit_day("trf1", UNIT, DAY)[0].tracks
 
-    metrics.roll_up(svc, store, end + metrics.SEAL_AFTER + timedelta(minutes=1))
+    roll_up(svc, store, end + SEAL_AFTER + timedelta(minutes=1))
     sealed, _ = store.load_unit_day("trf1", UNIT, DAY)
     assert sealed.sealed and sealed.tracks == {}
     rows = store.table.query_entities(
@@ -296,7 +315,7 @@ def test_the_day_after_late_surveys_count_until_the_day_is_sealed(
     )
     assert list(rows) == []  # the tracks (ticket ids) are gone with the seal
 
-    survey("toolatetoo", end + metrics.SEAL_AFTER + timedelta(minutes=5))
-    metrics.roll_up(svc, store, end + metrics.SEAL_AFTER + timedelta(minutes=10))
+    survey("toolatetoo", end + SEAL_AFTER + timedelta(minutes=5))
+    roll_up(svc, store, end + SEAL_AFTER + timedelta(minutes=10))
     assert unit_rollup(store).survey_count == 2
     assert store.court_days("trf1", DAY, DAY)[0].rollup.survey_count == 2

@@ -81,11 +81,11 @@ def running_system(
 ) -> Iterator[System]:
     """Start Azurite + dev host + app; yields when the configuration is applied."""
     import function_app
-    from functions import dependencies
+    from functions import bootstrap
 
-    dependencies.reset()
+    bootstrap.reset()
     if clock is not None:
-        dependencies.set_clock(clock)
+        bootstrap.set_clock(clock)
     with Azurite() as azurite:
         port = free_port()
         settings = {
@@ -117,4 +117,4 @@ def running_system(
         finally:
             system.client.close()
             host.stop()
-            dependencies.reset()
+            bootstrap.reset()

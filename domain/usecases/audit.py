@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.auth import Principal
-from domain.config import Configuration
 from domain.errors import ForbiddenError, InvalidInputError, UnitNotFoundError
+from domain.usecases.context import Context
 
 ACTION_LABELS = {
     "admit": "entrada na fila",
@@ -38,12 +38,6 @@ ACTION_LABELS = {
 WHO_LABELS = {"citizen": "cidadão(ã)", "system": "sistema", "": "sistema"}
 
 
-class EventLog(Protocol):
-    """The events of one unit-day partition (TableQueueStore implements it)."""
-
-    def list_events(self, unit_id: str, day: str) -> list[dict[str, Any]]: ...
-
-
 @dataclass(frozen=True)
 class AuditEntry:
     at: datetime  # in the unit's time zone
@@ -52,16 +46,6 @@ class AuditEntry:
     ticket_id: str
     reason: str
     status: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "at": self.at.isoformat(),
-            "who": self.who,
-            "action": self.action,
-            "ticketId": self.ticket_id,
-            "reason": self.reason,
-            "status": self.status,
-        }
 
 
 @dataclass(frozen=True)
@@ -95,14 +79,12 @@ def require_auditor(who: Principal, court_id: str) -> None:
         raise ForbiddenError("A trilha de auditoria é restrita à gestão do tribunal e à administração.")
 
 
-def audit_day(
-    config: Configuration, events: EventLog, who: Principal, unit_id: str, day_text: str, now: datetime
-) -> AuditDay:
+def audit_day(ctx: Context, who: Principal, unit_id: str, day_text: str, now: datetime) -> AuditDay:
     """The unit-day's events in time order. `day_text` empty means today in the unit's time zone."""
     unit_id = (unit_id or "").strip()
     if not unit_id:
         raise InvalidInputError("Informe a unidade (unit).", fields={"unit": "obrigatório"})
-    unit = config.unit(unit_id)
+    unit = ctx.config().unit(unit_id)
     if unit is None:
         if not who.admin:  # do not tell others which ids exist beyond the public directory
             require_auditor(who, "")
@@ -110,7 +92,7 @@ def audit_day(
     require_auditor(who, unit.court)
     zone = ZoneInfo(unit.timezone)
     day = parse_day(day_text, now.astimezone(zone).date())
-    rows = events.list_events(unit.id, f"{day:%Y%m%d}")
+    rows = ctx.store.list_events(unit.id, f"{day:%Y%m%d}")
     entries = sorted((_entry(row, zone) for row in rows), key=lambda e: (e.at, e.ticket_id))
     return AuditDay(unit.id, unit.name, unit.court, day, unit.timezone, tuple(entries))
 

@@ -22,14 +22,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from domain.config import UnitConfig
-from domain.ports import TicketWrite
+from domain.ordering import Entry
 from domain.presence import merge
-from domain.queue import QueueState, ms
-from domain.services import NOTIFY_QUEUE, NoChange, Services, _mutate, _now_iso, service_day
-from domain.tickets import Action, Status, TicketEvent
+from domain.queue import QueueState
+from domain.tickets import Action, Status, TicketWrite, move
+from domain.times import iso_utc, ms
+from domain.usecases.context import Context
+from domain.usecases.notices import send_notice
+from domain.usecases.unit_day import NoChange, mutate, service_day
 
 CLERK_STALE_S = 300
 MAX_PER_COMMIT = 45  # two operations per ticket (ticket + event) plus the state: ≤ 100
@@ -44,29 +46,29 @@ class UpkeepReport:
     alerted: bool = False
 
 
-def run_upkeep(svc: Services, now: datetime) -> list[UpkeepReport]:
+def run_upkeep(ctx: Context, now: datetime) -> list[UpkeepReport]:
     """The per-minute pass over every active unit (today's service day, and yesterday's while it
     still has people in line: a unit's day may end after UTC midnight)."""
     reports = []
-    for unit in svc.config().units:
+    for unit in ctx.config().units:
         if not unit.active:
             continue
         today = service_day(unit, now)
         yesterday = service_day(unit, now - timedelta(days=1))
         if yesterday != today:
-            old = svc.store.peek(unit.id, yesterday, max_age_s=300.0)
+            old = ctx.store.peek(unit.id, yesterday, max_age_s=300.0)
             if old.line or old.called or (old.seq and old.closed != "closed"):
-                reports.append(upkeep_unit(svc, unit, yesterday, now))
-        reports.append(upkeep_unit(svc, unit, today, now))
+                reports.append(upkeep_unit(ctx, unit, yesterday, now))
+        reports.append(upkeep_unit(ctx, unit, today, now))
     return reports
 
 
-def upkeep_unit(svc: Services, unit: UnitConfig, day: str, now: datetime) -> UpkeepReport:
-    calendar = svc.calendar_for(unit)
+def upkeep_unit(ctx: Context, unit: UnitConfig, day: str, now: datetime) -> UpkeepReport:
+    calendar = ctx.calendars(unit)
     is_today = day == service_day(unit, now)
-    open_now = is_today and (svc.always_open or calendar.is_open(now))
-    day_over = not is_today or (not open_now and _closed_for_the_day(svc, unit, day, now))
-    seen = merge(svc.store.read_heartbeats(unit.id, day))
+    open_now = is_today and (ctx.always_open or calendar.is_open(now))
+    day_over = not is_today or (not open_now and _closed_for_the_day(ctx, unit, day, now))
+    seen = merge(ctx.store.read_heartbeats(unit.id, day))
     report = UpkeepReport(unit.id, day, open_now)
     now_ms = ms(now)
 
@@ -74,13 +76,17 @@ def upkeep_unit(svc: Services, unit: UnitConfig, day: str, now: datetime) -> Upk
         writes: list[TicketWrite] = []
         dirty = False
 
-        def move(short: str, action: Action, status: Status, reason: str, **fields: Any) -> None:
+        def record(short: str, current: Status, action: Action, reason: str) -> None:
             ticket_id = f"{unit.id}.{day}.{short}"
             writes.append(
-                TicketWrite(
+                move(
                     ticket_id,
-                    {"status": status.value, f"{action.value}At": _now_iso(now), **fields},
-                    event=TicketEvent(ticket_id, action, status, now, "system", reason),
+                    current,
+                    action,
+                    now,
+                    "system",
+                    reason,
+                    fields={f"{action.value}At": iso_utc(now)},
                 )
             )
             report.transitions[action.value] = report.transitions.get(action.value, 0) + 1
@@ -98,8 +104,8 @@ def upkeep_unit(svc: Services, unit: UnitConfig, day: str, now: datetime) -> Upk
         )
         if state.closed == "closed" or overtime_over:
             for entry in list(state.line)[:MAX_PER_COMMIT]:
+                record(entry.short, line_status(entry), Action.CLOSE, f"encerramento ({unit.closing_policy})")
                 state.remove(entry.short)
-                move(entry.short, Action.CLOSE, Status.CLOSED, f"encerramento ({unit.closing_policy})")
             if not state.line and state.closed != "closed":
                 state.closed = "closed"
                 dirty = True
@@ -110,21 +116,21 @@ def upkeep_unit(svc: Services, unit: UnitConfig, day: str, now: datetime) -> Upk
                 break
             last = max(seen.get(entry.short, 0), entry.arrived_ms)
             if not entry.absent_since_ms and now_ms - last >= unit.limits.absent_after_s * 1000:
+                record(entry.short, Status.WAITING, Action.MARK_ABSENT, "página sem atualizar")
                 state.mark_absent(entry.short, now_ms)
-                move(entry.short, Action.MARK_ABSENT, Status.ABSENT, "página sem atualizar")
             elif entry.absent_since_ms and seen.get(entry.short, 0) > entry.absent_since_ms:
+                record(entry.short, Status.ABSENT, Action.RETURN, "voltou a acompanhar a fila")
                 state.remove(entry.short)
                 state.restore(entry)
-                move(entry.short, Action.RETURN, Status.WAITING, "voltou a acompanhar a fila")
             elif entry.absent_since_ms and now_ms - entry.absent_since_ms >= unit.limits.grace_s * 1000:
+                record(entry.short, Status.ABSENT, Action.EXPIRE, "ausente além da tolerância")
                 state.remove(entry.short)
-                move(entry.short, Action.EXPIRE, Status.EXPIRED, "ausente além da tolerância")
         for short, called in list(state.called.items()):
             if len(writes) >= MAX_PER_COMMIT:
                 break
             if not called.started_ms and now_ms - called.called_ms >= unit.limits.no_show_s * 1000:
+                record(short, Status.CALLED, Action.NO_SHOW, "não entrou no atendimento a tempo")
                 state.take_called(short)
-                move(short, Action.NO_SHOW, Status.NO_SHOW, "não entrou no atendimento a tempo")
         for email, clerk in state.clerks.items():
             last_seen = max(clerk.seen_ms, seen.get(f"clerk:{email}", 0))
             if clerk.status != "offline" and now_ms - last_seen >= CLERK_STALE_S * 1000:
@@ -152,24 +158,26 @@ def upkeep_unit(svc: Services, unit: UnitConfig, day: str, now: datetime) -> Upk
         more = bool(writes) and len(writes) >= MAX_PER_COMMIT
         return more, writes
 
-    while _mutate(svc, unit.id, day, change):
+    while mutate(ctx, unit.id, day, change):
         pass  # more than one transaction's worth of transitions: go again
     if report.alerted:
-        state = svc.store.peek(unit.id, day, max_age_s=0.0)
-        svc.bus.send(
-            NOTIFY_QUEUE,
-            {
-                "kind": "no_clerk_online",
-                "unitId": unit.id,
-                "dedupKey": f"nobody.{state.unattended_since_ms}",
-                "waiting_count": state.waiting_count(),
-                "minutes_unattended": max(0, (now_ms - state.unattended_since_ms) // 60_000),
-            },
+        state = ctx.store.peek(unit.id, day, max_age_s=0.0)
+        send_notice(
+            ctx,
+            "no_clerk_online",
+            unit.id,
+            f"nobody.{state.unattended_since_ms}",
+            waiting_count=state.waiting_count(),
+            minutes_unattended=max(0, (now_ms - state.unattended_since_ms) // 60_000),
         )
     return report
 
 
-def _closed_for_the_day(svc: Services, unit: UnitConfig, day: str, now: datetime) -> bool:
+def line_status(entry: Entry) -> Status:
+    return Status.ABSENT if entry.absent_since_ms else Status.WAITING
+
+
+def _closed_for_the_day(ctx: Context, unit: UnitConfig, day: str, now: datetime) -> bool:
     """Closed now and not opening again within the same service day (a break is not a closing)."""
-    opening = svc.calendar_for(unit).next_opening(now)
+    opening = ctx.calendars(unit).next_opening(now)
     return opening is None or service_day(unit, opening) != day

@@ -1,0 +1,147 @@
+"""An arrival: a citizen on the way into a unit's line, with what they declared.
+
+Three flows produce one and admission places it: joining (sent through the `join-requests` queue),
+a transfer from another unit (the same queue, keeping the original arrival time), and an appointment
+whose time has come (placed directly). The queue message and the stored ticket fields are written here
+and nowhere else.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from domain.ordering import PriorityClass, classify
+from domain.people import Person
+from domain.times import from_ms, iso_utc, ms_of_iso
+
+
+@dataclass(frozen=True)
+class Arrival:
+    ticket_id: str
+    arrived_ms: int
+    person_key: str  # keyed hash of the person (one active ticket per person per unit)
+    name: str
+    role: str
+    reason: str
+    oab_number: str = ""
+    oab_state: str = ""
+    process_number: str = ""
+    category: str = ""
+    grounds: tuple[str, ...] = ()
+    companions: int = 0
+    transferred_from: str = ""
+
+    @property
+    def klass(self) -> PriorityClass:
+        return classify(self.grounds)
+
+    @staticmethod
+    def of(
+        ticket_id: str,
+        arrived_ms: int,
+        person_key: str,
+        person: Person,
+        category: str,
+        grounds: tuple[str, ...],
+        companions: int,
+    ) -> Arrival:
+        return Arrival(
+            ticket_id,
+            arrived_ms,
+            person_key,
+            person.name,
+            person.role,
+            person.reason,
+            person.oab_number,
+            person.oab_state,
+            person.process_number,
+            category,
+            grounds,
+            companions,
+        )
+
+    @staticmethod
+    def from_record(
+        fields: Mapping[str, Any], ticket_id: str, arrived_ms: int, transferred_from: str = ""
+    ) -> Arrival:
+        """From a stored ticket (a transfer) or appointment (its time came): the person's fields."""
+        return Arrival(
+            ticket_id,
+            arrived_ms,
+            str(fields.get("person", "")),
+            str(fields.get("name", "")),
+            str(fields.get("role", "")),
+            str(fields.get("reason", "")),
+            str(fields.get("oabNumber", "")),
+            str(fields.get("oabState", "")),
+            str(fields.get("processNumber", "")),
+            str(fields.get("category", "")),
+            tuple(json.loads(str(fields.get("grounds") or "[]"))),
+            int(fields.get("companions") or 0),
+            transferred_from,
+        )
+
+    # --- the join-requests queue message ---------------------------------------------------------
+
+    def to_message(self) -> dict[str, Any]:
+        message: dict[str, Any] = {
+            "ticketId": self.ticket_id,
+            "arrivedMs": self.arrived_ms,
+            "person": self.person_key,
+            "name": self.name,
+            "role": self.role,
+            "oabNumber": self.oab_number,
+            "oabState": self.oab_state,
+            "processNumber": self.process_number,
+            "reason": self.reason,
+            "category": self.category,
+            "grounds": list(self.grounds),
+            "companions": self.companions,
+        }
+        if self.transferred_from:
+            message["transferredFrom"] = self.transferred_from
+        return message
+
+    @staticmethod
+    def from_message(message: Mapping[str, Any]) -> Arrival:
+        return Arrival(
+            ticket_id=str(message["ticketId"]),
+            arrived_ms=int(message["arrivedMs"]),
+            person_key=str(message.get("person", "")),
+            name=str(message["name"]),
+            role=str(message["role"]),
+            reason=str(message["reason"]),
+            oab_number=str(message.get("oabNumber", "")),
+            oab_state=str(message.get("oabState", "")),
+            process_number=str(message.get("processNumber", "")),
+            category=str(message.get("category", "")),
+            grounds=tuple(message.get("grounds", ())),
+            companions=int(message.get("companions", 0)),
+            transferred_from=str(message.get("transferredFrom", "")),
+        )
+
+    # --- the stored ticket ------------------------------------------------------------------------
+
+    def ticket_fields(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "role": self.role,
+            "oabNumber": self.oab_number,
+            "oabState": self.oab_state,
+            "processNumber": self.process_number,
+            "reason": self.reason,
+            "category": self.category,
+            "grounds": json.dumps(list(self.grounds)),
+            "companions": self.companions,
+            "arrivedAt": iso_utc(from_ms(self.arrived_ms)),
+            "transferredFrom": self.transferred_from,
+            "person": self.person_key,
+        }
+
+
+def arrived_ms(ticket: Mapping[str, Any]) -> int:
+    """When a stored ticket's citizen arrived (kept across transfers and requeues)."""
+    return ms_of_iso(str(ticket["arrivedAt"]))

@@ -1,0 +1,154 @@
+"""Overdue asynchronous messages (the minute timer) and the channel's indicators.
+
+The timer alerts the unit's Teams channel once per message that passed its deadline unanswered
+(`async_overdue` card, no citizen data) and counts it on the day it became overdue, in the same
+transaction as the mark. The indicators sum the daily counts (domain/messages.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from domain.auth import Principal
+from domain.config import Configuration, UnitConfig
+from domain.errors import ForbiddenError, InvalidInputError, NotFoundError
+from domain.messages import count, deadline_clock
+from domain.ports import RowWrite
+from domain.times import iso_utc
+from domain.usecases.async_channel import OPEN
+from domain.usecases.citizen_view import UnitRef
+from domain.usecases.context import Context
+from domain.usecases.notices import send_notice
+from domain.usecases.unit_day import commit_records
+
+MAX_DAYS = 366
+
+
+def run_overdue(ctx: Context, now: datetime) -> int:
+    """Returns how many messages became overdue in this pass (module docstring)."""
+    total = 0
+    for unit in ctx.config().units:
+        if not (unit.active and unit.async_channel.enabled):
+            continue
+        zone = ZoneInfo(unit.timezone)
+        calendar = ctx.calendars(unit)
+        for row in ctx.messages.query(unit.id, "m.", "m.~", where={"status": OPEN, "overdueAlerted": False}):
+            due = datetime.fromisoformat(str(row.fields["dueAt"]))
+            if now < due:
+                continue
+            late = deadline_clock(calendar, unit.async_channel, due, now)
+            send_notice(
+                ctx,
+                "async_overdue",
+                unit.id,
+                f"overdue.{row.key}",
+                protocol=row.fields["protocol"],
+                received_at_text=calendar.format_instant(
+                    datetime.fromisoformat(str(row.fields["receivedAt"]))
+                ),
+                due_at_text=calendar.format_instant(due),
+                overdue_text=late.text,
+            )
+            if mark_overdue(ctx, unit.id, row.key, f"{due.astimezone(zone):%Y%m%d}", now):
+                total += 1
+    return total
+
+
+def mark_overdue(ctx: Context, unit_id: str, key: str, day: str, now: datetime) -> bool:
+    marked = [False]
+    records = ctx.messages
+
+    def build() -> list[RowWrite]:
+        row = records.get(unit_id, key)
+        if row is None or row.fields.get("status") != OPEN or row.fields.get("overdueAlerted"):
+            marked[0] = False
+            return []
+        marked[0] = True
+        return [
+            RowWrite(key, {"overdueAlerted": True, "overdueAt": iso_utc(now)}, "merge", row.etag),
+            count(records, unit_id, day, overdue=1),
+        ]
+
+    commit_records(ctx, records, unit_id, build)
+    return marked[0]
+
+
+@dataclass
+class AsyncCounts:
+    received: int = 0
+    answered: int = 0
+    answered_on_time: int = 0
+    overdue: int = 0
+    open_now: int = 0
+    overdue_now: int = 0
+
+    def add(self, other: AsyncCounts) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass(frozen=True)
+class UnitCounts:
+    unit: UnitRef
+    counts: AsyncCounts
+    first: date
+
+
+@dataclass(frozen=True)
+class AsyncIndicators:
+    days: int
+    to: date
+    total: AsyncCounts
+    units: list[UnitCounts]
+
+
+def async_indicators(
+    ctx: Context, units: tuple[UnitConfig, ...], now: datetime, days: int
+) -> AsyncIndicators:
+    """Counts of the last `days` local days (today included) for the given units (already filtered by
+    what the caller may read), per unit and in total, plus what is open and overdue now."""
+    if days < 1 or days > MAX_DAYS:
+        raise InvalidInputError("Período inválido.", fields={"days": f"de 1 a {MAX_DAYS} dias"})
+    total = AsyncCounts()
+    per_unit = []
+    for unit in units:
+        if not unit.async_channel.enabled:
+            continue
+        today = now.astimezone(ZoneInfo(unit.timezone)).date()
+        first = today - timedelta(days=days - 1)
+        sums = AsyncCounts()
+        for row in ctx.messages.query(unit.id, f"k.{first:%Y%m%d}", f"k.{today:%Y%m%d}"):
+            f = row.fields
+            sums.add(
+                AsyncCounts(
+                    int(f.get("received", 0) or 0),
+                    int(f.get("answered", 0) or 0),
+                    int(f.get("answeredOnTime", 0) or 0),
+                    int(f.get("overdue", 0) or 0),
+                )
+            )
+        open_rows = ctx.messages.query(unit.id, "m.", "m.~", where={"status": OPEN})
+        sums.open_now = len(open_rows)
+        sums.overdue_now = sum(1 for r in open_rows if now >= datetime.fromisoformat(str(r.fields["dueAt"])))
+        total.add(sums)
+        per_unit.append(UnitCounts(UnitRef.of(unit), sums, first))
+    return AsyncIndicators(days, now.astimezone(UTC).date(), total, per_unit)
+
+
+def readable_units(config: Configuration, who: Principal, court: str, unit: str) -> tuple[UnitConfig, ...]:
+    """The units whose indicators `who` may read (the same rule as the other indicators)."""
+    if unit:
+        found = config.unit(unit)
+        if found is None:
+            raise NotFoundError("Unidade não encontrada.")
+        if not who.can_read_unit(found.id, found.court):
+            raise ForbiddenError("Você não tem acesso aos indicadores desta unidade.")
+        return (found,)
+    units = tuple(
+        u for u in config.units if (not court or u.court == court) and who.can_read_unit(u.id, u.court)
+    )
+    if not units:
+        raise ForbiddenError("Você não tem acesso a estes indicadores.")
+    return units

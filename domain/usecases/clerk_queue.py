@@ -1,0 +1,124 @@
+"""The clerk console's view of a unit's line: who waits in call order with what they declared, who is
+absent, who is called (with the meeting), and which clerks are online."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from domain.auth import Principal
+from domain.ordering import CLASS_LABELS, Entry
+from domain.people import oab_text
+from domain.queue import display_number
+from domain.tickets import Status, TicketId
+from domain.times import from_ms, ms
+from domain.usecases.citizen_view import UnitRef, note_seen
+from domain.usecases.context import Context
+from domain.usecases.unit_day import service_day
+
+
+@dataclass(frozen=True)
+class Citizen:
+    """One ticket in the console, with the citizen's details."""
+
+    ticket_id: str
+    display_number: str
+    name: str
+    role: str
+    oab: str
+    process_number: str
+    reason: str
+    category: str
+    priority: str
+    priority_class: int
+    grounds: list[str]
+    companions: int
+    arrived_at: datetime
+    waiting_minutes: int
+    absent: bool
+
+
+@dataclass(frozen=True)
+class ClerkMeeting:
+    status: str
+    join_url: str | None
+    clerk_join_url: str | None
+
+
+@dataclass(frozen=True)
+class CalledCitizen:
+    citizen: Citizen
+    called_by: str
+    called_at: datetime
+    status: Status
+    meeting: ClerkMeeting
+
+
+@dataclass(frozen=True)
+class ClerkQueue:
+    unit: UnitRef
+    waiting: list[Citizen]
+    absent: list[Citizen]
+    called: list[CalledCitizen]
+    clerks: dict[str, str]  # e-mail → online | paused | offline
+    me_email: str
+    me_status: str
+
+
+def clerk_queue(ctx: Context, unit_id: str, clerk: Principal, now: datetime) -> ClerkQueue:
+    unit = ctx.unit(unit_id)
+    clerk.require_clerk(unit.id)
+    day = service_day(unit, now)
+    note_seen(ctx, unit.id, day, f"clerk:{clerk.email}", now)
+    state = ctx.store.peek(unit.id, day)
+    tickets = {TicketId.parse(t["ticketId"]).short: t for t in ctx.store.list_tickets(unit.id, day)}
+    order = state.order(unit.ordering.policy())
+    absent = [e for e in state.line if e.absent_since_ms]
+
+    def describe(entry: Entry, display: str) -> Citizen:
+        t: Mapping[str, Any] = tickets.get(entry.short, {})
+        return Citizen(
+            ticket_id=f"{unit.id}.{day}.{entry.short}",
+            display_number=display,
+            name=t.get("name", ""),
+            role=t.get("role", ""),
+            oab=oab_text(t),
+            process_number=t.get("processNumber", ""),
+            reason=t.get("reason", ""),
+            category=entry.category,
+            priority=CLASS_LABELS[entry.klass],
+            priority_class=int(entry.klass),
+            grounds=json.loads(t.get("grounds") or "[]"),
+            companions=entry.companions,
+            arrived_at=from_ms(entry.arrived_ms),
+            waiting_minutes=max(0, (ms(now) - entry.arrived_ms) // 60000),
+            absent=bool(entry.absent_since_ms),
+        )
+
+    called = [
+        CalledCitizen(
+            describe(c.entry, c.display),
+            c.clerk,
+            from_ms(c.called_ms),
+            Status.IN_SERVICE if c.started_ms else Status.CALLED,
+            ClerkMeeting(
+                c.meeting,
+                c.join_url or None,
+                tickets.get(c.entry.short, {}).get("clerkJoinUrl") or c.join_url or None,
+            ),
+        )
+        for c in state.called.values()
+    ]
+    me = state.clerks.get(clerk.email)
+    return ClerkQueue(
+        UnitRef.of(unit),
+        [describe(e, display_number(e)) for e in order],
+        [describe(e, display_number(e)) for e in absent],
+        called,
+        {email: c.status for email, c in state.clerks.items()},
+        clerk.email,
+        me.status if me is not None else "offline",
+    )

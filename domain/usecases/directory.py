@@ -1,0 +1,102 @@
+"""The public directory of units (Res. 372 art. 5: each unit's counter published with its hours), and
+what a signed-in staff member may open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from domain.auth import Principal
+from domain.config import Option, UnitConfig
+from domain.queue import WaitEstimate, estimate_wait
+from domain.usecases.citizen_view import UnitRef
+from domain.usecases.context import Context
+from domain.usecases.unit_day import service_day
+
+
+@dataclass(frozen=True)
+class UnitSummary:
+    id: str
+    name: str
+    court: UnitRef
+    section: str
+    category: str
+    instance: str
+    active: bool
+    open_now: bool
+    next_opening: datetime | None  # in the unit's zone
+    timezone: str
+    hours_text: str
+    people_waiting: int
+    clerks_online: int
+    estimated_wait: WaitEstimate
+    reasons: tuple[Option, ...]
+    service_categories: tuple[Option, ...]
+    alternatives: tuple[str, ...]
+
+
+def unit_summary(ctx: Context, unit: UnitConfig, now: datetime) -> UnitSummary:
+    calendar = ctx.calendars(unit)
+    open_now = unit.active and (ctx.always_open or calendar.is_open(now))
+    opening = None if open_now or not unit.active else calendar.next_opening(now)
+    state = ctx.store.peek(unit.id, service_day(unit, now), max_age_s=5.0)
+    waiting = state.waiting_count() if unit.active else 0
+    court = ctx.config().court(unit.court)
+    return UnitSummary(
+        id=unit.id,
+        name=unit.name,
+        court=UnitRef(unit.court, court.name if court else ""),
+        section=unit.section,
+        category=unit.category,
+        instance=unit.instance,
+        active=unit.active,
+        open_now=open_now and not state.closed,
+        next_opening=opening.astimezone(ZoneInfo(unit.timezone)) if opening else None,
+        timezone=unit.timezone,
+        hours_text=calendar.hours_text(),
+        people_waiting=waiting,
+        clerks_online=state.clerks_online(),
+        estimated_wait=estimate_wait(waiting, state, unit.limits.default_service_min * 60),
+        reasons=tuple(unit.reasons),
+        service_categories=tuple(unit.service_categories),
+        alternatives=tuple(unit.alternatives),
+    )
+
+
+def list_units(
+    ctx: Context, now: datetime, court: str = "", section: str = "", q: str = ""
+) -> list[UnitSummary]:
+    needle = q.strip().lower()
+    out = []
+    for unit in ctx.config().units:
+        if court and unit.court != court:
+            continue
+        if section and unit.section.lower() != section.lower():
+            continue
+        if needle and needle not in f"{unit.name} {unit.section} {unit.category} {unit.municipality}".lower():
+            continue
+        out.append(unit_summary(ctx, unit, now))
+    return out
+
+
+def get_unit(ctx: Context, unit_id: str, now: datetime) -> UnitSummary:
+    return unit_summary(ctx, ctx.unit(unit_id), now)
+
+
+@dataclass(frozen=True)
+class StaffHome:
+    """Who is signed in, the units they serve, where they may transfer to, what else they may read."""
+
+    who: Principal
+    units: tuple[UnitConfig, ...]
+    transfer_targets: tuple[UnitRef, ...]
+
+
+def staff_home(ctx: Context, who: Principal) -> StaffHome:
+    config = ctx.config()
+    return StaffHome(
+        who,
+        tuple(u for u in config.units if who.can_serve(u.id)),
+        tuple(UnitRef.of(u) for u in config.units if u.active),
+    )

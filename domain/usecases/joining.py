@@ -1,0 +1,107 @@
+"""Joining a unit's queue: validate, check the unit is open and has room, sign a token, and send the
+request to the `join-requests` queue (admission places it, domain/usecases/admission.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from domain.arrivals import Arrival
+from domain.config import UnitConfig
+from domain.errors import AlreadyInQueueError, QueueFullError, UnitClosedError
+from domain.ordering import classify
+from domain.people import Person, PersonInput, Problems, check_consent, check_person, person_key
+from domain.ports import JOIN_QUEUE
+from domain.tickets import TicketId
+from domain.times import ms
+from domain.usecases.context import Context
+from domain.usecases.unit_day import service_day
+
+MAX_COMPANIONS = 3
+
+
+@dataclass(frozen=True)
+class JoinInput(PersonInput):
+    category: str = ""
+    priority: tuple[str, ...] = ()
+    companions: int = 0
+
+
+@dataclass(frozen=True)
+class JoinRequest:
+    """A join request as it will be stored: the person, the service category, the priority grounds."""
+
+    person: Person
+    category: str
+    grounds: tuple[str, ...]
+    companions: int
+
+
+@dataclass(frozen=True)
+class JoinAccepted:
+    ticket_id: str
+    token: str
+    unit_id: str
+
+
+def validate_join(unit: UnitConfig, data: JoinInput) -> JoinRequest:
+    """The join request as it will be stored, or InvalidInputError naming every bad field."""
+    problems = Problems()
+    person = check_person(unit, data, problems)
+    categories = {c.id for c in unit.service_categories}
+    if categories and data.category not in categories:
+        problems.add("category", "escolha o tipo de atendimento")
+    problems.check(lambda: classify(data.priority), "priority", None)
+    if not 0 <= data.companions <= MAX_COMPANIONS:
+        problems.add("companions", f"no máximo {MAX_COMPANIONS} acompanhantes")
+    check_consent(data, problems)
+    problems.raise_if_any()
+    return JoinRequest(
+        person, data.category if categories else "", tuple(sorted(set(data.priority))), data.companions
+    )
+
+
+def check_open(ctx: Context, unit: UnitConfig, now: datetime) -> None:
+    """UnitClosedError (with the next opening and the alternatives) unless the unit is open now."""
+    if not unit.active:
+        raise UnitClosedError("Esta unidade não está atendendo pelo Balcão Virtual.")
+    if ctx.always_open:
+        return
+    calendar = ctx.calendars(unit)
+    if not calendar.is_open(now):
+        opening = calendar.next_opening(now)
+        when = (
+            opening.astimezone(ZoneInfo(unit.timezone)).strftime("%d/%m/%Y às %Hh%M")
+            if opening
+            else "sem data prevista"
+        )
+        raise UnitClosedError(
+            f"A unidade está fechada agora. Próxima abertura: {when} (horário local da unidade).",
+            next_opening=opening,
+            alternatives=list(unit.alternatives),
+        )
+
+
+def accept_join(ctx: Context, unit_id: str, data: JoinInput, now: datetime) -> JoinAccepted:
+    """Validate, check the unit is open and has room, sign a token, and enqueue the request."""
+    unit = ctx.unit(unit_id)
+    request = validate_join(unit, data)
+    check_open(ctx, unit, now)
+    day = service_day(unit, now)
+    key = person_key(ctx.keys, unit.id, request.person)
+    state = ctx.store.peek(unit.id, day)
+    if state.closed:
+        raise UnitClosedError(
+            "A fila de hoje desta unidade já foi encerrada.", alternatives=list(unit.alternatives)
+        )
+    if key in state.persons():
+        raise AlreadyInQueueError()
+    if state.waiting_count() >= unit.limits.max_waiting:
+        raise QueueFullError()
+    ticket_id = str(TicketId.new(unit.id, datetime.strptime(day, "%Y%m%d").date()))
+    arrival = Arrival.of(
+        ticket_id, ms(now), key, request.person, request.category, request.grounds, request.companions
+    )
+    ctx.bus.send(JOIN_QUEUE, arrival.to_message())
+    return JoinAccepted(ticket_id=ticket_id, token=ctx.keys.sign(ticket_id), unit_id=unit.id)

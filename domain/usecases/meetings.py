@@ -1,0 +1,133 @@
+"""The attendance's meeting (the `meeting-requests` queue): created through the unit's provider when
+the clerk calls the citizen, its link published on the ticket, the clerks told. Idempotent: providers
+key the meeting on the ticket id, so a retry (or an appointment's meeting made ahead of time, with the
+same id) yields the same meeting."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from domain.auth import Principal
+from domain.config import UnitConfig
+from domain.errors import InvalidTransitionError, ProviderError, TransientProviderError
+from domain.ports import MEETING_QUEUE, Meeting, MeetingRequest
+from domain.queue import Called, QueueState
+from domain.tickets import TicketId, TicketWrite
+from domain.times import iso_utc
+from domain.usecases.clerk_actions import clerk_ticket
+from domain.usecases.context import Context
+from domain.usecases.notices import send_notice
+from domain.usecases.unit_day import mutate, ticket_day
+
+GONE, READY, FAILED = "gone", "ready", "failed"
+
+
+def create_meeting(ctx: Context, unit: UnitConfig, request: MeetingRequest) -> Meeting:
+    """The unit's provider creates (or gets) the meeting; ProviderError when none is configured."""
+    provider = ctx.meetings.get(unit.meeting.provider)
+    if provider is None:
+        raise ProviderError(f"Provedor de reunião não configurado: {unit.meeting.provider}")
+    return provider.create(request)
+
+
+def attach_meeting(
+    ctx: Context, ticket_id: str, now: datetime, last_try: bool, clock: Callable[[], datetime] | None = None
+) -> str:
+    """Create (or get) the attendance's meeting and publish its link. Idempotent.
+
+    A provider failure is retried by the queue; on the last try the ticket is marked "meeting failed"
+    (visible to the clerk, who can retry) and the clerks are told. Returns the meeting status."""
+    tid = TicketId.parse(ticket_id)
+    unit = ctx.unit(tid.unit_id)
+    state, _ = ctx.store.load(unit.id, ticket_day(tid))
+    called = state.called.get(tid.short)
+    if called is None:
+        return GONE  # finished, requeued or left meanwhile: nothing to do
+    if called.meeting == READY:
+        notify_called(ctx, unit, ticket_id, called)  # a replay: make sure the card went out
+        return READY
+    try:
+        meeting = create_meeting(
+            ctx,
+            unit,
+            MeetingRequest(
+                ticket_id=ticket_id,
+                unit_id=unit.id,
+                unit_name=unit.name,
+                display_number=called.display,
+                provider=unit.meeting.provider,
+                organizer=unit.meeting.organizer,
+                starts_at=now,
+            ),
+        )
+    except TransientProviderError:
+        if not last_try:
+            raise
+        return meeting_failed(ctx, unit, tid, "O serviço de reuniões não respondeu após várias tentativas.")
+    except ProviderError as exc:
+        return meeting_failed(ctx, unit, tid, exc.message)
+    ready_at = clock() if clock is not None else now  # when the link existed (for the 2-second promise)
+
+    def change(st: QueueState) -> tuple[Called | None, list[TicketWrite]]:
+        current = st.called.get(tid.short)
+        if current is None:
+            return None, []
+        current.join_url, current.meeting = meeting.join_url, READY
+        return current, [
+            TicketWrite(
+                ticket_id,
+                {
+                    "meetingStatus": READY,
+                    "meetingReadyAt": iso_utc(ready_at),
+                    "joinUrl": meeting.join_url,
+                    "meetingId": meeting.meeting_id,
+                    "meetingProvider": meeting.provider,
+                    "clerkJoinUrl": meeting.clerk_join_url or "",
+                },
+            )
+        ]
+
+    updated = mutate(ctx, unit.id, ticket_day(tid), change)
+    if updated is None:
+        return GONE
+    notify_called(ctx, unit, ticket_id, updated)
+    return READY
+
+
+def meeting_failed(ctx: Context, unit: UnitConfig, tid: TicketId, why: str) -> str:
+    ticket_id = str(tid)
+
+    def change(st: QueueState) -> tuple[Called | None, list[TicketWrite]]:
+        current = st.called.get(tid.short)
+        if current is None:
+            return None, []
+        current.meeting = FAILED
+        return current, [TicketWrite(ticket_id, {"meetingStatus": FAILED, "meetingError": why})]
+
+    failed = mutate(ctx, unit.id, ticket_day(tid), change)
+    if failed is not None:
+        send_notice(
+            ctx, "meeting_failed", unit.id, f"failed.{tid.short}.{failed.called_ms}", ticket_id, error=why
+        )
+    return FAILED
+
+
+def retry_meeting(ctx: Context, unit_id: str, ticket_id: str, clerk: Principal, now: datetime) -> None:
+    """The clerk's "try again" after a failed meeting."""
+    unit, tid = clerk_ticket(ctx, unit_id, ticket_id, clerk)
+
+    def change(st: QueueState) -> tuple[None, list[TicketWrite]]:
+        current = st.called.get(tid.short)
+        if current is None:
+            raise InvalidTransitionError("Esta senha não está chamada.")
+        current.meeting = "pending"
+        return None, [TicketWrite(ticket_id, {"meetingStatus": "pending", "meetingError": ""})]
+
+    mutate(ctx, unit.id, ticket_day(tid), change)
+    ctx.bus.send(MEETING_QUEUE, {"ticketId": ticket_id})
+
+
+def notify_called(ctx: Context, unit: UnitConfig, ticket_id: str, called: Called) -> None:
+    short = TicketId.parse(ticket_id).short
+    send_notice(ctx, "citizen_called", unit.id, f"called.{short}.{called.called_ms}", ticket_id)

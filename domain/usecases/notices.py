@@ -1,0 +1,119 @@
+"""Notices to the clerks of a unit (the `notifications` queue): what happened (a citizen called, a
+meeting failed, nobody online, a colleague invited, an appointment about to start, a message overdue),
+sent as queue messages by the use cases and delivered as cards to the unit's Teams channel, once per
+dedup key.
+
+Queue messages carry no personal data: the card's citizen fields are read from the ticket when the
+notice is delivered.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from domain.config import UnitConfig
+from domain.ordering import CLASS_LABELS, classify
+from domain.people import ROLES, oab_text, reason_label
+from domain.ports import NOTIFY_QUEUE, Notification
+from domain.usecases.context import Context
+from domain.usecases.unit_day import service_day
+
+# Fields a card takes from its queue message as they are (no citizen data: staff names, times,
+# protocol numbers, meeting links, counts and the text of errors).
+MESSAGE_FIELDS = (
+    "error",
+    "queue",
+    "message_id",
+    "summary",
+    "dequeue_count",
+    "waiting_count",
+    "minutes_unattended",
+    "starts_at_text",
+    "appointment_kind",
+    "reason",
+    "join_url",
+    "clerk_join_url",
+    "invitee_name",
+    "invitee_role",
+    "invited_by",
+    "protocol",
+    "received_at_text",
+    "due_at_text",
+    "overdue_text",
+)
+
+
+def send_notice(
+    ctx: Context, kind: str, unit_id: str, dedup_key: str, ticket_id: str = "", **fields: Any
+) -> None:
+    """Queue a notice for the clerks of `unit_id` (the same `dedup_key` twice is delivered once)."""
+    payload: dict[str, Any] = {"kind": kind, "unitId": unit_id}
+    if ticket_id:
+        payload["ticketId"] = ticket_id
+    payload["dedupKey"] = dedup_key
+    payload.update(fields)
+    ctx.bus.send(NOTIFY_QUEUE, payload)
+
+
+def deliver_notifications(ctx: Context, messages: Sequence[Mapping[str, Any]], now: datetime) -> int:
+    """Render and send notices to each unit's Teams channel, once per dedup key. Returns how many were
+    sent; a unit without a webhook configured is skipped."""
+    by_unit: dict[str, list[Notification]] = defaultdict(list)
+    for msg in messages:
+        unit = ctx.config().unit(str(msg.get("unitId", "")))
+        if unit is None:
+            continue
+        key = str(msg.get("dedupKey") or "")
+        if key and ctx.store.seen(unit.id, service_day(unit, now), key):
+            continue
+        by_unit[unit.id].append(
+            Notification(
+                kind=str(msg["kind"]),
+                unit_id=unit.id,
+                unit_name=unit.name,
+                data=notification_data(ctx, unit, msg),
+                dedup_key=key,
+            )
+        )
+    sent = 0
+    for unit_id, notes in by_unit.items():
+        unit = ctx.unit(unit_id)
+        url = ctx.webhook_url_for(unit)
+        if not url:
+            continue
+        ctx.notifier.send(url, notes)
+        day = service_day(unit, now)
+        for note in notes:
+            if note.dedup_key:
+                ctx.store.mark_once(unit.id, day, note.dedup_key)
+        sent += len(notes)
+    return sent
+
+
+def notification_data(ctx: Context, unit: UnitConfig, msg: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of a card (adapters/cards.py names them); citizen data is read from the ticket."""
+    data: dict[str, Any] = {key: msg[key] for key in MESSAGE_FIELDS if key in msg}
+    ticket_id = msg.get("ticketId")
+    if ticket_id:
+        t = ctx.store.get_ticket(str(ticket_id)) or {}
+        grounds = json.loads(t.get("grounds") or "[]")
+        clerk = t.get("calledBy", "")
+        member = next((m for m in ctx.config().staff if m.email == clerk), None)
+        data.update(
+            ticket_id=str(ticket_id),
+            display_number=t.get("display", ""),
+            citizen_name=t.get("name", ""),
+            role=ROLES.get(t.get("role", ""), ""),
+            oab=oab_text(t),
+            process_number=t.get("processNumber", ""),
+            reason=reason_label(unit, t.get("reason", "")),
+            priority=CLASS_LABELS[classify(grounds)],
+            clerk_name=member.name if member else clerk,
+            join_url=t.get("joinUrl", ""),
+            clerk_join_url=t.get("clerkJoinUrl", ""),
+        )
+    return data

@@ -1,0 +1,107 @@
+"""One transition of one ticket, from wherever it stands (the line, the called, or only the stored
+ticket): start, finish, no-show, requeue, transfer, leave, return. The new status comes from the table
+(domain/tickets.py); the queue state changes with it in the same transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from domain.arrivals import Arrival, arrived_ms
+from domain.errors import TicketNotFoundError
+from domain.ordering import Entry, PriorityClass
+from domain.ports import JOIN_QUEUE
+from domain.queue import QueueState
+from domain.tickets import Action, Status, TicketId, TicketWrite, move, next_status, status_of
+from domain.times import iso_utc, ms
+from domain.usecases.context import Context
+from domain.usecases.unit_day import mutate, service_day, ticket_day
+
+
+def current_status(ctx: Context, state: QueueState, tid: TicketId, stored: dict[str, Any] | None) -> Status:
+    called = state.called.get(tid.short)
+    if called is not None:
+        return Status.IN_SERVICE if called.started_ms else Status.CALLED
+    entry = state.find(tid.short)
+    if entry is not None:
+        return Status.ABSENT if entry.absent_since_ms else Status.WAITING
+    found = stored if stored is not None else ctx.store.get_ticket(str(tid))
+    if found is None:
+        raise TicketNotFoundError()
+    return Status(found["status"])
+
+
+def transition_ticket(
+    ctx: Context,
+    tid: TicketId,
+    action: Action,
+    by: str,
+    now: datetime,
+    reason: str = "",
+    target_unit: str = "",
+) -> Status:
+    """Apply `action` to the ticket; a transfer also sends the citizen to `target_unit`'s line."""
+    unit = ctx.unit(tid.unit_id)
+    ticket_id = str(tid)
+    stored: dict[str, Any] | None = None
+    if action in (Action.REQUEUE, Action.TRANSFER):
+        stored = ctx.store.get_ticket(ticket_id)  # needed to rebuild a no-show's place or to transfer
+    new_ticket = ""
+
+    def change(state: QueueState) -> tuple[Status, list[TicketWrite]]:
+        nonlocal new_ticket
+        current = current_status(ctx, state, tid, stored)
+        next_status(current, action)  # refused by the table before anything changes
+        called = state.called.get(tid.short)
+        entry = state.find(tid.short)
+        fields: dict[str, Any] = {}
+        data: dict[str, Any] = {}
+        if action == Action.START and called is not None:
+            called.started_ms = ms(now)
+            fields["startedAt"] = iso_utc(now)
+        elif action == Action.FINISH and called is not None:
+            duration = (ms(now) - (called.started_ms or called.called_ms)) / 1000
+            state.record_service(duration)
+            fields.update(finishedAt=iso_utc(now), serviceSeconds=int(duration))
+            data["serviceSeconds"] = int(duration)
+        elif action == Action.REQUEUE:
+            fields.update(requeuedAt=iso_utc(now), requeueReason=reason)
+        elif action == Action.TRANSFER:
+            target_day = service_day(ctx.unit(target_unit), now)
+            new_ticket = str(TicketId.new(target_unit, datetime.strptime(target_day, "%Y%m%d").date()))
+            fields.update(transferredTo=new_ticket, transferReason=reason)
+            data["targetUnit"] = target_unit
+        elif action in (Action.NO_SHOW, Action.LEAVE):
+            fields[f"{action.value}At"] = iso_utc(now)
+        write = move(ticket_id, current, action, now, by, reason, data, fields=fields)
+        if called is not None and action != Action.START:
+            state.take_called(tid.short)
+        elif entry is not None and action == Action.RETURN:
+            state.remove(tid.short)
+            state.restore(entry)  # same place, present again
+        elif entry is not None and action != Action.CALL:
+            state.remove(tid.short)
+        if action == Action.REQUEUE:
+            state.restore(called.entry if called is not None else entry_of(stored))
+        return status_of(write), [write]
+
+    status = mutate(ctx, unit.id, ticket_day(tid), change)
+    if action == Action.TRANSFER and stored is not None:
+        arrival = Arrival.from_record(stored, new_ticket, arrived_ms(stored), transferred_from=ticket_id)
+        ctx.bus.send(JOIN_QUEUE, arrival.to_message())
+    return status
+
+
+def entry_of(stored: dict[str, Any] | None) -> Entry:
+    """A no-show's place in line, rebuilt from its stored ticket (to requeue it)."""
+    if stored is None or "seq" not in stored:
+        raise TicketNotFoundError()
+    return Entry(
+        short=TicketId.parse(stored["ticketId"]).short,
+        klass=PriorityClass(int(stored["priorityClass"])),
+        arrived_ms=arrived_ms(stored),
+        seq=int(stored["seq"]),
+        category=stored.get("category", ""),
+        companions=int(stored.get("companions", 0)),
+        person=stored.get("person", ""),
+    )

@@ -1,0 +1,209 @@
+"""Request bodies of the API (pydantic): strict types, unknown fields refused. They describe the bodies
+in the OpenAPI document (functions/openapi.py); the length limits are the domain's (domain/people.py).
+
+`parse_body` enforces the transport rules of every body: at most `MAX_BODY` bytes (413), JSON only
+(`Content-Type: application/json`, UTF-8; 415), an object whose fields the model knows (400).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Literal, TypeVar
+
+import azure.functions as func
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from domain.errors import InvalidInputError
+from domain.messages import MessageInput
+from domain.people import CLERK_REASON_MAX, COMMENT_MAX, NAME_MAX, REASON_ID_MAX, REPLY_MAX
+from domain.usecases.joining import JoinInput
+
+MAX_BODY = 256 * 1024  # above any valid body: the longest text field (20,000 characters) JSON-escaped
+
+_FIELD_MESSAGES = {
+    "missing": "campo obrigatório",
+    "extra_forbidden": "campo não reconhecido",
+    "string_type": "deve ser texto",
+    "int_type": "deve ser um número inteiro",
+    "int_parsing": "deve ser um número inteiro",
+    "bool_type": "deve ser verdadeiro ou falso",
+    "literal_error": "valor não permitido",
+    "string_too_long": "no máximo {max_length} caracteres",
+    "less_than_equal": "valor alto demais",
+    "greater_than_equal": "valor baixo demais",
+    "list_type": "deve ser uma lista",
+}
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, str_max_length=2000)
+
+
+class PersonBody(Body):
+    """Who the citizen is (joining, booking, writing a message)."""
+
+    name: str = Field(max_length=NAME_MAX, description="Nome de quem será atendido")
+    role: Literal["parte", "advogado", "outro"]
+    reason: str = Field(max_length=REASON_ID_MAX, description="Assunto, da lista da unidade")
+    consent: bool = Field(description="Concorda com o uso dos dados pessoais para o atendimento")
+    oab_number: str = Field(default="", max_length=20, alias="oabNumber")
+    oab_state: str = Field(default="", max_length=2, alias="oabState")
+    process_number: str = Field(default="", max_length=30, alias="processNumber")
+
+
+class JoinBody(PersonBody):
+    category: str = Field(default="", max_length=REASON_ID_MAX)
+    priority: list[str] = Field(default_factory=list, max_length=10)
+    companions: int = Field(default=0, ge=0, le=3)
+
+    def to_input(self) -> JoinInput:
+        return JoinInput(
+            name=self.name,
+            role=self.role,
+            reason=self.reason,
+            consent=self.consent,
+            oab_number=self.oab_number,
+            oab_state=self.oab_state,
+            process_number=self.process_number,
+            category=self.category,
+            priority=tuple(self.priority),
+            companions=self.companions,
+        )
+
+
+class SurveyBody(Body):
+    score: int = Field(ge=1, le=5)
+    comment: str = Field(default="", max_length=COMMENT_MAX)
+
+
+class CallBody(Body):
+    ticket_id: str = Field(default="", max_length=120, alias="ticketId")
+    reason: str = Field(default="", max_length=CLERK_REASON_MAX)
+    category: str = Field(default="", max_length=REASON_ID_MAX)
+
+
+class ActionBody(Body):
+    reason: str = Field(default="", max_length=CLERK_REASON_MAX)
+    target_unit: str = Field(default="", max_length=REASON_ID_MAX, alias="targetUnit")
+
+
+class PresenceBody(Body):
+    status: Literal["online", "paused", "offline"]
+
+
+class SlotBody(Body):
+    starts_at: str = Field(
+        max_length=40, alias="startsAt", description="Início do horário (ISO 8601 com fuso)"
+    )
+
+
+class BookBody(JoinBody):
+    """The join form's fields plus the chosen slot."""
+
+    starts_at: str = Field(
+        max_length=40, alias="startsAt", description="Início do horário (ISO 8601 com fuso)"
+    )
+
+
+class MessageBody(PersonBody):
+    # Long texts reach the use case, which says how long the message is and what the unit's limit is.
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, str_max_length=20_000)
+
+    text: str = Field(description="A mensagem, só texto")
+    attachments: list[Any] = Field(
+        default_factory=list, max_length=100, description="Não aceito: este canal recebe apenas texto"
+    )
+
+    def to_input(self) -> MessageInput:
+        return MessageInput(
+            name=self.name,
+            role=self.role,
+            reason=self.reason,
+            consent=self.consent,
+            oab_number=self.oab_number,
+            oab_state=self.oab_state,
+            process_number=self.process_number,
+            text=self.text,
+            attachments=len(self.attachments),
+        )
+
+
+class ReplyBody(Body):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, str_max_length=REPLY_MAX)
+
+    text: str
+
+
+class InviteBody(Body):
+    email: str = Field(max_length=200, description="E-mail do(a) colega ou intérprete")
+
+
+def parse_instant(value: str, field: str = "startsAt") -> datetime:
+    """An ISO 8601 instant with its offset, or InvalidInputError in pt-BR."""
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise InvalidInputError(
+            "Informe o horário em ISO 8601 com o fuso, por exemplo 2026-12-07T10:00:00-04:00.",
+            fields={field: "data e hora com fuso"},
+        )
+    return parsed
+
+
+M = TypeVar("M", bound=Body)
+
+
+class PayloadTooLargeError(InvalidInputError):
+    """413: the body is larger than `MAX_BODY`."""
+
+    code = "corpo-grande-demais"
+    default_message = f"O corpo da requisição passa do limite de {MAX_BODY // 1024} KiB."
+
+
+class UnsupportedMediaTypeError(InvalidInputError):
+    """415: the body is not JSON in UTF-8."""
+
+    code = "tipo-de-conteudo-nao-suportado"
+    default_message = "Envie os dados como JSON (Content-Type: application/json; charset=utf-8)."
+
+
+def _check_content_type(req: func.HttpRequest) -> None:
+    media, _, params = (req.headers.get("content-type") or "").partition(";")
+    charset = next(
+        (
+            v.strip().strip('"').lower()
+            for k, _, v in (p.partition("=") for p in params.split(";"))
+            if k.strip().lower() == "charset"
+        ),
+        "utf-8",
+    )
+    if media.strip().lower() != "application/json" or charset not in ("utf-8", "utf8"):
+        raise UnsupportedMediaTypeError()
+
+
+def parse_body(req: func.HttpRequest, model: type[M], *, optional: bool = False) -> M:
+    raw = req.get_body() or b""
+    if len(raw) > MAX_BODY:
+        raise PayloadTooLargeError()
+    if not raw.strip() and optional:
+        return model()
+    _check_content_type(req)
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInputError("O corpo da requisição não é um JSON válido.") from None
+    if not isinstance(data, dict):
+        raise InvalidInputError("O corpo da requisição deve ser um objeto JSON.")
+    try:
+        return model.model_validate(data, strict=True)
+    except ValidationError as exc:
+        fields = {
+            ".".join(str(p) for p in err["loc"]) or "corpo": _FIELD_MESSAGES.get(
+                err["type"], "valor inválido"
+            ).format(**err.get("ctx", {}))
+            for err in exc.errors()
+        }
+        raise InvalidInputError("Verifique os dados enviados.", fields=fields) from None

@@ -1,0 +1,272 @@
+"""The composition root: every port, the clock and the settings in one frozen `Bootstrap`, built lazily
+on first use and once per process; `reset()` forgets it (tests start several hosts in one process).
+
+Nothing here runs at import time (an exception while importing `function_app.py` makes Azure report
+"no job functions found" and nothing else). Handlers call `get()` for the ports and `now()` for the
+time; tests replace the clock with `set_clock` and adapters with `replaced(...)`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from functools import cache
+
+from adapters.calendars import Calendars
+from adapters.config_source import BlobConfigSource, CachedConfiguration, TableConfigStore
+from adapters.metrics_store import TableMetricsStore
+from adapters.queues import StorageQueueBus
+from adapters.records_table import APPOINTMENTS_TABLE, MESSAGES_TABLE, TableUnitRecords
+from adapters.retention_store import TableRetentionStore
+from adapters.storage import blob_service, queue_service, table_service
+from adapters.tables import TableQueueStore
+from adapters.worker import JitteredBackoff, PartitionTurns, PresenceBuffer, ThreadPoolRunner
+from domain.config import Configuration
+from domain.ports import BatchBus, ClerkNotifier, ConfigFile, ConfigStore, Configurations, MeetingProvider
+from domain.tokens import KeyRing
+from domain.usecases.context import Context
+from functions.limits import Limiter
+from functions.links import Links, WithConsoleLinks
+from functions.settings import Settings
+
+log = logging.getLogger("balcao")
+
+Clock = Callable[[], datetime]
+ProviderFactory = Callable[[Settings], MeetingProvider]
+NotifierFactory = Callable[[Settings], ClerkNotifier]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Bootstrap:
+    """Everything the handlers use: the use cases' ports (`context`) and what only the edge needs."""
+
+    settings: Settings
+    clock: Clock
+    context: Context
+    bus: BatchBus  # the same bus as `context.bus`, with batch draining for the queue handlers
+    config: Configurations
+    config_file: ConfigFile
+    config_store: ConfigStore
+    links: Links
+    retention_days: int
+
+    def now(self) -> datetime:
+        return self.clock()
+
+
+def local_provider(s: Settings) -> MeetingProvider:
+    from adapters.meetings_local import LocalMeetingProvider
+
+    return LocalMeetingProvider(base_url=s.public_base_url)
+
+
+def teams_provider(s: Settings) -> MeetingProvider:
+    from adapters.meetings_teams import TeamsMeetingProvider
+
+    managed = s.flag("GRAPH_USE_MANAGED_IDENTITY")
+    return TeamsMeetingProvider(
+        tenant_id=s.get("GRAPH_TENANT_ID") or None,
+        client_id=s.get("GRAPH_CLIENT_ID") or None,
+        client_secret=None if managed else s.secret("GRAPH_CLIENT_SECRET"),
+        use_managed_identity=managed,
+        managed_identity_client_id=s.get("AZURE_CLIENT_ID") or None,
+        base_url=s.get("GRAPH_BASE_URL", "https://graph.microsoft.com/v1.0"),
+        lobby_scope=s.get("TEAMS_LOBBY_SCOPE", "organization"),
+    )
+
+
+def jitsi_provider(s: Settings) -> MeetingProvider:
+    from adapters.meetings_jitsi import JitsiMeetingProvider
+
+    return JitsiMeetingProvider(
+        host_url=s.get("JITSI_BASE_URL", "https://meet.jit.si"),
+        # rooms must be the same on every instance: a shared secret (by default the token keys)
+        room_secret=s.get("JITSI_ROOM_SECRET") or s.secret("BALCAO_TOKEN_KEYS"),
+        app_id=s.get("JITSI_APP_ID") or None,
+        app_secret=s.secret("JITSI_JWT_SECRET") if s.get("JITSI_APP_ID") else None,
+    )
+
+
+def teams_notifier(s: Settings) -> ClerkNotifier:
+    from adapters.teams_webhook import TeamsWebhookNotifier
+
+    return TeamsWebhookNotifier()
+
+
+@dataclass(frozen=True)
+class Factories:
+    """How the adapters that reach other services are built (tests replace them: `replaced`)."""
+
+    meetings: Mapping[str, ProviderFactory] = field(
+        default_factory=lambda: {"local": local_provider, "teams": teams_provider, "jitsi": jitsi_provider}
+    )
+    notifier: NotifierFactory = teams_notifier
+
+
+class MeetingProviders:
+    """Providers are built on first use of each kind, so a court without Teams needs no Graph settings."""
+
+    def __init__(self, factories: Mapping[str, ProviderFactory], settings: Settings) -> None:
+        self._factories = factories
+        self._settings = settings
+        self._built: dict[str, MeetingProvider] = {}
+        self._lock = threading.Lock()
+
+    def get(self, kind: str) -> MeetingProvider | None:
+        with self._lock:
+            if kind not in self._built:
+                factory = self._factories.get(kind)
+                if factory is None:
+                    return None
+                self._built[kind] = factory(self._settings)
+            return self._built[kind]
+
+    def warm_up(self, config: Configuration) -> None:
+        """Build, in the background, the providers the configured units use (their `warm_up`)."""
+        kinds = {unit.meeting.provider for unit in config.units if unit.active}
+
+        def run() -> None:
+            for kind in kinds:
+                try:
+                    provider = self.get(kind)
+                    getattr(provider, "warm_up", lambda: None)()
+                except Exception:  # a provider that cannot be built fails later, where it is used
+                    log.warning("meeting provider %s could not be warmed up", kind)
+
+        threading.Thread(target=run, name="warm-up-providers", daemon=True).start()
+
+
+def build(settings: Settings, clock: Clock, factories: Factories) -> Bootstrap:
+    """Every client and adapter of one process (SDK clients connect on first use, not here)."""
+    tables = table_service(settings.env)
+    bus = StorageQueueBus(queue_service(settings.env))
+    store = TableQueueStore(tables)
+    config_store = TableConfigStore(tables)
+    providers = MeetingProviders(factories.meetings, settings)
+    config = CachedConfiguration(config_store, ttl_s=settings.config_ttl_s, on_change=providers.warm_up)
+    links = Links(settings.public_base_url)
+    context = Context(
+        config=config,
+        store=store,
+        bus=bus,
+        keys=KeyRing.parse(settings.secret("BALCAO_TOKEN_KEYS")),
+        calendars=Calendars(config),
+        appointments=TableUnitRecords(tables, APPOINTMENTS_TABLE),
+        messages=TableUnitRecords(tables, MESSAGES_TABLE),
+        metrics=TableMetricsStore(tables),
+        retention=TableRetentionStore(tables),
+        meetings=providers,
+        notifier=WithConsoleLinks(factories.notifier(settings), links),
+        webhook_url_for=lambda unit: settings.webhook_url(unit.webhook_setting),
+        sightings=PresenceBuffer(),
+        turns=PartitionTurns(),
+        backoff=JitteredBackoff(),
+        tasks=ThreadPoolRunner(),
+        worker_id=secrets.token_hex(4),
+        always_open=settings.always_open,
+    )
+    return Bootstrap(
+        settings=settings,
+        clock=clock,
+        context=context,
+        bus=bus,
+        config=config,
+        config_file=BlobConfigSource(
+            blob_service(settings.env), settings.get("BALCAO_CONFIG_BLOB", "config/balcao.json")
+        ),
+        config_store=config_store,
+        links=links,
+        retention_days=settings.retention_days,
+    )
+
+
+_lock = threading.Lock()
+_current: Bootstrap | None = None
+_limiter: Limiter | None = None
+_clock: Clock = system_clock
+_factories = Factories()
+
+
+def get() -> Bootstrap:
+    """The process's ports, built on first use."""
+    global _current
+    current = _current
+    if current is None:
+        with _lock:
+            if _current is None:
+                _current = build(Settings(dict(os.environ)), _clock, _factories)
+            current = _current
+    return current
+
+
+def now() -> datetime:
+    return _clock()
+
+
+def limiter() -> Limiter:
+    """The abuse limits of this worker (functions/limits.py): they need no port, so a request is
+    limited before anything else is built."""
+    global _limiter
+    with _lock:
+        if _limiter is None:
+            _limiter = Limiter()
+        return _limiter
+
+
+def settings() -> Settings:
+    """The settings alone, without building the ports (CORS needs them even when a port cannot be
+    built, to answer the error)."""
+    current = _current
+    return current.settings if current is not None else Settings(os.environ)
+
+
+def set_clock(clock: Clock) -> None:
+    """For tests that drive opening hours and timers with a controllable clock."""
+    global _clock, _current
+    with _lock:
+        _clock = clock
+        if _current is not None:
+            _current = replace(_current, clock=clock)
+
+
+def reset() -> None:
+    """Forget every client, setting and cache, and the clock (tests start several hosts in a process)."""
+    global _current, _clock, _limiter
+    with _lock:
+        _current = _limiter = None
+        _clock = system_clock
+
+
+@contextmanager
+def replaced(
+    *, meetings: Mapping[str, ProviderFactory] | None = None, notifier: NotifierFactory | None = None
+) -> Iterator[None]:
+    """Build the given adapters differently while the block runs (tests: fake Graph, short timeouts)."""
+    global _factories
+    before = _factories
+    _factories = Factories(
+        meetings={**before.meetings, **(meetings or {})}, notifier=notifier or before.notifier
+    )
+    try:
+        yield
+    finally:
+        _factories = before
+
+
+@cache
+def telemetry() -> bool:
+    """Azure Monitor, once per process, when APPLICATIONINSIGHTS_CONNECTION_STRING is set (not reset by
+    `reset()`: the exporter's providers are global). Called by the function wrappers (http_common)."""
+    from adapters.telemetry import configure_once
+
+    return configure_once(dict(os.environ))

@@ -1,0 +1,65 @@
+"""How the app declares its functions: one decorator per function, naming it and its trigger, and
+wrapping it in what every function of that kind needs (`endpoint` for HTTP: authorization, errors,
+limits, CORS, telemetry; `measured` for queues and timers: storage attribution and spans)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import azure.functions as func
+from azure.functions.decorators.function_app import FunctionBuilder
+
+from functions.http_common import Handler, endpoint, measured
+
+Register = Callable[[Callable[..., Any]], FunctionBuilder]
+
+
+def http_route(bp: func.Blueprint, name: str, route: str, *methods: str) -> Register:
+    """An HTTP function (anonymous at the host: `endpoint` applies the authorization table)."""
+
+    def register(handler: Handler) -> FunctionBuilder:
+        trigger = bp.route(route=route, methods=list(methods), auth_level=func.AuthLevel.ANONYMOUS)
+        built: FunctionBuilder = bp.function_name(name)(trigger(endpoint(handler)))
+        return built
+
+    return register
+
+
+def timer(bp: func.Blueprint, name: str, schedule: str, *, run_on_startup: bool = False) -> Register:
+    """A timer function (NCRONTAB with seconds first, UTC)."""
+
+    def register(handler: Callable[[func.TimerRequest], None]) -> FunctionBuilder:
+        trigger = bp.timer_trigger(arg_name="timer", schedule=schedule, run_on_startup=run_on_startup)
+        built: FunctionBuilder = bp.function_name(name)(trigger(measured(handler)))
+        return built
+
+    return register
+
+
+def queue(bp: func.Blueprint, name: str, queue_name: str) -> Register:
+    """A Storage Queue function (host.json sets batch size, visibility and the poison threshold)."""
+
+    def register(handler: Callable[[func.QueueMessage], None]) -> FunctionBuilder:
+        trigger = bp.queue_trigger(arg_name="msg", queue_name=queue_name, connection="AzureWebJobsStorage")
+        built: FunctionBuilder = bp.function_name(name)(trigger(measured(handler)))
+        return built
+
+    return register
+
+
+MAX_DEQUEUE = 5  # host.json extensions.queues.maxDequeueCount
+
+
+def payload(msg: func.QueueMessage) -> dict[str, Any]:
+    """The JSON object a queue message carries (anything else fails: the message goes to poison)."""
+    data = json.loads(msg.get_body())
+    if not isinstance(data, dict):
+        raise ValueError("a queue message carries a JSON object")
+    return data
+
+
+def last_try(msg: func.QueueMessage) -> bool:
+    """Whether this delivery is the last before the message goes to the poison queue."""
+    return (msg.dequeue_count or 1) >= MAX_DEQUEUE

@@ -1,0 +1,180 @@
+"""In-memory `QueueStore`: one partition per unit and service day, as the Table Storage adapter keeps
+them (state, tickets, events, surveys, side-effect markers, heartbeats), with the same commit rules.
+
+- Every state write gets a new ETag from a counter; a commit with a stale ETag (or creating a state that
+  exists) raises `ConcurrentUpdateError`, a `create` ticket write that finds its ticket raises
+  `DuplicateTicketError`, and a failed commit leaves nothing written.
+- A commit holds at most 100 operations (state, tickets, events) of its own partition (`ValueError`).
+- `load` and `peek` return copies: what a use case changes is not stored until it commits.
+
+tests/contract/ports runs the same suite against this and `adapters.tables.TableQueueStore`.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain.errors import ConcurrentUpdateError, ConflictError
+from domain.ports import DuplicateTicketError
+from domain.queue import QueueState
+from domain.tickets import AttendanceEvent, TicketEvent, TicketId, TicketWrite
+
+ETAGS = itertools.count(1)
+
+
+def new_etag() -> str:
+    return f'W/"{next(ETAGS)}"'
+
+
+@dataclass
+class Partition:
+    state: QueueState | None = None
+    etag: str | None = None
+    tickets: dict[str, dict[str, Any]] = field(default_factory=dict)  # by short id
+    events: dict[str, dict[str, Any]] = field(default_factory=dict)  # by row key e.{ms}.{short}.{action}
+    surveys: dict[str, dict[str, Any]] = field(default_factory=dict)  # by short id
+    markers: set[str] = field(default_factory=set)
+    heartbeats: dict[str, dict[str, int]] = field(default_factory=dict)  # by worker
+
+
+def event_row(event: TicketEvent | AttendanceEvent) -> tuple[str, dict[str, Any]]:
+    short = TicketId.parse(event.ticket_id).short
+    at_ms = int(event.at.timestamp() * 1000)
+    row = {
+        "ticketId": event.ticket_id,
+        "action": event.action.value,
+        "status": event.status.value,
+        "at": event.at.isoformat(),
+        "by": event.by,
+        "reason": event.reason,
+        "data": json.dumps(event.data),
+    }
+    return f"e.{at_ms:013d}.{short}.{event.action.value}", row
+
+
+class MemoryQueueStore:
+    """`QueueStore` in memory (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.partitions: dict[tuple[str, str], Partition] = {}
+        self.commits = 0  # successful commits
+        self.conflicts = 0  # commits refused for a stale ETag
+        self._lock = threading.RLock()
+
+    def partition(self, unit_id: str, day: str) -> Partition:
+        with self._lock:
+            return self.partitions.setdefault((unit_id, day), Partition())
+
+    # --- state -------------------------------------------------------------------------------
+
+    def load(self, unit_id: str, day: str) -> tuple[QueueState, str | None]:
+        with self._lock:
+            found = self.partition(unit_id, day)
+            if found.state is None:
+                return QueueState(unit_id=unit_id, day=day), None
+            return copy.deepcopy(found.state), found.etag
+
+    def peek(self, unit_id: str, day: str, max_age_s: float = 1.0) -> QueueState:
+        return self.load(unit_id, day)[0]
+
+    def commit(self, state: QueueState, etag: str | None, writes: Sequence[TicketWrite] = ()) -> None:
+        with self._lock:
+            part = self.partition(state.unit_id, state.day)
+            operations = 1 + len(writes) + sum(1 for w in writes if w.event is not None)
+            if operations > 100:
+                raise ValueError(f"a transaction holds at most 100 operations, got {operations}")
+            if etag != part.etag or (etag is None and part.state is not None):
+                self.conflicts += 1
+                raise ConcurrentUpdateError()
+            tickets = copy.deepcopy(part.tickets)
+            events = dict(part.events)
+            for write in writes:
+                tid = TicketId.parse(write.ticket_id)
+                if (tid.unit_id, f"{tid.day:%Y%m%d}") != (state.unit_id, state.day):
+                    raise ValueError(
+                        f"ticket {write.ticket_id} is not in partition {state.unit_id}.{state.day}"
+                    )
+                if write.create:
+                    if tid.short in tickets:
+                        raise DuplicateTicketError(write.ticket_id)
+                    tickets[tid.short] = {"ticketId": write.ticket_id, **write.fields}
+                else:
+                    if tid.short not in tickets:
+                        raise LookupError(f"ticket {write.ticket_id} does not exist")
+                    tickets[tid.short].update(write.fields)
+                if write.event is not None:
+                    key, row = event_row(write.event)
+                    events[key] = row
+            part.state = copy.deepcopy(state)
+            part.etag = new_etag()
+            part.tickets = tickets
+            part.events = events
+            self.commits += 1
+
+    # --- tickets -----------------------------------------------------------------------------
+
+    def get_ticket(self, ticket_id: str) -> dict[str, Any] | None:
+        tid = TicketId.parse(ticket_id)
+        with self._lock:
+            found = self.partition(tid.unit_id, f"{tid.day:%Y%m%d}").tickets.get(tid.short)
+            return copy.deepcopy(found) if found is not None else None
+
+    def list_tickets(self, unit_id: str, day: str) -> list[dict[str, Any]]:
+        with self._lock:
+            tickets = self.partition(unit_id, day).tickets
+            return [copy.deepcopy(tickets[k]) for k in sorted(tickets)]
+
+    def list_events(self, unit_id: str, day: str) -> list[dict[str, Any]]:
+        with self._lock:
+            events = self.partition(unit_id, day).events
+            return [{"RowKey": k, **events[k]} for k in sorted(events)]
+
+    def merge_ticket(self, ticket_id: str, fields: Mapping[str, Any]) -> None:
+        tid = TicketId.parse(ticket_id)
+        with self._lock:
+            tickets = self.partition(tid.unit_id, f"{tid.day:%Y%m%d}").tickets
+            if tid.short not in tickets:
+                raise LookupError(f"ticket {ticket_id} does not exist")
+            tickets[tid.short].update(fields)
+
+    def add_survey(self, ticket_id: str, fields: Mapping[str, Any]) -> None:
+        tid = TicketId.parse(ticket_id)
+        with self._lock:
+            surveys = self.partition(tid.unit_id, f"{tid.day:%Y%m%d}").surveys
+            if tid.short in surveys:
+                raise ConflictError("A pesquisa desta senha já foi respondida. Obrigado!")
+            surveys[tid.short] = {"ticketId": ticket_id, **fields}
+
+    # --- side effects and presence -----------------------------------------------------------
+
+    def mark_once(self, unit_id: str, day: str, key: str) -> bool:
+        with self._lock:
+            markers = self.partition(unit_id, day).markers
+            if key in markers:
+                return False
+            markers.add(key)
+            return True
+
+    def seen(self, unit_id: str, day: str, key: str) -> bool:
+        with self._lock:
+            return key in self.partition(unit_id, day).markers
+
+    def write_heartbeat(self, unit_id: str, day: str, worker: str, seen: Mapping[str, int]) -> None:
+        with self._lock:
+            self.partition(unit_id, day).heartbeats[worker] = dict(seen)
+
+    def read_heartbeats(self, unit_id: str, day: str) -> list[dict[str, int]]:
+        with self._lock:
+            return [dict(b) for b in self.partition(unit_id, day).heartbeats.values()]
+
+    # --- for tests ---------------------------------------------------------------------------
+
+    def all_tickets(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [copy.deepcopy(t) for p in self.partitions.values() for t in p.tickets.values()]
