@@ -33,16 +33,10 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from domain.calendar import (
-    DEFAULT_SEARCH_DAYS,
-    HolidayCalendar,
-    UnitCalendar,
-    WeeklyHours,
-    YearlyHolidays,
-    parse_closures,
-    parse_timezone,
-)
+from domain.calendar import DEFAULT_SEARCH_DAYS, UnitCalendar
+from domain.closures import HolidayCalendar, YearlyHolidays, parse_closures
 from domain.errors import InvalidInputError
+from domain.hours import WeeklyHours, parse_timezone
 
 # fmt: off
 BRAZILIAN_STATES = frozenset((

@@ -10,7 +10,6 @@ starts again with a full bucket, which errs on the side of the citizen).
 from __future__ import annotations
 
 import math
-import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -44,28 +43,26 @@ class TokenBucket:
 
 
 class Buckets:
-    """One bucket per key, thread-safe, at most `max_keys` keys (least recently used forgotten)."""
+    """One bucket per key, at most `max_keys` keys (least recently used forgotten). Not thread-safe:
+    its owner serializes the calls (functions/limits.py holds a lock)."""
 
     def __init__(self, max_keys: int = 100_000) -> None:
         self._max_keys = max_keys
         self._buckets: OrderedDict[str, TokenBucket] = OrderedDict()
-        self._lock = threading.Lock()
 
     def take(self, key: str, rate: Rate, now: float) -> float:
-        with self._lock:
-            bucket = self._buckets.get(key)
-            if bucket is None:
-                bucket = TokenBucket(rate.capacity, now)
-                self._buckets[key] = bucket
-                if len(self._buckets) > self._max_keys:
-                    self._buckets.popitem(last=False)
-            else:
-                self._buckets.move_to_end(key)
-            return bucket.take(rate, now)
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = TokenBucket(rate.capacity, now)
+            self._buckets[key] = bucket
+            if len(self._buckets) > self._max_keys:
+                self._buckets.popitem(last=False)
+        else:
+            self._buckets.move_to_end(key)
+        return bucket.take(rate, now)
 
     def __len__(self) -> int:
-        with self._lock:
-            return len(self._buckets)
+        return len(self._buckets)
 
 
 def retry_after(wait_s: float) -> int:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from domain.calendar import WEEKDAY_NAMES
+from domain.hours import WEEKDAY_NAMES
 
 # ------------------------------------------------------------------------------------------------
 # Constants

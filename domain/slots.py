@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from domain.calendar import WEEKDAY_NAMES
 from domain.config import UnitConfig
+from domain.hours import WEEKDAY_NAMES
 from domain.ports import Calendar
 
 DAY = timedelta(days=1)

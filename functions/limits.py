@@ -106,11 +106,13 @@ class Limiter:
         a ticket the client holds is still active (only asked for tickets older than a minute)."""
         now = self._clock()
         if client is not None:
-            wait = self._clients.take(f"{kind}|{client}", PER_CLIENT[kind], now)
+            with self._lock:
+                wait = self._clients.take(f"{kind}|{client}", PER_CLIENT[kind], now)
             if wait:
                 raise RateLimitedError(_CLIENT_TEXT[kind], retry_after=retry_after(wait))
         if unit is not None:
-            wait = self._units.take(f"{kind}|{unit.id}", per_unit(kind, unit), now)
+            with self._lock:
+                wait = self._units.take(f"{kind}|{unit.id}", per_unit(kind, unit), now)
             if wait:
                 raise RateLimitedError(_UNIT_TEXT[kind], retry_after=retry_after(wait))
         if kind == JOIN and client is not None and self.active(client, is_live) >= MAX_ACTIVE_PER_CLIENT:

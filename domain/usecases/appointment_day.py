@@ -27,9 +27,9 @@ from domain.appointments import (
     when,
 )
 from domain.arrivals import Arrival
-from domain.calendar import zone_label
 from domain.config import UnitConfig
 from domain.errors import ConcurrentUpdateError, ProviderError, TransientProviderError
+from domain.hours import zone_label
 from domain.ordering import PriorityClass
 from domain.people import reason_label
 from domain.ports import DuplicateTicketError, MeetingRequest, Row, RowWrite

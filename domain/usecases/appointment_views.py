@@ -18,9 +18,9 @@ from domain.appointments import (
     when,
 )
 from domain.auth import Principal
-from domain.calendar import zone_label
 from domain.config import UnitConfig
 from domain.errors import NotFoundError
+from domain.hours import zone_label
 from domain.people import ROLES, oab_text, reason_label
 from domain.ports import Row
 from domain.slots import day_label, hhmm, slot_grid, slot_window

@@ -11,9 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain.calendar import HolidayCalendar, TimeRange, UnitCalendar, WeeklyHours
+from domain.calendar import UnitCalendar
+from domain.closures import HolidayCalendar
 from domain.config import AsyncChannelConfig, UnitConfig
 from domain.errors import InvalidInputError
+from domain.hours import TimeRange, WeeklyHours
 from domain.messages import MessageInput, deadline_clock, due_at, validate_message
 
 MANAUS = ZoneInfo("America/Manaus")

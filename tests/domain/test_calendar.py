@@ -9,19 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from domain.calendar import (
-    ClosedReasonKind,
-    Closure,
-    HolidayCalendar,
-    TimeRange,
-    UnitCalendar,
-    WeeklyHours,
-    describe_weekly_hours,
-    format_local_instant,
-    parse_timezone,
-)
+from domain.calendar import ClosedReasonKind, UnitCalendar
+from domain.closures import Closure, HolidayCalendar
 from domain.court_calendar import build_unit_calendar
 from domain.errors import InvalidInputError
+from domain.hours import TimeRange, WeeklyHours, describe_weekly_hours, format_local_instant, parse_timezone
 
 RIO_BRANCO = ZoneInfo("America/Rio_Branco")  # UTC−5
 BRASILIA = ZoneInfo("America/Sao_Paulo")  # UTC−3

@@ -22,14 +22,9 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain.calendar import (
-    ClosedReasonKind,
-    Closure,
-    HolidayCalendar,
-    TimeRange,
-    UnitCalendar,
-    WeeklyHours,
-)
+from domain.calendar import ClosedReasonKind, UnitCalendar
+from domain.closures import Closure, HolidayCalendar
+from domain.hours import TimeRange, WeeklyHours
 
 US = timedelta(microseconds=1)
 SEARCH_DAYS = 90

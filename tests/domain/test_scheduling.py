@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from domain.calendar import Closure, HolidayCalendar, TimeRange, UnitCalendar, WeeklyHours
+from domain.calendar import UnitCalendar
+from domain.closures import Closure, HolidayCalendar
+from domain.hours import TimeRange, WeeklyHours
 from domain.ordering import Entry, Policy, PriorityClass, call_order, next_cycle, sort_line
 from domain.queue import SCHEDULED_REASON, QueueState, order_reason
 from domain.slots import slot_grid
