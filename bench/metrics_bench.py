@@ -28,7 +28,7 @@ from domain.usecases import metrics_reports as reports
 from domain.usecases.context import Context
 from domain.usecases.metrics_rollup import roll_up
 from domain.usecases.metrics_scope import ReportQuery
-from functions.answers import dump
+from functions.answers import Answer, dump, present
 from functions.answers import metrics as answers
 from tests.support.azurite import Azurite
 from tests.support.services import CONFIG_FILE, build_services
@@ -119,12 +119,12 @@ def _count(action: Callable[[], Any]) -> tuple[int, Any]:
     return METER.total(), result
 
 
-PRESENTERS: dict[Callable[..., Any], Callable[[Any], answers.Report]] = {
-    reports.summary: answers.Summary.of,
-    reports.units_report: answers.UnitsReport.of,
-    reports.compliance: answers.Compliance.of,
-    reports.daily: answers.Daily.of,
-    reports.heatmap: answers.Heatmap.of,
+PRESENTERS: dict[Callable[..., Any], type[Answer]] = {
+    reports.summary: answers.Summary,
+    reports.units_report: answers.UnitsReport,
+    reports.compliance: answers.Compliance,
+    reports.daily: answers.Daily,
+    reports.heatmap: answers.Heatmap,
 }
 
 
@@ -137,7 +137,7 @@ def read(
     now: datetime,
 ) -> dict[str, Any]:
     """A report as the API answers it, read from `store`."""
-    return dump(PRESENTERS[run](run(replace(svc, metrics=store), ReportQuery(who, period), now)))
+    return dump(present(PRESENTERS[run], run(replace(svc, metrics=store), ReportQuery(who, period), now)))
 
 
 def _reads(report: Report, svc: Context, store: TableMetricsStore, config: Configuration) -> None:

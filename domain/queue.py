@@ -155,9 +155,13 @@ class QueueState:
 
 
 @dataclass(frozen=True)
-class WaitEstimate:
-    low_min: int
-    high_min: int
+class WaitRange:
+    min_minutes: int
+    max_minutes: int
+
+
+@dataclass(frozen=True)
+class WaitEstimate(WaitRange):
     basis: str  # "history" | "default"
 
 

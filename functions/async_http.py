@@ -18,10 +18,11 @@ from domain.errors import InvalidInputError
 from domain.messages import ATTACHMENTS_REFUSED
 from domain.usecases import async_channel, async_overdue
 from functions import bootstrap
-from functions.answers import respond
-from functions.answers.messages import AsyncMetrics, ChannelInfo, Inbox, MessageSent, MessageView, Replied
+from functions.answers import messages as answers
+from functions.answers import present, respond
 from functions.bodies import MessageBody, ReplyBody, parse_body
 from functions.http_common import bearer, principal
+from functions.operations import COURT, UNIT, Operation, Param
 from functions.triggers import http_route
 
 bp = func.Blueprint()
@@ -29,14 +30,34 @@ NO_STORE = {"Cache-Control": "no-store"}
 ATTACHMENT_TYPES = ("application/octet-stream", "application/pdf")
 
 
-@http_route(bp, "async_channel_info", "units/{unit}/async-channel", "GET")
+@http_route(
+    bp,
+    "async_channel_info",
+    "GET",
+    "units/{unit}/async-channel",
+    Operation("Canal assíncrono da unidade", "canal assíncrono", answer=answers.ChannelInfo),
+)
 def async_channel_info(req: func.HttpRequest) -> func.HttpResponse:
     return respond(
-        ChannelInfo.of(async_channel.channel_info(bootstrap.get().context, req.route_params["unit"]))
+        answers.channel_info(async_channel.channel_info(bootstrap.get().context, req.route_params["unit"]))
     )
 
 
-@http_route(bp, "send_message", "units/{unit}/messages", "POST")
+@http_route(
+    bp,
+    "send_message",
+    "POST",
+    "units/{unit}/messages",
+    Operation(
+        "Enviar mensagem pelo canal assíncrono",
+        "canal assíncrono",
+        body=MessageBody,
+        status=201,
+        answer=answers.MessageSent,
+        errors=(409,),
+        headers={"Location": "URL da mensagem"},
+    ),
+)
 def send_message(req: func.HttpRequest) -> func.HttpResponse:
     ctype = (req.headers.get("content-type") or "").split(";")[0].strip().lower()
     if ctype.startswith("multipart/") or ctype in ATTACHMENT_TYPES:
@@ -44,33 +65,62 @@ def send_message(req: func.HttpRequest) -> func.HttpResponse:
     app = bootstrap.get()
     body = parse_body(req, MessageBody)
     sent = async_channel.send_message(app.context, req.route_params["unit"], body.to_input(), app.now())
-    answer = MessageSent.of(sent, app.links)
-    return respond(answer, 201, headers={"Location": answer.status_url, **NO_STORE})
+    location = app.links.message(sent.message_id)
+    return respond(answers.message_sent(sent, app.links), 201, headers={"Location": location, **NO_STORE})
 
 
-@http_route(bp, "get_message", "tickets/{ticket}/message", "GET")
+@http_route(
+    bp,
+    "get_message",
+    "GET",
+    "tickets/{ticket}/message",
+    Operation("A mensagem e a resposta", "canal assíncrono", answer=answers.MessageView),
+)
 def get_message(req: func.HttpRequest) -> func.HttpResponse:
     view = async_channel.message_view(bootstrap.get().context, req.route_params["ticket"], bearer(req))
-    return respond(MessageView.of(view), headers={"Cache-Control": "no-cache"})
+    return respond(answers.message_view(view), headers={"Cache-Control": "no-cache"})
 
 
-@http_route(bp, "clerk_messages", "clerk/units/{unit}/messages", "GET")
+@http_route(
+    bp,
+    "clerk_messages",
+    "GET",
+    "clerk/units/{unit}/messages",
+    Operation("Mensagens da unidade", "servidor", answer=answers.Inbox),
+)
 def clerk_messages(req: func.HttpRequest) -> func.HttpResponse:
     app = bootstrap.get()
     box = async_channel.inbox(app.context, req.route_params["unit"], principal(req), app.now())
-    return respond(Inbox.of(box), headers=NO_STORE)
+    return respond(answers.inbox(box), headers=NO_STORE)
 
 
-@http_route(bp, "reply_message", "clerk/units/{unit}/messages/{message}/reply", "POST")
+@http_route(
+    bp,
+    "reply_message",
+    "POST",
+    "clerk/units/{unit}/messages/{message}/reply",
+    Operation("Responder uma mensagem", "servidor", body=ReplyBody, answer=answers.Replied, errors=(409,)),
+)
 def reply_message(req: func.HttpRequest) -> func.HttpResponse:
     who = principal(req)
     body = parse_body(req, ReplyBody)
     app, p = bootstrap.get(), req.route_params
     result = async_channel.reply(app.context, p["unit"], p["message"], who, body.text, app.now())
-    return respond(Replied.of(result))
+    return respond(present(answers.Replied, result))
 
 
-@http_route(bp, "async_metrics", "metrics/async", "GET")
+@http_route(
+    bp,
+    "async_metrics",
+    "GET",
+    "metrics/async",
+    Operation(
+        "Indicadores do canal assíncrono",
+        "indicadores",
+        answer=answers.AsyncMetrics,
+        query=(Param("days", "Dias (1 a 366)"), COURT, UNIT),
+    ),
+)
 def async_metrics(req: func.HttpRequest) -> func.HttpResponse:
     who = principal(req)
     app = bootstrap.get()
@@ -80,4 +130,5 @@ def async_metrics(req: func.HttpRequest) -> func.HttpResponse:
     units = async_overdue.readable_units(
         app.context.config(), who, req.params.get("court", ""), req.params.get("unit", "")
     )
-    return respond(AsyncMetrics.of(async_overdue.async_indicators(app.context, units, app.now(), int(text))))
+    indicators = async_overdue.async_indicators(app.context, units, app.now(), int(text))
+    return respond(present(answers.AsyncMetrics, indicators))

@@ -13,10 +13,11 @@ import azure.functions as func
 from domain.errors import InvalidInputError
 from domain.usecases import audit
 from functions import bootstrap
-from functions.answers import respond
-from functions.answers.audit import AuditTrail
+from functions.answers import audit as answers
+from functions.answers import present, respond
 from functions.csv_export import csv_response
 from functions.http_common import principal
+from functions.operations import FORMAT, Operation, Param
 from functions.triggers import http_route
 
 bp = func.Blueprint()
@@ -24,7 +25,23 @@ bp = func.Blueprint()
 CSV_HEADER = ("Data e hora (horário da unidade)", "Quem", "Ação", "Senha", "Motivo", "Situação resultante")
 
 
-@http_route(bp, "admin_audit", "admin/audit", "GET")
+@http_route(
+    bp,
+    "admin_audit",
+    "GET",
+    "admin/audit",
+    Operation(
+        "Trilha de auditoria de uma unidade-dia",
+        "administração",
+        answer=answers.AuditTrail,
+        query=(
+            Param("unit", "Unidade (id)", required=True),
+            Param("day", "Dia AAAAMMDD (padrão: hoje no fuso da unidade)", pattern=r"^\d{8}$"),
+            FORMAT,
+        ),
+        csv=True,
+    ),
+)
 def admin_audit(req: func.HttpRequest) -> func.HttpResponse:
     fmt = (req.params.get("format") or "json").lower()
     if fmt not in ("json", "csv"):
@@ -35,7 +52,7 @@ def admin_audit(req: func.HttpRequest) -> func.HttpResponse:
     )
     if fmt == "csv":
         return trail_csv(trail)
-    return respond(AuditTrail.of(trail), headers={"Cache-Control": "private, no-store"})
+    return respond(present(answers.AuditTrail, trail), headers={"Cache-Control": "private, no-store"})
 
 
 def trail_csv(trail: audit.AuditDay) -> func.HttpResponse:
@@ -50,4 +67,4 @@ def trail_csv(trail: audit.AuditDay) -> func.HttpResponse:
         ]
         for e in trail.entries
     ]
-    return csv_response(f"balcao-auditoria-{trail.unit_id}-{trail.day:%Y%m%d}.csv", CSV_HEADER, rows)
+    return csv_response(f"balcao-auditoria-{trail.unit.id}-{trail.day:%Y%m%d}.csv", CSV_HEADER, rows)

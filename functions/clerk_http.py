@@ -8,10 +8,11 @@ from domain.errors import NotFoundError
 from domain.tickets import Action
 from domain.usecases import clerk_actions, clerk_queue, colleagues, directory, meetings
 from functions import bootstrap
-from functions.answers import StatusAnswer, respond
-from functions.answers.clerk import CallAnswer, ClerkHome, ClerkQueue, Colleagues, Invitation, MeetingRetried
+from functions.answers import MeetingRetried, Status, present, respond
+from functions.answers import clerk as answers
 from functions.bodies import ActionBody, CallBody, InviteBody, PresenceBody, parse_body
 from functions.http_common import principal
+from functions.operations import Operation, Param
 from functions.triggers import http_route
 
 bp = func.Blueprint()
@@ -26,19 +27,44 @@ ACTIONS = {
 }
 
 
-@http_route(bp, "clerk_me", "clerk/me", "GET")
+@http_route(
+    bp,
+    "clerk_me",
+    "GET",
+    "clerk/me",
+    Operation("Quem sou e onde atendo", "servidor", answer=answers.ClerkHome),
+)
 def clerk_me(req: func.HttpRequest) -> func.HttpResponse:
-    return respond(ClerkHome.of(directory.staff_home(bootstrap.get().context, principal(req))))
+    return respond(present(answers.ClerkHome, directory.staff_home(bootstrap.get().context, principal(req))))
 
 
-@http_route(bp, "clerk_queue", "clerk/units/{unit}/queue", "GET")
+@http_route(
+    bp,
+    "clerk_queue",
+    "GET",
+    "clerk/units/{unit}/queue",
+    Operation("Fila da unidade", "servidor", answer=answers.ClerkQueue),
+)
 def clerk_queue_view(req: func.HttpRequest) -> func.HttpResponse:
     app = bootstrap.get()
     view = clerk_queue.clerk_queue(app.context, req.route_params["unit"], principal(req), app.now())
-    return respond(ClerkQueue.of(view), headers=NO_STORE)
+    return respond(present(answers.ClerkQueue, view), headers=NO_STORE)
 
 
-@http_route(bp, "clerk_call", "clerk/units/{unit}/call", "POST")
+@http_route(
+    bp,
+    "clerk_call",
+    "POST",
+    "clerk/units/{unit}/call",
+    Operation(
+        "Chamar a próxima senha (ou uma senha, com motivo)",
+        "servidor",
+        body=CallBody,
+        body_required=False,
+        answer=answers.CallAnswer,
+        errors=(409,),
+    ),
+)
 def clerk_call(req: func.HttpRequest) -> func.HttpResponse:
     who = principal(req)
     body = parse_body(req, CallBody, optional=True)
@@ -47,10 +73,30 @@ def clerk_call(req: func.HttpRequest) -> func.HttpResponse:
         result = clerk_actions.call_ticket(app.context, unit_id, body.ticket_id, who, app.now(), body.reason)
     else:
         result = clerk_actions.call_next(app.context, unit_id, who, app.now(), body.category)
-    return respond(CallAnswer.of(result))
+    return respond(present(answers.CallAnswer, result))
 
 
-@http_route(bp, "clerk_ticket_action", "clerk/units/{unit}/tickets/{ticket}/{action}", "POST")
+@http_route(
+    bp,
+    "clerk_ticket_action",
+    "POST",
+    "clerk/units/{unit}/tickets/{ticket}/{action}",
+    Operation(
+        "Ação sobre uma senha chamada",
+        "servidor",
+        body=ActionBody,
+        body_required=False,
+        answer=Status,
+        path=(
+            Param(
+                "action",
+                "Ação",
+                ("start", "finish", "no-show", "requeue", "transfer", "retry-meeting"),
+            ),
+        ),
+        errors=(409, 502),
+    ),
+)
 def clerk_ticket_action(req: func.HttpRequest) -> func.HttpResponse:
     who = principal(req)
     body = parse_body(req, ActionBody, optional=True)
@@ -64,29 +110,54 @@ def clerk_ticket_action(req: func.HttpRequest) -> func.HttpResponse:
     status = clerk_actions.clerk_action(
         app.context, p["unit"], p["ticket"], action, who, app.now(), body.reason, body.target_unit
     )
-    return respond(StatusAnswer(status=status.value))
+    return respond(Status(status=status.value))
 
 
-@http_route(bp, "clerk_presence", "clerk/units/{unit}/presence", "PUT")
+@http_route(
+    bp,
+    "clerk_presence",
+    "PUT",
+    "clerk/units/{unit}/presence",
+    Operation("Disponibilidade do(a) servidor(a)", "servidor", body=PresenceBody, answer=Status),
+)
 def clerk_presence(req: func.HttpRequest) -> func.HttpResponse:
     who = principal(req)
     body = parse_body(req, PresenceBody)
     app = bootstrap.get()
     clerk_actions.set_presence(app.context, req.route_params["unit"], who, body.status, app.now())
-    return respond(StatusAnswer(status=body.status))
+    return respond(Status(status=body.status))
 
 
-@http_route(bp, "clerk_colleagues", "clerk/units/{unit}/colleagues", "GET")
+@http_route(
+    bp,
+    "clerk_colleagues",
+    "GET",
+    "clerk/units/{unit}/colleagues",
+    Operation("Colegas que podem ser chamados", "servidor", answer=answers.Colleagues),
+)
 def clerk_colleagues(req: func.HttpRequest) -> func.HttpResponse:
     app = bootstrap.get()
     found = colleagues.list_colleagues(app.context, req.route_params["unit"], principal(req), app.now())
-    return respond(Colleagues.of(found), headers=NO_STORE)
+    return respond(present(answers.Colleagues, found), headers=NO_STORE)
 
 
-@http_route(bp, "invite_colleague", "clerk/units/{unit}/attendances/{ticket}/invitations", "POST")
+@http_route(
+    bp,
+    "invite_colleague",
+    "POST",
+    "clerk/units/{unit}/attendances/{ticket}/invitations",
+    Operation(
+        "Chamar um(a) colega para o atendimento",
+        "servidor",
+        body=InviteBody,
+        status=201,
+        answer=answers.Invitation,
+        errors=(409,),
+    ),
+)
 def invite_colleague(req: func.HttpRequest) -> func.HttpResponse:
     who = principal(req)
     body = parse_body(req, InviteBody)
     app, p = bootstrap.get(), req.route_params
     invitation = colleagues.invite_colleague(app.context, p["unit"], p["ticket"], who, body.email, app.now())
-    return respond(Invitation.of(invitation), 201)
+    return respond(present(answers.Invitation, invitation), 201)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 import azure.functions as func
@@ -26,10 +25,6 @@ def csv_cell(value: Any) -> str:
         return f"{value:.2f}".rstrip("0").rstrip(".").replace(".", ",") if value % 1 else f"{value:.0f}"
     text = str(value)
     return "'" + text if text.startswith(FORMULA) else text
-
-
-def csv_date(iso: str) -> str:
-    return datetime.strptime(iso, "%Y-%m-%d").strftime("%d/%m/%Y")
 
 
 def csv_response(filename: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> func.HttpResponse:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import azure.functions as func
 
+from functions.answers import Status
+from functions.operations import Operation
 from functions.triggers import http_route
 
 bp = func.Blueprint()
 
 
-@http_route(bp, "health", "health", "GET")
+@http_route(bp, "health", "GET", "health", Operation("Situação do serviço", "público", answer=Status))
 def health(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse('{"status":"ok"}', status_code=200, mimetype="application/json")

@@ -27,31 +27,31 @@ from domain.usecases import metrics_reports as mr
 from domain.usecases.context import Context
 from domain.usecases.metrics_scope import ReportQuery
 from functions import bootstrap
+from functions.answers import Answer, present, respond
 from functions.answers import metrics as answers
-from functions.answers import respond
-from functions.csv_export import csv_date, csv_response
+from functions.csv_export import csv_response
 from functions.http_common import principal
+from functions.operations import COURT, FORMAT, FORMAT_JSON, METRICS, UNIT, Operation, Param
 from functions.triggers import http_route
 
 bp = func.Blueprint()
 
-R = TypeVar("R")
-A = TypeVar("A", bound=answers.Report)
+R = TypeVar("R", bound=mr.Report)
 Table = tuple[list[str], list[list[Any]]]
 
 
 @dataclass(frozen=True)
-class Report(Generic[R, A]):
-    """A report route: the use case, its answer, the query parameter of its period, and how it is laid
-    out as a spreadsheet (when it can be)."""
+class Report(Generic[R]):
+    """A report route: the use case, its answer model, the query parameter of its period, and how it
+    is laid out as a spreadsheet (when it can be)."""
 
     run: Callable[[Context, ReportQuery, datetime], R]
-    present: Callable[[R], A]
+    answer: type[Answer]
     period_param: str = "period"
     csv_name: str = ""
-    rows: Callable[[A], Table] | None = None
+    rows: Callable[[R], Table] | None = None
 
-    def answer(self, req: func.HttpRequest) -> func.HttpResponse:
+    def serve(self, req: func.HttpRequest) -> func.HttpResponse:
         who = principal(req)
         p = req.params
         fmt = (p.get("format") or "json").lower()
@@ -62,17 +62,15 @@ class Report(Generic[R, A]):
             )
         app = bootstrap.get()
         query = ReportQuery(who, p.get(self.period_param, ""), p.get("court", ""), p.get("unit", ""))
-        body = self.present(self.run(app.context, query, app.now()))
+        result = self.run(app.context, query, app.now())
         if fmt == "csv" and self.rows is not None:
-            header, table = self.rows(body)
-            span = "hoje" if body.period == "today" else f"{body.period}d"
-            return csv_response(
-                f"balcao-{self.csv_name}-{span}-{body.to.replace('-', '')}.csv", header, table
-            )
-        return respond(body, headers={"Cache-Control": "private, max-age=30"})
+            header, table = self.rows(result)
+            span = "hoje" if result.period == "today" else f"{result.period}d"
+            return csv_response(f"balcao-{self.csv_name}-{span}-{result.last:%Y%m%d}.csv", header, table)
+        return respond(present(self.answer, result), headers={"Cache-Control": "private, max-age=30"})
 
 
-def units_rows(body: answers.UnitsReport) -> Table:
+def units_rows(report: mr.UnitsReport) -> Table:
     header = [
         "Código",
         "Unidade",
@@ -98,21 +96,21 @@ def units_rows(body: answers.UnitsReport) -> Table:
             u.average_wait_minutes,
             u.survey_mean,
         ]
-        for u in body.units
+        for u in report.units
     ]
 
 
-def daily_rows(body: answers.Daily) -> Table:
+def daily_rows(report: mr.Daily) -> Table:
     header = ["Data", "Solicitações", "Atendimentos", "Espera média (min)"]
-    return header, [[csv_date(d.date), d.requests, d.served, d.average_wait_minutes] for d in body.days]
+    return header, [[f"{d.date:%d/%m/%Y}", d.requests, d.served, d.average_wait_minutes] for d in report.days]
 
 
-def heatmap_rows(body: answers.Heatmap) -> Table:
-    header = ["Dia da semana", *(f"{h:02d}h" for h in body.hours)]
-    return header, [[day, *counts] for day, counts in zip(body.weekdays, body.served, strict=True)]
+def heatmap_rows(report: mr.Heatmap) -> Table:
+    header = ["Dia da semana", *(f"{h:02d}h" for h in report.hours)]
+    return header, [[day, *counts] for day, counts in zip(report.weekdays, report.served, strict=True)]
 
 
-def compliance_rows(body: answers.Compliance) -> Table:
+def compliance_rows(report: mr.Compliance) -> Table:
     header = [
         "Código",
         "Unidade",
@@ -126,7 +124,7 @@ def compliance_rows(body: answers.Compliance) -> Table:
         *(f"Fora da ordem: {label}" for label in ORDER_REASONS.values()),
     ]
     rows = []
-    for u in body.units:
+    for u in report.units:
         coverage = None if u.coverage is None else round(u.coverage * 100, 1)
         rows.append(
             [
@@ -145,45 +143,101 @@ def compliance_rows(body: answers.Compliance) -> Table:
     return header, rows
 
 
-SUMMARY = Report(mr.summary, answers.Summary.of)
-DAILY = Report(mr.daily, answers.Daily.of, "days", "diario", daily_rows)
-UNITS = Report(mr.units_report, answers.UnitsReport.of, "period", "unidades", units_rows)
-HEATMAP = Report(mr.heatmap, answers.Heatmap.of, "period", "dia-hora", heatmap_rows)
-DROPOFF = Report(mr.dropoff, answers.Dropoff.of)
-COMPLIANCE = Report(mr.compliance, answers.Compliance.of, "period", "conformidade", compliance_rows)
-BREAKDOWN = Report(mr.breakdown, answers.Breakdown.of)
+SUMMARY = Report(mr.summary, answers.Summary)
+DAILY = Report(mr.daily, answers.Daily, "days", "diario", daily_rows)
+UNITS = Report(mr.units_report, answers.UnitsReport, "period", "unidades", units_rows)
+HEATMAP = Report(mr.heatmap, answers.Heatmap, "period", "dia-hora", heatmap_rows)
+DROPOFF = Report(mr.dropoff, answers.Dropoff)
+COMPLIANCE = Report(mr.compliance, answers.Compliance, "period", "conformidade", compliance_rows)
+BREAKDOWN = Report(mr.breakdown, answers.Breakdown)
 
 
-@http_route(bp, "metrics_summary", "metrics/summary", "GET")
+@http_route(
+    bp,
+    "metrics_summary",
+    "GET",
+    "metrics/summary",
+    Operation("Indicadores do período", "indicadores", answer=answers.Summary, query=(*METRICS, FORMAT_JSON)),
+)
 def metrics_summary(req: func.HttpRequest) -> func.HttpResponse:
-    return SUMMARY.answer(req)
+    return SUMMARY.serve(req)
 
 
-@http_route(bp, "metrics_daily", "metrics/daily", "GET")
+@http_route(
+    bp,
+    "metrics_daily",
+    "GET",
+    "metrics/daily",
+    Operation(
+        "Série diária",
+        "indicadores",
+        answer=answers.Daily,
+        query=(Param("days", "Dias", ("7", "30", "60")), COURT, UNIT, FORMAT),
+        csv=True,
+    ),
+)
 def metrics_daily(req: func.HttpRequest) -> func.HttpResponse:
-    return DAILY.answer(req)
+    return DAILY.serve(req)
 
 
-@http_route(bp, "metrics_units", "metrics/units", "GET")
+@http_route(
+    bp,
+    "metrics_units",
+    "GET",
+    "metrics/units",
+    Operation("Por unidade", "indicadores", answer=answers.UnitsReport, query=(*METRICS, FORMAT), csv=True),
+)
 def metrics_units(req: func.HttpRequest) -> func.HttpResponse:
-    return UNITS.answer(req)
+    return UNITS.serve(req)
 
 
-@http_route(bp, "metrics_heatmap", "metrics/heatmap", "GET")
+@http_route(
+    bp,
+    "metrics_heatmap",
+    "GET",
+    "metrics/heatmap",
+    Operation(
+        "Dia da semana × hora", "indicadores", answer=answers.Heatmap, query=(*METRICS, FORMAT), csv=True
+    ),
+)
 def metrics_heatmap(req: func.HttpRequest) -> func.HttpResponse:
-    return HEATMAP.answer(req)
+    return HEATMAP.serve(req)
 
 
-@http_route(bp, "metrics_dropoff", "metrics/dropoff", "GET")
+@http_route(
+    bp,
+    "metrics_dropoff",
+    "GET",
+    "metrics/dropoff",
+    Operation("Desistências", "indicadores", answer=answers.Dropoff, query=(*METRICS, FORMAT_JSON)),
+)
 def metrics_dropoff(req: func.HttpRequest) -> func.HttpResponse:
-    return DROPOFF.answer(req)
+    return DROPOFF.serve(req)
 
 
-@http_route(bp, "metrics_compliance", "metrics/compliance", "GET")
+@http_route(
+    bp,
+    "metrics_compliance",
+    "GET",
+    "metrics/compliance",
+    Operation(
+        "Cumprimento do horário (Res. 372 art. 1º)",
+        "indicadores",
+        answer=answers.Compliance,
+        query=(*METRICS, FORMAT),
+        csv=True,
+    ),
+)
 def metrics_compliance(req: func.HttpRequest) -> func.HttpResponse:
-    return COMPLIANCE.answer(req)
+    return COMPLIANCE.serve(req)
 
 
-@http_route(bp, "metrics_breakdown", "metrics/breakdown", "GET")
+@http_route(
+    bp,
+    "metrics_breakdown",
+    "GET",
+    "metrics/breakdown",
+    Operation("Por assunto e perfil", "indicadores", answer=answers.Breakdown, query=(*METRICS, FORMAT_JSON)),
+)
 def metrics_breakdown(req: func.HttpRequest) -> func.HttpResponse:
-    return BREAKDOWN.answer(req)
+    return BREAKDOWN.serve(req)

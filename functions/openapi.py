@@ -1,8 +1,8 @@
 """The OpenAPI 3.1 description of the HTTP API, generated from the routes the app registers.
 
 Each HTTP route has one `Operation`: a summary, the pydantic model of its body and of its answer
-(functions/schemas.py), its query parameters and any answer it gives beyond the usual ones. The rest is
-derived, so that it cannot drift:
+(functions/bodies.py, functions/answers/), its query parameters and any answer it gives beyond the usual
+ones. The rest is derived, so that it cannot drift:
 
 - the paths, methods and route parameters come from the app's own route declarations (`spec(routes)` is
   given what `app.get_functions()` registers; nothing is documented that the app does not serve);
@@ -11,9 +11,9 @@ derived, so that it cannot drift:
 - every error is `application/problem+json` (`Problem`); 400 for parameters, 413/415 for bodies, 429
   where rate limits apply (functions/limits.py), 503 when storage is unreachable.
 
-**Adding a route**: declare it in `OPERATIONS` below, or call `document(method, route, Operation(...))` in
-the route's own module. tests/contract/test_openapi.py fails, naming the route, for any route of the app
-without a declaration (and for any declaration without a route).
+**Adding a route**: its decorator (`functions.triggers.http_route`) takes its `Operation`
+(functions/operations.py), which it gives to `document`. tests/contract/test_openapi.py fails, naming the
+route, for any route of the app without a declaration (and for any declaration without a route).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pydantic.json_schema import models_json_schema
 from functions import authz, limits
 from functions.answers import Problem
 from functions.bodies import Body
-from functions.openapi_routes import JSON, OPERATIONS, Operation
+from functions.operations import JSON, Operation
 
 VERSION = "1.0.0"
 PROBLEM = "application/problem+json"
@@ -43,7 +43,7 @@ def document(method: str, route: str, operation: Operation) -> None:
 
 
 def operations() -> dict[tuple[str, str], Operation]:
-    return {**OPERATIONS, **_REGISTRY}
+    return dict(_REGISTRY)
 
 
 # --- generation ------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from functools import cache
 import azure.functions as func
 
 from functions import authz, blueprints, openapi
+from functions.operations import Operation
 from functions.triggers import http_route
 
 bp = func.Blueprint()
@@ -36,7 +37,7 @@ def document() -> bytes:
     return json.dumps(spec, ensure_ascii=False).encode("utf-8")
 
 
-@http_route(bp, "openapi_document", "openapi.json", "GET")
+@http_route(bp, "openapi_document", "GET", "openapi.json", Operation("Esta descrição OpenAPI 3.1", "público"))
 def openapi_document(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse(
         document(),

@@ -11,12 +11,25 @@ import azure.functions as func
 from domain.usecases import retention
 from functions import bootstrap
 from functions.http_common import bearer
+from functions.operations import Operation
 from functions.triggers import http_route
 
 bp = func.Blueprint()
 
 
-@http_route(bp, "erase_ticket_data", "tickets/{ticket}/data", "DELETE")
+@http_route(
+    bp,
+    "erase_ticket_data",
+    "DELETE",
+    "tickets/{ticket}/data",
+    Operation(
+        "Apagar os dados pessoais da senha (LGPD)",
+        "cidadão",
+        description="Sai da fila se a senha ainda estiver ativa e apaga nome, OAB, processo e comentários.",
+        empty=True,
+        errors=(409,),
+    ),
+)
 def erase_ticket_data(req: func.HttpRequest) -> func.HttpResponse:
     app = bootstrap.get()
     retention.erase_own_data(app.context, req.route_params["ticket"], bearer(req), app.now())

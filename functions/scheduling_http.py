@@ -22,10 +22,12 @@ from domain.auth import Principal
 from domain.errors import InvalidInputError
 from domain.usecases import appointment_views, booking
 from functions import bootstrap
-from functions.answers import respond
-from functions.answers.scheduling import AppointmentView, Booking, DayAppointments, FollowUp, SlotOffer
+from functions.answers import present, respond
+from functions.answers import scheduling as answers
 from functions.bodies import BookBody, SlotBody, parse_body, parse_instant
 from functions.http_common import bearer, principal
+from functions.links import Links
+from functions.operations import DAYS, FROM, Operation, Param
 from functions.triggers import http_route
 
 bp = func.Blueprint()
@@ -64,48 +66,103 @@ def slots(req: func.HttpRequest, clerk: Principal | None, headers: dict[str, str
         first=day_param(p.get("from", ""), "from"),
         days=days_param(p.get("days", "")),
     )
-    return respond(SlotOffer.of(offer), headers=headers)
+    return respond(answers.slot_offer(offer), headers=headers)
 
 
-@http_route(bp, "list_slots", "units/{unit}/slots", "GET")
+@http_route(
+    bp,
+    "list_slots",
+    "GET",
+    "units/{unit}/slots",
+    Operation(
+        "Horários livres para agendamento", "agendamento", answer=answers.SlotOffer, query=(FROM, DAYS)
+    ),
+)
 def list_slots(req: func.HttpRequest) -> func.HttpResponse:
     return slots(req, None, NO_CACHE)
 
 
-@http_route(bp, "clerk_slots", "clerk/units/{unit}/slots", "GET")
+@http_route(
+    bp,
+    "clerk_slots",
+    "GET",
+    "clerk/units/{unit}/slots",
+    Operation("Agenda da unidade", "servidor", answer=answers.SlotOffer, query=(FROM, DAYS)),
+)
 def clerk_slots(req: func.HttpRequest) -> func.HttpResponse:
     return slots(req, principal(req), NO_STORE)
 
 
-def booked(answer: Booking) -> func.HttpResponse:
-    return respond(answer, 201, headers={"Location": answer.status_url, **NO_STORE})
+def booked(made: booking.Booking, links: Links) -> func.HttpResponse:
+    location = links.appointment(made.appointment_id)
+    return respond(answers.booked(made, links), 201, headers={"Location": location, **NO_STORE})
 
 
-@http_route(bp, "book_appointment", "units/{unit}/appointments", "POST")
+@http_route(
+    bp,
+    "book_appointment",
+    "POST",
+    "units/{unit}/appointments",
+    Operation(
+        "Agendar um atendimento",
+        "agendamento",
+        body=BookBody,
+        status=201,
+        answer=answers.Booking,
+        errors=(409,),
+        headers={"Location": "URL do agendamento"},
+    ),
+)
 def book_appointment(req: func.HttpRequest) -> func.HttpResponse:
     app = bootstrap.get()
     body = parse_body(req, BookBody)
     made = booking.book(
         app.context, req.route_params["unit"], body.to_input(), parse_instant(body.starts_at), app.now()
     )
-    return booked(Booking.of(made, app.links))
+    return booked(made, app.links)
 
 
-@http_route(bp, "get_appointment", "tickets/{ticket}/appointment", "GET")
+@http_route(
+    bp,
+    "get_appointment",
+    "GET",
+    "tickets/{ticket}/appointment",
+    Operation("O agendamento", "agendamento", answer=answers.AppointmentView),
+)
 def get_appointment(req: func.HttpRequest) -> func.HttpResponse:
     app = bootstrap.get()
     view = appointment_views.appointment_view(app.context, req.route_params["ticket"], bearer(req), app.now())
-    return respond(AppointmentView.of(view, app.links), headers=NO_CACHE)
+    return respond(answers.appointment_view(view, app.links), headers=NO_CACHE)
 
 
-@http_route(bp, "cancel_appointment", "tickets/{ticket}/appointment", "DELETE")
+@http_route(
+    bp,
+    "cancel_appointment",
+    "DELETE",
+    "tickets/{ticket}/appointment",
+    Operation("Cancelar o agendamento", "agendamento", empty=True, errors=(409,)),
+)
 def cancel_appointment(req: func.HttpRequest) -> func.HttpResponse:
     app = bootstrap.get()
     booking.cancel(app.context, req.route_params["ticket"], bearer(req), app.now())
     return func.HttpResponse(status_code=204)
 
 
-@http_route(bp, "reschedule_appointment", "tickets/{ticket}/appointment/reschedule", "POST")
+@http_route(
+    bp,
+    "reschedule_appointment",
+    "POST",
+    "tickets/{ticket}/appointment/reschedule",
+    Operation(
+        "Remarcar o agendamento",
+        "agendamento",
+        body=SlotBody,
+        status=201,
+        answer=answers.Booking,
+        errors=(409,),
+        headers={"Location": "URL do novo agendamento"},
+    ),
+)
 def reschedule_appointment(req: func.HttpRequest) -> func.HttpResponse:
     app = bootstrap.get()
     token = bearer(req)
@@ -113,17 +170,34 @@ def reschedule_appointment(req: func.HttpRequest) -> func.HttpResponse:
     moved = booking.reschedule(
         app.context, req.route_params["ticket"], token, parse_instant(body.starts_at), app.now()
     )
-    return booked(Booking.of(moved, app.links))
+    return booked(moved, app.links)
 
 
-@http_route(bp, "get_follow_up", "tickets/{ticket}/follow-up", "GET")
+@http_route(
+    bp,
+    "get_follow_up",
+    "GET",
+    "tickets/{ticket}/follow-up",
+    Operation("Retorno marcado pelo(a) servidor(a)", "agendamento", answer=answers.FollowUp),
+)
 def get_follow_up(req: func.HttpRequest) -> func.HttpResponse:
     app = bootstrap.get()
     view = appointment_views.follow_up_view(app.context, req.route_params["ticket"], bearer(req))
-    return respond(FollowUp.of(view, app.links), headers=NO_STORE)
+    return respond(answers.follow_up(view, app.links), headers=NO_STORE)
 
 
-@http_route(bp, "clerk_appointments", "clerk/units/{unit}/appointments", "GET")
+@http_route(
+    bp,
+    "clerk_appointments",
+    "GET",
+    "clerk/units/{unit}/appointments",
+    Operation(
+        "Agendamentos de um dia",
+        "servidor",
+        answer=answers.DayAppointments,
+        query=(Param("day", "Dia AAAA-MM-DD"),),
+    ),
+)
 def clerk_appointments(req: func.HttpRequest) -> func.HttpResponse:
     app = bootstrap.get()
     day = appointment_views.clerk_appointments(
@@ -133,10 +207,23 @@ def clerk_appointments(req: func.HttpRequest) -> func.HttpResponse:
         day_param(req.params.get("day", ""), "day"),
         app.now(),
     )
-    return respond(DayAppointments.of(day), headers=NO_STORE)
+    return respond(present(answers.DayAppointments, day), headers=NO_STORE)
 
 
-@http_route(bp, "clerk_follow_up", "clerk/units/{unit}/attendances/{ticket}/follow-up", "POST")
+@http_route(
+    bp,
+    "clerk_follow_up",
+    "POST",
+    "clerk/units/{unit}/attendances/{ticket}/follow-up",
+    Operation(
+        "Marcar retorno para o(a) cidadão(ã)",
+        "servidor",
+        body=SlotBody,
+        status=201,
+        answer=answers.Booking,
+        errors=(409,),
+    ),
+)
 def clerk_follow_up(req: func.HttpRequest) -> func.HttpResponse:
     who = principal(req)
     body = parse_body(req, SlotBody)
@@ -145,4 +232,4 @@ def clerk_follow_up(req: func.HttpRequest) -> func.HttpResponse:
         app.context, p["unit"], p["ticket"], who, parse_instant(body.starts_at), app.now()
     )
     # the citizen reads the token on their own page (GET /api/tickets/{ticket}/follow-up)
-    return respond(Booking.of(made, app.links, with_token=False), 201, headers=NO_STORE)
+    return respond(answers.booked(made, app.links, with_token=False), 201, headers=NO_STORE)

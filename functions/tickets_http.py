@@ -12,29 +12,62 @@ import azure.functions as func
 from domain.usecases import citizen_view, joining, surveys
 from functions import bootstrap
 from functions.answers import dump, respond
-from functions.answers.tickets import JoinAccepted, SurveyAccepted, TicketView
+from functions.answers import tickets as answers
 from functions.bodies import JoinBody, SurveyBody, parse_body
 from functions.http_common import bearer
 from functions.http_errors import ok
+from functions.operations import TICKET_HEADERS, Operation
 from functions.triggers import http_route
 
 bp = func.Blueprint()
 
 
-@http_route(bp, "join_queue", "units/{unit}/tickets", "POST")
+@http_route(
+    bp,
+    "join_queue",
+    "POST",
+    "units/{unit}/tickets",
+    Operation(
+        "Entrar na fila da unidade",
+        "cidadão",
+        description="Aceita o pedido (202) e o envia à fila de admissão; o número da senha aparece na "
+        "primeira consulta. Limites por cliente e por unidade (429 com Retry-After).",
+        body=JoinBody,
+        status=202,
+        answer=answers.JoinAccepted,
+        errors=(409,),
+        headers={"Location": "URL da senha"},
+    ),
+)
 def join_queue(req: func.HttpRequest) -> func.HttpResponse:
     app = bootstrap.get()
     body = parse_body(req, JoinBody)
     accepted = joining.accept_join(app.context, req.route_params["unit"], body.to_input(), app.now())
-    answer = JoinAccepted.of(accepted, app.links)
-    return respond(answer, 202, headers={"Location": answer.status_url, "Cache-Control": "no-store"})
+    location = app.links.ticket(accepted.ticket_id)
+    return respond(
+        answers.join_accepted(accepted, app.links),
+        202,
+        headers={"Location": location, "Cache-Control": "no-store"},
+    )
 
 
-@http_route(bp, "get_ticket", "tickets/{ticket}", "GET")
+@http_route(
+    bp,
+    "get_ticket",
+    "GET",
+    "tickets/{ticket}",
+    Operation(
+        "Acompanhar a senha (posição, espera, link da reunião)",
+        "cidadão",
+        answer=answers.TicketView,
+        headers=TICKET_HEADERS,
+        not_modified=True,
+    ),
+)
 def get_ticket(req: func.HttpRequest) -> func.HttpResponse:
     app = bootstrap.get()
     view = citizen_view.ticket_view(app.context, req.route_params["ticket"], bearer(req), app.now())
-    body = dump(TicketView.of(view, app.links))
+    body = dump(answers.ticket_view(view, app.links))
     etag = view_etag(body)
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
     if req.headers.get("if-none-match") == etag:
@@ -47,17 +80,36 @@ def view_etag(view: Mapping[str, Any]) -> str:
     return f'"{digest}"'
 
 
-@http_route(bp, "leave_queue", "tickets/{ticket}", "DELETE")
+@http_route(
+    bp,
+    "leave_queue",
+    "DELETE",
+    "tickets/{ticket}",
+    Operation("Sair da fila", "cidadão", empty=True, errors=(409,)),
+)
 def leave_queue(req: func.HttpRequest) -> func.HttpResponse:
     app = bootstrap.get()
     citizen_view.leave(app.context, req.route_params["ticket"], bearer(req), app.now())
     return func.HttpResponse(status_code=204)
 
 
-@http_route(bp, "answer_survey", "tickets/{ticket}/survey", "POST")
+@http_route(
+    bp,
+    "answer_survey",
+    "POST",
+    "tickets/{ticket}/survey",
+    Operation(
+        "Responder a pesquisa de satisfação",
+        "cidadão",
+        body=SurveyBody,
+        status=201,
+        answer=answers.SurveyAccepted,
+        errors=(409,),
+    ),
+)
 def answer_survey(req: func.HttpRequest) -> func.HttpResponse:
     app = bootstrap.get()
     token = bearer(req)
     body = parse_body(req, SurveyBody)
     surveys.submit_survey(app.context, req.route_params["ticket"], token, body.score, body.comment, app.now())
-    return respond(SurveyAccepted(status="recebida"), 201)
+    return respond(answers.SurveyAccepted(status="recebida"), 201)

@@ -11,16 +11,20 @@ from typing import Any
 import azure.functions as func
 from azure.functions.decorators.function_app import FunctionBuilder
 
+from functions import openapi
 from functions.http_common import Handler, endpoint, measured
+from functions.operations import Operation
 
 Register = Callable[[Callable[..., Any]], FunctionBuilder]
 
 
-def http_route(bp: func.Blueprint, name: str, route: str, *methods: str) -> Register:
-    """An HTTP function (anonymous at the host: `endpoint` applies the authorization table)."""
+def http_route(bp: func.Blueprint, name: str, method: str, route: str, doc: Operation) -> Register:
+    """An HTTP function (anonymous at the host: `endpoint` applies the authorization table), with its
+    declaration for the OpenAPI description."""
+    openapi.document(method, route, doc)
 
     def register(handler: Handler) -> FunctionBuilder:
-        trigger = bp.route(route=route, methods=list(methods), auth_level=func.AuthLevel.ANONYMOUS)
+        trigger = bp.route(route=route, methods=[method], auth_level=func.AuthLevel.ANONYMOUS)
         built: FunctionBuilder = bp.function_name(name)(trigger(endpoint(handler)))
         return built
 

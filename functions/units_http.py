@@ -9,36 +9,58 @@ import azure.functions as func
 from domain.usecases import directory
 from functions import bootstrap
 from functions.answers import respond
-from functions.answers.tickets import UnitList, UnitSummary
+from functions.answers import tickets as answers
+from functions.operations import Operation, Param
 from functions.triggers import http_route
 
 bp = func.Blueprint()
 PUBLIC_CACHE = {"Cache-Control": "public, max-age=5"}
 
 
-@http_route(bp, "list_units", "units", "GET")
+@http_route(
+    bp,
+    "list_units",
+    "GET",
+    "units",
+    Operation(
+        "Lista as unidades com horário, situação e fila",
+        "público",
+        answer=answers.UnitList,
+        query=(Param("court", "Tribunal (id)"), Param("section", "Seção ou comarca"), Param("q", "Busca")),
+    ),
+)
 def list_units(req: func.HttpRequest) -> func.HttpResponse:
     app, p = bootstrap.get(), req.params
     units = directory.list_units(
         app.context, app.now(), p.get("court", ""), p.get("section", ""), p.get("q", "")
     )
-    return respond(UnitList(units=[UnitSummary.of(u, app.links) for u in units]), headers=PUBLIC_CACHE)
+    return respond(
+        answers.UnitList(units=[answers.unit_summary(u, app.links) for u in units]), headers=PUBLIC_CACHE
+    )
 
 
-@http_route(bp, "get_unit", "units/{unit}", "GET")
+@http_route(
+    bp, "get_unit", "GET", "units/{unit}", Operation("Uma unidade", "público", answer=answers.UnitSummary)
+)
 def get_unit(req: func.HttpRequest) -> func.HttpResponse:
     app = bootstrap.get()
     unit = directory.get_unit(app.context, req.route_params["unit"], app.now())
-    return respond(UnitSummary.of(unit, app.links), headers=PUBLIC_CACHE)
+    return respond(answers.unit_summary(unit, app.links), headers=PUBLIC_CACHE)
 
 
-@http_route(bp, "unit_embed", "units/{unit}/embed", "GET")
+@http_route(
+    bp,
+    "unit_embed",
+    "GET",
+    "units/{unit}/embed",
+    Operation("Cartão HTML da unidade para o site do tribunal (iframe)", "público", media="text/html"),
+)
 def unit_embed(req: func.HttpRequest) -> func.HttpResponse:
     """A small HTML card a court's site can show in an iframe (Res. 372 art. 5: the link and hours)."""
     app = bootstrap.get()
-    unit = UnitSummary.of(directory.get_unit(app.context, req.route_params["unit"], app.now()), app.links)
+    unit = directory.get_unit(app.context, req.route_params["unit"], app.now())
     return func.HttpResponse(
-        render_embed(unit),
+        render_embed(unit, app.links.unit_page(unit.id)),
         mimetype="text/html",
         charset="utf-8",
         headers={
@@ -48,17 +70,15 @@ def unit_embed(req: func.HttpRequest) -> func.HttpResponse:
     )
 
 
-def render_embed(unit: UnitSummary) -> str:
+def render_embed(unit: directory.UnitSummary, page_url: str) -> str:
     e = html.escape
     wait = unit.estimated_wait
     if unit.open_now:
         minutes = f"{wait.min_minutes} a {wait.max_minutes} min"
         state = f"Aberto agora · {unit.people_waiting} na fila · espera estimada de {minutes}"
     elif unit.active:
-        opening = unit.next_opening or ""
-        state = "Fechado agora" + (
-            f" · abre em {opening[8:10]}/{opening[5:7]} às {opening[11:16]}" if opening else ""
-        )
+        opening = unit.next_opening
+        state = "Fechado agora" + (f" · abre em {opening:%d/%m} às {opening:%H:%M}" if opening else "")
     else:
         state = "Sem atendimento pelo Balcão Virtual"
     return (
@@ -67,7 +87,7 @@ def render_embed(unit: UnitSummary) -> str:
         "a{color:#0b4f9c;font-weight:600}p{margin:4px 0}</style>"
         f"<p><strong>{e(unit.name)}</strong></p>"
         f"<p>{e(unit.hours_text)}</p><p>{e(state)}</p>"
-        f'<p><a href="{e(unit.page_url)}" target="_blank" rel="noopener">'
+        f'<p><a href="{e(page_url)}" target="_blank" rel="noopener">'
         "Entrar no Balcão Virtual</a></p>"
         "</html>"
     )

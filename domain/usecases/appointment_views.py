@@ -35,21 +35,15 @@ from domain.usecases.context import Context
 class FreeSlot:
     starts_at: datetime
     ends_at: datetime
+    time: str  # 10h30
     free: int
-
-    @property
-    def time(self) -> str:
-        return hhmm(self.starts_at)
 
 
 @dataclass(frozen=True)
 class SlotDay:
     date: date
+    label: str  # segunda-feira, 07/12/2026
     slots: list[FreeSlot]
-
-    @property
-    def label(self) -> str:
-        return day_label(self.date)
 
 
 @dataclass(frozen=True)
@@ -103,7 +97,7 @@ def available_slots(
     for slot in grid:
         free = settings.capacity - taken.get(slot.key, 0)
         if free > 0:
-            by_day.setdefault(slot.day, []).append(FreeSlot(slot.start, slot.end, free))
+            by_day.setdefault(slot.day, []).append(FreeSlot(slot.start, slot.end, hhmm(slot.start), free))
     allowed, why = self_booking(ctx, unit, now)
     return SlotOffer(
         UnitRef.of(unit),
@@ -113,7 +107,7 @@ def available_slots(
         settings.capacity,
         calendar.hours_text(),
         SelfBooking(settings.self_booking, allowed, why),
-        [SlotDay(d, slots) for d, slots in sorted(by_day.items())],
+        [SlotDay(d, day_label(d), slots) for d, slots in sorted(by_day.items())],
     )
 
 
@@ -130,6 +124,7 @@ class AppointmentView:
     appointment_id: str
     unit: UnitRef
     status: AppointmentStatus
+    status_text: str
     starts_at: datetime  # in the unit's zone
     ends_at: datetime
     when: str
@@ -144,10 +139,6 @@ class AppointmentView:
     rescheduled_to: Reference | None = None
     alternatives: tuple[str, ...] | None = None
     message: str | None = None
-
-    @property
-    def status_text(self) -> str:
-        return STATUS_TEXT[self.status]
 
 
 def appointment_view(ctx: Context, appointment_id: str, token: str, now: datetime) -> AppointmentView:
@@ -189,6 +180,7 @@ def citizen_view(ctx: Context, unit: UnitConfig, row: Row, now: datetime) -> App
         appointment_id=str(f["appointmentId"]),
         unit=UnitRef.of(unit),
         status=status,
+        status_text=STATUS_TEXT[status],
         starts_at=starts,
         ends_at=ends,
         when=ctx.calendars(unit).format_instant(starts),
@@ -244,7 +236,9 @@ class ClerkAppointment:
     appointment_id: str
     starts_at: datetime
     ends_at: datetime
+    time: str
     status: AppointmentStatus
+    status_text: str
     booked_by: str
     follow_up_of: str | None
     name: str
@@ -254,14 +248,6 @@ class ClerkAppointment:
     reason: str
     reminded: bool
     meeting: MeetingLink
-
-    @property
-    def time(self) -> str:
-        return hhmm(self.starts_at)
-
-    @property
-    def status_text(self) -> str:
-        return STATUS_TEXT[self.status]
 
 
 @dataclass(frozen=True)
@@ -283,12 +269,15 @@ def clerk_appointments(
     items = []
     for row in sorted(rows, key=lambda r: (str(r.fields.get("startsAt")), r.key)):
         f = row.fields
+        starts, status = when(f["startsAt"]).astimezone(zone), status_of(f)
         items.append(
             ClerkAppointment(
                 appointment_id=str(f["appointmentId"]),
-                starts_at=when(f["startsAt"]).astimezone(zone),
+                starts_at=starts,
                 ends_at=when(f["endsAt"]).astimezone(zone),
-                status=status_of(f),
+                time=hhmm(starts),
+                status=status,
+                status_text=STATUS_TEXT[status],
                 booked_by=str(f.get("bookedBy", "")),
                 follow_up_of=str(f.get("followUpOf") or "") or None,
                 name=str(f.get("name", "")),

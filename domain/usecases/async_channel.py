@@ -49,27 +49,24 @@ class ChannelInfo:
     enabled: bool
     response_hours: float
     opening_hours_only: bool
+    response_time_text: str  # "" when the unit does not answer messages
     max_length: int
     reasons: tuple[Option, ...]
     hours_text: str
-
-    @property
-    def response_time_text(self) -> str:
-        if not self.enabled:
-            return ""
-        hours = f"{self.response_hours:g}".replace(".", ",")
-        counting = " de expediente" if self.opening_hours_only else ""
-        return f"Resposta em até {hours} horas{counting}."
 
 
 def channel_info(ctx: Context, unit_id: str) -> ChannelInfo:
     unit = ctx.unit(unit_id)
     settings = unit.async_channel
+    enabled = unit.active and settings.enabled
+    hours = f"{settings.response_hours:g}".replace(".", ",")
+    counting = " de expediente" if settings.opening_hours_only else ""
     return ChannelInfo(
         UnitRef.of(unit),
-        unit.active and settings.enabled,
+        enabled,
         settings.response_hours,
         settings.opening_hours_only,
+        f"Resposta em até {hours} horas{counting}." if enabled else "",
         settings.max_length,
         tuple(unit.reasons),
         ctx.calendars(unit).hours_text(),
@@ -147,20 +144,14 @@ class MessageView:
     message_id: str
     protocol: str
     unit: UnitRef
+    status: str  # open | answered
+    status_text: str
     received_at: datetime  # in the unit's zone
     due_at: datetime
     due_text: str
     reason: str
     text: str
     reply: Reply | None
-
-    @property
-    def status(self) -> str:
-        return ANSWERED if self.reply is not None else OPEN
-
-    @property
-    def status_text(self) -> str:
-        return "Respondida" if self.reply is not None else "Aguardando resposta da unidade"
 
 
 def local(value: object, zone: ZoneInfo) -> datetime:
@@ -179,6 +170,8 @@ def message_view(ctx: Context, message_id: str, token: str) -> MessageView:
         message_id,
         str(f["protocol"]),
         UnitRef.of(unit),
+        ANSWERED if answered else OPEN,
+        "Respondida" if answered else "Aguardando resposta da unidade",
         local(f["receivedAt"], zone),
         due.astimezone(zone),
         ctx.calendars(unit).format_instant(due),
@@ -189,15 +182,9 @@ def message_view(ctx: Context, message_id: str, token: str) -> MessageView:
 
 
 @dataclass(frozen=True)
-class Answered:
-    text: str
-    answered_at: datetime
-    answered_by: str
-    on_time: bool
-
-
-@dataclass(frozen=True)
 class InboxItem:
+    """A message in the clerks' inbox, with what the citizen declared."""
+
     message_id: str
     protocol: str
     received_at: datetime
@@ -209,21 +196,40 @@ class InboxItem:
     process_number: str
     reason: str
     text: str
-    answered: Answered | None = None  # or, while open:
-    deadline: Clock | None = None
+    status: str  # open | answered
+
+
+@dataclass(frozen=True)
+class OpenItem(InboxItem):
+    deadline: Clock
+
+
+@dataclass(frozen=True)
+class AnsweredItem(InboxItem):
+    reply: str
+    answered_at: datetime
+    answered_by: str
+    answered_on_time: bool
+
+
+@dataclass(frozen=True)
+class InboxCounts:
+    open: int
+    overdue: int
+    due_soon: int
 
 
 @dataclass(frozen=True)
 class Inbox:
+    """The inbox of a unit; without the channel (`enabled` False) it is empty and has no counts."""
+
     unit: UnitRef
     enabled: bool
-    response_hours: float = 0
-    opening_hours_only: bool = False
-    open: list[InboxItem] | None = None
-    answered: list[InboxItem] | None = None
-
-    def count(self, state: str) -> int:
-        return sum(1 for i in self.open or () if i.deadline is not None and i.deadline.state == state)
+    response_hours: float | None
+    opening_hours_only: bool | None
+    counts: InboxCounts | None
+    open: list[OpenItem]
+    answered: list[AnsweredItem]
 
 
 def inbox(ctx: Context, unit_id: str, clerk: Principal, now: datetime, days: int = 30) -> Inbox:
@@ -232,14 +238,15 @@ def inbox(ctx: Context, unit_id: str, clerk: Principal, now: datetime, days: int
     unit = ctx.unit(unit_id)
     clerk.require_clerk(unit.id)
     if not (unit.active and unit.async_channel.enabled):
-        return Inbox(UnitRef.of(unit), False, open=[], answered=[])
+        return Inbox(UnitRef.of(unit), False, None, None, None, [], [])
     settings = unit.async_channel
     zone = ZoneInfo(unit.timezone)
     calendar = ctx.calendars(unit)
     since = now.astimezone(zone).date() - timedelta(days=days)
     rows = {r.key: r for r in ctx.messages.query(unit.id, "m.", "m.~", where={"status": OPEN})}
     rows.update({r.key: r for r in ctx.messages.query(unit.id, f"m.{since:%Y%m%d}", "m.~")})
-    open_items, answered_items = [], []
+    open_items: list[OpenItem] = []
+    answered_items: list[AnsweredItem] = []
     for row in rows.values():
         f = row.fields
         due = datetime.fromisoformat(str(f["dueAt"]))
@@ -257,22 +264,27 @@ def inbox(ctx: Context, unit_id: str, clerk: Principal, now: datetime, days: int
             str(f.get("text", "")),
         )
         if f.get("status") == ANSWERED:
-            reply = Answered(
-                str(f.get("replyText", "")),
-                local(f["answeredAt"], zone),
-                str(f.get("answeredBy", "")),
-                bool(f.get("answeredOnTime")),
+            answered_items.append(
+                AnsweredItem(
+                    *head,
+                    ANSWERED,
+                    str(f.get("replyText", "")),
+                    local(f["answeredAt"], zone),
+                    str(f.get("answeredBy", "")),
+                    bool(f.get("answeredOnTime")),
+                )
             )
-            answered_items.append(InboxItem(*head, answered=reply))
         else:
-            open_items.append(InboxItem(*head, deadline=deadline_clock(calendar, settings, due, now)))
+            open_items.append(OpenItem(*head, OPEN, deadline_clock(calendar, settings, due, now)))
     open_items.sort(key=lambda i: (i.due_at.isoformat(), i.protocol))
-    answered_items.sort(key=lambda i: i.answered.answered_at.isoformat() if i.answered else "", reverse=True)
+    answered_items.sort(key=lambda i: i.answered_at.isoformat(), reverse=True)
+    states = [i.deadline.state for i in open_items]
     return Inbox(
         UnitRef.of(unit),
         True,
         settings.response_hours,
         settings.opening_hours_only,
+        InboxCounts(len(open_items), states.count("overdue"), states.count("due_soon")),
         open_items,
         answered_items,
     )
@@ -281,6 +293,7 @@ def inbox(ctx: Context, unit_id: str, clerk: Principal, now: datetime, days: int
 @dataclass(frozen=True)
 class ReplyResult:
     message_id: str
+    status: str
     on_time: bool
     protocol: str
 
@@ -305,7 +318,7 @@ def reply(
         if row.fields.get("status") == ANSWERED:
             raise ConflictError("Esta mensagem já foi respondida.")
         on_time = now <= datetime.fromisoformat(str(row.fields["dueAt"]))
-        outcome[:] = [ReplyResult(message_id, on_time, str(row.fields["protocol"]))]
+        outcome[:] = [ReplyResult(message_id, ANSWERED, on_time, str(row.fields["protocol"]))]
         fields = {
             "status": ANSWERED,
             "replyText": answer,

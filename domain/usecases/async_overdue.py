@@ -7,6 +7,7 @@ transaction as the mark. The indicators sum the daily counts (domain/messages.py
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -89,10 +90,15 @@ class AsyncCounts:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-@dataclass(frozen=True)
-class UnitCounts:
+@dataclass
+class OfUnit:
     unit: UnitRef
-    counts: AsyncCounts
+
+
+@dataclass(kw_only=True)
+class UnitCounts(AsyncCounts, OfUnit):
+    """A unit's counts over the period that starts on `first` (the unit first, then the counts)."""
+
     first: date
 
 
@@ -133,7 +139,7 @@ def async_indicators(
         sums.open_now = len(open_rows)
         sums.overdue_now = sum(1 for r in open_rows if now >= datetime.fromisoformat(str(r.fields["dueAt"])))
         total.add(sums)
-        per_unit.append(UnitCounts(UnitRef.of(unit), sums, first))
+        per_unit.append(UnitCounts(UnitRef.of(unit), **dataclasses.asdict(sums), first=first))
     return AsyncIndicators(days, now.astimezone(UTC).date(), total, per_unit)
 
 

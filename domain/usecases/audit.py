@@ -49,10 +49,15 @@ class AuditEntry:
 
 
 @dataclass(frozen=True)
+class AuditUnit:
+    id: str
+    name: str
+    court: str
+
+
+@dataclass(frozen=True)
 class AuditDay:
-    unit_id: str
-    unit_name: str
-    court_id: str
+    unit: AuditUnit
     day: date
     timezone: str
     entries: tuple[AuditEntry, ...]
@@ -94,7 +99,7 @@ def audit_day(ctx: Context, who: Principal, unit_id: str, day_text: str, now: da
     day = parse_day(day_text, now.astimezone(zone).date())
     rows = ctx.store.list_events(unit.id, f"{day:%Y%m%d}")
     entries = sorted((_entry(row, zone) for row in rows), key=lambda e: (e.at, e.ticket_id))
-    return AuditDay(unit.id, unit.name, unit.court, day, unit.timezone, tuple(entries))
+    return AuditDay(AuditUnit(unit.id, unit.name, unit.court), day, unit.timezone, tuple(entries))
 
 
 def _entry(row: Mapping[str, Any], zone: ZoneInfo) -> AuditEntry:

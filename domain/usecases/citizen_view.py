@@ -62,14 +62,11 @@ class InLine:
     status: Status
     display_number: str
     position: int | None
+    people_ahead: int | None
     people_waiting: int
     estimated_wait: WaitEstimate
     clerks_online: int
     priority: str
-
-    @property
-    def people_ahead(self) -> int | None:
-        return self.position - 1 if self.position else None
 
 
 @dataclass(frozen=True)
@@ -165,6 +162,7 @@ def live_view(state: QueueState, unit: UnitConfig, short: str) -> InLine | Being
         Status.ABSENT if entry.absent_since_ms else Status.WAITING,
         display_number(entry),
         position,
+        (position - 1) if position else None,
         waiting,
         eta,
         state.clerks_online(),

@@ -49,12 +49,17 @@ class ClerkMeeting:
 
 
 @dataclass(frozen=True)
-class CalledCitizen:
-    citizen: Citizen
+class CalledCitizen(Citizen):
     called_by: str
     called_at: datetime
     status: Status
     meeting: ClerkMeeting
+
+
+@dataclass(frozen=True)
+class Me:
+    email: str
+    status: str  # online | paused | offline
 
 
 @dataclass(frozen=True)
@@ -64,8 +69,7 @@ class ClerkQueue:
     absent: list[Citizen]
     called: list[CalledCitizen]
     clerks: dict[str, str]  # e-mail → online | paused | offline
-    me_email: str
-    me_status: str
+    me: Me
 
 
 def clerk_queue(ctx: Context, unit_id: str, clerk: Principal, now: datetime) -> ClerkQueue:
@@ -78,9 +82,9 @@ def clerk_queue(ctx: Context, unit_id: str, clerk: Principal, now: datetime) -> 
     order = state.order(unit.ordering.policy())
     absent = [e for e in state.line if e.absent_since_ms]
 
-    def describe(entry: Entry, display: str) -> Citizen:
+    def describe(entry: Entry, display: str) -> dict[str, Any]:
         t: Mapping[str, Any] = tickets.get(entry.short, {})
-        return Citizen(
+        return dict(
             ticket_id=f"{unit.id}.{day}.{entry.short}",
             display_number=display,
             name=t.get("name", ""),
@@ -100,11 +104,11 @@ def clerk_queue(ctx: Context, unit_id: str, clerk: Principal, now: datetime) -> 
 
     called = [
         CalledCitizen(
-            describe(c.entry, c.display),
-            c.clerk,
-            from_ms(c.called_ms),
-            Status.IN_SERVICE if c.started_ms else Status.CALLED,
-            ClerkMeeting(
+            **describe(c.entry, c.display),
+            called_by=c.clerk,
+            called_at=from_ms(c.called_ms),
+            status=Status.IN_SERVICE if c.started_ms else Status.CALLED,
+            meeting=ClerkMeeting(
                 c.meeting,
                 c.join_url or None,
                 tickets.get(c.entry.short, {}).get("clerkJoinUrl") or c.join_url or None,
@@ -115,10 +119,9 @@ def clerk_queue(ctx: Context, unit_id: str, clerk: Principal, now: datetime) -> 
     me = state.clerks.get(clerk.email)
     return ClerkQueue(
         UnitRef.of(unit),
-        [describe(e, display_number(e)) for e in order],
-        [describe(e, display_number(e)) for e in absent],
+        [Citizen(**describe(e, display_number(e))) for e in order],
+        [Citizen(**describe(e, display_number(e))) for e in absent],
         called,
         {email: c.status for email, c in state.clerks.items()},
-        clerk.email,
-        me.status if me is not None else "offline",
+        Me(clerk.email, me.status if me is not None else "offline"),
     )

@@ -44,17 +44,23 @@ class Colleague:
 
 
 @dataclass(frozen=True)
-class ColleagueStatus:
-    colleague: Colleague
+class ColleagueOnline:
+    email: str
+    name: str
+    role: str
+    role_label: str
     status: str  # online | paused | offline
+
+
+@dataclass(frozen=True)
+class Colleagues:
+    colleagues: list[ColleagueOnline]
 
 
 @dataclass(frozen=True)
 class Invitation:
     ticket_id: str
-    email: str
-    name: str
-    role: str
+    invitee: Colleague
     join_url: str
 
 
@@ -75,14 +81,22 @@ def colleagues_of(config: Configuration, unit: UnitConfig, me: str = "") -> list
     return sorted(clerks, key=lambda c: c.name) + sorted(interpreters, key=lambda c: c.name)
 
 
-def list_colleagues(ctx: Context, unit_id: str, clerk: Principal, now: datetime) -> list[ColleagueStatus]:
+def list_colleagues(ctx: Context, unit_id: str, clerk: Principal, now: datetime) -> Colleagues:
     unit = ctx.unit(unit_id)
     clerk.require_clerk(unit.id)
     state = ctx.store.peek(unit.id, service_day(unit, now))
-    return [
-        ColleagueStatus(c, state.clerks[c.email].status if c.email in state.clerks else "offline")
-        for c in colleagues_of(ctx.config(), unit, clerk.email)
-    ]
+    return Colleagues(
+        [
+            ColleagueOnline(
+                c.email,
+                c.name,
+                c.role,
+                c.label,
+                state.clerks[c.email].status if c.email in state.clerks else "offline",
+            )
+            for c in colleagues_of(ctx.config(), unit, clerk.email)
+        ]
+    )
 
 
 def invite_colleague(
@@ -142,4 +156,4 @@ def invite_colleague(
         invitee_role=colleague.label,
         invited_by=inviter,
     )
-    return Invitation(ticket_id, colleague.email, colleague.name, colleague.role, found["link"])
+    return Invitation(ticket_id, colleague, found["link"])

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from domain.auth import Principal
 from domain.config import Option, UnitConfig
-from domain.queue import WaitEstimate, estimate_wait
+from domain.queue import WaitRange, estimate_wait
 from domain.usecases.citizen_view import UnitRef
 from domain.usecases.context import Context
 from domain.usecases.unit_day import service_day
@@ -30,7 +30,7 @@ class UnitSummary:
     hours_text: str
     people_waiting: int
     clerks_online: int
-    estimated_wait: WaitEstimate
+    estimated_wait: WaitRange
     reasons: tuple[Option, ...]
     service_categories: tuple[Option, ...]
     alternatives: tuple[str, ...]
@@ -42,6 +42,7 @@ def unit_summary(ctx: Context, unit: UnitConfig, now: datetime) -> UnitSummary:
     opening = None if open_now or not unit.active else calendar.next_opening(now)
     state = ctx.store.peek(unit.id, service_day(unit, now), max_age_s=5.0)
     waiting = state.waiting_count() if unit.active else 0
+    eta = estimate_wait(waiting, state, unit.limits.default_service_min * 60)
     court = ctx.config().court(unit.court)
     return UnitSummary(
         id=unit.id,
@@ -57,7 +58,7 @@ def unit_summary(ctx: Context, unit: UnitConfig, now: datetime) -> UnitSummary:
         hours_text=calendar.hours_text(),
         people_waiting=waiting,
         clerks_online=state.clerks_online(),
-        estimated_wait=estimate_wait(waiting, state, unit.limits.default_service_min * 60),
+        estimated_wait=WaitRange(eta.min_minutes, eta.max_minutes),
         reasons=tuple(unit.reasons),
         service_categories=tuple(unit.service_categories),
         alternatives=tuple(unit.alternatives),
@@ -85,18 +86,39 @@ def get_unit(ctx: Context, unit_id: str, now: datetime) -> UnitSummary:
 
 
 @dataclass(frozen=True)
+class ServedUnit:
+    id: str
+    name: str
+    section: str
+    court: str
+    timezone: str
+    reasons: tuple[Option, ...]
+    service_categories: tuple[Option, ...]
+
+
+@dataclass(frozen=True)
 class StaffHome:
     """Who is signed in, the units they serve, where they may transfer to, what else they may read."""
 
-    who: Principal
-    units: tuple[UnitConfig, ...]
+    email: str
+    name: str
+    units: tuple[ServedUnit, ...]
     transfer_targets: tuple[UnitRef, ...]
+    admin: bool
+    manager_of: tuple[str, ...]
 
 
 def staff_home(ctx: Context, who: Principal) -> StaffHome:
     config = ctx.config()
     return StaffHome(
-        who,
-        tuple(u for u in config.units if who.can_serve(u.id)),
+        who.email,
+        who.name,
+        tuple(
+            ServedUnit(u.id, u.name, u.section, u.court, u.timezone, u.reasons, u.service_categories)
+            for u in config.units
+            if who.can_serve(u.id)
+        ),
         tuple(UnitRef.of(u) for u in config.units if u.active),
+        who.admin,
+        tuple(sorted(who.manager_courts)),
     )

@@ -4,7 +4,7 @@ period of service days (domain/usecases/metrics_scope.py). Minutes are rounded t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from domain.ordering import CLASS_LABELS, PriorityClass
 from domain.people import ROLES
@@ -34,6 +34,19 @@ from domain.usecases.metrics_scope import (
 from domain.usecases.unit_day import service_day
 
 
+@dataclass(frozen=True)
+class Report:
+    """The period a report covers: its key (today, 7, 30, 60) and its first and last service days."""
+
+    period: str
+    first: date
+    last: date
+
+
+def covering(period: Period) -> tuple[str, date, date]:
+    return period.key, day_of(period.first), day_of(period.last)
+
+
 def minutes(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / 60, 1)
 
@@ -55,17 +68,31 @@ class Totals:
 
 
 @dataclass(frozen=True)
-class Summary:
-    period: Period
+class WaitMinutes:
+    mean: float | None
+    p50: float | None
+    p90: float | None
+
+
+@dataclass(frozen=True)
+class ServiceMinutes:
+    mean: float | None
+    p90: float | None
+
+
+@dataclass(frozen=True)
+class Survey:
+    count: int
+    mean: float | None
+
+
+@dataclass(frozen=True)
+class Summary(Report):
     totals: Totals
     average_per_day: float
-    wait_mean: float | None
-    wait_p50: float | None
-    wait_p90: float | None
-    service_mean: float | None
-    service_p90: float | None
-    survey_count: int
-    survey_mean: float | None
+    wait_minutes: WaitMinutes
+    service_minutes: ServiceMinutes
+    survey: Survey
     active_agents: int
     units_with_attendance: int
     inactive_units: int
@@ -84,16 +111,16 @@ def summary(ctx: Context, query: ReportQuery, now: datetime) -> Summary:
     with_attendance = {u.id for u in scope.units if read.total(u.id).served > 0}
     active = [u for u in scope.units if u.active]
     return Summary(
-        period,
+        *covering(period),
         Totals.of(total),
         round(total.served / period.days, 1),
-        minutes(total.wait.mean()),
-        minutes(total.wait.percentile(0.5)),
-        minutes(total.wait.percentile(0.9)),
-        minutes(total.service.mean()),
-        minutes(total.service.percentile(0.9)),
-        total.survey_count,
-        mean(total.survey_sum, total.survey_count),
+        WaitMinutes(
+            minutes(total.wait.mean()),
+            minutes(total.wait.percentile(0.5)),
+            minutes(total.wait.percentile(0.9)),
+        ),
+        ServiceMinutes(minutes(total.service.mean()), minutes(total.service.percentile(0.9))),
+        Survey(total.survey_count, mean(total.survey_sum, total.survey_count)),
         len(total.clerks),
         len(with_attendance),
         sum(1 for u in active if u.id not in with_attendance),
@@ -104,15 +131,14 @@ def summary(ctx: Context, query: ReportQuery, now: datetime) -> Summary:
 
 @dataclass(frozen=True)
 class DayFigures:
-    day: str  # YYYYMMDD
+    date: date
     requests: int
     served: int
     average_wait_minutes: float | None
 
 
 @dataclass(frozen=True)
-class Daily:
-    period: Period
+class Daily(Report):
     days: list[DayFigures]
 
 
@@ -120,7 +146,8 @@ def daily(ctx: Context, query: ReportQuery, now: datetime) -> Daily:
     scope, period = open_report(ctx, query, now, DAILY_DAYS, param="days")
     series = day_series(ctx, scope, period)
     return Daily(
-        period, [DayFigures(day, r.requests, r.served, minutes(r.wait.mean())) for day, r in series.items()]
+        *covering(period),
+        [DayFigures(day_of(day), r.requests, r.served, minutes(r.wait.mean())) for day, r in series.items()],
     )
 
 
@@ -140,8 +167,7 @@ class UnitFigures:
 
 
 @dataclass(frozen=True)
-class UnitsReport:
-    period: Period
+class UnitsReport(Report):
     units: list[UnitFigures]
 
 
@@ -170,19 +196,15 @@ def units_report(ctx: Context, query: ReportQuery, now: datetime) -> UnitsReport
                 mean(total.survey_sum, total.survey_count),
             )
         )
-    return UnitsReport(period, rows)
+    return UnitsReport(*covering(period), rows)
 
 
 @dataclass(frozen=True)
-class Heatmap:
-    period: Period
+class Heatmap(Report):
     weekdays: tuple[str, ...]
     hours: list[int]
     served: list[list[int]]  # [weekday, Monday first][local hour]
-
-    @property
-    def max(self) -> int:
-        return max(max(r) for r in self.served)
+    max: int
 
 
 def heatmap(ctx: Context, query: ReportQuery, now: datetime) -> Heatmap:
@@ -192,7 +214,7 @@ def heatmap(ctx: Context, query: ReportQuery, now: datetime) -> Heatmap:
     for row in hour_rows(ctx, scope, period):
         if period.first <= row.day <= period.last and 0 <= row.hour < 24:
             matrix[day_of(row.day).weekday()][row.hour] += row.rollup.served
-    return Heatmap(period, WEEKDAYS, list(range(24)), matrix)
+    return Heatmap(*covering(period), WEEKDAYS, list(range(24)), matrix, max(max(r) for r in matrix))
 
 
 @dataclass(frozen=True)
@@ -203,15 +225,11 @@ class DropoffBucket:
     admitted: int
     not_served: int
     by_reason: dict[str, int]  # by outcome (LOST)
-
-    @property
-    def share(self) -> float | None:
-        return round(self.not_served / self.admitted, 3) if self.admitted else None
+    share: float | None
 
 
 @dataclass(frozen=True)
-class Dropoff:
-    period: Period
+class Dropoff(Report):
     buckets: list[DropoffBucket]
 
 
@@ -222,17 +240,19 @@ def dropoff(ctx: Context, query: ReportQuery, now: datetime) -> Dropoff:
     buckets = []
     for i, label in enumerate(POSITION_LABELS):
         by_reason = {k: total.dropoff.get(f"{i}:{k}", 0) for k in LOST}
+        admitted, lost = total.dropoff.get(f"{i}:admitted", 0), sum(by_reason.values())
         buckets.append(
             DropoffBucket(
                 label,
                 1 if i == 0 else POSITION_EDGES[i - 1] + 1,
                 POSITION_EDGES[i] if i < len(POSITION_EDGES) else None,
-                total.dropoff.get(f"{i}:admitted", 0),
-                sum(by_reason.values()),
+                admitted,
+                lost,
                 by_reason,
+                round(lost / admitted, 3) if admitted else None,
             )
         )
-    return Dropoff(period, buckets)
+    return Dropoff(*covering(period), buckets)
 
 
 @dataclass(frozen=True)
@@ -251,19 +271,15 @@ class UnitCompliance:
     active: bool
     minutes_open: int
     minutes_with_clerk: int
+    coverage: float | None
     median_wait_minutes: float | None
     calls: int
     out_of_order_calls: int
     out_of_order_reasons: list[Tally]
 
-    @property
-    def coverage(self) -> float | None:
-        return round(self.minutes_with_clerk / self.minutes_open, 3) if self.minutes_open else None
-
 
 @dataclass(frozen=True)
-class Compliance:
-    period: Period
+class Compliance(Report):
     units: list[UnitCompliance]
 
 
@@ -275,6 +291,7 @@ def compliance(ctx: Context, query: ReportQuery, now: datetime) -> Compliance:
     rows = []
     for u in scope.units:
         t = read.total(u.id)
+        covered = t.minutes_open - t.minutes_uncovered
         rows.append(
             UnitCompliance(
                 u.id,
@@ -283,19 +300,19 @@ def compliance(ctx: Context, query: ReportQuery, now: datetime) -> Compliance:
                 u.court,
                 u.active,
                 t.minutes_open,
-                t.minutes_open - t.minutes_uncovered,
+                covered,
+                round(covered / t.minutes_open, 3) if t.minutes_open else None,
                 minutes(t.wait.percentile(0.5)),
                 t.calls,
                 sum(t.out_of_order.values()),
                 [Tally(k, label, t.out_of_order.get(k, 0)) for k, label in ORDER_REASONS.items()],
             )
         )
-    return Compliance(period, rows)
+    return Compliance(*covering(period), rows)
 
 
 @dataclass(frozen=True)
-class Breakdown:
-    period: Period
+class Breakdown(Report):
     by_priority: list[Tally]  # key: the PriorityClass value
     by_role: list[Tally]
     by_reason: list[Tally]
@@ -309,7 +326,7 @@ def breakdown(ctx: Context, query: ReportQuery, now: datetime) -> Breakdown:
     total = UnitRollups(ctx, scope, period).total()
     reasons = {r.id: r.label for u in scope.units for r in u.reasons}
     return Breakdown(
-        period,
+        *covering(period),
         [Tally(str(int(k)), CLASS_LABELS[k], total.by_class.get(str(int(k)), 0)) for k in PriorityClass],
         [Tally(k, label, total.by_role.get(k, 0)) for k, label in ROLES.items()],
         [

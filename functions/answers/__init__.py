@@ -1,29 +1,89 @@
-"""The answers of the HTTP API: one pydantic model per answer, which both produces the JSON (through
-its presenter, `Model.of(...)`, from the dataclass a use case returns) and describes it in the OpenAPI
-document (functions/openapi.py). camelCase keys (aliases), URLs and ISO 8601 texts are made here.
+"""The answers of the HTTP API: one pydantic model per answer, which both makes the JSON and describes
+it in the OpenAPI document (functions/openapi.py). camelCase keys (aliases), URLs and ISO 8601 texts are
+made here, from the dataclasses the use cases return.
 
-A presenter sets only the fields the answer carries (`dump` leaves unset fields out), so optional keys
-appear exactly when the use case has them.
+A use case's dataclass is the one definition of its answer: `answer_of` derives the model from it
+(same fields, same order; nested dataclasses are serialized as they are, with camelCase keys), adding
+what only the edge knows (URLs, constants) and renaming what JSON cannot name in Python (`from`).
+`present(Model, source, ...)` fills a model from the attributes of the same names; what the source
+lacks is left out of the JSON, so optional keys appear exactly when the use case has them (`omit_none`
+leaves out, too, the fields that are None). Instants are ISO 8601 with the offset (`Z` in UTC).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timedelta
-from typing import Any
+import dataclasses
+import typing
+from collections.abc import Collection, Mapping
+from typing import Any, TypeVar, cast
 
 from azure.functions import HttpResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasGenerator, BaseModel, ConfigDict, Field, create_model
+from pydantic.alias_generators import to_camel
 
-from domain.config import Option as OptionConfig
-from domain.queue import WaitEstimate
-from domain.usecases.citizen_view import MeetingLink as MeetingLinkData
-from domain.usecases.citizen_view import UnitRef
 from functions.http_errors import ok
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class Answer(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
+    """An answer's fields in snake_case; its JSON keys in camelCase (unless a field says otherwise)."""
+
+    model_config = ConfigDict(
+        populate_by_name=True, alias_generator=AliasGenerator(serialization_alias=to_camel)
+    )
+
+
+def present(model: type[M], source: object = None, *, omit_none: Collection[str] = (), **fields: Any) -> M:
+    """`model` from `fields` and from the attributes of `source` with the names of its fields."""
+    unknown = set(fields) - set(model.model_fields)
+    if unknown:
+        raise TypeError(f"{model.__name__} has no fields {sorted(unknown)}")
+    values: dict[str, Any] = {}
+    for name in model.model_fields:
+        if name in fields:
+            value = fields[name]
+        elif source is not None and hasattr(source, name):
+            value = getattr(source, name)
+        else:
+            continue
+        if value is not None or name not in omit_none:
+            values[name] = value
+    return model.model_validate(values, from_attributes=True)
+
+
+def answer_of(
+    source: type,
+    name: str = "",
+    *,
+    add: Mapping[str, tuple[Any, str]] | None = None,
+    drop: Collection[str] = (),
+    optional: Collection[str] = (),
+    types: Mapping[str, Any] | None = None,
+    rename: Mapping[str, str] | None = None,
+) -> type[Answer]:
+    """The answer model of the dataclass `source`: its fields in order, but `drop`; `add` fields
+    (name → (type, the field it follows, or "" for the end)); `types` and `rename` (JSON key) per field;
+    `optional` fields may be left out."""
+    hints = typing.get_type_hints(source)
+    extra, types, rename = dict(add or {}), dict(types or {}), dict(rename or {})
+    fields: dict[str, Any] = {}
+
+    def field(key: str, annotation: Any) -> None:
+        default = None if key in optional else ...
+        info = Field(default, serialization_alias=rename[key]) if key in rename else Field(default)
+        fields[key] = (annotation | None if key in optional else annotation, info)
+
+    for f in dataclasses.fields(source):
+        if f.name not in drop:
+            field(f.name, types.get(f.name, hints[f.name]))
+        for key, (annotation, after) in extra.items():
+            if after == f.name:
+                field(key, annotation)
+    for key, (annotation, after) in extra.items():
+        if not after:
+            field(key, annotation)
+    return cast(type[Answer], create_model(name or source.__name__, __base__=Answer, **fields))
 
 
 def dump(answer: BaseModel) -> dict[str, Any]:
@@ -31,14 +91,9 @@ def dump(answer: BaseModel) -> dict[str, Any]:
     return answer.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
 
-def iso(t: datetime) -> str:
-    """ISO 8601 with the offset; an instant in UTC ends in `Z`."""
-    text = t.isoformat()
-    return text[:-6] + "Z" if t.utcoffset() == timedelta(0) and text.endswith("+00:00") else text
-
-
-def iso_date(d: date) -> str:
-    return d.isoformat()
+def respond(answer: BaseModel, status: int = 200, headers: Mapping[str, str] | None = None) -> HttpResponse:
+    """The HTTP answer of a model (application/json, UTF-8)."""
+    return ok(dump(answer), status=status, headers=headers)
 
 
 class Problem(Answer):
@@ -49,59 +104,13 @@ class Problem(Answer):
     status: int
     detail: str = ""
     errors: dict[str, str] | None = Field(default=None, description="Campo → problema encontrado")
-    next_opening: str | None = Field(default=None, serialization_alias="nextOpening")
+    next_opening: str | None = None
     alternatives: list[str] | None = None
 
 
-class Health(Answer):
+class Status(Answer):
     status: str
 
 
-class Option(Answer):
-    id: str
-    label: str
-
-    @staticmethod
-    def all(options: Iterable[OptionConfig]) -> list[Option]:
-        return [Option(id=o.id, label=o.label) for o in options]
-
-
-class CourtRef(Answer):
-    """A unit or a court: its id and name."""
-
-    id: str
-    name: str
-
-    @staticmethod
-    def of(ref: UnitRef) -> CourtRef:
-        return CourtRef(id=ref.id, name=ref.name)
-
-
-class WaitRange(Answer):
-    min_minutes: int = Field(serialization_alias="minMinutes")
-    max_minutes: int = Field(serialization_alias="maxMinutes")
-    basis: str | None = None
-
-    @staticmethod
-    def of(eta: WaitEstimate, *, basis: bool) -> WaitRange:
-        if basis:
-            return WaitRange(min_minutes=eta.low_min, max_minutes=eta.high_min, basis=eta.basis)
-        return WaitRange(min_minutes=eta.low_min, max_minutes=eta.high_min)
-
-
-class MeetingLink(Answer):
-    status: str
-    join_url: str | None = Field(serialization_alias="joinUrl")
-
-    @staticmethod
-    def of(link: MeetingLinkData) -> MeetingLink:
-        return MeetingLink(status=link.status, join_url=link.join_url)
-
-
-class StatusAnswer(Answer):
-    status: str
-
-
-def respond(answer: BaseModel, status: int = 200, headers: Mapping[str, str] | None = None) -> HttpResponse:
-    """The HTTP answer of a model (application/json, UTF-8)."""
-    return ok(dump(answer), status=status, headers=headers)
+class MeetingRetried(Status):
+    meeting: str

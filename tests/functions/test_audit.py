@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from domain.usecases.audit import AuditDay, AuditEntry
+from domain.usecases.audit import AuditDay, AuditEntry, AuditUnit
 from functions.audit_http import trail_csv
 from tests.support.system import System, principal_header, running_system
 
@@ -147,9 +147,7 @@ def test_an_empty_day_is_an_empty_list(system: System) -> None:
 def test_csv_cells_never_become_formulas() -> None:
     at = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
     day = AuditDay(
-        "u",
-        "Unidade",
-        "c",
+        AuditUnit("u", "Unidade", "c"),
         date(2026, 3, 2),
         "UTC",
         (AuditEntry(at, "=cmd@x", "call", "u.20260302.abc", '=HYPERLINK("http://x")', "called"),),

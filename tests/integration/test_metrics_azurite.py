@@ -24,7 +24,7 @@ from domain.usecases.context import Context
 from domain.usecases.metrics_rollup import PassReport
 from domain.usecases.metrics_rollup import roll_up as roll_up_with
 from domain.usecases.metrics_scope import ReportQuery
-from functions.answers import dump
+from functions.answers import dump, present
 from functions.answers import metrics as answers
 from tests.support.flows import admit_waiting
 from tests.support.services import build_services, demo_config
@@ -65,9 +65,9 @@ def roll_up(svc: Context, store: TableMetricsStore, now: datetime) -> PassReport
     return roll_up_with(replace(svc, metrics=store), now)
 
 
-def report(run: Any, present: Any, svc: Context, who: Any, period: str, now: datetime) -> dict[str, Any]:
+def report(run: Any, answer: Any, svc: Context, who: Any, period: str, now: datetime) -> dict[str, Any]:
     """A report as `GET /api/metrics/...` answers it."""
-    return dump(present(run(svc, ReportQuery(who, period), now)))
+    return dump(present(answer, run(svc, ReportQuery(who, period), now)))
 
 
 def unit_rollup(store: TableMetricsStore, unit: str = UNIT) -> Rollup:
@@ -263,7 +263,7 @@ def test_reading_60_days_costs_one_query_per_unit(storage_env: dict[str, str], u
     admin = svc.principal(ADMIN)
     now = datetime(2026, 11, 30, 18, 0, tzinfo=UTC)
     METER.reset()
-    summary = report(metrics_reports.summary, answers.Summary.of, svc, admin, "60", now)
+    summary = report(metrics_reports.summary, answers.Summary, svc, admin, "60", now)
     assert METER.total() == len(units)  # one query per unit-period read
     assert summary["totals"]["served"] == 7 * 60 * len(units)
     assert summary["averagePerDay"] == 7 * len(units)
@@ -271,16 +271,16 @@ def test_reading_60_days_costs_one_query_per_unit(storage_env: dict[str, str], u
     assert summary["waitMinutes"]["mean"] == 5.0 and summary["activeAgents"] == 1
     assert summary["unitsWithAttendance"] == len(units) and summary["inactiveUnits"] == 0
     METER.reset()
-    series = report(metrics_reports.daily, answers.Daily.of, svc, admin, "60", now)["days"]
+    series = report(metrics_reports.daily, answers.Daily, svc, admin, "60", now)["days"]
     assert METER.total() == len(config.courts)  # court rollups: one query per court
     assert [d["served"] for d in series] == [7 * len(units)] * 60
     METER.reset()
-    heat = report(metrics_reports.heatmap, answers.Heatmap.of, svc, admin, "60", now)
+    heat = report(metrics_reports.heatmap, answers.Heatmap, svc, admin, "60", now)
     assert METER.total() == len(config.courts)
     assert sum(map(sum, heat["served"])) == 7 * 60 * len(units)
     clerk = svc.principal(ANA)
     METER.reset()
-    mine = report(metrics_reports.units_report, answers.UnitsReport.of, svc, clerk, "30", now)["units"]
+    mine = report(metrics_reports.units_report, answers.UnitsReport, svc, clerk, "30", now)["units"]
     assert METER.total() == 2 and {u["id"] for u in mine} == {"trf1-sjac-01vf", "trf1-sjac-02vf"}
     assert all(u["served"] == 7 * 30 and u["averageWaitMinutes"] == 5.0 for u in mine)
 

@@ -23,7 +23,7 @@ from domain.usecases.appointment_views import available_slots
 from domain.usecases.context import Context
 from domain.usecases.joining import JoinInput
 from functions.answers import dump
-from functions.answers.scheduling import SlotOffer
+from functions.answers.scheduling import slot_offer
 from tests.support.services import CONFIG_FILE, build_services
 
 UNIT = "tjam-tefe-vu"  # Manaus time (UTC-4), 08:00-14:00 on weekdays
@@ -95,7 +95,7 @@ def test_concurrent_bookings_never_exceed_the_slot_capacity(env: dict[str, str],
     [slot] = rows(stores[0], "b")
     assert len(appointments) == 2
     assert sorted(slot.fields["holders"].split(",")) == sorted(r.key.rsplit(".", 1)[1] for r in appointments)
-    offered = dump(SlotOffer.of(available_slots(contexts[0], UNIT, MONDAY)))
+    offered = dump(slot_offer(available_slots(contexts[0], UNIT, MONDAY)))
     monday = next(d for d in offered["days"] if d["date"] == "2026-12-14")
     assert "10h00" not in [s["time"] for s in monday["slots"]]  # full
     assert {s["time"] for s in monday["slots"]} >= {"09h00", "09h30", "10h30"}

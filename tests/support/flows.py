@@ -10,7 +10,7 @@ from domain.ports import JOIN_QUEUE
 from domain.usecases import admission, citizen_view, joining
 from domain.usecases.context import Context
 from functions.answers import dump
-from functions.answers.tickets import TicketView
+from functions.answers.tickets import ticket_view
 from functions.links import Links
 
 LINKS = Links("http://balcao.test")
@@ -39,4 +39,4 @@ def admit_waiting(ctx: Context, at: datetime) -> dict[str, str]:
 def ticket_json(ctx: Context, ticket: joining.JoinAccepted | tuple[str, str], at: datetime) -> dict[str, Any]:
     """The citizen's poll, as `GET /api/tickets/{ticket}` answers it."""
     ticket_id, token = ticket if isinstance(ticket, tuple) else (ticket.ticket_id, ticket.token)
-    return dump(TicketView.of(citizen_view.ticket_view(ctx, ticket_id, token, at), LINKS))
+    return dump(ticket_view(citizen_view.ticket_view(ctx, ticket_id, token, at), LINKS))

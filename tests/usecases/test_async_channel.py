@@ -16,8 +16,8 @@ from domain.messages import MessageInput
 from domain.ports import NOTIFY_QUEUE
 from domain.usecases import async_channel, async_overdue
 from domain.usecases.context import Context
-from functions.answers import dump
-from functions.answers.messages import AsyncMetrics, Inbox, MessageView, Replied
+from functions.answers import dump, present
+from functions.answers import messages as answers
 from tests.fakes.context import Fakes, demo_config, fake_context
 from tests.fakes.memory_records import MemoryUnitRecords
 from tests.integration.test_async_azurite import CLERK, FRIDAY, MANAUS, UNIT, message
@@ -48,17 +48,17 @@ def everything(records: MemoryUnitRecords) -> list[Any]:
 
 
 def message_json(ctx: Context, message_id: str, token: str) -> dict[str, Any]:
-    return dump(MessageView.of(async_channel.message_view(ctx, message_id, token)))
+    return dump(answers.message_view(async_channel.message_view(ctx, message_id, token)))
 
 
 def inbox_json(ctx: Context, unit: str, clerk: Principal, now: datetime) -> dict[str, Any]:
-    return dump(Inbox.of(async_channel.inbox(ctx, unit, clerk, now)))
+    return dump(answers.inbox(async_channel.inbox(ctx, unit, clerk, now)))
 
 
 def reply_json(
     ctx: Context, unit: str, message_id: str, clerk: Principal, text: str, now: datetime
 ) -> dict[str, Any]:
-    return dump(Replied.of(async_channel.reply(ctx, unit, message_id, clerk, text, now)))
+    return dump(present(answers.Replied, async_channel.reply(ctx, unit, message_id, clerk, text, now)))
 
 
 @pytest.mark.parametrize(
@@ -126,7 +126,9 @@ def test_message_reply_deadline_and_overdue(svc: Context, fakes: Fakes) -> None:
     reply_json(svc, UNIT, other.message_id, clerk, "Respondido.", late)
 
     config = svc.config()
-    numbers = dump(AsyncMetrics.of(async_overdue.async_indicators(svc, (config.unit(UNIT),), late, 30)))  # type: ignore[arg-type]
+    numbers = dump(
+        present(answers.AsyncMetrics, async_overdue.async_indicators(svc, (config.unit(UNIT),), late, 30))
+    )  # type: ignore[arg-type]
     assert numbers["total"] == {
         "received": 2,
         "answered": 2,

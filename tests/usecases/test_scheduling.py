@@ -25,8 +25,8 @@ from domain.usecases import (
     meetings,
 )
 from domain.usecases.context import Context
-from functions.answers import dump
-from functions.answers.scheduling import AppointmentView, DayAppointments, FollowUp, SlotOffer
+from functions.answers import dump, present
+from functions.answers import scheduling as answers
 from tests.fakes.context import Fakes, fake_context
 from tests.fakes.memory_records import MemoryUnitRecords
 from tests.integration.test_scheduling_azurite import CLERK, MANAUS, MONDAY, SLOT, UNIT, config, person
@@ -58,21 +58,23 @@ def rows(records: MemoryUnitRecords, prefix: str) -> list[Any]:
 
 
 def slots_json(ctx: Context, unit: str, now: datetime) -> dict[str, Any]:
-    return dump(SlotOffer.of(appointment_views.available_slots(ctx, unit, now)))
+    return dump(answers.slot_offer(appointment_views.available_slots(ctx, unit, now)))
 
 
 def appointment_json(ctx: Context, appointment_id: str, token: str, now: datetime) -> dict[str, Any]:
     return dump(
-        AppointmentView.of(appointment_views.appointment_view(ctx, appointment_id, token, now), LINKS)
+        answers.appointment_view(appointment_views.appointment_view(ctx, appointment_id, token, now), LINKS)
     )
 
 
 def follow_up_json(ctx: Context, ticket_id: str, token: str) -> dict[str, Any]:
-    return dump(FollowUp.of(appointment_views.follow_up_view(ctx, ticket_id, token), LINKS))
+    return dump(answers.follow_up(appointment_views.follow_up_view(ctx, ticket_id, token), LINKS))
 
 
 def day_json(ctx: Context, unit: str, clerk: Any, day: Any, now: datetime) -> dict[str, Any]:
-    return dump(DayAppointments.of(appointment_views.clerk_appointments(ctx, unit, clerk, day, now)))
+    return dump(
+        present(answers.DayAppointments, appointment_views.clerk_appointments(ctx, unit, clerk, day, now))
+    )
 
 
 def test_slots_respect_hours_notice_and_holidays(svc: Context, records: MemoryUnitRecords) -> None:

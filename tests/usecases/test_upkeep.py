@@ -18,7 +18,7 @@ from domain.usecases.context import Context
 from domain.usecases.joining import JoinAccepted
 from domain.usecases.upkeep import run_upkeep
 from functions.answers import dump
-from functions.answers.tickets import UnitSummary
+from functions.answers.tickets import unit_summary
 from tests.fakes.context import CONFIG_FILE, Fakes, fake_context
 from tests.support import flows
 
@@ -92,7 +92,7 @@ def test_rio_branco_opens_at_8_local_while_brasilia_is_already_open(svc: Context
         join(svc, RB, before)
     assert "07/12/2026 às 08h00" in closed.value.message
     assert closed.value.next_opening == datetime(2026, 12, 7, 13, 0, tzinfo=UTC)
-    summaries = {u.id: dump(UnitSummary.of(u, flows.LINKS)) for u in directory.list_units(svc, before)}
+    summaries = {u.id: dump(unit_summary(u, flows.LINKS)) for u in directory.list_units(svc, before)}
     assert summaries[BSB]["openNow"] and not summaries[RB]["openNow"]
     assert summaries[RB]["nextOpening"] == "2026-12-07T08:00:00-05:00"
     join(svc, RB, MONDAY.replace(hour=13, minute=0))  # 08:00 in Rio Branco: open
