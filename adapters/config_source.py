@@ -15,10 +15,10 @@ from datetime import datetime
 from typing import Any
 
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
-from azure.data.tables import TableServiceClient, UpdateMode
+from azure.data.tables import TableClient, TableServiceClient, UpdateMode
 from azure.storage.blob import BlobServiceClient
 
-from adapters.storage import operation
+from adapters.storage import TableClients, operation
 from adapters.tables import get_long_text, put_long_text
 from domain.config import Configuration, parse_configuration
 from domain.errors import InvalidInputError
@@ -57,18 +57,11 @@ class TableConfigStore:
     """The last good configuration (and the outcome of the last attempt) in Table Storage."""
 
     def __init__(self, service: TableServiceClient) -> None:
-        self._service = service
-        self._ready = False
+        self._tables = TableClients(service)
 
     @property
-    def table(self) -> Any:
-        if not self._ready:
-            try:
-                self._service.create_table(CONFIG_TABLE)
-            except ResourceExistsError:
-                pass
-            self._ready = True
-        return self._service.get_table_client(CONFIG_TABLE)
+    def table(self) -> TableClient:
+        return self._tables(CONFIG_TABLE)
 
     def current(self) -> tuple[str, str] | None:
         """(configuration JSON, source etag) of the last good configuration, or None."""

@@ -36,9 +36,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from azure.core import MatchConditions
-from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+from azure.core.exceptions import ResourceNotFoundError
 from azure.data.tables import TableClient, TableServiceClient, TableTransactionError, UpdateMode
 
+from adapters.storage import TableClients
 from adapters.tables import TICKETS_TABLE, get_long_text, put_long_text, state_from_entity
 from domain.errors import ConcurrentUpdateError
 from domain.metric_events import (
@@ -121,20 +122,13 @@ class TableMetricsStore:
     ) -> None:
         self._service = service
         self._names = (table, tickets_table)
-        self._tables: dict[str, TableClient] = {}
+        self._tables = TableClients(service)
         self._lock = threading.Lock()
         self._units: dict[tuple[str, str, str], tuple[UnitDay, str | None, bool]] = {}
         self._courts: dict[tuple[str, str], tuple[CourtDay, str | None]] = {}
 
     def _table(self, name: str) -> TableClient:
-        found = self._tables.get(name)
-        if found is None:
-            try:
-                self._service.create_table(name)
-            except ResourceExistsError:
-                pass
-            found = self._tables[name] = self._service.get_table_client(name)
-        return found
+        return self._tables(name)
 
     @property
     def table(self) -> TableClient:

@@ -20,9 +20,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from azure.core import MatchConditions
-from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+from azure.core.exceptions import ResourceNotFoundError
 from azure.data.tables import TableClient, TableServiceClient, TableTransactionError, UpdateMode
 
+from adapters.storage import TableClients
 from domain.errors import ConcurrentUpdateError
 from domain.ports import Row, RowWrite
 
@@ -34,19 +35,12 @@ class TableUnitRecords:
     """UnitRecords over one Azure Table (or Azurite)."""
 
     def __init__(self, service: TableServiceClient, table: str) -> None:
-        self._service = service
+        self._tables = TableClients(service)
         self._table_name = table
-        self._table: TableClient | None = None
 
     @property
     def table(self) -> TableClient:
-        if self._table is None:
-            try:
-                self._service.create_table(self._table_name)
-            except ResourceExistsError:
-                pass
-            self._table = self._service.get_table_client(self._table_name)
-        return self._table
+        return self._tables(self._table_name)
 
     def get(self, unit_id: str, key: str) -> Row | None:
         try:

@@ -16,9 +16,10 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+from azure.core.exceptions import ResourceNotFoundError
 from azure.data.tables import TableClient, TableServiceClient, UpdateMode
 
+from adapters.storage import TableClients
 from adapters.tables import TICKETS_TABLE, state_from_entity, state_to_entity
 from domain.retention import scrub_fields, scrub_reason
 from domain.tickets import TicketId
@@ -35,20 +36,11 @@ class TableRetentionStore:
     """RetentionStore over Azure Table Storage (or Azurite)."""
 
     def __init__(self, service: TableServiceClient, table: str = TICKETS_TABLE) -> None:
-        self._service = service
+        self._tables = TableClients(service)
         self._table_name = table
-        self._clients: dict[str, TableClient] = {}
 
     def table(self, name: str | None = None) -> TableClient:
-        name = name or self._table_name
-        client = self._clients.get(name)
-        if client is None:
-            try:
-                self._service.create_table(name)
-            except ResourceExistsError:
-                pass
-            client = self._clients[name] = self._service.get_table_client(name)
-        return client
+        return self._tables(name or self._table_name)
 
     # --- unit-day partitions --------------------------------------------------------------------
 

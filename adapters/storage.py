@@ -24,8 +24,13 @@ from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from azure.core.credentials import TokenCredential
-from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
-from azure.data.tables import TableServiceClient
+from azure.core.exceptions import (
+    HttpResponseError,
+    ResourceExistsError,
+    ServiceRequestError,
+    ServiceResponseError,
+)
+from azure.data.tables import TableClient, TableServiceClient
 from azure.storage.blob import BlobServiceClient
 from azure.storage.blob import LinearRetry as BlobLinearRetry
 from azure.storage.queue import LinearRetry, QueueServiceClient
@@ -176,3 +181,21 @@ def blob_service(
     settings: Mapping[str, str], prefix: str = "AzureWebJobsStorage", meter: StorageMeter = METER
 ) -> BlobServiceClient:
     return _client(BlobServiceClient, "blob", settings, prefix, meter)
+
+
+class TableClients:
+    """The clients of the tables of one account, each table created once, on first use."""
+
+    def __init__(self, service: TableServiceClient) -> None:
+        self._service = service
+        self._clients: dict[str, TableClient] = {}
+
+    def __call__(self, name: str) -> TableClient:
+        client = self._clients.get(name)
+        if client is None:
+            try:
+                self._service.create_table(name)
+            except ResourceExistsError:
+                pass
+            client = self._clients[name] = self._service.get_table_client(name)
+        return client

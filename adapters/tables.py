@@ -24,6 +24,7 @@ from azure.core import MatchConditions
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.data.tables import TableClient, TableServiceClient, TableTransactionError, UpdateMode
 
+from adapters.storage import TableClients
 from domain.errors import ConcurrentUpdateError, ConflictError
 from domain.ordering import Entry, PriorityClass
 from domain.ports import DuplicateTicketError
@@ -144,22 +145,15 @@ class TableQueueStore:
     """QueueStore over Azure Table Storage (or Azurite)."""
 
     def __init__(self, service: TableServiceClient, table: str = TICKETS_TABLE) -> None:
-        self._service = service
+        self._tables = TableClients(service)
         self._table_name = table
-        self._table: TableClient | None = None
         self._cache: dict[tuple[str, str], tuple[float, QueueState]] = {}
         self._cache_lock = threading.Lock()
         self._key_locks: dict[tuple[str, str], threading.Lock] = {}
 
     @property
     def table(self) -> TableClient:
-        if self._table is None:
-            try:
-                self._service.create_table(self._table_name)
-            except ResourceExistsError:
-                pass
-            self._table = self._service.get_table_client(self._table_name)
-        return self._table
+        return self._tables(self._table_name)
 
     # --- state -------------------------------------------------------------------------------
 

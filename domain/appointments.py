@@ -17,7 +17,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from domain.errors import InvalidTransitionError, SlotUnavailableError
+from domain.errors import SlotUnavailableError
+from domain.lifecycle import Lifecycle
 from domain.ports import Row, RowWrite, UnitRecords
 from domain.records import record_key, require_record
 from domain.slots import Slot
@@ -40,46 +41,42 @@ class AppointmentAction(StrEnum):
     RESCHEDULE = "reschedule"
 
 
-AS = AppointmentStatus
-AA = AppointmentAction
-
-# The lifecycle. Anything not in this table is refused with InvalidTransitionError.
-APPOINTMENT_TRANSITIONS: dict[tuple[AppointmentStatus, AppointmentAction], AppointmentStatus] = {
-    (AS.BOOKED, AA.ADMIT): AS.ADMITTED,
-    (AS.BOOKED, AA.MISS): AS.MISSED,
-    (AS.BOOKED, AA.CANCEL): AS.CANCELLED,
-    (AS.BOOKED, AA.RESCHEDULE): AS.RESCHEDULED,
-}
-
 STATUS_TEXT = {
-    AS.BOOKED: "Agendado",
-    AS.ADMITTED: "Na fila (horário agendado)",
-    AS.CANCELLED: "Cancelado",
-    AS.RESCHEDULED: "Remarcado",
-    AS.MISSED: "Não realizado",
+    AppointmentStatus.BOOKED: "Agendado",
+    AppointmentStatus.ADMITTED: "Na fila (horário agendado)",
+    AppointmentStatus.CANCELLED: "Cancelado",
+    AppointmentStatus.RESCHEDULED: "Remarcado",
+    AppointmentStatus.MISSED: "Não realizado",
 }
 
 ACTION_VERBS = {
-    AA.ADMIT: "pôr na fila",
-    AA.MISS: "encerrar",
-    AA.CANCEL: "cancelar",
-    AA.RESCHEDULE: "remarcar",
+    AppointmentAction.ADMIT: "pôr na fila",
+    AppointmentAction.MISS: "encerrar",
+    AppointmentAction.CANCEL: "cancelar",
+    AppointmentAction.RESCHEDULE: "remarcar",
 }
+
+# The lifecycle: every transition leaves a booked appointment (see the module docstring).
+LIFECYCLE = Lifecycle(
+    {
+        (AppointmentStatus.BOOKED, AppointmentAction.ADMIT): AppointmentStatus.ADMITTED,
+        (AppointmentStatus.BOOKED, AppointmentAction.MISS): AppointmentStatus.MISSED,
+        (AppointmentStatus.BOOKED, AppointmentAction.CANCEL): AppointmentStatus.CANCELLED,
+        (AppointmentStatus.BOOKED, AppointmentAction.RESCHEDULE): AppointmentStatus.RESCHEDULED,
+    },
+    {status: text.lower() for status, text in STATUS_TEXT.items()},
+    ACTION_VERBS,
+    "um agendamento",
+)
+APPOINTMENT_TRANSITIONS = LIFECYCLE.table
 
 
 def next_appointment_status(current: AppointmentStatus, action: AppointmentAction) -> AppointmentStatus:
-    try:
-        return APPOINTMENT_TRANSITIONS[(current, action)]
-    except KeyError:
-        raise InvalidTransitionError(
-            f"Não é possível {ACTION_VERBS[action]} um agendamento {STATUS_TEXT[current].lower()}.",
-            status=current.value,
-            action=action.value,
-        ) from None
+    return LIFECYCLE.next(current, action)
 
 
 def status_of(fields: Mapping[str, Any]) -> AppointmentStatus:
-    return AppointmentStatus(fields.get("status", AS.BOOKED.value))
+    return AppointmentStatus(fields.get("status", AppointmentStatus.BOOKED.value))
 
 
 def transition(row: Row, action: AppointmentAction, at: datetime, **fields: Any) -> RowWrite:
@@ -157,7 +154,7 @@ def appointment_fields(
         "slot": slot.key,
         "startsAt": iso_utc(slot.start),
         "endsAt": iso_utc(slot.end),
-        "status": AS.BOOKED.value,
+        "status": AppointmentStatus.BOOKED.value,
         "bookedAt": iso_utc(now),
         "reminded": False,
         "inLine": False,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.ordering import PriorityClass, classify
-from domain.people import Person
+from domain.people import Person, person_of, record_of
 from domain.times import from_ms, iso_utc, ms_of_iso
 
 
@@ -23,12 +23,7 @@ class Arrival:
     ticket_id: str
     arrived_ms: int
     person_key: str  # keyed hash of the person (one active ticket per person per unit)
-    name: str
-    role: str
-    reason: str
-    oab_number: str = ""
-    oab_state: str = ""
-    process_number: str = ""
+    person: Person
     category: str = ""
     grounds: tuple[str, ...] = ()
     companions: int = 0
@@ -39,45 +34,15 @@ class Arrival:
         return classify(self.grounds)
 
     @staticmethod
-    def of(
-        ticket_id: str,
-        arrived_ms: int,
-        person_key: str,
-        person: Person,
-        category: str,
-        grounds: tuple[str, ...],
-        companions: int,
-    ) -> Arrival:
-        return Arrival(
-            ticket_id,
-            arrived_ms,
-            person_key,
-            person.name,
-            person.role,
-            person.reason,
-            person.oab_number,
-            person.oab_state,
-            person.process_number,
-            category,
-            grounds,
-            companions,
-        )
-
-    @staticmethod
     def from_record(
         fields: Mapping[str, Any], ticket_id: str, arrived_ms: int, transferred_from: str = ""
     ) -> Arrival:
-        """From a stored ticket (a transfer) or appointment (its time came): the person's fields."""
+        """From a stored ticket (a transfer) or appointment (its time came)."""
         return Arrival(
             ticket_id,
             arrived_ms,
             str(fields.get("person", "")),
-            str(fields.get("name", "")),
-            str(fields.get("role", "")),
-            str(fields.get("reason", "")),
-            str(fields.get("oabNumber", "")),
-            str(fields.get("oabState", "")),
-            str(fields.get("processNumber", "")),
+            person_of(fields),
             str(fields.get("category", "")),
             tuple(json.loads(str(fields.get("grounds") or "[]"))),
             int(fields.get("companions") or 0),
@@ -91,12 +56,7 @@ class Arrival:
             "ticketId": self.ticket_id,
             "arrivedMs": self.arrived_ms,
             "person": self.person_key,
-            "name": self.name,
-            "role": self.role,
-            "oabNumber": self.oab_number,
-            "oabState": self.oab_state,
-            "processNumber": self.process_number,
-            "reason": self.reason,
+            **record_of(self.person),
             "category": self.category,
             "grounds": list(self.grounds),
             "companions": self.companions,
@@ -111,12 +71,7 @@ class Arrival:
             ticket_id=str(message["ticketId"]),
             arrived_ms=int(message["arrivedMs"]),
             person_key=str(message.get("person", "")),
-            name=str(message["name"]),
-            role=str(message["role"]),
-            reason=str(message["reason"]),
-            oab_number=str(message.get("oabNumber", "")),
-            oab_state=str(message.get("oabState", "")),
-            process_number=str(message.get("processNumber", "")),
+            person=person_of(message),
             category=str(message.get("category", "")),
             grounds=tuple(message.get("grounds", ())),
             companions=int(message.get("companions", 0)),
@@ -127,12 +82,7 @@ class Arrival:
 
     def ticket_fields(self) -> dict[str, Any]:
         return {
-            "name": self.name,
-            "role": self.role,
-            "oabNumber": self.oab_number,
-            "oabState": self.oab_state,
-            "processNumber": self.process_number,
-            "reason": self.reason,
+            **record_of(self.person),
             "category": self.category,
             "grounds": json.dumps(list(self.grounds)),
             "companions": self.companions,

@@ -29,21 +29,8 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class PersonInput:
-    """What a citizen types about themselves."""
-
-    name: str
-    role: str
-    reason: str
-    consent: bool
-    oab_number: str = ""
-    oab_state: str = ""
-    process_number: str = ""
-
-
-@dataclass(frozen=True)
 class Person:
-    """The same, validated and normalized (OAB and CNJ number in their canonical forms)."""
+    """Who a citizen is, validated and normalized (OAB and CNJ number in their canonical forms)."""
 
     name: str
     role: str
@@ -55,6 +42,38 @@ class Person:
     @property
     def oab(self) -> str:
         return f"{self.oab_number}{self.oab_state}"
+
+
+@dataclass(frozen=True)
+class PersonInput(Person):
+    """What a citizen types about themselves (not validated yet), and whether they consent to the use
+    of the data for the attendance."""
+
+    consent: bool = field(default=False, kw_only=True)
+
+
+def record_of(person: Person) -> dict[str, str]:
+    """A person's fields as they are stored (tickets, appointments, messages) and queued."""
+    return {
+        "name": person.name,
+        "role": person.role,
+        "oabNumber": person.oab_number,
+        "oabState": person.oab_state,
+        "processNumber": person.process_number,
+        "reason": person.reason,
+    }
+
+
+def person_of(record: Mapping[str, Any]) -> Person:
+    """The person of a stored record (or queued message)."""
+    return Person(
+        str(record.get("name", "")),
+        str(record.get("role", "")),
+        str(record.get("reason", "")),
+        str(record.get("oabNumber", "")),
+        str(record.get("oabState", "")),
+        str(record.get("processNumber", "")),
+    )
 
 
 @dataclass

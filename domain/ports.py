@@ -23,6 +23,8 @@ from domain.tickets import TicketWrite
 
 T = TypeVar("T")
 R = TypeVar("R")
+ETag = str | None  # the version a record was read with (None: not stored yet)
+Hours = Collection[int]  # local hours (0-23) of a day
 
 # The Storage Queues the use cases send to (the queue triggers of functions/ read them).
 JOIN_QUEUE = "join-requests"
@@ -248,14 +250,10 @@ class MetricsStore(Protocol):
         ...
 
     def save(
-        self,
-        unit_day: UnitDay,
-        unit_etag: str | None,
-        court_day: CourtDay,
-        court_etag: str | None,
-        hours: Collection[int],
+        self, unit_day: UnitDay, unit_etag: ETag, court_day: CourtDay, court_etag: ETag, hours: Hours
     ) -> None:
-        """Write both days and the given hours of each atomically, or raise ConcurrentUpdateError."""
+        """Write both days and the given `hours` of each atomically (each guarded by its ETag, None
+        for a day not stored yet), or raise ConcurrentUpdateError."""
         ...
 
     def forget(self, court_id: str, unit_id: str, day: str) -> None:

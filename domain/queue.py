@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from domain.errors import NothingToCallError, TicketNotFoundError
 from domain.ordering import Entry, Policy, PriorityClass, call_order, next_cycle
@@ -87,15 +87,7 @@ class QueueState:
     def admit(self, entry: Entry) -> Entry:
         """Put a new ticket in line with the next order number."""
         self.seq += 1
-        placed = Entry(
-            short=entry.short,
-            klass=entry.klass,
-            arrived_ms=entry.arrived_ms,
-            seq=self.seq,
-            category=entry.category,
-            companions=entry.companions,
-            person=entry.person,
-        )
+        placed = replace(entry, seq=self.seq)
         self._insert(placed)
         return placed
 

@@ -18,7 +18,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from domain.errors import InvalidTransitionError, TicketNotFoundError
+from domain.errors import TicketNotFoundError
+from domain.lifecycle import Lifecycle
 
 _SHORT_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o/1/l: read aloud without confusion
 _TICKET_ID = re.compile(r"^(?P<unit>[a-z0-9][a-z0-9-]{1,62})\.(?P<day>\d{8})\.(?P<short>[a-z2-9]{10})$")
@@ -89,17 +90,6 @@ ACTIVE = frozenset({S.PENDING, S.WAITING, S.ABSENT, S.CALLED, S.IN_SERVICE})
 TERMINAL = frozenset(set(Status) - ACTIVE - {S.NO_SHOW})
 
 
-def next_status(current: Status, action: Action) -> Status:
-    try:
-        return TRANSITIONS[(current, action)]
-    except KeyError:
-        raise InvalidTransitionError(
-            f"Não é possível {ACTION_LABELS[action]} uma senha que está {STATUS_LABELS[current]}.",
-            status=current.value,
-            action=action.value,
-        ) from None
-
-
 STATUS_LABELS: dict[Status, str] = {
     S.PENDING: "aguardando entrada na fila",
     S.WAITING: "aguardando",
@@ -130,6 +120,12 @@ ACTION_LABELS: dict[Action, str] = {
     A.TRANSFER: "transferir",
     A.CLOSE: "encerrar",
 }
+
+LIFECYCLE = Lifecycle(TRANSITIONS, STATUS_LABELS, ACTION_LABELS, "uma senha que está")
+
+
+def next_status(current: Status, action: Action) -> Status:
+    return LIFECYCLE.next(current, action)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ milliseconds (the queue state's unit of time)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 
 def iso_utc(t: datetime) -> str:
@@ -18,6 +18,13 @@ def ms(t: datetime) -> int:
 def from_ms(epoch_ms: int) -> datetime:
     """The instant of epoch milliseconds, in UTC."""
     return datetime.fromtimestamp(epoch_ms / 1000, UTC)
+
+
+def day_of(text: str) -> date:
+    """The date written `YYYYMMDD` (a service day), or ValueError."""
+    if len(text) != 8 or not text.isdigit():
+        raise ValueError(f"not a YYYYMMDD date: {text!r}")
+    return date(int(text[:4]), int(text[4:6]), int(text[6:]))
 
 
 def ms_of_iso(text: str) -> int:

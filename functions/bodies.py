@@ -7,6 +7,7 @@ in the OpenAPI document (functions/openapi.py); the length limits are the domain
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import datetime
 from typing import Any, Literal, TypeVar
@@ -39,6 +40,10 @@ _FIELD_MESSAGES = {
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, str_max_length=2000)
 
+    def fields_of(self, target: type) -> dict[str, Any]:
+        """The body's fields that the dataclass `target` (a use case's input) has."""
+        return self.model_dump(include={f.name for f in dataclasses.fields(target)})
+
 
 class PersonBody(Body):
     """Who the citizen is (joining, booking, writing a message)."""
@@ -58,18 +63,7 @@ class JoinBody(PersonBody):
     companions: int = Field(default=0, ge=0, le=3)
 
     def to_input(self) -> JoinInput:
-        return JoinInput(
-            name=self.name,
-            role=self.role,
-            reason=self.reason,
-            consent=self.consent,
-            oab_number=self.oab_number,
-            oab_state=self.oab_state,
-            process_number=self.process_number,
-            category=self.category,
-            priority=tuple(self.priority),
-            companions=self.companions,
-        )
+        return JoinInput(**{**self.fields_of(JoinInput), "priority": tuple(self.priority)})
 
 
 class SurveyBody(Body):
@@ -116,17 +110,7 @@ class MessageBody(PersonBody):
     )
 
     def to_input(self) -> MessageInput:
-        return MessageInput(
-            name=self.name,
-            role=self.role,
-            reason=self.reason,
-            consent=self.consent,
-            oab_number=self.oab_number,
-            oab_state=self.oab_state,
-            process_number=self.process_number,
-            text=self.text,
-            attachments=len(self.attachments),
-        )
+        return MessageInput(**{**self.fields_of(MessageInput), "attachments": len(self.attachments)})
 
 
 class ReplyBody(Body):

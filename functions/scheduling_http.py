@@ -20,6 +20,7 @@ import azure.functions as func
 
 from domain.auth import Principal
 from domain.errors import InvalidInputError
+from domain.times import day_of
 from domain.usecases import appointment_views, booking
 from functions import bootstrap
 from functions.answers import present, respond
@@ -40,9 +41,7 @@ def day_param(text: str, name: str) -> date | None:
     if not text:
         return None
     try:
-        if len(text) != 8 or not text.isdigit():
-            raise ValueError(text)
-        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        return day_of(text)
     except ValueError:
         raise InvalidInputError("Informe a data como AAAA-MM-DD.", fields={name: "data inválida"}) from None
 

@@ -116,8 +116,8 @@ def place(
         reason,
         data={
             "klass": int(entry.klass),
-            "role": arrival.role,
-            "reason": arrival.reason,
+            "role": arrival.person.role,
+            "reason": arrival.person.reason,
             "position": state.positions(unit.ordering.policy()).get(short, 0),
         },
         fields={

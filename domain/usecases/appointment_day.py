@@ -28,18 +28,18 @@ from domain.appointments import (
 )
 from domain.arrivals import Arrival
 from domain.config import UnitConfig
-from domain.errors import ConcurrentUpdateError, ProviderError, TransientProviderError
+from domain.errors import ConcurrentUpdateError
 from domain.hours import zone_label
 from domain.ordering import PriorityClass
 from domain.people import reason_label
-from domain.ports import DuplicateTicketError, MeetingRequest, Row, RowWrite
+from domain.ports import DuplicateTicketError, Row, RowWrite
 from domain.queue import SCHEDULED_REASON, QueueState
 from domain.slots import DAY, hhmm
 from domain.tickets import TicketId, TicketWrite
 from domain.times import iso_utc, ms
 from domain.usecases.admission import place
 from domain.usecases.context import Context
-from domain.usecases.meetings import FAILED, GONE, READY, create_meeting
+from domain.usecases.meetings import FAILED, GONE, READY, MeetingFailure, meeting_fields, open_meeting
 from domain.usecases.notices import send_notice
 from domain.usecases.unit_day import NoChange, mutate, service_day, ticket_day
 
@@ -60,43 +60,12 @@ def prepare_meeting(ctx: Context, appointment_id: str, last_try: bool) -> str:
     if row.fields.get("meetingStatus") == READY:
         return READY
     starts = when(row.fields["startsAt"])
-    try:
-        meeting = create_meeting(
-            ctx,
-            unit,
-            MeetingRequest(
-                ticket_id=appointment_id,
-                unit_id=unit.id,
-                unit_name=unit.name,
-                display_number=f"agendada {hhmm(starts.astimezone(ZoneInfo(unit.timezone)))}",
-                provider=unit.meeting.provider,
-                organizer=unit.meeting.organizer,
-                starts_at=starts,
-            ),
-        )
-    except TransientProviderError:
-        if not last_try:
-            raise
-        records.commit(unit.id, [RowWrite(key, {"meetingStatus": FAILED})])
+    display = f"agendada {hhmm(starts.astimezone(ZoneInfo(unit.timezone)))}"
+    meeting = open_meeting(ctx, unit, appointment_id, display, starts, last_try)
+    if isinstance(meeting, MeetingFailure):
+        records.commit(unit.id, [RowWrite(key, {"meetingStatus": FAILED, "meetingError": meeting.reason})])
         return FAILED
-    except ProviderError as exc:
-        records.commit(unit.id, [RowWrite(key, {"meetingStatus": FAILED, "meetingError": exc.message})])
-        return FAILED
-    records.commit(
-        unit.id,
-        [
-            RowWrite(
-                key,
-                {
-                    "meetingStatus": READY,
-                    "joinUrl": meeting.join_url,
-                    "clerkJoinUrl": meeting.clerk_join_url or "",
-                    "meetingId": meeting.meeting_id,
-                    "meetingProvider": meeting.provider,
-                },
-            )
-        ],
-    )
+    records.commit(unit.id, [RowWrite(key, meeting_fields(meeting))])
     return READY
 
 

@@ -27,7 +27,7 @@ from domain.slots import day_label, hhmm, slot_grid, slot_window
 from domain.tickets import TicketId
 from domain.usecases.appointment_day import admit_appointment
 from domain.usecases.booking import self_booking
-from domain.usecases.citizen_view import MeetingLink, UnitRef
+from domain.usecases.citizen_view import Handle, MeetingLink, UnitRef
 from domain.usecases.context import Context
 
 
@@ -112,14 +112,6 @@ def available_slots(
 
 
 @dataclass(frozen=True)
-class Reference:
-    """Another appointment (or ticket) the citizen should follow now, with its token."""
-
-    id: str
-    token: str
-
-
-@dataclass(frozen=True)
 class AppointmentView:
     appointment_id: str
     unit: UnitRef
@@ -136,7 +128,7 @@ class AppointmentView:
     reminder: str | None
     meeting: MeetingLink
     in_line: bool  # admitted: the ticket to follow has the appointment's id and token
-    rescheduled_to: Reference | None = None
+    rescheduled_to: Handle | None = None
     alternatives: tuple[str, ...] | None = None
     message: str | None = None
 
@@ -174,7 +166,7 @@ def citizen_view(ctx: Context, unit: UnitConfig, row: Row, now: datetime) -> App
     moved = None
     if status == AppointmentStatus.RESCHEDULED and f.get("rescheduledTo"):
         new_id = str(f["rescheduledTo"])
-        moved = Reference(new_id, ctx.keys.sign(new_id))
+        moved = Handle(new_id, ctx.keys.sign(new_id))
     ended = status in (AppointmentStatus.CANCELLED, AppointmentStatus.MISSED)
     return AppointmentView(
         appointment_id=str(f["appointmentId"]),

@@ -29,7 +29,7 @@ from domain.messages import (
     message_key,
     validate_message,
 )
-from domain.people import REPLY_MAX, ROLES, oab_text, reason_label
+from domain.people import REPLY_MAX, ROLES, oab_text, reason_label, record_of
 from domain.ports import RowWrite
 from domain.tickets import TicketId
 from domain.times import iso_utc
@@ -111,12 +111,7 @@ def send_message(ctx: Context, unit_id: str, data: MessageInput, now: datetime) 
             "status": OPEN,
             "receivedAt": iso_utc(now),
             "dueAt": iso_utc(due),
-            "name": person.name,
-            "role": person.role,
-            "oabNumber": person.oab_number,
-            "oabState": person.oab_state,
-            "processNumber": person.process_number,
-            "reason": person.reason,
+            **record_of(person),
             "text": message.text,
             "overdueAlerted": False,
         }

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from domain.auth import Principal
 from domain.errors import ForbiddenError, InvalidInputError, UnitNotFoundError
+from domain.times import day_of
 from domain.usecases.context import Context
 
 ACTION_LABELS = {
@@ -69,9 +70,7 @@ def parse_day(text: str, default: date) -> date:
     if not text:
         return default
     try:
-        if len(text) != 8 or not text.isdigit():
-            raise ValueError(text)
-        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        return day_of(text)
     except ValueError:
         raise InvalidInputError(
             "Informe o dia no formato AAAAMMDD (por exemplo, 20260302).", fields={"day": "use AAAAMMDD"}

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.appointments import (
@@ -46,7 +47,7 @@ from domain.errors import (
     SlotUnavailableError,
     TicketNotFoundError,
 )
-from domain.people import person_key
+from domain.people import person_key, record_of
 from domain.ports import APPOINTMENT_QUEUE, Row, RowWrite
 from domain.queue import QueueState
 from domain.slots import Slot, slot_grid, slot_window
@@ -131,29 +132,15 @@ def book(ctx: Context, unit_id: str, data: JoinInput, starts_at: datetime, now: 
     if any(r.fields.get("person") == key for r in booked):
         raise ConflictError("Você já tem um horário agendado nesta unidade para este dia.")
     tid = TicketId.new(unit.id, slot.day)
-    p = request.person
     person = {
-        "name": p.name,
-        "role": p.role,
-        "oabNumber": p.oab_number,
-        "oabState": p.oab_state,
-        "processNumber": p.process_number,
-        "reason": p.reason,
+        **record_of(request.person),
         "category": request.category,
         "grounds": json.dumps(list(request.grounds)),
         "companions": request.companions,
         "person": key,
     }
     fields = appointment_fields(unit.id, tid, slot, person, now, source="citizen", bookedBy="citizen")
-    commit_records(
-        ctx,
-        records,
-        unit.id,
-        lambda: [
-            take_place(records, unit.id, unit.scheduling.capacity, slot, tid.short),
-            RowWrite(f"a.{day}.{tid.short}", fields, "create"),
-        ],
-    )
+    reserve(ctx, unit, slot, tid, fields)
     ctx.bus.send(APPOINTMENT_QUEUE, {"appointmentId": str(tid)})
     return booking_of(ctx, tid, slot)
 
@@ -185,16 +172,7 @@ def offer_follow_up(
     fields = appointment_fields(
         unit.id, new, slot, person, now, source="clerk", bookedBy=clerk.email, followUpOf=ticket_id
     )
-    day = f"{slot.day:%Y%m%d}"
-    commit_records(
-        ctx,
-        records,
-        unit.id,
-        lambda: [
-            take_place(records, unit.id, unit.scheduling.capacity, slot, new.short),
-            RowWrite(f"a.{day}.{new.short}", fields, "create"),
-        ],
-    )
+    reserve(ctx, unit, slot, new, fields)
 
     def change(state: QueueState) -> tuple[None, list[TicketWrite]]:
         current = ctx.store.get_ticket(ticket_id) or stored
@@ -214,6 +192,21 @@ def offer_follow_up(
     mutate(ctx, unit.id, ticket_day(tid), change)
     ctx.bus.send(APPOINTMENT_QUEUE, {"appointmentId": str(new)})
     return booking_of(ctx, new, slot)
+
+
+def reserve(ctx: Context, unit: UnitConfig, slot: Slot, tid: TicketId, fields: dict[str, Any]) -> None:
+    """Take a place in the slot and store the appointment, in one transaction (again when someone
+    else booked in between)."""
+    records = ctx.appointments
+    commit_records(
+        ctx,
+        records,
+        unit.id,
+        lambda: [
+            take_place(records, unit.id, unit.scheduling.capacity, slot, tid.short),
+            RowWrite(f"a.{slot.day:%Y%m%d}.{tid.short}", fields, "create"),
+        ],
+    )
 
 
 def cancel(ctx: Context, appointment_id: str, token: str, now: datetime) -> None:

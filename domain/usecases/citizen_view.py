@@ -86,8 +86,11 @@ class NotYetAdmitted:
 
 
 @dataclass(frozen=True)
-class Transferred:
-    ticket_id: str
+class Handle:
+    """What the citizen follows next (the ticket a transfer made, the appointment that replaced one):
+    its id and its token."""
+
+    id: str
     token: str
 
 
@@ -98,7 +101,7 @@ class Outcome:
     status: Status
     display_number: str | None
     message: str | None = None
-    transferred_to: Transferred | None = None
+    transferred_to: Handle | None = None
     survey_answered: bool | None = None
     alternatives: tuple[str, ...] | None = None
 
@@ -119,20 +122,20 @@ def ticket_view(ctx: Context, ticket_id: str, token: str, now: datetime) -> Tick
     head = (ticket_id, UnitRef.of(unit))
     state = ctx.store.peek(unit.id, day)
     live = live_view(state, unit, tid.short)
-    if live is not None:
-        note_seen(ctx, unit.id, day, tid.short, now)
-        if live.status == Status.ABSENT:  # they came back within the grace period
-            transition_ticket(ctx, tid, Action.RETURN, "citizen", now, "voltou a acompanhar a fila")
-            live = live_view(ctx.store.peek(unit.id, day, max_age_s=0.0), unit, tid.short) or live
-        return TicketView(*head, live)
-    stored = ctx.store.get_ticket(ticket_id)
-    if stored is not None and Status(stored["status"]) in LIVE_STATUSES:
-        # The ticket changed after our cached copy of the state was read: read it again.
-        state = ctx.store.peek(unit.id, day, max_age_s=0.0)
-        live = live_view(state, unit, tid.short)
-        if live is not None:
-            return TicketView(*head, live)
-    return TicketView(*head, stored_view(ctx, stored, state, unit))
+    stored = None
+    if live is None:
+        stored = ctx.store.get_ticket(ticket_id)
+        if stored is not None and Status(stored["status"]) in LIVE_STATUSES:
+            # The ticket changed after our cached copy of the state was read: read it again.
+            state = ctx.store.peek(unit.id, day, max_age_s=0.0)
+            live = live_view(state, unit, tid.short)
+    if live is None:
+        return TicketView(*head, stored_view(ctx, stored, state, unit))
+    note_seen(ctx, unit.id, day, tid.short, now)
+    if live.status == Status.ABSENT:  # they came back within the grace period
+        transition_ticket(ctx, tid, Action.RETURN, "citizen", now, reason="voltou a acompanhar a fila")
+        live = live_view(ctx.store.peek(unit.id, day, max_age_s=0.0), unit, tid.short) or live
+    return TicketView(*head, live)
 
 
 def note_seen(ctx: Context, unit_id: str, day: str, key: str, now: datetime) -> None:
@@ -182,7 +185,7 @@ def stored_view(
     transferred = None
     if status == Status.TRANSFERRED and stored.get("transferredTo"):
         new_id = str(stored["transferredTo"])
-        transferred = Transferred(new_id, ctx.keys.sign(new_id))
+        transferred = Handle(new_id, ctx.keys.sign(new_id))
     return Outcome(
         status,
         stored.get("display") or None,

@@ -142,7 +142,9 @@ def clerk_action(
             raise InvalidInputError(
                 "Escolha outra unidade ativa para a transferência.", fields={"targetUnit": "unidade inválida"}
             )
-    return transition_ticket(ctx, tid, action, clerk.email, now, clerk_reason(reason), target_unit)
+    return transition_ticket(
+        ctx, tid, action, clerk.email, now, reason=clerk_reason(reason), target_unit=target_unit
+    )
 
 
 def set_presence(ctx: Context, unit_id: str, clerk: Principal, status: str, now: datetime) -> None:

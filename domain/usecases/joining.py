@@ -100,7 +100,7 @@ def accept_join(ctx: Context, unit_id: str, data: JoinInput, now: datetime) -> J
     if state.waiting_count() >= unit.limits.max_waiting:
         raise QueueFullError()
     ticket_id = str(TicketId.new(unit.id, datetime.strptime(day, "%Y%m%d").date()))
-    arrival = Arrival.of(
+    arrival = Arrival(
         ticket_id, ms(now), key, request.person, request.category, request.grounds, request.companions
     )
     ctx.bus.send(JOIN_QUEUE, arrival.to_message())

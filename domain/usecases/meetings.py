@@ -6,6 +6,7 @@ same id) yields the same meeting."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from domain.auth import Principal
@@ -23,12 +24,42 @@ from domain.usecases.unit_day import mutate, ticket_day
 GONE, READY, FAILED = "gone", "ready", "failed"
 
 
-def create_meeting(ctx: Context, unit: UnitConfig, request: MeetingRequest) -> Meeting:
-    """The unit's provider creates (or gets) the meeting; ProviderError when none is configured."""
+@dataclass(frozen=True)
+class MeetingFailure:
+    reason: str  # pt-BR, shown to the clerks
+
+
+def open_meeting(
+    ctx: Context, unit: UnitConfig, meeting_for: str, display: str, starts_at: datetime, last_try: bool
+) -> Meeting | MeetingFailure:
+    """The meeting of an attendance or appointment (`meeting_for`, its id: providers are idempotent on
+    it) from the unit's provider, or why it could not be made. A failure worth retrying is raised again
+    for the queue to retry, unless this is the last try."""
     provider = ctx.meetings.get(unit.meeting.provider)
-    if provider is None:
-        raise ProviderError(f"Provedor de reunião não configurado: {unit.meeting.provider}")
-    return provider.create(request)
+    request = MeetingRequest(
+        meeting_for, unit.id, unit.name, display, unit.meeting.provider, unit.meeting.organizer, starts_at
+    )
+    try:
+        if provider is None:
+            raise ProviderError(f"Provedor de reunião não configurado: {unit.meeting.provider}")
+        return provider.create(request)
+    except TransientProviderError:
+        if not last_try:
+            raise
+        return MeetingFailure("O serviço de reuniões não respondeu após várias tentativas.")
+    except ProviderError as exc:
+        return MeetingFailure(exc.message)
+
+
+def meeting_fields(meeting: Meeting) -> dict[str, str]:
+    """What a ticket or an appointment records of its meeting once it is ready."""
+    return {
+        "meetingStatus": READY,
+        "joinUrl": meeting.join_url,
+        "clerkJoinUrl": meeting.clerk_join_url or "",
+        "meetingId": meeting.meeting_id,
+        "meetingProvider": meeting.provider,
+    }
 
 
 def attach_meeting(
@@ -47,26 +78,9 @@ def attach_meeting(
     if called.meeting == READY:
         notify_called(ctx, unit, ticket_id, called)  # a replay: make sure the card went out
         return READY
-    try:
-        meeting = create_meeting(
-            ctx,
-            unit,
-            MeetingRequest(
-                ticket_id=ticket_id,
-                unit_id=unit.id,
-                unit_name=unit.name,
-                display_number=called.display,
-                provider=unit.meeting.provider,
-                organizer=unit.meeting.organizer,
-                starts_at=now,
-            ),
-        )
-    except TransientProviderError:
-        if not last_try:
-            raise
-        return meeting_failed(ctx, unit, tid, "O serviço de reuniões não respondeu após várias tentativas.")
-    except ProviderError as exc:
-        return meeting_failed(ctx, unit, tid, exc.message)
+    meeting = open_meeting(ctx, unit, ticket_id, called.display, now, last_try)
+    if isinstance(meeting, MeetingFailure):
+        return meeting_failed(ctx, unit, tid, meeting.reason)
     ready_at = clock() if clock is not None else now  # when the link existed (for the 2-second promise)
 
     def change(st: QueueState) -> tuple[Called | None, list[TicketWrite]]:
@@ -75,17 +89,7 @@ def attach_meeting(
             return None, []
         current.join_url, current.meeting = meeting.join_url, READY
         return current, [
-            TicketWrite(
-                ticket_id,
-                {
-                    "meetingStatus": READY,
-                    "meetingReadyAt": iso_utc(ready_at),
-                    "joinUrl": meeting.join_url,
-                    "meetingId": meeting.meeting_id,
-                    "meetingProvider": meeting.provider,
-                    "clerkJoinUrl": meeting.clerk_join_url or "",
-                },
-            )
+            TicketWrite(ticket_id, {**meeting_fields(meeting), "meetingReadyAt": iso_utc(ready_at)})
         ]
 
     updated = mutate(ctx, unit.id, ticket_day(tid), change)

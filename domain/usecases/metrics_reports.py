@@ -19,13 +19,13 @@ from domain.rollups import (
     WEEKDAYS,
     Rollup,
 )
+from domain.times import day_of
 from domain.usecases.citizen_view import UnitRef
 from domain.usecases.context import Context
 from domain.usecases.metrics_scope import (
     Period,
     ReportQuery,
     UnitRollups,
-    day_of,
     day_series,
     hour_rows,
     open_report,

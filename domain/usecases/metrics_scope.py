@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from domain.auth import Principal
 from domain.config import Configuration, UnitConfig
 from domain.errors import ForbiddenError, InvalidInputError, NotFoundError, UnitNotFoundError
 from domain.metric_events import DayRow, HourRow
 from domain.rollups import PERIODS, QUEUE_FRESH_MINUTES, Rollup
+from domain.times import day_of
 from domain.usecases.context import Context
 from domain.usecases.unit_day import service_day
 
@@ -48,10 +49,6 @@ def scope_for(config: Configuration, who: Principal, court: str = "", unit: str 
         if (not court or c.id == court) and (who.admin or c.id in who.manager_courts)
     )
     return Scope(readable, whole)
-
-
-def day_of(text: str) -> date:
-    return date(int(text[:4]), int(text[4:6]), int(text[6:]))
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ def transition_ticket(
     action: Action,
     by: str,
     now: datetime,
+    *,
     reason: str = "",
     target_unit: str = "",
 ) -> Status:

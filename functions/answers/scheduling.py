@@ -7,6 +7,7 @@ from typing import Any
 
 from domain.usecases import appointment_views as av
 from domain.usecases import booking
+from domain.usecases import citizen_view as cv
 from functions.answers import Answer, answer_of, present
 from functions.links import Links
 
@@ -17,10 +18,10 @@ Booking = answer_of(
     booking.Booking, add={"status_url": (str, "token"), "status": (str, "")}, optional=("token",)
 )
 AppointmentLink = answer_of(
-    av.Reference, "AppointmentLink", rename={"id": "appointmentId"}, add={"status_url": (str, "token")}
+    cv.Handle, "AppointmentLink", rename={"id": "appointmentId"}, add={"status_url": (str, "token")}
 )
 TicketLink = answer_of(
-    av.Reference, "TicketLink", rename={"id": "ticketId"}, drop=("token",), add={"status_url": (str, "token")}
+    cv.Handle, "TicketLink", rename={"id": "ticketId"}, drop=("token",), add={"status_url": (str, "token")}
 )
 AppointmentView = answer_of(
     av.AppointmentView,

@@ -17,7 +17,9 @@ UnitSummary = answer_of(directory.UnitSummary, add={"page_url": (str, "estimated
 JoinAccepted = answer_of(
     joining.JoinAccepted, add={"status_url": (str, "token"), "status": (Literal["pending"], "")}
 )
-Transferred = answer_of(cv.Transferred, add={"status_url": (str, "token")})
+Transferred = answer_of(
+    cv.Handle, "Transferred", rename={"id": "ticketId"}, add={"status_url": (str, "token")}
+)
 
 
 class UnitList(Answer):
@@ -75,7 +77,7 @@ def ticket_view(v: cv.TicketView, links: Links) -> TicketView:
         return present(TicketView, s, **head)
     moved = s.transferred_to
     if moved is not None:
-        head["transferred_to"] = present(Transferred, moved, status_url=links.ticket(moved.ticket_id))
+        head["transferred_to"] = present(Transferred, moved, status_url=links.ticket(moved.id))
     return present(
         TicketView, s, omit_none=("survey_answered", "message", "alternatives", "transferred_to"), **head
     )
