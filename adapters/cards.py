@@ -203,164 +203,163 @@ def _label(value: object, labels: Mapping[str, str], max_len: int) -> str:
     return labels.get(key.lower(), md_text(key, max_len)) if key else ""
 
 
+def _usual(
+    n: Notification,
+    title: str,
+    facts: Iterable[tuple[str, str]],
+    actions: list[Element | None],
+    *,
+    color: str,
+    note: str = "",
+    no_link: bool = False,
+) -> _Parts:
+    """The usual card: header, a note, facts, and a warning when the meeting link is missing."""
+    warning = _text("Link da reunião indisponível.", color="Attention") if no_link else None
+    return _Parts(
+        [*_header(title, n.unit_name, color=color), _text(note) if note else None, _facts(facts), warning],
+        actions,
+    )
+
+
+def _meeting_url(d: Mapping[str, Any]) -> str | None:
+    return safe_url(d.get("clerk_join_url")) or safe_url(d.get("join_url"))
+
+
+def _titled(value: str, with_value: str, without: str) -> str:
+    return with_value.format(value) if value else without
+
+
 def _citizen_called(n: Notification) -> _Parts:
     d = _data(n)
     number = md_text(d.get("display_number"), _LEN_SHORT)
-    title = f"Senha {number} chamada" if number else "Cidadão chamado"
-    url = safe_url(d.get("clerk_join_url")) or safe_url(d.get("join_url"))
-    return _Parts(
-        [
-            *_header(title, n.unit_name, color="Accent"),
-            _facts(
-                [
-                    ("Nome", md_text(d.get("citizen_name"), _LEN_NAME)),
-                    ("Perfil", _label(d.get("role"), ROLE_LABELS, _LEN_SHORT)),
-                    ("OAB", md_text(d.get("oab"), _LEN_SHORT)),
-                    ("Processo", md_text(d.get("process_number"), _LEN_SHORT)),
-                    ("Assunto", md_text(d.get("reason"), _LEN_LONG)),
-                    ("Prioridade", _label(d.get("priority"), PRIORITY_LABELS, _LEN_NAME)),
-                    ("Servidor(a)", md_text(d.get("clerk_name"), _LEN_NAME)),
-                ]
-            ),
-            None if url else _text("Link da reunião indisponível.", color="Attention"),
-        ],
-        [_open_url("Entrar na reunião", url)],
-    )
+    url = _meeting_url(d)
+    facts = [
+        ("Nome", md_text(d.get("citizen_name"), _LEN_NAME)),
+        ("Perfil", _label(d.get("role"), ROLE_LABELS, _LEN_SHORT)),
+        ("OAB", md_text(d.get("oab"), _LEN_SHORT)),
+        ("Processo", md_text(d.get("process_number"), _LEN_SHORT)),
+        ("Assunto", md_text(d.get("reason"), _LEN_LONG)),
+        ("Prioridade", _label(d.get("priority"), PRIORITY_LABELS, _LEN_NAME)),
+        ("Servidor(a)", md_text(d.get("clerk_name"), _LEN_NAME)),
+    ]
+    title = _titled(number, "Senha {} chamada", "Cidadão chamado")
+    return _usual(n, title, facts, [_open_url("Entrar na reunião", url)], color="Accent", no_link=not url)
 
 
 def _no_clerk_online(n: Notification) -> _Parts:
     d = _data(n)
     minutes = _int_text(d.get("minutes_unattended"))
-    if minutes:
-        message = f"A unidade está aberta e ninguém atende há {minutes} minutos."
-    else:
-        message = "Há uma pessoa aguardando e nenhum(a) servidor(a) está online."
-    return _Parts(
-        [
-            *_header("Ninguém atendendo no balcão", n.unit_name, color="Warning"),
-            _text(message),
-            _facts(
-                [
-                    ("Aguardando", _int_text(d.get("waiting_count"))),
-                    ("Primeira senha", md_text(d.get("display_number"), _LEN_SHORT)),
-                ]
-            ),
-        ],
-        [_open_url("Abrir o console do balcão", safe_url(d.get("console_url")))],
+    note = _titled(
+        minutes,
+        "A unidade está aberta e ninguém atende há {} minutos.",
+        "Há uma pessoa aguardando e nenhum(a) servidor(a) está online.",
     )
+    facts = [
+        ("Aguardando", _int_text(d.get("waiting_count"))),
+        ("Primeira senha", md_text(d.get("display_number"), _LEN_SHORT)),
+    ]
+    console = _open_url("Abrir o console do balcão", safe_url(d.get("console_url")))
+    return _usual(n, "Ninguém atendendo no balcão", facts, [console], color="Warning", note=note)
 
 
 def _meeting_failed(n: Notification) -> _Parts:
     d = _data(n)
     number = md_text(d.get("display_number"), _LEN_SHORT)
-    title = f"Falha ao criar a reunião da senha {number}" if number else "Falha ao criar a reunião"
-    return _Parts(
-        [
-            *_header(title, n.unit_name, color="Attention"),
-            _text(
-                "O atendimento continua registrado como \u201cfalha na reunião\u201d. "
-                "Tente de novo pelo console do balcão."
-            ),
-            _facts(
-                [
-                    ("Senha", number),
-                    ("Atendimento", md_text(d.get("ticket_id"), _LEN_NAME)),
-                    ("Erro", md_text(d.get("error"), _LEN_LONG)),
-                ]
-            ),
-        ],
+    facts = [
+        ("Senha", number),
+        ("Atendimento", md_text(d.get("ticket_id"), _LEN_NAME)),
+        ("Erro", md_text(d.get("error"), _LEN_LONG)),
+    ]
+    return _usual(
+        n,
+        _titled(number, "Falha ao criar a reunião da senha {}", "Falha ao criar a reunião"),
+        facts,
         [_open_url("Abrir o console e tentar de novo", safe_url(d.get("console_url")))],
+        color="Attention",
+        note="O atendimento continua registrado como \u201cfalha na reunião\u201d. "
+        "Tente de novo pelo console do balcão.",
     )
 
 
 def _poison_message(n: Notification) -> _Parts:
     d = _data(n)
     summary = escape_markdown(mask_personal_data(clean_text(d.get("summary"), _LEN_SUMMARY)))
-    return _Parts(
-        [
-            *_header("Mensagem com falha na fila", n.unit_name, color="Attention"),
-            _text("Uma mensagem falhou várias vezes e foi movida para a fila de falhas (poison)."),
-            _facts(
-                [
-                    ("Fila", md_text(d.get("queue"), _LEN_NAME)),
-                    ("ID da mensagem", md_text(d.get("message_id"), _LEN_NAME)),
-                    ("Tentativas", _int_text(d.get("dequeue_count"))),
-                    ("Resumo", summary),
-                ]
-            ),
-        ],
+    facts = [
+        ("Fila", md_text(d.get("queue"), _LEN_NAME)),
+        ("ID da mensagem", md_text(d.get("message_id"), _LEN_NAME)),
+        ("Tentativas", _int_text(d.get("dequeue_count"))),
+        ("Resumo", summary),
+    ]
+    return _usual(
+        n,
+        "Mensagem com falha na fila",
+        facts,
         [_open_url("Abrir o painel administrativo", safe_url(d.get("admin_url")))],
+        color="Attention",
+        note="Uma mensagem falhou várias vezes e foi movida para a fila de falhas (poison).",
     )
 
 
 def _appointment_reminder(n: Notification) -> _Parts:
     d = _data(n)
     when = md_text(d.get("starts_at_text"), _LEN_NAME)
-    title = f"Atendimento agendado às {when}" if when else "Atendimento agendado em breve"
-    url = safe_url(d.get("clerk_join_url")) or safe_url(d.get("join_url"))
-    return _Parts(
-        [
-            *_header(title, n.unit_name, color="Accent"),
-            _text("No horário, a pessoa entra na frente da fila; chame-a pelo console."),
-            _facts(
-                [
-                    ("Tipo", md_text(d.get("appointment_kind"), _LEN_NAME)),
-                    ("Assunto", md_text(d.get("reason"), _LEN_LONG)),
-                ]
-            ),
-        ],
-        [
-            _open_url("Abrir o console do balcão", safe_url(d.get("console_url"))),
-            _open_url("Entrar na reunião", url),
-        ],
+    facts = [
+        ("Tipo", md_text(d.get("appointment_kind"), _LEN_NAME)),
+        ("Assunto", md_text(d.get("reason"), _LEN_LONG)),
+    ]
+    actions = [
+        _open_url("Abrir o console do balcão", safe_url(d.get("console_url"))),
+        _open_url("Entrar na reunião", _meeting_url(d)),
+    ]
+    return _usual(
+        n,
+        _titled(when, "Atendimento agendado às {}", "Atendimento agendado em breve"),
+        facts,
+        actions,
+        color="Accent",
+        note="No horário, a pessoa entra na frente da fila; chame-a pelo console.",
     )
 
 
 def _colleague_invited(n: Notification) -> _Parts:
     d = _data(n)
     invitee = md_text(d.get("invitee_name"), _LEN_NAME)
-    title = f"{invitee}: convite para um atendimento" if invitee else "Convite para um atendimento"
-    url = safe_url(d.get("clerk_join_url")) or safe_url(d.get("join_url"))
-    return _Parts(
-        [
-            *_header(title, n.unit_name, color="Accent"),
-            _text("Entre na mesma reunião do atendimento em andamento."),
-            _facts(
-                [
-                    ("Convidado(a)", invitee),
-                    ("Como", md_text(d.get("invitee_role"), _LEN_NAME)),
-                    ("Convidado(a) por", md_text(d.get("invited_by"), _LEN_NAME)),
-                    ("Senha", md_text(d.get("display_number"), _LEN_SHORT)),
-                    ("Nome", md_text(d.get("citizen_name"), _LEN_NAME)),
-                    ("Assunto", md_text(d.get("reason"), _LEN_LONG)),
-                ]
-            ),
-            None if url else _text("Link da reunião indisponível.", color="Attention"),
-        ],
+    url = _meeting_url(d)
+    facts = [
+        ("Convidado(a)", invitee),
+        ("Como", md_text(d.get("invitee_role"), _LEN_NAME)),
+        ("Convidado(a) por", md_text(d.get("invited_by"), _LEN_NAME)),
+        ("Senha", md_text(d.get("display_number"), _LEN_SHORT)),
+        ("Nome", md_text(d.get("citizen_name"), _LEN_NAME)),
+        ("Assunto", md_text(d.get("reason"), _LEN_LONG)),
+    ]
+    return _usual(
+        n,
+        _titled(invitee, "{}: convite para um atendimento", "Convite para um atendimento"),
+        facts,
         [_open_url("Entrar na reunião", url)],
+        color="Accent",
+        note="Entre na mesma reunião do atendimento em andamento.",
+        no_link=not url,
     )
 
 
 def _async_overdue(n: Notification) -> _Parts:
     d = _data(n)
     protocol = md_text(d.get("protocol"), _LEN_NAME)
-    title = f"Mensagem {protocol} sem resposta no prazo" if protocol else "Mensagem sem resposta no prazo"
-    return _Parts(
-        [
-            *_header(title, n.unit_name, color="Attention"),
-            _text(
-                "O prazo de resposta do canal assíncrono venceu. Responda pela caixa de mensagens do console."
-            ),
-            _facts(
-                [
-                    ("Protocolo", protocol),
-                    ("Recebida", md_text(d.get("received_at_text"), _LEN_NAME)),
-                    ("Prazo", md_text(d.get("due_at_text"), _LEN_NAME)),
-                    ("Situação", md_text(d.get("overdue_text"), _LEN_NAME)),
-                ]
-            ),
-        ],
+    facts = [
+        ("Protocolo", protocol),
+        ("Recebida", md_text(d.get("received_at_text"), _LEN_NAME)),
+        ("Prazo", md_text(d.get("due_at_text"), _LEN_NAME)),
+        ("Situação", md_text(d.get("overdue_text"), _LEN_NAME)),
+    ]
+    return _usual(
+        n,
+        _titled(protocol, "Mensagem {} sem resposta no prazo", "Mensagem sem resposta no prazo"),
+        facts,
         [_open_url("Abrir a caixa de mensagens", safe_url(d.get("console_url")))],
+        color="Attention",
+        note="O prazo de resposta do canal assíncrono venceu. Responda pela caixa de mensagens do console.",
     )
 
 

@@ -59,6 +59,20 @@ PAGE = 1000
 _CACHE_LIMIT = 20_000
 
 
+def _hour_rows(
+    pk: str, prefix: str, rollups: Mapping[int, Rollup], day: str, hours: Collection[int]
+) -> list[tuple[Any, ...]]:
+    """Replace the rollups of the given hours (`<prefix>.<hh>`)."""
+    return [
+        (
+            "upsert",
+            _rollup_entity(pk, f"{prefix}.{hour:02d}", rollups.get(hour, Rollup()), day=day, hour=hour),
+            {"mode": UpdateMode.REPLACE},
+        )
+        for hour in sorted(hours)
+    ]
+
+
 def _rollup_entity(pk: str, rk: str, rollup: Rollup, **extra: Any) -> dict[str, Any]:
     entity: dict[str, Any] = {"PartitionKey": pk, "RowKey": rk, **extra}
     put_long_text(entity, "rollup", json.dumps(rollup.to_dict(), separators=(",", ":")))
@@ -259,26 +273,10 @@ class TableMetricsStore:
             tracks: dict[str, Any] = {"PartitionKey": pk, "RowKey": f"ut.{unit}.{day}"}
             put_long_text(tracks, "tracks", encode_tracks(unit_day.tracks))
             ops.append(("upsert", tracks, {"mode": UpdateMode.REPLACE}))
-        for hour in sorted(hours):
-            part = unit_day.rollups.hours.get(hour, Rollup())
-            ops.append(
-                (
-                    "upsert",
-                    _rollup_entity(pk, f"uh.{unit}.{day}.{hour:02d}", part, day=day, hour=hour),
-                    {"mode": UpdateMode.REPLACE},
-                )
-            )
+        ops += _hour_rows(pk, f"uh.{unit}.{day}", unit_day.rollups.hours, day, hours)
         court_index = len(ops)
         ops.append(_guarded(_rollup_entity(pk, f"cd.{day}", court_day.rollups.total, day=day), court_etag))
-        for hour in sorted(hours):
-            part = court_day.rollups.hours.get(hour, Rollup())
-            ops.append(
-                (
-                    "upsert",
-                    _rollup_entity(pk, f"ch.{day}.{hour:02d}", part, day=day, hour=hour),
-                    {"mode": UpdateMode.REPLACE},
-                )
-            )
+        ops += _hour_rows(pk, f"ch.{day}", court_day.rollups.hours, day, hours)
         try:
             result = self.table.submit_transaction(ops)  # type: ignore[arg-type]
         except TableTransactionError as exc:

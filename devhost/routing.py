@@ -144,44 +144,45 @@ class _Segment:
         return 3 if param.constraints else 4
 
 
+def _characters(segment: str) -> list[tuple[str, bool]]:
+    """The segment's characters, each with whether it is literal: `{{` and `}}` stand for one brace."""
+    out: list[tuple[str, bool]] = []
+    i = 0
+    while i < len(segment):
+        escaped = segment.startswith(("{{", "}}"), i)
+        out.append((segment[i], escaped))
+        i += 2 if escaped else 1
+    return out
+
+
 def _split_parts(segment: str, template: str) -> list[str | _Parameter]:
     parts: list[str | _Parameter] = []
     text: list[str] = []
+    chars = _characters(segment)
     i = 0
-    while i < len(segment):
-        char = segment[i]
-        if segment.startswith("{{", i) or segment.startswith("}}", i):
-            text.append(char)
-            i += 2
-            continue
-        if char == "}":
+    while i < len(chars):
+        char, literal = chars[i]
+        i += 1
+        if char == "}" and not literal:
             raise FunctionLoadError(f"route {template!r}: unmatched '}}'")
-        if char != "{":
+        if char != "{" or literal:
             text.append(char)
-            i += 1
             continue
-        depth, j, body = 0, i + 1, []
-        while j < len(segment):
-            c = segment[j]
-            if segment.startswith("{{", j) or segment.startswith("}}", j):
-                body.append(c)
-                j += 2
-                continue
-            if c == "(":
-                depth += 1
-            elif c == ")":
-                depth -= 1
-            elif c == "}" and depth <= 0:
+        depth, body = 0, []
+        while i < len(chars):
+            c, escaped = chars[i]
+            i += 1
+            if c == "}" and depth <= 0 and not escaped:
                 break
+            if not escaped:
+                depth += (c == "(") - (c == ")")
             body.append(c)
-            j += 1
         else:
             raise FunctionLoadError(f"route {template!r}: unmatched '{{'")
         if text:
             parts.append("".join(text))
             text = []
         parts.append(_parse_parameter("".join(body), template))
-        i = j + 1
     if text:
         parts.append("".join(text))
     return parts

@@ -107,9 +107,8 @@ def clerk_ticket_action(req: func.HttpRequest) -> func.HttpResponse:
     action = ACTIONS.get(p["action"])
     if action is None:
         raise NotFoundError("Ação desconhecida.")
-    status = clerk_actions.clerk_action(
-        app.context, p["unit"], p["ticket"], action, who, app.now(), body.reason, body.target_unit
-    )
+    asked = clerk_actions.ClerkMove(action, body.reason, body.target_unit)
+    status = clerk_actions.clerk_action(app.context, p["unit"], p["ticket"], asked, who, app.now())
     return respond(Status(status=status.value))
 
 

@@ -54,13 +54,7 @@ def problem(
         "detail": detail,
     }
     body.update({k: v for k, v in extra.items() if v not in (None, [], {})})
-    return func.HttpResponse(
-        json.dumps(body, ensure_ascii=False),
-        status_code=status,
-        mimetype=PROBLEM,
-        charset="utf-8",
-        headers=dict(headers or {}),
-    )
+    return ok(body, status, headers, mimetype=PROBLEM)
 
 
 def from_error(exc: e.DomainError) -> func.HttpResponse:
@@ -79,11 +73,14 @@ def from_error(exc: e.DomainError) -> func.HttpResponse:
     return problem(status, title, exc.message, code=exc.code, headers=headers, **extra)
 
 
-def ok(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> func.HttpResponse:
+def ok(
+    body: Any, status: int = 200, headers: Mapping[str, str] | None = None, *, mimetype: str = JSON
+) -> func.HttpResponse:
+    """`body` as UTF-8 JSON (a problem+json answer too, by `problem`)."""
     return func.HttpResponse(
         json.dumps(body, ensure_ascii=False),
         status_code=status,
-        mimetype=JSON,
+        mimetype=mimetype,
         charset="utf-8",
         headers=dict(headers or {}),
     )

@@ -31,7 +31,7 @@ from functions.answers import Answer, present, respond
 from functions.answers import metrics as answers
 from functions.csv_export import csv_response
 from functions.http_common import principal
-from functions.operations import COURT, FORMAT, FORMAT_JSON, METRICS, UNIT, Operation, Param
+from functions.operations import COURT, FORMAT, FORMAT_JSON, PERIOD, UNIT, Operation, Param
 from functions.triggers import http_route
 
 bp = func.Blueprint()
@@ -45,11 +45,33 @@ class Report(Generic[R]):
     """A report route: the use case, its answer model, the query parameter of its period, and how it
     is laid out as a spreadsheet (when it can be)."""
 
+    name: str  # metrics/<name>, function metrics_<name>
+    summary: str
     run: Callable[[Context, ReportQuery, datetime], R]
     answer: type[Answer]
     period_param: str = "period"
     csv_name: str = ""
     rows: Callable[[R], Table] | None = None
+
+    def operation(self) -> Operation:
+        period = PERIOD if self.period_param == "period" else Param("days", "Dias", ("7", "30", "60"))
+        formats = FORMAT if self.rows else FORMAT_JSON
+        return Operation(
+            self.summary,
+            "indicadores",
+            answer=self.answer,
+            query=(period, COURT, UNIT, formats),
+            csv=bool(self.rows),
+        )
+
+    def register(self) -> None:
+        """The report's function (`metrics_<name>` at GET /api/metrics/<name>)."""
+
+        def serve(req: func.HttpRequest) -> func.HttpResponse:
+            return self.serve(req)
+
+        serve.__name__ = serve.__qualname__ = f"metrics_{self.name}"
+        http_route(bp, serve.__name__, "GET", f"metrics/{self.name}", self.operation())(serve)
 
     def serve(self, req: func.HttpRequest) -> func.HttpResponse:
         who = principal(req)
@@ -143,101 +165,24 @@ def compliance_rows(report: mr.Compliance) -> Table:
     return header, rows
 
 
-SUMMARY = Report(mr.summary, answers.Summary)
-DAILY = Report(mr.daily, answers.Daily, "days", "diario", daily_rows)
-UNITS = Report(mr.units_report, answers.UnitsReport, "period", "unidades", units_rows)
-HEATMAP = Report(mr.heatmap, answers.Heatmap, "period", "dia-hora", heatmap_rows)
-DROPOFF = Report(mr.dropoff, answers.Dropoff)
-COMPLIANCE = Report(mr.compliance, answers.Compliance, "period", "conformidade", compliance_rows)
-BREAKDOWN = Report(mr.breakdown, answers.Breakdown)
-
-
-@http_route(
-    bp,
-    "metrics_summary",
-    "GET",
-    "metrics/summary",
-    Operation("Indicadores do período", "indicadores", answer=answers.Summary, query=(*METRICS, FORMAT_JSON)),
-)
-def metrics_summary(req: func.HttpRequest) -> func.HttpResponse:
-    return SUMMARY.serve(req)
-
-
-@http_route(
-    bp,
-    "metrics_daily",
-    "GET",
-    "metrics/daily",
-    Operation(
-        "Série diária",
-        "indicadores",
-        answer=answers.Daily,
-        query=(Param("days", "Dias", ("7", "30", "60")), COURT, UNIT, FORMAT),
-        csv=True,
+REPORTS: tuple[Report[Any], ...] = (
+    Report("summary", "Indicadores do período", mr.summary, answers.Summary),
+    Report("daily", "Série diária", mr.daily, answers.Daily, "days", "diario", daily_rows),
+    Report("units", "Por unidade", mr.units_report, answers.UnitsReport, "period", "unidades", units_rows),
+    Report(
+        "heatmap", "Dia da semana × hora", mr.heatmap, answers.Heatmap, "period", "dia-hora", heatmap_rows
     ),
-)
-def metrics_daily(req: func.HttpRequest) -> func.HttpResponse:
-    return DAILY.serve(req)
-
-
-@http_route(
-    bp,
-    "metrics_units",
-    "GET",
-    "metrics/units",
-    Operation("Por unidade", "indicadores", answer=answers.UnitsReport, query=(*METRICS, FORMAT), csv=True),
-)
-def metrics_units(req: func.HttpRequest) -> func.HttpResponse:
-    return UNITS.serve(req)
-
-
-@http_route(
-    bp,
-    "metrics_heatmap",
-    "GET",
-    "metrics/heatmap",
-    Operation(
-        "Dia da semana × hora", "indicadores", answer=answers.Heatmap, query=(*METRICS, FORMAT), csv=True
-    ),
-)
-def metrics_heatmap(req: func.HttpRequest) -> func.HttpResponse:
-    return HEATMAP.serve(req)
-
-
-@http_route(
-    bp,
-    "metrics_dropoff",
-    "GET",
-    "metrics/dropoff",
-    Operation("Desistências", "indicadores", answer=answers.Dropoff, query=(*METRICS, FORMAT_JSON)),
-)
-def metrics_dropoff(req: func.HttpRequest) -> func.HttpResponse:
-    return DROPOFF.serve(req)
-
-
-@http_route(
-    bp,
-    "metrics_compliance",
-    "GET",
-    "metrics/compliance",
-    Operation(
+    Report("dropoff", "Desistências", mr.dropoff, answers.Dropoff),
+    Report(
+        "compliance",
         "Cumprimento do horário (Res. 372 art. 1º)",
-        "indicadores",
-        answer=answers.Compliance,
-        query=(*METRICS, FORMAT),
-        csv=True,
+        mr.compliance,
+        answers.Compliance,
+        "period",
+        "conformidade",
+        compliance_rows,
     ),
+    Report("breakdown", "Por assunto e perfil", mr.breakdown, answers.Breakdown),
 )
-def metrics_compliance(req: func.HttpRequest) -> func.HttpResponse:
-    return COMPLIANCE.serve(req)
-
-
-@http_route(
-    bp,
-    "metrics_breakdown",
-    "GET",
-    "metrics/breakdown",
-    Operation("Por assunto e perfil", "indicadores", answer=answers.Breakdown, query=(*METRICS, FORMAT_JSON)),
-)
-def metrics_breakdown(req: func.HttpRequest) -> func.HttpResponse:
-    return BREAKDOWN.serve(req)
+for report in REPORTS:
+    report.register()

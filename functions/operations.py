@@ -61,7 +61,6 @@ COURT = Param("court", "Tribunal (id)")
 UNIT = Param("unit", "Unidade (id)")
 FORMAT = Param("format", "json (padrão) ou csv", ("json", "csv"))
 FORMAT_JSON = Param("format", "json (padrão)", ("json",))
-METRICS = (PERIOD, COURT, UNIT)
 FROM = Param("from", "Primeiro dia AAAA-MM-DD (padrão: hoje)")
 DAYS = Param("days", "Quantos dias (padrão: os da unidade)")
 TICKET_HEADERS = {"ETag": "Versão da visão da senha (use If-None-Match)"}

@@ -20,15 +20,11 @@ EVERY_MINUTE = "0 * * * * *"
 
 @timer(bp, "appointments_upkeep", EVERY_MINUTE)
 def appointments_upkeep(timer: func.TimerRequest) -> None:
-    app = bootstrap.get()
-    counts = run_appointments(app.context, app.now())
-    if counts:
+    if counts := run_appointments(bootstrap.get().context, bootstrap.now()):
         log.info("appointments: %s", counts)
 
 
 @timer(bp, "async_overdue", EVERY_MINUTE)
 def async_overdue(timer: func.TimerRequest) -> None:
-    app = bootstrap.get()
-    overdue = run_overdue(app.context, app.now())
-    if overdue:
+    if overdue := run_overdue(bootstrap.get().context, bootstrap.now()):
         log.info("asynchronous messages now overdue: %d", overdue)

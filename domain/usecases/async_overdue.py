@@ -78,6 +78,8 @@ def mark_overdue(ctx: Context, unit_id: str, key: str, day: str, now: datetime) 
 
 @dataclass
 class AsyncCounts:
+    """Messages over a period: received, answered (on time or not), overdue; open and overdue now."""
+
     received: int = 0
     answered: int = 0
     answered_on_time: int = 0

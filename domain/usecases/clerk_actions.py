@@ -122,28 +122,31 @@ def call_entry(
     return CallResult(ticket_id, display, CLASS_LABELS[entry.klass], reason), [write]
 
 
+@dataclass(frozen=True)
+class ClerkMove:
+    """What a clerk asks of a ticket: the action, why (optional), and a transfer's target unit."""
+
+    action: Action
+    reason: str = ""
+    target_unit: str = ""
+
+
 def clerk_action(
-    ctx: Context,
-    unit_id: str,
-    ticket_id: str,
-    action: Action,
-    clerk: Principal,
-    now: datetime,
-    reason: str = "",
-    target_unit: str = "",
+    ctx: Context, unit_id: str, ticket_id: str, asked: ClerkMove, clerk: Principal, now: datetime
 ) -> Status:
     """start / finish / no-show / requeue / transfer on a called (or no-show) ticket."""
     unit, tid = clerk_ticket(ctx, unit_id, ticket_id, clerk)
-    if action not in CLERK_ACTIONS:
+    if asked.action not in CLERK_ACTIONS:
         raise InvalidTransitionError("Ação não permitida ao(à) servidor(a).")
-    if action == Action.TRANSFER:
-        target = ctx.unit(target_unit)
+    if asked.action == Action.TRANSFER:
+        target = ctx.unit(asked.target_unit)
         if not target.active or target.id == unit.id:
             raise InvalidInputError(
                 "Escolha outra unidade ativa para a transferência.", fields={"targetUnit": "unidade inválida"}
             )
+    reason = clerk_reason(asked.reason)
     return transition_ticket(
-        ctx, tid, action, clerk.email, now, reason=clerk_reason(reason), target_unit=target_unit
+        ctx, tid, asked.action, clerk.email, now, reason=reason, target_unit=asked.target_unit
     )
 
 

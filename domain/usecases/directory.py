@@ -87,10 +87,13 @@ def get_unit(ctx: Context, unit_id: str, now: datetime) -> UnitSummary:
 
 @dataclass(frozen=True)
 class ServedUnit:
+    """A unit the signed-in clerk serves, with the choices its console offers."""
+
     id: str
     name: str
     section: str
     court: str
+    """The court's id (the directory's `UnitSummary` carries its name too)."""
     timezone: str
     reasons: tuple[Option, ...]
     service_categories: tuple[Option, ...]

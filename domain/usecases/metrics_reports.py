@@ -100,35 +100,6 @@ class Summary(Report):
     queue_now: int
 
 
-def summary(ctx: Context, query: ReportQuery, now: datetime) -> Summary:
-    """The dashboard's headline numbers. `active_units`: units switched on in scope;
-    `units_with_attendance`: those that finished at least one attendance in the period;
-    `inactive_units`: switched-on units that did not; `active_agents`: distinct clerks who called,
-    served or finished someone; `queue_now`: people waiting now (sampled each minute)."""
-    scope, period = open_report(ctx, query, now)
-    read = UnitRollups(ctx, scope, period)
-    total = read.total()
-    with_attendance = {u.id for u in scope.units if read.total(u.id).served > 0}
-    active = [u for u in scope.units if u.active]
-    return Summary(
-        *covering(period),
-        Totals.of(total),
-        round(total.served / period.days, 1),
-        WaitMinutes(
-            minutes(total.wait.mean()),
-            minutes(total.wait.percentile(0.5)),
-            minutes(total.wait.percentile(0.9)),
-        ),
-        ServiceMinutes(minutes(total.service.mean()), minutes(total.service.percentile(0.9))),
-        Survey(total.survey_count, mean(total.survey_sum, total.survey_count)),
-        len(total.clerks),
-        len(with_attendance),
-        sum(1 for u in active if u.id not in with_attendance),
-        len(active),
-        sum(queue_now(read.on(u.id, service_day(u, now)), now) for u in scope.units),
-    )
-
-
 @dataclass(frozen=True)
 class DayFigures:
     date: date
@@ -140,15 +111,6 @@ class DayFigures:
 @dataclass(frozen=True)
 class Daily(Report):
     days: list[DayFigures]
-
-
-def daily(ctx: Context, query: ReportQuery, now: datetime) -> Daily:
-    scope, period = open_report(ctx, query, now, DAILY_DAYS, param="days")
-    series = day_series(ctx, scope, period)
-    return Daily(
-        *covering(period),
-        [DayFigures(day_of(day), r.requests, r.served, minutes(r.wait.mean())) for day, r in series.items()],
-    )
 
 
 @dataclass(frozen=True)
@@ -171,50 +133,12 @@ class UnitsReport(Report):
     units: list[UnitFigures]
 
 
-def units_report(ctx: Context, query: ReportQuery, now: datetime) -> UnitsReport:
-    """Per unit: requests and attendances in the period ("fluxo"), attendances today, queue now."""
-    scope, period = open_report(ctx, query, now)
-    config = ctx.config()
-    read = UnitRollups(ctx, scope, period)
-    rows = []
-    for u in scope.units:
-        total = read.total(u.id)
-        today = read.on(u.id, service_day(u, now))
-        court = config.court(u.court)
-        rows.append(
-            UnitFigures(
-                u.id,
-                u.name,
-                u.section,
-                UnitRef(u.court, court.name if court else ""),
-                u.active,
-                total.requests,
-                total.served,
-                today.rollup.served if today else 0,
-                queue_now(today, now),
-                minutes(total.wait.mean()),
-                mean(total.survey_sum, total.survey_count),
-            )
-        )
-    return UnitsReport(*covering(period), rows)
-
-
 @dataclass(frozen=True)
 class Heatmap(Report):
     weekdays: tuple[str, ...]
     hours: list[int]
     served: list[list[int]]  # [weekday, Monday first][local hour]
     max: int
-
-
-def heatmap(ctx: Context, query: ReportQuery, now: datetime) -> Heatmap:
-    """Attendances finished, by weekday (Monday first) and local hour."""
-    scope, period = open_report(ctx, query, now)
-    matrix = [[0] * 24 for _ in range(7)]
-    for row in hour_rows(ctx, scope, period):
-        if period.first <= row.day <= period.last and 0 <= row.hour < 24:
-            matrix[day_of(row.day).weekday()][row.hour] += row.rollup.served
-    return Heatmap(*covering(period), WEEKDAYS, list(range(24)), matrix, max(max(r) for r in matrix))
 
 
 @dataclass(frozen=True)
@@ -231,28 +155,6 @@ class DropoffBucket:
 @dataclass(frozen=True)
 class Dropoff(Report):
     buckets: list[DropoffBucket]
-
-
-def dropoff(ctx: Context, query: ReportQuery, now: datetime) -> Dropoff:
-    """Admitted tickets not served, by their position in line at admission."""
-    scope, period = open_report(ctx, query, now)
-    total = UnitRollups(ctx, scope, period).total()
-    buckets = []
-    for i, label in enumerate(POSITION_LABELS):
-        by_reason = {k: total.dropoff.get(f"{i}:{k}", 0) for k in LOST}
-        admitted, lost = total.dropoff.get(f"{i}:admitted", 0), sum(by_reason.values())
-        buckets.append(
-            DropoffBucket(
-                label,
-                1 if i == 0 else POSITION_EDGES[i - 1] + 1,
-                POSITION_EDGES[i] if i < len(POSITION_EDGES) else None,
-                admitted,
-                lost,
-                by_reason,
-                round(lost / admitted, 3) if admitted else None,
-            )
-        )
-    return Dropoff(*covering(period), buckets)
 
 
 @dataclass(frozen=True)
@@ -283,6 +185,113 @@ class Compliance(Report):
     units: list[UnitCompliance]
 
 
+@dataclass(frozen=True)
+class Breakdown(Report):
+    by_priority: list[Tally]  # key: the PriorityClass value
+    by_role: list[Tally]
+    by_reason: list[Tally]
+    not_served: list[Tally]
+    peak_queue: int
+
+
+def summary(ctx: Context, query: ReportQuery, now: datetime) -> Summary:
+    """The dashboard's headline numbers. `active_units`: units switched on in scope;
+    `units_with_attendance`: those that finished at least one attendance in the period;
+    `inactive_units`: switched-on units that did not; `active_agents`: distinct clerks who called,
+    served or finished someone; `queue_now`: people waiting now (sampled each minute)."""
+    scope, period = open_report(ctx, query, now)
+    read = UnitRollups(ctx, scope, period)
+    total = read.total()
+    with_attendance = {u.id for u in scope.units if read.total(u.id).served > 0}
+    active = [u for u in scope.units if u.active]
+    return Summary(
+        *covering(period),
+        Totals.of(total),
+        round(total.served / period.days, 1),
+        WaitMinutes(
+            minutes(total.wait.mean()),
+            minutes(total.wait.percentile(0.5)),
+            minutes(total.wait.percentile(0.9)),
+        ),
+        ServiceMinutes(minutes(total.service.mean()), minutes(total.service.percentile(0.9))),
+        Survey(total.survey_count, mean(total.survey_sum, total.survey_count)),
+        len(total.clerks),
+        len(with_attendance),
+        sum(1 for u in active if u.id not in with_attendance),
+        len(active),
+        sum(queue_now(read.on(u.id, service_day(u, now)), now) for u in scope.units),
+    )
+
+
+def daily(ctx: Context, query: ReportQuery, now: datetime) -> Daily:
+    scope, period = open_report(ctx, query, now, DAILY_DAYS, param="days")
+    series = day_series(ctx, scope, period)
+    return Daily(
+        *covering(period),
+        [DayFigures(day_of(day), r.requests, r.served, minutes(r.wait.mean())) for day, r in series.items()],
+    )
+
+
+def units_report(ctx: Context, query: ReportQuery, now: datetime) -> UnitsReport:
+    """Per unit: requests and attendances in the period ("fluxo"), attendances today, queue now."""
+    scope, period = open_report(ctx, query, now)
+    config = ctx.config()
+    read = UnitRollups(ctx, scope, period)
+    rows = []
+    for u in scope.units:
+        total = read.total(u.id)
+        today = read.on(u.id, service_day(u, now))
+        court = config.court(u.court)
+        rows.append(
+            UnitFigures(
+                u.id,
+                u.name,
+                u.section,
+                UnitRef(u.court, court.name if court else ""),
+                u.active,
+                total.requests,
+                total.served,
+                today.rollup.served if today else 0,
+                queue_now(today, now),
+                minutes(total.wait.mean()),
+                mean(total.survey_sum, total.survey_count),
+            )
+        )
+    return UnitsReport(*covering(period), rows)
+
+
+def heatmap(ctx: Context, query: ReportQuery, now: datetime) -> Heatmap:
+    """Attendances finished, by weekday (Monday first) and local hour."""
+    scope, period = open_report(ctx, query, now)
+    matrix = [[0] * 24 for _ in range(7)]
+    for row in hour_rows(ctx, scope, period):
+        if period.first <= row.day <= period.last and 0 <= row.hour < 24:
+            matrix[day_of(row.day).weekday()][row.hour] += row.rollup.served
+    return Heatmap(*covering(period), WEEKDAYS, list(range(24)), matrix, max(max(r) for r in matrix))
+
+
+def dropoff(ctx: Context, query: ReportQuery, now: datetime) -> Dropoff:
+    """Admitted tickets not served, by their position in line at admission."""
+    scope, period = open_report(ctx, query, now)
+    total = UnitRollups(ctx, scope, period).total()
+    buckets = []
+    for i, label in enumerate(POSITION_LABELS):
+        by_reason = {k: total.dropoff.get(f"{i}:{k}", 0) for k in LOST}
+        admitted, lost = total.dropoff.get(f"{i}:admitted", 0), sum(by_reason.values())
+        buckets.append(
+            DropoffBucket(
+                label,
+                1 if i == 0 else POSITION_EDGES[i - 1] + 1,
+                POSITION_EDGES[i] if i < len(POSITION_EDGES) else None,
+                admitted,
+                lost,
+                by_reason,
+                round(lost / admitted, 3) if admitted else None,
+            )
+        )
+    return Dropoff(*covering(period), buckets)
+
+
 def compliance(ctx: Context, query: ReportQuery, now: datetime) -> Compliance:
     """Per unit, for the Corregedoria: share of opening minutes with a clerk online (sampled each
     minute), median minutes from joining to the first call, calls out of arrival order by reason."""
@@ -309,15 +318,6 @@ def compliance(ctx: Context, query: ReportQuery, now: datetime) -> Compliance:
             )
         )
     return Compliance(*covering(period), rows)
-
-
-@dataclass(frozen=True)
-class Breakdown(Report):
-    by_priority: list[Tally]  # key: the PriorityClass value
-    by_role: list[Tally]
-    by_reason: list[Tally]
-    not_served: list[Tally]
-    peak_queue: int
 
 
 def breakdown(ctx: Context, query: ReportQuery, now: datetime) -> Breakdown:

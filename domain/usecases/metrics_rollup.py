@@ -19,6 +19,8 @@ from domain.usecases.unit_day import service_day
 
 @dataclass
 class PassReport:
+    """What one pass of the rollup timer did (logged): unit-days and events read, writes, conflicts."""
+
     unit_days: int = 0
     events_read: int = 0
     events_new: int = 0

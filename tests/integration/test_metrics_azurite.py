@@ -95,13 +95,17 @@ def scenario(storage_env: dict[str, str], unique: str) -> tuple[Context, TableMe
     admit_all(svc)
     ana = svc.principal(ANA)
     assert clerk_actions.call_next(svc, UNIT, ana, NOW + timedelta(minutes=4)).ticket_id == a.ticket_id
-    clerk_actions.clerk_action(svc, UNIT, a.ticket_id, Action.FINISH, ana, NOW + timedelta(minutes=10))
+    clerk_actions.clerk_action(
+        svc, UNIT, a.ticket_id, clerk_actions.ClerkMove(Action.FINISH), ana, NOW + timedelta(minutes=10)
+    )
     clerk_actions.call_ticket(
         svc, UNIT, c.ticket_id, ana, NOW + timedelta(minutes=11), reason="retorno combinado"
     )
     citizen_view.leave(svc, b.ticket_id, b.token, NOW + timedelta(minutes=12))
     surveys.submit_survey(svc, a.ticket_id, a.token, 4, "Ótimo, obrigada Ana!", NOW + timedelta(minutes=15))
-    clerk_actions.clerk_action(svc, UNIT, c.ticket_id, Action.NO_SHOW, ana, NOW + timedelta(minutes=20))
+    clerk_actions.clerk_action(
+        svc, UNIT, c.ticket_id, clerk_actions.ClerkMove(Action.NO_SHOW), ana, NOW + timedelta(minutes=20)
+    )
     roll_up(svc, store, NOW + timedelta(minutes=21))
     return svc, store
 
@@ -186,7 +190,12 @@ def test_concurrent_passes_count_each_event_once(storage_env: dict[str, str], un
     for i in range(8):
         called = clerk_actions.call_next(svc, UNIT, ana, NOW + timedelta(minutes=i + 1))
         clerk_actions.clerk_action(
-            svc, UNIT, called.ticket_id, Action.FINISH, ana, NOW + timedelta(minutes=i + 1, seconds=30)
+            svc,
+            UNIT,
+            called.ticket_id,
+            clerk_actions.ClerkMove(Action.FINISH),
+            ana,
+            NOW + timedelta(minutes=i + 1, seconds=30),
         )
     workers = [
         TableMetricsStore(table_service(storage_env), unique + "m", tickets_table=unique) for _ in range(4)

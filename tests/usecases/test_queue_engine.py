@@ -53,7 +53,9 @@ def test_a_replay_after_the_citizen_was_called_is_recognised_by_storage() -> Non
     admission.admit(ctx, payloads, NOW)
     clerk = ctx.principal("ana.souza@trf1.jus.br")
     called = clerk_actions.call_next(ctx, UNIT, clerk, NOW)
-    clerk_actions.clerk_action(ctx, UNIT, called.ticket_id, Action.FINISH, clerk, NOW)
+    clerk_actions.clerk_action(
+        ctx, UNIT, called.ticket_id, clerk_actions.ClerkMove(Action.FINISH), clerk, NOW
+    )
     assert admission.admit(ctx, payloads, NOW) == {
         called.ticket_id: "duplicate"
     }  # the ticket exists: no second place

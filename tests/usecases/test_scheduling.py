@@ -185,7 +185,9 @@ def test_a_clerk_books_the_follow_up_during_the_attendance(svc: Context, fakes: 
     made = booking.offer_follow_up(svc, UNIT, joined.ticket_id, clerk, soon, opened)
     with pytest.raises(ConflictError):
         booking.offer_follow_up(svc, UNIT, joined.ticket_id, clerk, SLOT, opened)
-    clerk_actions.clerk_action(svc, UNIT, joined.ticket_id, Action.FINISH, clerk, opened)
+    clerk_actions.clerk_action(
+        svc, UNIT, joined.ticket_id, clerk_actions.ClerkMove(Action.FINISH), clerk, opened
+    )
     offered = follow_up_json(svc, joined.ticket_id, joined.token)
     assert offered["appointmentId"] == made.appointment_id and offered["token"] == made.token
     view = appointment_json(svc, made.appointment_id, made.token, opened)
