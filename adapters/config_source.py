@@ -56,12 +56,13 @@ class BlobConfigSource:
 class TableConfigStore:
     """The last good configuration (and the outcome of the last attempt) in Table Storage."""
 
-    def __init__(self, service: TableServiceClient) -> None:
+    def __init__(self, service: TableServiceClient, table: str = CONFIG_TABLE) -> None:
         self._tables = TableClients(service)
+        self._table_name = table
 
     @property
     def table(self) -> TableClient:
-        return self._tables(CONFIG_TABLE)
+        return self._tables(self._table_name)
 
     def current(self) -> tuple[str, str] | None:
         """(configuration JSON, source etag) of the last good configuration, or None."""

@@ -67,6 +67,8 @@ class TableUnitRecords:
             return
         if len(writes) > 100:
             raise ValueError(f"a transaction holds at most 100 operations, got {len(writes)}")
+        if len({w.key for w in writes}) < len(writes):
+            raise ValueError("a transaction changes each row once")
         ops: list[tuple[Any, ...]] = []
         for write in writes:
             entity = {"PartitionKey": unit_id, "RowKey": write.key, **write.fields}

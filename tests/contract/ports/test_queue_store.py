@@ -1,0 +1,134 @@
+"""`QueueStore`: one unit-day partition, its state guarded by an ETag, tickets and events committed with
+it in one all-or-nothing transaction (tests/contract/ports/conftest.py: fake and Azurite alike)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from domain.errors import ConcurrentUpdateError, ConflictError
+from domain.ports import DuplicateTicketError
+from domain.queue import QueueState
+from domain.tickets import Action, Status, TicketEvent, TicketWrite
+from tests.contract.ports.conftest import Ports
+
+UNIT, DAY = "trf1-sjac-01vf", "20261130"
+AT = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
+
+
+def tid(short: str) -> str:
+    return f"{UNIT}.{DAY}.{short:a<10}"
+
+
+def admitted(short: str, at: datetime = AT) -> TicketWrite:
+    ticket_id = tid(short)
+    event = TicketEvent(ticket_id, Action.ADMIT, Status.WAITING, at, "system", data={"position": 1})
+    return TicketWrite(ticket_id, {"status": "waiting", "name": "Ana"}, create=True, event=event)
+
+
+def first_commit(ports: Ports, *writes: TicketWrite) -> tuple[QueueState, str]:
+    state, etag = ports.store.load(UNIT, DAY)
+    state.seq = len(writes)
+    ports.store.commit(state, etag, writes)
+    state, etag = ports.store.load(UNIT, DAY)
+    assert etag is not None
+    return state, etag
+
+
+def test_a_day_without_state_loads_empty_without_an_etag(ports: Ports) -> None:
+    state, etag = ports.store.load(UNIT, DAY)
+    assert etag is None and state.unit_id == UNIT and state.day == DAY and state.seq == 0 and not state.line
+    assert ports.store.list_tickets(UNIT, DAY) == [] and ports.store.get_ticket(tid("x")) is None
+
+
+def test_a_commit_stores_state_tickets_and_events_and_changes_the_etag(ports: Ports) -> None:
+    state, etag = first_commit(ports, admitted("b"), admitted("c"))
+    assert state.seq == 2
+    assert {t["ticketId"] for t in ports.store.list_tickets(UNIT, DAY)} == {tid("b"), tid("c")}
+    assert (ports.store.get_ticket(tid("b")) or {})["name"] == "Ana"
+    state.seq = 3
+    ports.store.commit(state, etag, [])
+    again, newer = ports.store.load(UNIT, DAY)
+    assert again.seq == 3 and newer not in (None, etag)
+
+
+def test_a_stale_etag_writes_nothing(ports: Ports) -> None:
+    state, etag = first_commit(ports, admitted("b"))
+    state.seq = 5
+    ports.store.commit(state, etag, [])
+    state.seq = 9
+    with pytest.raises(ConcurrentUpdateError):
+        ports.store.commit(state, etag, [admitted("c")])  # lost to the commit above
+    assert ports.store.load(UNIT, DAY)[0].seq == 5 and ports.store.get_ticket(tid("c")) is None
+
+
+def test_creating_a_state_that_exists_is_a_conflict(ports: Ports) -> None:
+    first_commit(ports, admitted("b"))
+    with pytest.raises(ConcurrentUpdateError):
+        ports.store.commit(QueueState(unit_id=UNIT, day=DAY, seq=7), None, [])
+    assert ports.store.load(UNIT, DAY)[0].seq == 1
+
+
+def test_creating_a_ticket_that_exists_is_a_duplicate_and_writes_nothing(ports: Ports) -> None:
+    state, etag = first_commit(ports, admitted("b"))
+    state.seq = 2
+    with pytest.raises(DuplicateTicketError):
+        ports.store.commit(state, etag, [admitted("c"), admitted("b")])
+    assert ports.store.load(UNIT, DAY)[1] == etag and ports.store.get_ticket(tid("c")) is None
+
+
+def test_a_ticket_write_merges_its_fields(ports: Ports) -> None:
+    state, etag = first_commit(ports, admitted("b"))
+    ports.store.commit(state, etag, [TicketWrite(tid("b"), {"status": "called", "calledBy": "ana"})])
+    stored = ports.store.get_ticket(tid("b")) or {}
+    assert stored["status"] == "called" and stored["calledBy"] == "ana" and stored["name"] == "Ana"
+    ports.store.merge_ticket(tid("b"), {"meetingStatus": "ready"})
+    stored = ports.store.get_ticket(tid("b")) or {}
+    assert stored["meetingStatus"] == "ready" and stored["status"] == "called"
+
+
+def test_events_are_listed_in_row_key_order_with_their_fields(ports: Ports) -> None:
+    first_commit(ports, admitted("c", AT + timedelta(seconds=2)), admitted("b", AT))
+    events = ports.store.list_events(UNIT, DAY)
+    assert [e["ticketId"] for e in events] == [tid("b"), tid("c")]
+    assert events[0]["RowKey"].startswith("e.") and events[0]["action"] == "admit"
+    assert events[0]["status"] == "waiting" and events[0]["by"] == "system"
+
+
+def test_a_survey_is_answered_once(ports: Ports) -> None:
+    first_commit(ports, admitted("b"))
+    ports.store.add_survey(tid("b"), {"score": 5})
+    with pytest.raises(ConflictError):
+        ports.store.add_survey(tid("b"), {"score": 1})
+
+
+def test_a_side_effect_is_marked_once(ports: Ports) -> None:
+    assert not ports.store.seen(UNIT, DAY, "card.1")
+    assert ports.store.mark_once(UNIT, DAY, "card.1")
+    assert not ports.store.mark_once(UNIT, DAY, "card.1")
+    assert ports.store.seen(UNIT, DAY, "card.1") and not ports.store.seen(UNIT, DAY, "card.2")
+
+
+def test_each_worker_keeps_its_latest_heartbeat(ports: Ports) -> None:
+    assert ports.store.read_heartbeats(UNIT, DAY) == []
+    ports.store.write_heartbeat(UNIT, DAY, "w1", {"abc": 1})
+    ports.store.write_heartbeat(UNIT, DAY, "w1", {"abc": 2, "clerk:ana@x": 3})
+    ports.store.write_heartbeat(UNIT, DAY, "w2", {"def": 4})
+    beats = sorted(ports.store.read_heartbeats(UNIT, DAY), key=len)
+    assert beats == [{"def": 4}, {"abc": 2, "clerk:ana@x": 3}]
+
+
+def test_a_fresh_peek_sees_the_last_commit(ports: Ports) -> None:
+    state, etag = first_commit(ports, admitted("b"))
+    state.seq = 4
+    ports.store.commit(state, etag, [])
+    assert ports.store.peek(UNIT, DAY, max_age_s=0.0).seq == 4
+
+
+def test_a_transaction_over_one_hundred_operations_is_refused_before_writing(ports: Ports) -> None:
+    state, etag = ports.store.load(UNIT, DAY)
+    writes = [admitted(f"{i:03d}".translate(str.maketrans("01", "ab"))) for i in range(50)]  # 1 + 2 × 50
+    with pytest.raises(ValueError):
+        ports.store.commit(state, etag, writes)
+    assert ports.store.load(UNIT, DAY)[1] is None and ports.store.list_tickets(UNIT, DAY) == []
