@@ -62,6 +62,12 @@ run: install-python install-node settings
 test: install install-infra
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
+# The unit tier: the use cases on the in-memory fakes (tests/usecases), the domain's rules, the fakes'
+# side of the ports' contract suite and the architecture checks. No Azurite, no host, no browser.
+FAST := tests/usecases tests/domain tests/contract/ports tests/contract/test_architecture.py
+test-fast: install-python
+	$(BIN)/python -m pytest -n 2 -m "not azurite" $(FAST)
+
 # Secret scan: detect-secrets' credential detectors (storage keys, private keys, tokens...) over every file
 # git tracks. The generic entropy and keyword detectors are off: they flag alphabets and test fixtures.
 # The Azurite development account key is public (documented by Microsoft for the storage emulator): it

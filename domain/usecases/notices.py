@@ -63,13 +63,15 @@ def deliver_notifications(ctx: Context, messages: Sequence[Mapping[str, Any]], n
     """Render and send notices to each unit's Teams channel, once per dedup key. Returns how many were
     sent; a unit without a webhook configured is skipped."""
     by_unit: dict[str, list[Notification]] = defaultdict(list)
+    batch: set[tuple[str, str]] = set()
     for msg in messages:
         unit = ctx.config().unit(str(msg.get("unitId", "")))
         if unit is None:
             continue
         key = str(msg.get("dedupKey") or "")
-        if key and ctx.store.seen(unit.id, service_day(unit, now), key):
+        if key and ((unit.id, key) in batch or ctx.store.seen(unit.id, service_day(unit, now), key)):
             continue
+        batch.add((unit.id, key))
         by_unit[unit.id].append(
             Notification(
                 kind=str(msg["kind"]),
