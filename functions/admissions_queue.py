@@ -7,7 +7,7 @@ import logging
 import azure.functions as func
 
 from domain.ports import JOIN_QUEUE
-from domain.usecases.admission import admit
+from domain.usecases import admission
 from functions import bootstrap
 from functions.triggers import payload, queue
 
@@ -21,7 +21,7 @@ def admit_join_requests(msg: func.QueueMessage) -> None:
     app = bootstrap.get()
     first = payload(msg)
     batch = app.bus.drain(JOIN_QUEUE, BATCH - 1)
-    outcome = admit(app.context, [first, *(m.payload for m in batch.items)], app.now())
+    outcome = admission.admit(app.context, [first, *(m.payload for m in batch.items)], app.now())
     batch.complete()
     log.info(
         "admitted batch: %d messages, %d new",

@@ -45,6 +45,34 @@ class Body(BaseModel):
         return self.model_dump(include={f.name for f in dataclasses.fields(target)})
 
 
+# Examples of valid bodies (OpenAPI `examples`, read by the API's readers and by the fuzz test, which sends
+# them so that accepted writes happen and their storage effects are checked).
+PERSON_EXAMPLE: dict[str, Any] = {
+    "name": "Maria da Silva",
+    "role": "parte",
+    "reason": "orientacao",
+    "consent": True,
+}
+LAWYER_EXAMPLE: dict[str, Any] = {
+    "name": "João Pereira Lima",
+    "role": "advogado",
+    "oabNumber": "123456",
+    "oabState": "AM",
+    "processNumber": "0001234-96.2025.4.01.3000",
+    "reason": "orientacao",
+    "consent": True,
+    "priority": ["idoso_60"],
+}
+
+
+def examples(*values: dict[str, Any], str_max_length: int | None = None) -> ConfigDict:
+    """A body's configuration with its examples (and a longer text limit, where it has one)."""
+    extra: dict[str, Any] = {"examples": list(values)}
+    if str_max_length is None:
+        return ConfigDict(json_schema_extra=extra)
+    return ConfigDict(json_schema_extra=extra, str_max_length=str_max_length)
+
+
 class PersonBody(Body):
     """Who the citizen is (joining, booking, writing a message)."""
 
@@ -58,6 +86,8 @@ class PersonBody(Body):
 
 
 class JoinBody(PersonBody):
+    model_config = examples(PERSON_EXAMPLE, LAWYER_EXAMPLE)
+
     category: str = Field(default="", max_length=REASON_ID_MAX)
     priority: list[str] = Field(default_factory=list, max_length=10)
     companions: int = Field(default=0, ge=0, le=3)
@@ -67,26 +97,42 @@ class JoinBody(PersonBody):
 
 
 class SurveyBody(Body):
+    model_config = examples({"score": 5, "comment": "Fui bem atendida e resolvi o que precisava."})
+
     score: int = Field(ge=1, le=5)
     comment: str = Field(default="", max_length=COMMENT_MAX)
 
 
 class CallBody(Body):
+    model_config = examples(
+        {},
+        {"ticketId": "tjam-tefe-vu.20261207.a1b2c3d4e5", "reason": "Atendimento combinado por telefone"},
+    )
+
     ticket_id: str = Field(default="", max_length=120, alias="ticketId")
     reason: str = Field(default="", max_length=CLERK_REASON_MAX)
     category: str = Field(default="", max_length=REASON_ID_MAX)
 
 
 class ActionBody(Body):
+    model_config = examples(
+        {"reason": "A pessoa pediu para voltar mais tarde"},
+        {"targetUnit": "trf1-sjac-02vf", "reason": "O assunto é da outra vara"},
+    )
+
     reason: str = Field(default="", max_length=CLERK_REASON_MAX)
     target_unit: str = Field(default="", max_length=REASON_ID_MAX, alias="targetUnit")
 
 
 class PresenceBody(Body):
+    model_config = examples({"status": "online"}, {"status": "paused"})
+
     status: Literal["online", "paused", "offline"]
 
 
 class SlotBody(Body):
+    model_config = examples({"startsAt": "2026-12-07T11:00:00-04:00"})
+
     starts_at: str = Field(
         max_length=40, alias="startsAt", description="Início do horário (ISO 8601 com fuso)"
     )
@@ -95,6 +141,11 @@ class SlotBody(Body):
 class BookBody(JoinBody):
     """The join form's fields plus the chosen slot."""
 
+    model_config = examples(
+        {**PERSON_EXAMPLE, "startsAt": "2026-12-07T10:00:00-04:00"},
+        {**LAWYER_EXAMPLE, "startsAt": "2026-12-07T10:30:00-04:00"},
+    )
+
     starts_at: str = Field(
         max_length=40, alias="startsAt", description="Início do horário (ISO 8601 com fuso)"
     )
@@ -102,7 +153,14 @@ class BookBody(JoinBody):
 
 class MessageBody(PersonBody):
     # Long texts reach the use case, which says how long the message is and what the unit's limit is.
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, str_max_length=20_000)
+    model_config = examples(
+        {
+            **PERSON_EXAMPLE,
+            "text": "Gostaria de saber se já há data para a audiência do meu processo.",
+            "processNumber": "0001234-96.2025.4.01.3000",
+        },
+        str_max_length=20_000,
+    )
 
     text: str = Field(description="A mensagem, só texto")
     attachments: list[Any] = Field(
@@ -114,12 +172,16 @@ class MessageBody(PersonBody):
 
 
 class ReplyBody(Body):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, str_max_length=REPLY_MAX)
+    model_config = examples(
+        {"text": "A audiência está marcada para 10/12, às 9h, por vídeo."}, str_max_length=REPLY_MAX
+    )
 
     text: str
 
 
 class InviteBody(Body):
+    model_config = examples({"email": "interprete.libras@tribunal.jus.br"})
+
     email: str = Field(max_length=200, description="E-mail do(a) colega ou intérprete")
 
 

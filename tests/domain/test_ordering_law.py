@@ -8,7 +8,7 @@ that table and from the order of arrival only; nothing here calls the code's own
 The system is driven as it is used: citizens join with their declared grounds (`accept_join`), the
 join requests are admitted in whatever order the queue delivers them (`admit`), a clerk calls next
 again and again (`call_next`) and each waiting citizen reads their position (`ticket_view`), over
-in-memory fakes of the storage and bus ports (tests/fakes/memory_queue.py).
+in-memory fakes of the storage and bus ports (tests/fakes/).
 
 The properties are stated over the whole table, so that each of them notices a ground given the wrong
 rank in either direction (a 60+ given the 80+ rank, donors swapped with the other groups):
@@ -36,11 +36,12 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain import services as uc
 from domain.config import Configuration, parse_configuration
 from domain.ordering import PriorityGround
-from domain.tokens import KeyRing
-from tests.fakes.memory_queue import InMemoryQueueStore, RecordingBus
+from domain.ports import JOIN_QUEUE
+from domain.usecases import admission, clerk_actions, joining
+from tests.fakes.context import fake_context
+from tests.support.flows import ticket_json
 
 # --- the law ------------------------------------------------------------------------------------
 
@@ -153,15 +154,8 @@ class UnitCounter:
     """One unit's virtual counter over in-memory ports; the clock moves a second per action."""
 
     def __init__(self, config: Configuration) -> None:
-        self.svc = uc.Services(
-            config=lambda: config,
-            store=InMemoryQueueStore(),
-            bus=RecordingBus(),
-            keys=KeyRing({"k1": bytes(range(32))}),
-            calendar_for=lambda unit: None,  # type: ignore[arg-type,return-value]  # always open
-            always_open=True,
-        )
-        self.clerk = self.svc.principal(CLERK)
+        self.ctx, self.fakes = fake_context(config)  # always open
+        self.clerk = self.ctx.principal(CLERK)
         self.now = T0
         self.tickets: dict[str, Citizen] = {}
         self.tokens: dict[Citizen, tuple[str, str]] = {}
@@ -171,7 +165,7 @@ class UnitCounter:
         return self.now
 
     def join(self, citizen: Citizen) -> None:
-        data = uc.JoinInput(
+        data = joining.JoinInput(
             name=f"Pessoa {citizen.n}",
             role="parte",
             reason="orientacao",
@@ -179,22 +173,24 @@ class UnitCounter:
             priority=citizen.grounds,
             companions=citizen.companions,
         )
-        accepted = uc.accept_join(self.svc, UNIT, data, self.tick())
+        accepted = joining.accept_join(self.ctx, UNIT, data, self.tick())
         self.tickets[accepted.ticket_id] = citizen
         self.tokens[citizen] = (accepted.ticket_id, accepted.token)
 
     def admit(self, delivery: Sequence[int]) -> None:
         """Deliver the pending join requests in the given order, one at a time (as the queue may)."""
-        requests = self.svc.bus.take(uc.JOIN_QUEUE)  # type: ignore[attr-defined]
+        requests = self.fakes.bus.take(JOIN_QUEUE)
         for i in delivery:
-            assert uc.admit(self.svc, [requests[i]], self.tick()) == {requests[i]["ticketId"]: "waiting"}
+            assert admission.admit(self.ctx, [requests[i]], self.tick()) == {
+                requests[i]["ticketId"]: "waiting"
+            }
 
     def call_next(self) -> Citizen:
-        return self.tickets[uc.call_next(self.svc, UNIT, self.clerk, self.tick()).ticket_id]
+        return self.tickets[clerk_actions.call_next(self.ctx, UNIT, self.clerk, self.tick()).ticket_id]
 
     def view(self, citizen: Citizen) -> dict[str, Any]:
         ticket_id, token = self.tokens[citizen]
-        return uc.ticket_view(self.svc, ticket_id, token, self.now)
+        return ticket_json(self.ctx, (ticket_id, token), self.now)
 
 
 Step = tuple[list[Citizen], list[int], int]  # arrivals, their delivery order, calls after them

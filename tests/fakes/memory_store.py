@@ -5,7 +5,8 @@ them (state, tickets, events, surveys, side-effect markers, heartbeats), with th
   exists) raises `ConcurrentUpdateError`, a `create` ticket write that finds its ticket raises
   `DuplicateTicketError`, and a failed commit leaves nothing written.
 - A commit holds at most 100 operations (state, tickets, events) of its own partition (`ValueError`).
-- `load` and `peek` return copies: what a use case changes is not stored until it commits.
+- `load` returns a copy: what a use case changes is not stored until it commits; `peek` returns one
+  copy shared until the next commit.
 
 tests/contract/ports runs the same suite against this and `adapters.tables.TableQueueStore`.
 """
@@ -65,6 +66,7 @@ class MemoryQueueStore:
         self.partitions: dict[tuple[str, str], Partition] = {}
         self.commits = 0  # successful commits
         self.conflicts = 0  # commits refused for a stale ETag
+        self._peeked: dict[tuple[str, str], tuple[str | None, QueueState]] = {}
         self._lock = threading.RLock()
 
     def partition(self, unit_id: str, day: str) -> Partition:
@@ -81,7 +83,15 @@ class MemoryQueueStore:
             return copy.deepcopy(found.state), found.etag
 
     def peek(self, unit_id: str, day: str, max_age_s: float = 1.0) -> QueueState:
-        return self.load(unit_id, day)[0]
+        """The committed state, one copy shared by every reader until the next commit (as the adapter
+        shares one per `max_age_s`): readers must not change it."""
+        with self._lock:
+            part = self.partition(unit_id, day)
+            shared = self._peeked.get((unit_id, day))
+            if shared is None or shared[0] != part.etag:
+                shared = (part.etag, self.load(unit_id, day)[0])
+                self._peeked[(unit_id, day)] = shared
+            return shared[1]
 
     def commit(self, state: QueueState, etag: str | None, writes: Sequence[TicketWrite] = ()) -> None:
         with self._lock:

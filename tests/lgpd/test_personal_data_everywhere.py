@@ -30,8 +30,9 @@ import pytest
 from azure.storage.queue import QueueServiceClient
 
 from devhost.clock import FakeClock
-from domain import services as domain_services
+from domain.ports import JOIN_QUEUE
 from domain.retention import DEFAULT_RETENTION_DAYS
+from domain.usecases import admission
 from tests.fakes.fake_webhook import FakeWebhook
 from tests.support.storage_dump import Record, dump_account, record, where_found
 from tests.support.system import CONFIG_FILE, System, principal_header, running_system
@@ -227,7 +228,7 @@ def poisoned_join(system: System, citizen: Citizen, planted: Planted) -> None:
     """A join whose admission keeps failing (a fault injected here) until the host moves it to
     `join-requests-poison`, as it does with any message that fails `maxDequeueCount` times."""
     name = planted.texts["poison"][0]
-    original = domain_services.admit
+    original = admission.admit
 
     def failing(svc: Any, requests: Any, now: datetime) -> dict[str, str]:
         requests = list(requests)
@@ -235,16 +236,16 @@ def poisoned_join(system: System, citizen: Citizen, planted: Planted) -> None:
             raise RuntimeError("injected failure: admission of a poisoned join")
         return original(svc, requests, now)
 
-    domain_services.admit = failing  # type: ignore[assignment]
+    admission.admit = failing  # type: ignore[assignment]
     try:
         ticket = citizen.join(name)
         planted.held.append({"id": ticket["ticketId"], "token": ticket["token"]})
         poison = QueueServiceClient.from_connection_string(
             system.settings["AzureWebJobsStorage"]
-        ).get_queue_client(f"{domain_services.JOIN_QUEUE}-poison")
+        ).get_queue_client(f"{JOIN_QUEUE}-poison")
         system.wait(lambda: poison.get_queue_properties().approximate_message_count == 1, timeout=30)
     finally:
-        domain_services.admit = original  # type: ignore[assignment]
+        admission.admit = original  # type: ignore[assignment]
 
 
 # --- the system and the dumps ----------------------------------------------------------------------
