@@ -158,7 +158,7 @@ BEARER_MISSING = "Envie o token da senha no cabeçalho Authorization: Bearer <to
 _FORBIDDEN = {
     "clerk": "Você não está designado(a) para atender nesta unidade.",
     "metrics": "Você não tem acesso a estes indicadores.",
-    "admin": "Acesso restrito à gestão do tribunal e à administração.",
+    "gestao": "Acesso restrito à gestão do tribunal e à administração.",
 }
 
 

@@ -240,7 +240,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         "indicadores",
         query=(Param("days", "Dias (1 a 366)"), _COURT, _UNIT),
     ),
-    ("GET", "admin/audit"): Operation(
+    ("GET", "gestao/audit"): Operation(
         "Trilha de auditoria de uma unidade-dia",
         "administração",
         query=(
