@@ -19,7 +19,6 @@ message's span continues the trace of the request that sent it.
 
 from __future__ import annotations
 
-import base64
 import functools
 import json
 import logging
@@ -33,7 +32,7 @@ from adapters.storage import operation, unavailable
 from domain.auth import Principal
 from domain.errors import DomainError, ForbiddenError, UnauthenticatedError
 from domain.tickets import TicketId
-from functions import authz, limits
+from functions import authz, identity, limits
 from functions import dependencies as deps
 from functions.http_errors import from_error, problem
 
@@ -187,21 +186,9 @@ def _ids(req: func.HttpRequest) -> dict[str, str]:
 
 
 def principal(req: func.HttpRequest) -> Principal:
-    """The staff member behind the request, from the Easy Auth principal header (App Service format)."""
-    header = req.headers.get("x-ms-client-principal")
-    if not header:
-        raise UnauthenticatedError("Entre com sua conta institucional para continuar.")
-    try:
-        data = json.loads(base64.b64decode(header))
-        claims = {c["typ"]: c["val"] for c in data.get("claims", []) if isinstance(c, dict)}
-    except (ValueError, TypeError, KeyError):
-        raise UnauthenticatedError("Identificação de usuário inválida.") from None
-    email = (
-        claims.get("preferred_username")
-        or claims.get("http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress")
-        or claims.get("email")
-        or req.headers.get("x-ms-client-principal-name", "")
-    )
+    """The staff member behind the request (functions/identity.py: the principal header the platform
+    sets, in the Static Web Apps or App Service format), with the roles the configuration gives them."""
+    email = identity.staff_email_of(req.headers, deps.settings().env)
     return deps.services().principal(email)
 
 
