@@ -44,10 +44,10 @@ param resourceGroupName string = ''
 @description('Object id of the administrator running the deployment (azd sets AZURE_PRINCIPAL_ID); gets Key Vault Secrets Officer. Empty: none.')
 param administratorPrincipalId string = ''
 
-@description('Client id of the Entra ID app registration that Easy Auth validates tokens for (clerk console as a Teams tab). Empty: only sign-in through the Static Web App.')
+@description('Client id of the Entra ID app registration of the court\'s tenant: the Static Web App signs staff in with it (its secret goes to the Key Vault secret SWA-AAD-CLIENT-SECRET), and Easy Auth on the Function App validates its tokens (clerk console as a Teams tab).')
 param entraClientId string = ''
 
-@description('Tenant of the court\'s Entra ID. Empty: the tenant of the subscription.')
+@description('Tenant of the court\'s Entra ID: the only tenant whose accounts sign in (staticwebapp.config.json is pinned to it when azd packages the site). Empty: the tenant of the subscription.')
 param entraTenantId string = ''
 
 @description('Public base URL of the citizen site, when the court serves it on its own domain. Empty: the Static Web App URL.')
@@ -248,6 +248,8 @@ module staticWebApp 'modules/staticwebapp.bicep' = {
     name: 'stapp-balcao-${resourceToken}'
     location: staticWebAppLocation
     tags: tags
+    entraClientId: entraClientId
+    keyVaultName: keyVault.outputs.name
   }
 }
 

@@ -48,6 +48,8 @@ NOT_DEPLOYED = {
     "TEAMS_LOBBY_SCOPE": "optional override; the default (organization) is the decision in the README",
     "JITSI_ROOM_SECRET": "optional; rooms default to a key from BALCAO_TOKEN_KEYS, a Key Vault secret",
     "BALCAO_RETENTION_DAYS": "optional; personal data is kept 30 days by default (domain/retention.py)",
+    "WEBSITE_AUTH_ENABLED": "set by the platform itself when App Service authentication is on (apiauth.bicep "
+    "turns it on); in Azure the app refuses principal headers without it (functions/identity.py)",
 }
 
 
