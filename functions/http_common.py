@@ -20,6 +20,7 @@ message's span continues the trace of the request that sent it.
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import logging
 from collections.abc import Callable
@@ -47,17 +48,31 @@ def endpoint(handler: Handler) -> Handler:
     500 (no details). Every HTTP route of the app goes through here."""
 
     @functools.wraps(handler)
-    def wrapper(req: func.HttpRequest) -> func.HttpResponse:
+    def wrapper(req: func.HttpRequest, context: func.Context | None = None) -> func.HttpResponse:
         deps.telemetry()
         found = authz.match(req.method, req.url, req.route_params)
         route = found.template if found else "(fora da tabela)"
-        with telemetry.http_span(req.method.upper(), route, req.headers, _ids(req)) as span:
+        parent = telemetry.invocation_parent(context)
+        method = req.method.upper()
+        with telemetry.http_span(method, route, req.headers, _ids(req), invocation=parent) as span:
             response = _serve(handler, req, found)
             telemetry.record_status(span, response.status_code)
             return response
 
     setattr(wrapper, AUTHORIZED, True)
+    _with_context(wrapper, handler)
     return wrapper
+
+
+def _with_context(wrapper: Callable[..., Any], handler: Callable[..., Any]) -> None:
+    """Declare `context: func.Context` on the wrapper: the host passes the invocation context (its trace
+    context parents our spans) to a parameter of that name, read from the signature it reports."""
+    signature = inspect.signature(handler)
+    extra = inspect.Parameter(
+        "context", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=func.Context
+    )
+    setattr(wrapper, "__signature__", signature.replace(parameters=[*signature.parameters.values(), extra]))  # noqa: B010
+    wrapper.__annotations__ = {**getattr(handler, "__annotations__", {}), "context": func.Context}
 
 
 def _serve(handler: Handler, req: func.HttpRequest, found: authz.RouteMatch | None) -> func.HttpResponse:
@@ -209,15 +224,17 @@ def measured(handler: F) -> F:
     @functools.wraps(handler)
     def wrapper(*args: Any, **kwargs: Any) -> None:
         deps.telemetry()
+        parent = telemetry.invocation_parent(kwargs.pop("context", None))
         msg = next((a for a in (*args, *kwargs.values()) if isinstance(a, func.QueueMessage)), None)
         payload = _payload(msg) if msg is not None else None
         delivery = msg.dequeue_count if msg is not None else None
         with (
-            telemetry.function_span(handler.__name__, payload, delivery_count=delivery),
+            telemetry.function_span(handler.__name__, payload, delivery_count=delivery, invocation=parent),
             operation(handler.__name__),
         ):
             handler(*args, **kwargs)
 
+    _with_context(wrapper, handler)
     return wrapper  # type: ignore[return-value]
 
 

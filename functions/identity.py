@@ -38,10 +38,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from domain.errors import UnauthenticatedError
+from functions.platform import running_in_azure
 
 PRINCIPAL_HEADER = "x-ms-client-principal"
 EMAIL_CLAIM = "preferred_username"
-AZURE_MARKERS = ("WEBSITE_INSTANCE_ID", "WEBSITE_SITE_NAME")
 MAX_HEADER_CHARS = 16_384  # far above a real principal; a bigger one is not parsed
 
 SIGN_IN = "Entre com sua conta institucional para continuar."
@@ -50,11 +50,6 @@ UNTRUSTED = "Não foi possível confirmar a sua identidade neste servidor. Avise
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 log = logging.getLogger("balcao.identity")
-
-
-def running_in_azure(env: Mapping[str, str]) -> bool:
-    """Whether the app runs on Azure's Functions hosting (the platform sets these in every instance)."""
-    return any((env.get(name) or "").strip() for name in AZURE_MARKERS)
 
 
 def principal_trusted(env: Mapping[str, str]) -> bool:

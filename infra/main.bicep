@@ -91,10 +91,15 @@ param jitsiJwtSecret string = ''
 @secure()
 param teamsWebhookUrls object = {}
 
-@description('Maximum number of Function App instances.')
+@description('Maximum number of Function App instances: capacity for a whole court with room to spare, and the multiplier of the per-instance poll limits (reasons in modules/functionapp.bicep).')
 @minValue(1)
 @maxValue(1000)
-param maximumInstanceCount int = 100
+param maximumInstanceCount int = 20
+
+@description('Concurrent HTTP requests per Function App instance (reasons in modules/functionapp.bicep).')
+@minValue(1)
+@maxValue(1000)
+param httpPerInstanceConcurrency int = 16
 
 @description('Memory per Function App instance, in MB.')
 @allowed([
@@ -282,6 +287,7 @@ module functionApp 'modules/functionapp.bicep' = {
     jitsiBaseUrl: jitsiBaseUrl
     jitsiAppId: jitsiAppId
     maximumInstanceCount: maximumInstanceCount
+    httpPerInstanceConcurrency: httpPerInstanceConcurrency
     instanceMemoryMB: instanceMemoryMB
   }
 }
