@@ -966,19 +966,33 @@ def _notify_called(svc: Services, unit: UnitConfig, ticket_id: str, called: Call
     )
 
 
+NOTICE_CLAIM_MS = 120_000  # longer than a send may take (the notifier gives up after 30 s)
+
+
 def deliver_notifications(svc: Services, messages: Sequence[Mapping[str, Any]], now: datetime) -> int:
-    """Render and send notifications to each unit's Teams channel, once per dedup key.
+    """Render and send notifications to each unit's Teams channel, once per dedup key, whatever worker
+    (instance) the message reaches: the key is claimed in storage before the card is sent, marked done
+    after, and released when sending fails; a message whose key another worker is sending now is retried
+    later (TransientProviderError), when that send has ended one way or the other.
 
     Returns how many were sent. A unit without a webhook configured is skipped (logged by the caller)."""
     by_unit: dict[str, list[tuple[Mapping[str, Any], Notification]]] = defaultdict(list)
+    in_flight = 0
+    claimed: set[tuple[str, str]] = set()
     for msg in messages:
         unit = svc.config().unit(str(msg.get("unitId", "")))
         if unit is None or svc.notifier is None:
             continue
         day = service_day(unit, now)
         key = str(msg.get("dedupKey") or "")
-        if key and svc.store.seen(unit.id, day, key):
-            continue
+        if (unit.id, key) in claimed:
+            continue  # the same notice twice in this batch
+        if key:
+            claimed.add((unit.id, key))
+            claim = svc.store.claim_once(unit.id, day, key, ms(now), NOTICE_CLAIM_MS)
+            if claim != "claimed":
+                in_flight += claim == "busy"
+                continue
         by_unit[unit.id].append(
             (
                 msg,
@@ -994,16 +1008,29 @@ def deliver_notifications(svc: Services, messages: Sequence[Mapping[str, Any]], 
     sent = 0
     for unit_id, items in by_unit.items():
         unit = svc.unit(unit_id)
-        url = svc.webhook_url_for(unit)
-        if not url or svc.notifier is None:
-            continue
-        svc.notifier.send(url, [n for _, n in items])
         day = service_day(unit, now)
-        for _, note in items:
-            if note.dedup_key:
-                svc.store.mark_once(unit.id, day, note.dedup_key)
+        url = svc.webhook_url_for(unit)
+        keys = [note.dedup_key for _, note in items if note.dedup_key]
+        if not url or svc.notifier is None:
+            _settle(svc, unit.id, day, keys, done=False)
+            continue
+        try:
+            svc.notifier.send(url, [n for _, n in items])
+        except Exception:
+            _settle(svc, unit.id, day, keys, done=False)
+            raise
+        _settle(svc, unit.id, day, keys, done=True)
         sent += len(items)
+    if in_flight:
+        raise TransientProviderError(
+            "Outro processo está enviando este aviso; ele será conferido de novo.", reason="in_flight"
+        )
     return sent
+
+
+def _settle(svc: Services, unit_id: str, day: str, keys: Sequence[str], *, done: bool) -> None:
+    for key in keys:
+        svc.store.settle_once(unit_id, day, key, done)
 
 
 # Fields the scheduling, asynchronous-channel and colleague cards take from their queue message as they

@@ -201,9 +201,19 @@ _PROVIDER_FACTORIES: dict[str, Callable[[Settings], MeetingProvider]] = {
 
 @cache
 def notifier() -> Any:
+    """Webhook pacing is shared by every instance (in storage): Flex runs the queue on many at once."""
     from adapters.teams_webhook import TeamsWebhookNotifier
 
-    return TeamsWebhookNotifier()
+    return TeamsWebhookNotifier(pacer=shared_limits().pacer)
+
+
+@cache
+def shared_limits() -> Any:
+    """Limits that hold across instances (adapters/limits_table.py); client keys are keyed hashes."""
+    from adapters.limits_table import TableLimits
+
+    keys = KeyRing.parse(settings().secret("BALCAO_TOKEN_KEYS"))
+    return TableLimits(table_service(), fingerprint=lambda text: keys.fingerprint(text, 24))
 
 
 _calendars: dict[tuple[str, str], Calendar] = {}
@@ -263,7 +273,7 @@ def limiter() -> Any:
     """The abuse limits' buckets of this worker (functions/limits.py)."""
     from functions.limits import Limiter
 
-    return Limiter()
+    return Limiter(shared=shared_limits())
 
 
 @cache
@@ -299,6 +309,7 @@ def reset() -> None:
         notifier,
         services,
         limiter,
+        shared_limits,
         retention_store,
     ):
         built.cache_clear()
