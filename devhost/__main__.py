@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
-from devhost.cluster import Cluster
+from devhost.cluster import PARENT_PID_VARIABLE, Cluster
 from devhost.config import export_settings, load_local_settings
 from devhost.errors import DevHostError
 from devhost.host import DevHost
@@ -151,8 +151,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
+    # An instance of a cluster (devhost.cluster) stops when the process that started it is gone.
+    parent = int(os.environ.get(PARENT_PID_VARIABLE) or 0)
     while not stopping.wait(1):
-        pass
+        if parent and os.getppid() != parent:
+            break
     log.info("Stopping the dev host")
     host.stop()
     return 0

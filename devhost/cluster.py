@@ -24,6 +24,8 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+PARENT_PID_VARIABLE = "DEVHOST_PARENT_PID"  # an instance whose parent is gone stops (no orphans)
+
 
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -59,7 +61,7 @@ class Cluster:
             raise ValueError("one port per instance")
         self.ports = list(ports)
         self._args = list(args)
-        self._env = dict(os.environ if env is None else env)
+        self._env = {**(os.environ if env is None else env), PARENT_PID_VARIABLE: str(os.getpid())}
         self._cwd = cwd
         self._log_dir = log_dir
         self._processes: list[subprocess.Popen[bytes] | None] = [None] * count
