@@ -9,17 +9,15 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.pages_support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     DESKTOP,
     assert_accessible,
+    chromium,
     join,
     playwright,
     screenshot,
@@ -28,7 +26,7 @@ from tests.e2e.pages_support import (
 from tests.support.front_door import SITE, serve_login_page_scripts, swa_front_door
 from tests.support.system import System, running_system
 
-__all__ = ["playwright"]
+__all__ = ["chromium", "playwright"]  # fixtures from pages_support
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.azurite]
 
@@ -47,13 +45,6 @@ def system() -> Iterator[System]:
 def front_door(system: System) -> Iterator[str]:
     with swa_front_door(system.base_url) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser(playwright: Any) -> Iterator[Browser]:
-    launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-    yield launched
-    launched.close()
 
 
 def swa_cookie(email: str, provider: str = "aad") -> dict[str, str]:
@@ -102,12 +93,12 @@ def test_the_api_gets_the_static_web_apps_principal(front_door: str, system: Sys
 
 
 def test_a_clerk_signs_in_through_the_emulator_and_works_the_queue(
-    front_door: str, system: System, browser: Browser
+    front_door: str, system: System, chromium: Browser
 ) -> None:
     citizen = join(system, UNIT, "Dalva Pelo Balcão", category="partes")
     wait_status(system, citizen, "waiting")
 
-    context = browser.new_context(base_url=front_door, viewport=DESKTOP, locale="pt-BR")
+    context = chromium.new_context(base_url=front_door, viewport=DESKTOP, locale="pt-BR")
     serve_login_page_scripts(context)
     problems: list[str] = []
     context.on("weberror", lambda error: problems.append(str(error.error)))
