@@ -273,7 +273,14 @@ def limiter() -> Any:
     """The abuse limits' buckets of this worker (functions/limits.py)."""
     from functions.limits import Limiter
 
-    return Limiter(shared=shared_limits())
+    return Limiter(shared=_SharedLimitsOnUse())
+
+
+class _SharedLimitsOnUse:
+    """`shared_limits()` built on first use: a poll, which never uses it, needs no storage settings."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(shared_limits(), name)
 
 
 @cache
