@@ -138,7 +138,7 @@ SUCCESS: dict[tuple[str, str], int] = {
     ("GET", "metrics/compliance"): 200,
     ("GET", "metrics/breakdown"): 200,
     ("GET", "metrics/async"): 200,
-    ("GET", "admin/audit"): 200,
+    ("GET", "gestao/audit"): 200,
 }
 
 
