@@ -201,10 +201,13 @@ _PROVIDER_FACTORIES: dict[str, Callable[[Settings], MeetingProvider]] = {
 
 @cache
 def notifier() -> Any:
-    """Webhook pacing is shared by every instance (in storage): Flex runs the queue on many at once."""
+    """Webhook pacing is shared by every instance (in storage): Flex runs the queue on many at once.
+    The window is a quarter second longer than Teams' second: a slot booked in storage reaches Teams
+    after its own instance's delay (thread scheduling, connection), which differs between instances;
+    5 posts within one second at the receiver were seen with the 50 ms margin of a single process."""
     from adapters.teams_webhook import TeamsWebhookNotifier
 
-    return TeamsWebhookNotifier(pacer=shared_limits().pacer)
+    return TeamsWebhookNotifier(pacer=shared_limits().pacer, rate_margin=0.25)
 
 
 @cache
