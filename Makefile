@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 AZURITE_DIR := .azurite
 PORT ?= 7071
+SWA_PORT ?= 4280
 
 .PHONY: install install-python install-node install-browser install-infra run test test-fast lint fmt bench clean azurite settings
 
@@ -17,9 +18,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+# --ignore-scripts: nothing runs at install time. The SWA CLI's optional keytar (a credential store it
+# needs only to deploy) would otherwise compile against Node headers downloaded from the internet.
 install-node: node_modules/.installed
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
 # Debian's Chromium for the browser tests (Playwright cannot download its own browser here).
@@ -44,18 +47,28 @@ local.settings.json: local.settings.sample.json
 	json.dump(s, open('local.settings.json','w'), indent=2)"
 	@echo "local.settings.json criado"
 
-# Starts Azurite (data kept in .azurite/), loads the demo units, serves API + pages on :$(PORT).
-# ALWAYS_OPEN=true keeps every unit open for a demo at any hour.
+# Starts Azurite (data kept in .azurite/), loads the demo units, runs the dev host (API on :$(PORT)) and the
+# SWA CLI in front of it, as the Static Web App is in Azure: pages, production headers, sign-in emulation,
+# /api proxied. ALWAYS_OPEN=true keeps every unit open for a demo at any hour.
 run: install-python install-node settings
 	@mkdir -p $(AZURITE_DIR)
 	@node_modules/.bin/azurite --silent --disableTelemetry --skipApiVersionCheck --loose \
 	  --location $(AZURITE_DIR) --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 \
 	  > $(AZURITE_DIR)/azurite.log 2>&1 & echo $$! > $(AZURITE_DIR)/pid; \
-	trap 'kill $$(cat $(AZURITE_DIR)/pid) 2>/dev/null' EXIT INT TERM; \
+	trap 'kill $$(cat $(AZURITE_DIR)/pid) $$DEVHOST $$SWA 2>/dev/null' EXIT INT TERM; \
 	for i in $$(seq 50); do (echo > /dev/tcp/127.0.0.1/10002) 2>/dev/null && break; sleep 0.2; done; \
 	export $$($(BIN)/python -c "import json; v=json.load(open('local.settings.json'))['Values']; print(' '.join(f'{k}={x}' for k,x in v.items() if k=='AzureWebJobsStorage' or k.startswith('BALCAO_CONFIG')))"); \
-	$(BIN)/python -m adapters.config_source infra/config/balcao.json && \
-	$(if $(ALWAYS_OPEN),BALCAO_ALWAYS_OPEN=$(ALWAYS_OPEN)) $(BIN)/python -m devhost --port $(PORT)
+	$(BIN)/python -m adapters.config_source infra/config/balcao.json || exit 1; \
+	$(BIN)/python infra/site_config.py emulator --site site --out .swa > /dev/null || exit 1; \
+	$(if $(ALWAYS_OPEN),BALCAO_ALWAYS_OPEN=$(ALWAYS_OPEN)) $(BIN)/python -m devhost --port $(PORT) --quiet & DEVHOST=$$!; \
+	for i in $$(seq 100); do (echo > /dev/tcp/127.0.0.1/$(PORT)) 2>/dev/null && break; sleep 0.2; done; \
+	NO_UPDATE_NOTIFIER=1 node_modules/.bin/swa start site --swa-config-location .swa \
+	  --api-devserver-url http://127.0.0.1:$(PORT) --host 127.0.0.1 --port $(SWA_PORT) \
+	  > $(AZURITE_DIR)/swa.log 2>&1 & SWA=$$!; \
+	for i in $$(seq 150); do (echo > /dev/tcp/127.0.0.1/$(SWA_PORT)) 2>/dev/null && break; sleep 0.2; done; \
+	echo ""; echo "Balcão Virtual: http://127.0.0.1:$(SWA_PORT)/  (SWA CLI; login em /.auth/login/aad)"; \
+	echo "API no dev host: http://127.0.0.1:$(PORT)/api  (Ctrl+C para parar)"; \
+	wait $$DEVHOST
 
 # Two workers (the machine has two cores); each starts its own Azurite and dev hosts on free ports.
 # A test file stays on one worker, in order: its module-scoped system is started once.
@@ -92,4 +105,4 @@ bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(AZURITE_DIR) test-artifacts bench-results .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(AZURITE_DIR) test-artifacts bench-results .pytest_cache .mypy_cache .ruff_cache .swa .build

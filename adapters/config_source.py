@@ -21,7 +21,7 @@ from azure.storage.blob import BlobServiceClient
 from adapters.storage import TableClients, operation
 from adapters.tables import get_long_text, put_long_text
 from domain.config import Configuration, parse_configuration
-from domain.errors import InvalidInputError
+from domain.errors import InvalidInputError, TransientProviderError
 
 CONFIG_TABLE = "config"
 
@@ -130,7 +130,11 @@ class CachedConfiguration:
                 with operation("configuration"):
                     found = self._store.current()
                 if found is None and self._config is None:
-                    raise RuntimeError("No configuration applied yet")
+                    # A fresh deployment before the minute timer's first sync (no startup run in Azure).
+                    raise TransientProviderError(
+                        "O Balcão Virtual está sendo configurado. Tente novamente em um minuto.",
+                        reason="no_configuration_yet",
+                    )
                 if found is not None and found[0] != self._text:
                     self._config = changed = parse_configuration(found[0])
                     self._text = found[0]

@@ -13,6 +13,7 @@ a stale ETag becomes ConcurrentUpdateError, an existing ticket on create becomes
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -21,7 +22,7 @@ from dataclasses import asdict
 from typing import Any
 
 from azure.core import MatchConditions
-from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
 from azure.data.tables import TableClient, TableServiceClient, TableTransactionError, UpdateMode
 
 from adapters.storage import TableClients
@@ -277,16 +278,45 @@ class TableQueueStore:
 
     # --- side-effect markers ---------------------------------------------------------------
 
-    def mark_once(self, unit_id: str, day: str, key: str) -> bool:
-        try:
-            self.table.create_entity({"PartitionKey": f"{unit_id}.{day}", "RowKey": f"n.{key}"})
-            return True
-        except ResourceExistsError:
-            return False
+    def claim_once(self, unit_id: str, day: str, key: str, now_ms: int, stale_after_ms: int) -> str:
+        """One insert when nobody claimed `key`; an insert and a read when someone did (and a
+        conditional replace to take over a stale claim). Rows without `state` are done."""
+        pk, rk = f"{unit_id}.{day}", f"n.{key}"
+        claim = {"PartitionKey": pk, "RowKey": rk, "state": "claimed", "claimedAt": str(now_ms)}
+        for _ in range(3):
+            try:
+                self.table.create_entity(claim)
+                return "claimed"
+            except ResourceExistsError:
+                pass
+            try:
+                found = self.table.get_entity(pk, rk)
+            except ResourceNotFoundError:
+                continue  # released in between: claim again
+            if found.get("state", "done") == "done":
+                return "done"
+            if now_ms - int(found.get("claimedAt", 0)) < stale_after_ms:
+                return "busy"
+            try:
+                self.table.update_entity(
+                    claim,
+                    mode=UpdateMode.REPLACE,
+                    etag=found.metadata["etag"],
+                    match_condition=MatchConditions.IfNotModified,
+                )
+                return "claimed"
+            except HttpResponseError as exc:
+                if exc.status_code != 412:
+                    raise
+                return "busy"  # another worker took it over first
+        return "busy"
 
-    def seen(self, unit_id: str, day: str, key: str) -> bool:
-        try:
-            self.table.get_entity(f"{unit_id}.{day}", f"n.{key}")
-            return True
-        except ResourceNotFoundError:
-            return False
+    def settle_once(self, unit_id: str, day: str, key: str, done: bool) -> None:
+        pk, rk = f"{unit_id}.{day}", f"n.{key}"
+        if done:
+            self.table.upsert_entity(
+                {"PartitionKey": pk, "RowKey": rk, "state": "done"}, mode=UpdateMode.REPLACE
+            )
+        else:
+            with contextlib.suppress(ResourceNotFoundError):
+                self.table.delete_entity(pk, rk)

@@ -3,9 +3,11 @@
 `TeamsWebhookNotifier.send(url, notifications)` renders the notifications as Adaptive Cards 1.4
 (`adapters.cards`) and posts them, with:
 
-- **rate limit**: at most `max_requests` (4) requests per `per_seconds` (1 s) per webhook URL, shared by
-  every thread of the process. It is a token bucket whose tokens come back exactly one window after they
-  are spent (a sliding-window log): unlike a refilling bucket it never lets two bursts into one window.
+- **rate limit**: at most `max_requests` (4) requests per `per_seconds` (1 s) per webhook URL. It is a
+  sliding-window log (a slot comes back exactly one window after it was used): unlike a refilling bucket
+  it never lets two bursts into one window. By default the window lives in the process (every thread);
+  `pacer` gives one shared by every instance (adapters/limits_table.py, in Table Storage), which the
+  composition root uses: Flex Consumption runs the notifications queue on many instances at once.
 - **coalescing**: concurrent `send` calls for one URL join a per-URL outbox; one caller at a time posts
   everything waiting (group commit), so a burst becomes one card, or a few (`max_items_per_card`, and each
   payload under 28 KB), instead of one post per notification.
@@ -32,6 +34,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -80,6 +83,17 @@ _redactor = _RedactWebhookUrls()
 logging.getLogger("httpx").addFilter(_redactor)
 
 
+class RateWindow(Protocol):
+    """At most N requests in any window; `reserve` books the earliest allowed start (or None)."""
+
+    def reserve(self, deadline: float, not_before: float = 0.0) -> float | None: ...
+
+    def busy(self) -> bool: ...
+
+
+Pacer = Callable[[str, int, float, Callable[[], float]], RateWindow]
+
+
 class _SlidingWindowLimiter:
     """At most `max_requests` reservations in any window of `window` seconds. Thread-safe."""
 
@@ -120,7 +134,7 @@ class _Item:
 
 
 class _Outbox:
-    def __init__(self, limiter: _SlidingWindowLimiter) -> None:
+    def __init__(self, limiter: RateWindow) -> None:
         self.cond = threading.Condition()
         self.queue: list[_Item] = []
         self.leader = False
@@ -150,6 +164,7 @@ class TeamsWebhookNotifier:
         total_timeout: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        pacer: Pacer | None = None,
     ) -> None:
         if max_requests < 1 or per_seconds <= 0:
             raise ValueError("rate limit must allow at least one request per positive window")
@@ -173,6 +188,7 @@ class TeamsWebhookNotifier:
         self._total_timeout = total_timeout
         self._clock = clock
         self._sleep = sleep
+        self._pacer = pacer
         self._lock = threading.Lock()
         self._outboxes: dict[str, _Outbox] = {}
         self._recent: dict[tuple[str, str], float] = {}  # (webhook id, dedup key) -> expiry
@@ -216,7 +232,11 @@ class TeamsWebhookNotifier:
         with self._lock:
             box = self._outboxes.get(hook)
             if box is None:
-                limiter = _SlidingWindowLimiter(self._max_requests, self._window, self._clock)
+                limiter: RateWindow = (
+                    self._pacer(hook, self._max_requests, self._window, self._clock)
+                    if self._pacer is not None
+                    else _SlidingWindowLimiter(self._max_requests, self._window, self._clock)
+                )
                 box = self._outboxes[hook] = _Outbox(limiter)
             return box
 
@@ -313,7 +333,7 @@ class TeamsWebhookNotifier:
         self,
         url: str,
         hook: str,
-        limiter: _SlidingWindowLimiter,
+        limiter: RateWindow,
         body: bytes,
         deadline: float,
         *,

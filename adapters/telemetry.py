@@ -4,8 +4,16 @@
   set (the distro raises without it, so a local run or a test never tries). Application Insights has local
   authentication disabled: when APPLICATIONINSIGHTS_AUTHENTICATION_STRING says `Authorization=AAD`, the
   exporter authenticates with the managed identity (its `ClientId`, or AZURE_CLIENT_ID).
-- The HTTP span of a request continues the caller's W3C `traceparent`; a queue message sent while it is
-  current carries that context in its payload (`_trace`), and the queue handler's span is its child. A
+- host.json puts the Functions host in OpenTelemetry mode: the host records each HTTP request itself
+  (continuing the caller's `traceparent`) and hands the invocation's trace context to the worker
+  (`func.Context.trace_context`). The app's span of a request is the child of that context and of kind
+  INTERNAL, so a request is recorded once (by the host), and the host's logs, our spans and the Azure
+  SDK's calls share one operation. Without an invocation context (a host that gives none) the span is
+  the SERVER span and continues the caller's `traceparent` itself.
+- A queue message sent while a span is current carries its context in its payload (`_trace`), and the
+  queue handler's span is its child (the host records no request for Storage queue triggers and starts
+  no trace from a message, so the attendance stays one trace), linked to the invocation's context; a
+  timer's span is the child of its invocation's context. A
   message taken into another message's batch (`Drain`) gets a short span in its own trace, linked to the
   batch's span. So the join request, its admission, the clerk's call, the meeting and the card are one
   trace per request, and every span names the ticket and the unit: querying `balcao.ticket_id` in
@@ -163,15 +171,41 @@ def set_attributes(span: Span, attributes: Mapping[str, Any]) -> None:
 # --- spans -----------------------------------------------------------------------------------------
 
 
+def invocation_parent(invocation: Any) -> otel_context.Context | None:
+    """The trace context the Functions host gave this invocation (`func.Context.trace_context`), or None
+    when there is none (no context argument, or no valid `traceparent`)."""
+    trace_context = getattr(invocation, "trace_context", None)
+    traceparent = str(getattr(trace_context, "trace_parent", "") or "")
+    if not traceparent:
+        return None
+    carrier = {"traceparent": traceparent}
+    tracestate = str(getattr(trace_context, "trace_state", "") or "")
+    if tracestate:
+        carrier["tracestate"] = tracestate
+    extracted = propagate.extract(carrier)
+    return extracted if trace.get_current_span(extracted).get_span_context().is_valid else None
+
+
 @contextmanager
-def http_span(method: str, route: str, headers: Mapping[str, str], ids: Mapping[str, str]) -> Iterator[Span]:
-    """The server span of one HTTP request, continuing the caller's `traceparent` if any."""
-    carrier = {k: v for k, v in headers.items() if k.lower() in ("traceparent", "tracestate")}
-    parent = propagate.extract({k.lower(): v for k, v in carrier.items()}) if carrier else None
+def http_span(
+    method: str,
+    route: str,
+    headers: Mapping[str, str],
+    ids: Mapping[str, str],
+    *,
+    invocation: otel_context.Context | None = None,
+) -> Iterator[Span]:
+    """The app's span of one HTTP request: the child of the host's invocation (INTERNAL: the host
+    records the request), or, without one, the SERVER span continuing the caller's `traceparent`."""
+    kind = SpanKind.INTERNAL if invocation is not None else SpanKind.SERVER
+    parent = invocation
+    if parent is None:
+        carrier = {k: v for k, v in headers.items() if k.lower() in ("traceparent", "tracestate")}
+        parent = propagate.extract({k.lower(): v for k, v in carrier.items()}) if carrier else None
     with _tracer.start_as_current_span(
         f"{method} /{route}",
         context=parent,
-        kind=SpanKind.SERVER,
+        kind=kind,
         record_exception=False,
         set_status_on_exception=False,
     ) as span:
@@ -191,16 +225,25 @@ def record_status(span: Span, status: int) -> None:
 
 @contextmanager
 def function_span(
-    function: str, payload: Mapping[str, Any] | None = None, *, delivery_count: int | None = None
+    function: str,
+    payload: Mapping[str, Any] | None = None,
+    *,
+    delivery_count: int | None = None,
+    invocation: otel_context.Context | None = None,
 ) -> Iterator[Span]:
-    """The span of a queue (payload given) or timer invocation; a queue message's span is the child of
-    the span that sent it."""
-    parent = context_of(payload) if payload is not None else None
+    """The span of a queue (payload given) or timer invocation: a queue message's span is the child of
+    the span that sent it and linked to the invocation; otherwise the child of the invocation."""
+    sender = context_of(payload) if payload is not None else None
+    parent = sender or invocation
+    links = []
+    if sender is not None and invocation is not None:
+        links = [Link(trace.get_current_span(invocation).get_span_context())]
     kind = SpanKind.CONSUMER if payload is not None else SpanKind.INTERNAL
     with _tracer.start_as_current_span(
         f"{function} process" if payload is not None else function,
         context=parent,
         kind=kind,
+        links=links,
         record_exception=False,
         set_status_on_exception=False,
     ) as span:

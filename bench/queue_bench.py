@@ -118,6 +118,7 @@ def run(report: Report, record: Record) -> None:
         _poll_cost(bench, report, record)
         _poll_latency(bench, report)
         _transactions_per_operation(bench, report, record)
+        _shared_limits_cost(bench, report)
     with running_system(config=_config(5000)) as system:
         _join_burst(Bench(system), report, record)
 
@@ -178,6 +179,29 @@ def _transactions_per_operation(bench: Bench, report: Report, record: Record) ->
     report(
         f"  targets: call next <= 3, and flat: at {longest} waiting at most {FLAT_TOLERANCE:g} above"
         f" {shortest} waiting ({call_at[longest] - call_at[shortest]:+.2f}); a poll <= 0.1"
+    )
+
+
+def _shared_limits_cost(bench: Bench, report: Report) -> None:
+    """What the limits that hold across instances add to a join (functions/limits.py): the same 20
+    joins from loopback (no client address: the unit's leased bucket only) and from 20 addresses
+    (the client's bucket and its tickets too)."""
+
+    def joins(addresses: bool) -> float:
+        bench.settle()
+        METER.reset()
+        for _ in range(20):
+            n = next(bench.counter)
+            headers = {"X-Forwarded-For": f"198.18.7.{n % 250 + 1}"} if addresses else {}
+            body = {"name": f"Pessoa de Custo {n}", "role": "parte", "reason": "orientacao", "consent": True}
+            r = bench.client.post(f"/api/units/{UNIT}/tickets", json=body, headers=headers)
+            assert r.status_code == 202, r.text
+        return _per("join_queue", 20)
+
+    plain, with_client = joins(False), joins(True)
+    report(
+        f"join: {plain:.2f} storage transactions without a client address, {with_client:.2f} from one "
+        f"(the shared client bucket and tickets: +{with_client - plain:.2f}); a poll adds none"
     )
 
 

@@ -2,7 +2,10 @@
 
     python -m devhost [--app function_app:app] [--port 7071] [--host 127.0.0.1]
                       [--settings local.settings.json] [--site site] [--host-json host.json]
-                      [--quiet] [--no-queues] [--no-timers]
+                      [--quiet] [--no-queues] [--no-timers] [--instances N]
+
+`--instances N` runs N processes of the same app against the same storage, as Flex Consumption runs
+instances, on ports port, port+1, ... (devhost.cluster).
 
 local.settings.json `Values` are exported to the environment *before* the app module is imported
 (variables already set win, so a shell or a test can override them); `Host.LocalHttpPort` is the
@@ -23,6 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
+from devhost.cluster import PARENT_PID_VARIABLE, Cluster
 from devhost.config import export_settings, load_local_settings
 from devhost.errors import DevHostError
 from devhost.host import DevHost
@@ -62,7 +66,42 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--quiet", action="store_true", help="log failures only, not every invocation")
     parser.add_argument("--no-queues", action="store_true", help="do not poll queue triggers")
     parser.add_argument("--no-timers", action="store_true", help="do not run timer triggers")
+    parser.add_argument(
+        "--instances", type=int, default=1, help="run N instances (processes) on consecutive ports"
+    )
     return parser.parse_args(argv)
+
+
+def _run_instances(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    """Start `args.instances` processes of this command (without --instances and --port) and wait."""
+    child_args: list[str] = []
+    skip = False
+    for item in argv:
+        if skip:
+            skip = False
+            continue
+        name = item.split("=", 1)[0]
+        if name in ("--instances", "--port", "--host"):
+            skip = "=" not in item
+            continue
+        child_args.append(item)
+    port = args.port or 7071
+    cluster = Cluster(args.instances, args=child_args, base_port=port, host=args.host, cwd=Path.cwd())
+    try:
+        cluster.start()
+    except (RuntimeError, OSError) as exc:
+        log.error("The dev host instances could not start: %s", exc)
+        return 1
+    for index, url in enumerate(cluster.base_urls):
+        print(f"Instance {index}: {url}", flush=True)
+    stopping = threading.Event()
+    signal.signal(signal.SIGINT, lambda signum, frame: stopping.set())
+    signal.signal(signal.SIGTERM, lambda signum, frame: stopping.set())
+    while not stopping.wait(1):
+        if not any(cluster.running(i) for i in range(args.instances)):
+            break
+    cluster.stop()
+    return 0
 
 
 def _import_app(spec: str) -> object:
@@ -78,6 +117,8 @@ def _import_app(spec: str) -> object:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
     _configure_logging(args.quiet)
+    if args.instances > 1:
+        return _run_instances(args, list(sys.argv[1:] if argv is None else argv))
     try:
         port = args.port
         settings_path = args.settings or Path("local.settings.json")
@@ -110,8 +151,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
+    # An instance of a cluster (devhost.cluster) stops when the process that started it is gone.
+    parent = int(os.environ.get(PARENT_PID_VARIABLE) or 0)
     while not stopping.wait(1):
-        pass
+        if parent and os.getppid() != parent:
+            break
     log.info("Stopping the dev host")
     host.stop()
     return 0

@@ -18,16 +18,25 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from azure.storage.blob import BlobServiceClient
+
+from devhost import timer_lease
 from devhost.clock import Clock, utc_now
 from devhost.config import HostConfig, Settings
 from devhost.http_server import HttpFrontend, HttpServer
 from devhost.indexing import HTTP_TRIGGER, FunctionSource, FunctionSpec, index_app
 from devhost.invoker import FunctionStats, Invoker
-from devhost.queues import QueueClients, QueueListener, QueueOutputs, build_listeners
+from devhost.queues import (
+    DEFAULT_CONNECTION,
+    QueueClients,
+    QueueListener,
+    QueueOutputs,
+    build_listeners,
+)
 from devhost.timers import TimerScheduler, build_schedulers
 
 
@@ -54,6 +63,8 @@ class DevHost:
         http: bool = True,
         queues: bool = True,
         timers: bool = True,
+        timer_lease_seconds: int = timer_lease.LEASE_SECONDS,
+        timer_renew_every: float = timer_lease.RENEW_EVERY,
     ) -> None:
         self.config = HostConfig.load(host_json)
         self.settings = Settings(settings)
@@ -71,6 +82,8 @@ class DevHost:
         self._schedulers: list[TimerScheduler] = []
         self._saved_environ: dict[str, str | None] = {}
         self._started = False
+        self._lease_timing = (timer_lease_seconds, timer_renew_every)
+        self._blobs: BlobServiceClient | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -94,7 +107,7 @@ class DevHost:
                 )
             if self._enabled["timers"]:
                 self._schedulers = build_schedulers(
-                    self.functions, self.settings, self._clock, self._invoker, self._notify
+                    self.functions, self.settings, self._clock, self._invoker, self._notify, self._leases()
                 )
             for listener in self._listeners:
                 listener.start()
@@ -117,6 +130,9 @@ class DevHost:
             self._http = None
         self._invoker.close()
         self._clients.close()
+        if self._blobs is not None:
+            self._blobs.close()
+            self._blobs = None
         self._schedulers, self._listeners = [], []
         self._restore_settings()
         self._started = False
@@ -197,6 +213,22 @@ class DevHost:
         return "\n".join(lines)
 
     # -- internals ------------------------------------------------------------------------------
+
+    def _leases(self) -> Callable[[str], timer_lease.ListenerLease] | None:
+        """Listener leases for the timers when the host storage is a connection string (Azurite);
+        without one a single host schedules its timers alone."""
+        connection = self.settings.get(DEFAULT_CONNECTION) or ""
+        known = ("AccountName=", "BlobEndpoint=", "UseDevelopmentStorage=true")
+        if not any(part in connection.replace(" ", "") for part in known):
+            return None  # an identity-based connection: no lock, as without storage
+        self._blobs = BlobServiceClient.from_connection_string(
+            connection, connection_timeout=5, read_timeout=10
+        )
+        host, (seconds, every) = timer_lease.host_id(self.settings), self._lease_timing
+        blobs = self._blobs
+        return lambda name: timer_lease.ListenerLease(
+            blobs, host, name, lease_seconds=seconds, renew_every=every, on_change=self._notify
+        )
 
     def _notify(self) -> None:
         with self._activity:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from devhost import host_rules
 from devhost.errors import FunctionLoadError
 
 log = logging.getLogger("devhost")
@@ -86,9 +87,16 @@ def index_app(app: FunctionSource) -> list[FunctionSpec]:
 
 
 def load_functions(functions: Iterable[_AzureFunction]) -> list[FunctionSpec]:
+    """Load every function, refusing what the Functions host refuses (`devhost.host_rules`)."""
+    loaded = [_load(function) for function in functions]
+    host_rules.check_names([spec.name for spec in loaded])
+    host_rules.check_http(
+        host_rules.HttpFunction(spec.name, spec.trigger.get("route"), _methods(spec))
+        for spec in loaded
+        if spec.trigger_type == HTTP_TRIGGER
+    )
     specs: list[FunctionSpec] = []
-    for function in functions:
-        spec = _load(function)
+    for spec in loaded:
         if spec.trigger_type not in SUPPORTED_TRIGGERS:
             log.warning(
                 "Function %r has a %s trigger, which the dev host does not run; skipped",
@@ -105,6 +113,11 @@ def load_functions(functions: Iterable[_AzureFunction]) -> list[FunctionSpec]:
             )
         specs.append(spec)
     return specs
+
+
+def _methods(spec: FunctionSpec) -> frozenset[str] | None:
+    methods = spec.trigger.get("methods")
+    return frozenset(str(m).upper() for m in methods) if methods else None
 
 
 def _load(function: _AzureFunction) -> FunctionSpec:

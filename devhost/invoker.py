@@ -15,6 +15,7 @@ import asyncio
 import inspect
 import logging
 import os
+import re
 import secrets
 import threading
 import time
@@ -88,13 +89,27 @@ class _Out(func.Out[Any]):
         return self._value
 
 
+_TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-[0-9a-f]{16}-([0-9a-f]{2})$")
+
+
 class _TraceContext(TraceContext):
-    def __init__(self) -> None:
-        self._parent = f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"
+    """The invocation's trace context, as the host gives it: for an HTTP request that carries a W3C
+    `traceparent`, a new span in the caller's trace (the host's request span); else a new trace."""
+
+    def __init__(self, trigger_value: Any = None) -> None:
+        headers = (
+            getattr(trigger_value, "headers", None) if isinstance(trigger_value, func.HttpRequest) else None
+        )
+        found = _TRACEPARENT.match(str(headers.get("traceparent") or "").strip().lower()) if headers else None
+        valid = found is not None and found[1] != "0" * 32
+        trace_id = found[1] if found is not None and valid else secrets.token_hex(16)
+        flags = found[2] if found is not None and valid else "01"
+        self._parent = f"00-{trace_id}-{secrets.token_hex(8)}-{flags}"
+        self._state = str(headers.get("tracestate") or "") if headers and valid else ""
 
     @property
     def trace_state(self) -> str:
-        return ""
+        return self._state
 
     @property
     def trace_parent(self) -> str:
@@ -122,11 +137,11 @@ class _RetryContext(RetryContext):
 class InvocationContext(func.Context):
     """The `context` argument (`func.Context`)."""
 
-    def __init__(self, invocation_id: str, function_name: str) -> None:
+    def __init__(self, invocation_id: str, function_name: str, trigger_value: Any = None) -> None:
         self._invocation_id = invocation_id
         self._function_name = function_name
         self._local = threading.local()
-        self._trace = _TraceContext()
+        self._trace = _TraceContext(trigger_value)
         self._retry = _RetryContext()
 
     @property
@@ -211,7 +226,7 @@ class Invoker:
             if binding.name != RETURN:
                 outs[binding.name] = kwargs[binding.name] = _Out()
         if function.context_param:
-            kwargs[function.context_param] = InvocationContext(invocation.id, function.name)
+            kwargs[function.context_param] = InvocationContext(invocation.id, function.name, trigger_value)
         result = function.func(**kwargs)
         if inspect.isawaitable(result):
             result = self._runner.run(_awaited(result))

@@ -5,10 +5,14 @@ callable) the thread sleeps until the next occurrence, re-reading the clock at l
 that a clock jump or a hand-moved clock is noticed; with an `ObservableClock` such as `FakeClock` it
 sleeps until the clock moves.
 
-Like the Functions host, a timer never overlaps itself and missed occurrences are not replayed: when
+With several instances against one storage account, only the instance that holds the timer's listener
+lease fires it (`devhost.timer_lease`), as the Functions host does; the others follow the schedule
+without firing. Like the Functions host, a timer never overlaps itself and missed occurrences are not
+replayed: when
 the scheduler wakes after one or more occurrences, it fires once, with `past_due` true if that was
 more than a second late, and then waits for the next occurrence after "now". `runOnStartup` fires
-once when the host starts. An exception in a timer function is logged; the timer goes on.
+once when the host starts (on the listener). An exception in a timer function is logged; the timer
+goes on.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from devhost.errors import CronSyntaxError
 from devhost.indexing import TIMER_TRIGGER, FunctionSpec
 from devhost.invoker import Invoker
 from devhost.ncrontab import CronSchedule
+from devhost.timer_lease import ListenerLease
 
 log = logging.getLogger("devhost.timers")
 
@@ -45,8 +50,10 @@ class TimerScheduler:
         *,
         run_on_startup: bool = False,
         on_change: Callable[[], None] = lambda: None,
+        lease: ListenerLease | None = None,
     ) -> None:
         self.function = function
+        self.lease = lease
         self.schedule = schedule
         self._clock = clock
         self._invoker = invoker
@@ -67,7 +74,14 @@ class TimerScheduler:
         with self._lock:
             return self._next
 
+    @property
+    def listening(self) -> bool:
+        """Whether this instance fires the timer (it holds the listener lease, or needs none)."""
+        return self.lease is None or self.lease.held
+
     def start(self) -> None:
+        if self.lease is not None:
+            self.lease.start()
         if isinstance(self._clock, ObservableClock):
             self._unsubscribe = self._clock.subscribe(self._wake.set)
         self._thread = threading.Thread(
@@ -82,6 +96,8 @@ class TimerScheduler:
             self._unsubscribe()
         if self._thread is not None:
             self._thread.join(timeout=10)
+        if self.lease is not None:
+            self.lease.stop()
 
     def idle_at(self, when: datetime) -> bool:
         """Whether the scheduler has evaluated the clock at `when` or later and is not running.
@@ -103,13 +119,14 @@ class TimerScheduler:
             return
         with self._lock:
             self._next = due
-        if self._run_on_startup:
+        if self._run_on_startup and self.listening:
             self._fire(self._clock(), past_due=False)
         while not self._stopping.is_set():
             self._wake.clear()
             now = self._clock()
             if now >= due:
-                self._fire(due, past_due=now - due > PAST_DUE_TOLERANCE)
+                if self.listening:  # a standby instance lets the occurrence pass
+                    self._fire(due, past_due=now - due > PAST_DUE_TOLERANCE)
                 try:
                     due = self.schedule.next_occurrence(max(now, self._clock()))
                 except CronSyntaxError as exc:
@@ -156,8 +173,10 @@ def build_schedulers(
     clock: Clock,
     invoker: Invoker,
     on_change: Callable[[], None],
+    leases: Callable[[str], ListenerLease] | None = None,
 ) -> list[TimerScheduler]:
-    """One scheduler per timer function; `%SETTING%` schedules are resolved, then parsed."""
+    """One scheduler per timer function; `%SETTING%` schedules are resolved, then parsed. With `leases`
+    (function name -> its listener lease) each fires only while this instance holds its lease."""
     schedulers = []
     for function in functions:
         if function.trigger_type != TIMER_TRIGGER:
@@ -171,6 +190,7 @@ def build_schedulers(
                 invoker,
                 run_on_startup=bool(function.trigger.get("runOnStartup")),
                 on_change=on_change,
+                lease=leases(function.name) if leases is not None else None,
             )
         )
     return schedulers

@@ -126,11 +126,15 @@ class QueueStore(Protocol):
         """Raises ConflictError if the ticket already has a survey."""
         ...
 
-    def mark_once(self, unit_id: str, day: str, key: str) -> bool:
-        """Record `key` in the partition; False if it was already recorded (dedup of side effects)."""
+    def claim_once(self, unit_id: str, day: str, key: str, now_ms: int, stale_after_ms: int) -> str:
+        """Claim the side effect `key` of the partition before doing it (dedup across workers):
+        "claimed" (do it, then `settle_once`), "done" (already done), or "busy" (another worker
+        claimed it less than `stale_after_ms` ago; a claim older than that is taken over)."""
         ...
 
-    def seen(self, unit_id: str, day: str, key: str) -> bool: ...
+    def settle_once(self, unit_id: str, day: str, key: str, done: bool) -> None:
+        """After a claim: record the side effect as done, or release the claim so a retry does it."""
+        ...
 
     def write_heartbeat(self, unit_id: str, day: str, worker: str, seen: Mapping[str, int]) -> None: ...
 

@@ -33,13 +33,19 @@ class TokenBucket:
 
     def take(self, rate: Rate, now: float) -> float:
         """Take a token: 0.0 when allowed, else the seconds to wait (nothing is taken)."""
+        return self.take_up_to(rate, now, 1)[1]
+
+    def take_up_to(self, rate: Rate, now: float, count: int) -> tuple[int, float]:
+        """Take up to `count` whole tokens at once (a batch for later requests): how many were taken,
+        and, when none, the seconds until one is back."""
         elapsed = max(0.0, now - self.updated)
         self.tokens = min(rate.capacity, self.tokens + elapsed * rate.per_second)
         self.updated = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
-            return 0.0
-        return (1.0 - self.tokens) / rate.per_second
+        taken = min(max(1, count), math.floor(self.tokens))
+        if taken >= 1:
+            self.tokens -= taken
+            return taken, 0.0
+        return 0, (1.0 - self.tokens) / rate.per_second
 
 
 class Buckets:

@@ -1,4 +1,4 @@
-"""`GET /api/admin/audit?unit=<id>&day=YYYYMMDD[&format=csv]`: a unit-day's audit trail.
+"""`GET /api/gestao/audit?unit=<id>&day=YYYYMMDD[&format=csv]`: a unit-day's audit trail.
 
 For the managers of the unit's court and the administrators (functions/authz.py; the use case checks it
 again). JSON: `{unit, day, timezone, entries: [{at, who, action, ticketId, reason, status}]}`, times in
@@ -27,9 +27,9 @@ CSV_HEADER = ("Data e hora (horário da unidade)", "Quem", "Ação", "Senha", "M
 
 @http_route(
     bp,
-    "admin_audit",
+    "audit_trail",
     "GET",
-    "admin/audit",
+    "gestao/audit",
     Operation(
         "Trilha de auditoria de uma unidade-dia",
         "administração",
@@ -42,7 +42,7 @@ CSV_HEADER = ("Data e hora (horário da unidade)", "Quem", "Ação", "Senha", "M
         csv=True,
     ),
 )
-def admin_audit(req: func.HttpRequest) -> func.HttpResponse:
+def audit_trail(req: func.HttpRequest) -> func.HttpResponse:
     fmt = (req.params.get("format") or "json").lower()
     if fmt not in ("json", "csv"):
         raise InvalidInputError("Formato inválido: use json ou csv.", fields={"format": "json ou csv"})

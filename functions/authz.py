@@ -120,8 +120,8 @@ ROUTES: Mapping[tuple[str, str], Rule] = {
     ("GET", "metrics/dropoff"): INDICATORS,
     ("GET", "metrics/compliance"): INDICATORS,
     ("GET", "metrics/breakdown"): INDICATORS,
-    # administration
-    ("GET", "admin/audit"): AUDIT,
+    # management (never `admin/...`: the Functions host reserves routes that start with "admin")
+    ("GET", "gestao/audit"): AUDIT,
 }
 
 

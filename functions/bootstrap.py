@@ -20,6 +20,7 @@ from functools import cache
 
 from adapters.calendars import Calendars
 from adapters.config_source import BlobConfigSource, CachedConfiguration, TableConfigStore
+from adapters.limits_table import TableLimits
 from adapters.metrics_store import TableMetricsStore
 from adapters.queues import StorageQueueBus
 from adapters.records_table import APPOINTMENTS_TABLE, MESSAGES_TABLE, TableUnitRecords
@@ -29,6 +30,7 @@ from adapters.tables import TableQueueStore
 from adapters.worker import JitteredBackoff, PartitionTurns, PresenceBuffer, ThreadPoolRunner
 from domain.config import Configuration
 from domain.ports import BatchBus, ClerkNotifier, ConfigFile, ConfigStore, Configurations, MeetingProvider
+from domain.ratelimit import Rate
 from domain.tokens import KeyRing
 from domain.usecases.context import Context
 from functions.limits import Limiter
@@ -98,9 +100,13 @@ def jitsi_provider(s: Settings) -> MeetingProvider:
 
 
 def teams_notifier(s: Settings) -> ClerkNotifier:
+    """Webhook pacing is shared by every instance (in storage): Flex runs the queue on many at once.
+    The window is a quarter second longer than Teams' second: a slot booked in storage reaches Teams
+    after its own instance's delay (thread scheduling, connection), which differs between instances;
+    5 posts within one second at the receiver were seen with the 50 ms margin of a single process."""
     from adapters.teams_webhook import TeamsWebhookNotifier
 
-    return TeamsWebhookNotifier()
+    return TeamsWebhookNotifier(pacer=shared_limits().pacer, rate_margin=0.25)
 
 
 @dataclass(frozen=True)
@@ -193,6 +199,7 @@ def build(settings: Settings, clock: Clock, factories: Factories) -> Bootstrap:
 _lock = threading.Lock()
 _current: Bootstrap | None = None
 _limiter: Limiter | None = None
+_shared: TableLimits | None = None
 _clock: Clock = system_clock
 _factories = Factories()
 
@@ -215,12 +222,37 @@ def now() -> datetime:
 
 def limiter() -> Limiter:
     """The abuse limits of this worker (functions/limits.py): they need no port, so a request is
-    limited before anything else is built."""
+    limited before anything else is built; the limits shared by every instance are built on first use
+    (a poll, which never uses them, needs no storage settings)."""
     global _limiter
     with _lock:
         if _limiter is None:
-            _limiter = Limiter()
+            _limiter = Limiter(shared=_SharedLimitsOnUse())
         return _limiter
+
+
+def shared_limits() -> TableLimits:
+    """Limits that hold across instances (adapters/limits_table.py); client keys are keyed hashes."""
+    global _shared
+    with _lock:
+        if _shared is None:
+            s = settings()
+            keys = KeyRing.parse(s.secret("BALCAO_TOKEN_KEYS"))
+            _shared = TableLimits(table_service(s.env), fingerprint=lambda text: keys.fingerprint(text, 24))
+        return _shared
+
+
+class _SharedLimitsOnUse:
+    """`shared_limits()` built on first use (see `limiter`)."""
+
+    def bucket(self, key: str, rate: Rate, count: int = 1) -> tuple[int, float]:
+        return shared_limits().bucket(key, rate, count)
+
+    def held(self, client: str) -> list[tuple[str, float]]:
+        return shared_limits().held(client)
+
+    def hold(self, client: str, ticket_id: str) -> None:
+        shared_limits().hold(client, ticket_id)
 
 
 def settings() -> Settings:
@@ -241,9 +273,9 @@ def set_clock(clock: Clock) -> None:
 
 def reset() -> None:
     """Forget every client, setting and cache, and the clock (tests start several hosts in a process)."""
-    global _current, _clock, _limiter
+    global _current, _clock, _limiter, _shared
     with _lock:
-        _current = _limiter = None
+        _current = _limiter = _shared = None
         _clock = system_clock
 
 

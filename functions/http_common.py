@@ -19,8 +19,8 @@ message's span continues the trace of the request that sent it.
 
 from __future__ import annotations
 
-import base64
 import functools
+import inspect
 import json
 import logging
 from collections.abc import Callable
@@ -33,7 +33,7 @@ from adapters.storage import operation, unavailable
 from domain.auth import Principal
 from domain.errors import DomainError, ForbiddenError, UnauthenticatedError
 from domain.tickets import TicketId
-from functions import authz, bootstrap, limits
+from functions import authz, bootstrap, identity, limits
 from functions.http_errors import from_error, problem
 
 log = logging.getLogger("balcao.http")
@@ -47,17 +47,31 @@ def endpoint(handler: Handler) -> Handler:
     500 (no details). Every HTTP route of the app goes through here."""
 
     @functools.wraps(handler)
-    def wrapper(req: func.HttpRequest) -> func.HttpResponse:
+    def wrapper(req: func.HttpRequest, context: func.Context | None = None) -> func.HttpResponse:
         bootstrap.telemetry()
         found = authz.match(req.method, req.url, req.route_params)
         route = found.template if found else "(fora da tabela)"
-        with telemetry.http_span(req.method.upper(), route, req.headers, _ids(req)) as span:
+        parent = telemetry.invocation_parent(context)
+        method = req.method.upper()
+        with telemetry.http_span(method, route, req.headers, _ids(req), invocation=parent) as span:
             response = _serve(handler, req, found)
             telemetry.record_status(span, response.status_code)
             return response
 
     setattr(wrapper, AUTHORIZED, True)
+    _with_context(wrapper, handler)
     return wrapper
+
+
+def _with_context(wrapper: Callable[..., Any], handler: Callable[..., Any]) -> None:
+    """Declare `context: func.Context` on the wrapper: the host passes the invocation context (its trace
+    context parents our spans) to a parameter of that name, read from the signature it reports."""
+    signature = inspect.signature(handler)
+    extra = inspect.Parameter(
+        "context", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=func.Context
+    )
+    setattr(wrapper, "__signature__", signature.replace(parameters=[*signature.parameters.values(), extra]))  # noqa: B010
+    wrapper.__annotations__ = {**getattr(handler, "__annotations__", {}), "context": func.Context}
 
 
 def _serve(handler: Handler, req: func.HttpRequest, found: authz.RouteMatch | None) -> func.HttpResponse:
@@ -157,7 +171,7 @@ BEARER_MISSING = "Envie o token da senha no cabeçalho Authorization: Bearer <to
 _FORBIDDEN = {
     "clerk": "Você não está designado(a) para atender nesta unidade.",
     "metrics": "Você não tem acesso a estes indicadores.",
-    "admin": "Acesso restrito à gestão do tribunal e à administração.",
+    "gestao": "Acesso restrito à gestão do tribunal e à administração.",
 }
 
 
@@ -186,21 +200,9 @@ def _ids(req: func.HttpRequest) -> dict[str, str]:
 
 
 def principal(req: func.HttpRequest) -> Principal:
-    """The staff member behind the request, from the Easy Auth principal header (App Service format)."""
-    header = req.headers.get("x-ms-client-principal")
-    if not header:
-        raise UnauthenticatedError("Entre com sua conta institucional para continuar.")
-    try:
-        data = json.loads(base64.b64decode(header))
-        claims = {c["typ"]: c["val"] for c in data.get("claims", []) if isinstance(c, dict)}
-    except (ValueError, TypeError, KeyError):
-        raise UnauthenticatedError("Identificação de usuário inválida.") from None
-    email = (
-        claims.get("preferred_username")
-        or claims.get("http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress")
-        or claims.get("email")
-        or req.headers.get("x-ms-client-principal-name", "")
-    )
+    """The staff member behind the request (functions/identity.py: the principal header the platform
+    sets, in the Static Web Apps or App Service format), with the roles the configuration gives them."""
+    email = identity.staff_email_of(req.headers, bootstrap.settings().env)
     return bootstrap.get().context.principal(email)
 
 
@@ -221,15 +223,17 @@ def measured(handler: F) -> F:
     @functools.wraps(handler)
     def wrapper(*args: Any, **kwargs: Any) -> None:
         bootstrap.telemetry()
+        parent = telemetry.invocation_parent(kwargs.pop("context", None))
         msg = next((a for a in (*args, *kwargs.values()) if isinstance(a, func.QueueMessage)), None)
         payload = _payload(msg) if msg is not None else None
         delivery = msg.dequeue_count if msg is not None else None
         with (
-            telemetry.function_span(handler.__name__, payload, delivery_count=delivery),
+            telemetry.function_span(handler.__name__, payload, delivery_count=delivery, invocation=parent),
             operation(handler.__name__),
         ):
             handler(*args, **kwargs)
 
+    _with_context(wrapper, handler)
     return wrapper  # type: ignore[return-value]
 
 

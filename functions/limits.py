@@ -3,11 +3,22 @@
 Enforced by `endpoint` (functions/http_common.py) before the handler runs, answering 429 problem+json
 with `Retry-After` (domain.errors.RateLimitedError). Only the routes in `KINDS` are limited.
 
-**Per worker, in memory.** The buckets live in the worker process (domain/ratelimit.py): no storage
-transaction is added to any request, and a limit is exact per worker, approximate for the app (with *n*
-instances a client can get up to *n* times the rate). That is the right trade for a flood guard; the
-hard limits that must hold across workers (one active ticket per person per unit, the unit's cap on
-people waiting) are enforced in storage by the use cases.
+**Across instances** (Flex Consumption runs many, and one caller's requests reach any of them):
+
+- *Joins* hold across instances, in Table Storage (adapters/limits_table.py): the per-client bucket and
+  the per-client cap on active tickets are exact; the per-unit bucket is taken in leases of up to 10
+  tokens that an instance spends in memory (at most that many tokens per instance are spent later
+  than taken, none beyond the bucket). Each instance's own buckets shed a flood first, for free: only
+  requests they let through cost storage. Cost of a join from a client address: the client bucket (a
+  read and a write), its tickets (a read; a read and a write once accepted), a tenth to a fifth of a
+  unit lease (a read and a write); `make bench` prints the measured figure. A join already costs
+  storage work (its queue message, its admission), so this is affordable.
+- *Polls* are limited in each instance's memory only: a citizen's poll must stay at ~0.02 storage
+  transactions (DESIGN §4), and a shared bucket would add a read and a write to every poll. So a client
+  gets up to *n* times the per-instance rate with *n* instances, and *n* is at most the Bicep's
+  `maximumInstanceCount` (20): a flooding client gets at most 20 × 20 polls/s across the app, each
+  answered from the shared ≤ 1 s state (no storage work of its own), and is refused with 429 by each
+  instance it reaches once that instance's bucket is empty. The per-unit poll limit likewise.
 
 **Who is a client.** The first address of `X-Forwarded-For`, which Azure's front ends set to the
 caller's address (the port they append is dropped). A Python function is not given the socket's
@@ -29,11 +40,13 @@ never reach it.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 import azure.functions as func
 
@@ -48,6 +61,8 @@ KINDS: Mapping[tuple[str, str], str] = {
     ("POST", "units/{unit}/tickets"): JOIN,
     ("GET", "tickets/{ticket}"): POLL,
 }
+
+log = logging.getLogger("balcao.limits")
 
 PER_CLIENT = {JOIN: Rate(10, 1 / 6), POLL: Rate(60, 20)}
 MAX_ACTIVE_PER_CLIENT = 10
@@ -85,14 +100,34 @@ class Decision:
     unit: UnitConfig | None
 
 
-class Limiter:
-    """The buckets of one worker. `check` before the handler, `accepted` after a join was accepted."""
+class SharedLimits(Protocol):
+    """Limits kept where every instance sees them (adapters/limits_table.py)."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def bucket(self, key: str, rate: Rate, count: int = 1) -> tuple[int, float]: ...
+
+    def held(self, client: str) -> list[tuple[str, float]]: ...
+
+    def hold(self, client: str, ticket_id: str) -> None: ...
+
+
+def unit_lease(rate: Rate) -> int:
+    """Join tokens of a unit an instance takes at once: a tenth of the burst, 1 to 10."""
+    return max(1, min(10, int(rate.capacity) // 10))
+
+
+class Limiter:
+    """The buckets of one worker, and the shared ones for joins when `shared` is given (in Azure and
+    under the dev host). `check` before the handler, `accepted` after a join was accepted."""
+
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, shared: SharedLimits | None = None
+    ) -> None:
         self._clock = clock
+        self._shared = shared
         self._clients = Buckets()
         self._units = Buckets(max_keys=10_000)
         self._active: OrderedDict[str, list[tuple[str, float]]] = OrderedDict()
+        self._leased: dict[str, int] = {}  # unit id -> join tokens taken from the shared bucket, unspent
         self._lock = threading.Lock()
 
     def check(
@@ -115,6 +150,8 @@ class Limiter:
                 wait = self._units.take(f"{kind}|{unit.id}", per_unit(kind, unit), now)
             if wait:
                 raise RateLimitedError(_UNIT_TEXT[kind], retry_after=retry_after(wait))
+        if kind == JOIN and self._shared is not None:
+            self._check_shared(client, unit)
         if kind == JOIN and client is not None and self.active(client, is_live) >= MAX_ACTIVE_PER_CLIENT:
             raise RateLimitedError(
                 f"Este endereço de rede já tem {MAX_ACTIVE_PER_CLIENT} senhas ativas. Aguarde o atendimento "
@@ -122,7 +159,35 @@ class Limiter:
                 retry_after=60,
             )
 
+    def _check_shared(self, client: str | None, unit: UnitConfig | None) -> None:
+        """The join buckets every instance shares (this instance's own let the request through)."""
+        shared = self._shared
+        assert shared is not None
+        if client is not None:
+            taken, wait = shared.bucket(f"{JOIN}|client|{client}", PER_CLIENT[JOIN])
+            if not taken:
+                raise RateLimitedError(_CLIENT_TEXT[JOIN], retry_after=retry_after(wait))
+        if unit is None:
+            return
+        with self._lock:
+            left = self._leased.get(unit.id, 0)
+            if left:
+                self._leased[unit.id] = left - 1
+                return
+        rate = per_unit(JOIN, unit)
+        taken, wait = shared.bucket(f"{JOIN}|unit|{unit.id}", rate, unit_lease(rate))
+        if not taken:
+            raise RateLimitedError(_UNIT_TEXT[JOIN], retry_after=retry_after(wait))
+        with self._lock:
+            self._leased[unit.id] = self._leased.get(unit.id, 0) + taken - 1
+
     def active(self, client: str, is_live: Callable[[str], bool]) -> int:
+        """Active tickets of `client`: those given less than a minute ago, and the older ones still
+        waiting or called. From storage when shared (every instance's joins), else this worker's."""
+        if self._shared is not None:
+            wall = time.time()
+            held = self._shared.held(client)
+            return sum(1 for t, at in held if wall - at < PENDING_GRACE_S or is_live(t))
         now = self._clock()
         with self._lock:
             held = list(self._active.get(client, []))
@@ -137,6 +202,12 @@ class Limiter:
 
     def accepted(self, client: str | None, ticket_id: str) -> None:
         if client is None:
+            return
+        if self._shared is not None:
+            try:
+                self._shared.hold(client, ticket_id)
+            except Exception:  # the ticket is accepted: answer 202 even if the cap's record failed
+                log.warning("the ticket given to a client could not be recorded for its cap")
             return
         with self._lock:
             self._active.setdefault(client, []).append((ticket_id, self._clock()))

@@ -44,10 +44,10 @@ param resourceGroupName string = ''
 @description('Object id of the administrator running the deployment (azd sets AZURE_PRINCIPAL_ID); gets Key Vault Secrets Officer. Empty: none.')
 param administratorPrincipalId string = ''
 
-@description('Client id of the Entra ID app registration that Easy Auth validates tokens for (clerk console as a Teams tab). Empty: only sign-in through the Static Web App.')
+@description('Client id of the Entra ID app registration of the court\'s tenant: the Static Web App signs staff in with it (its secret goes to the Key Vault secret SWA-AAD-CLIENT-SECRET), and Easy Auth on the Function App validates its tokens (clerk console as a Teams tab).')
 param entraClientId string = ''
 
-@description('Tenant of the court\'s Entra ID. Empty: the tenant of the subscription.')
+@description('Tenant of the court\'s Entra ID: the only tenant whose accounts sign in (staticwebapp.config.json is pinned to it when azd packages the site). Empty: the tenant of the subscription.')
 param entraTenantId string = ''
 
 @description('Public base URL of the citizen site, when the court serves it on its own domain. Empty: the Static Web App URL.')
@@ -91,10 +91,15 @@ param jitsiJwtSecret string = ''
 @secure()
 param teamsWebhookUrls object = {}
 
-@description('Maximum number of Function App instances.')
+@description('Maximum number of Function App instances: capacity for a whole court with room to spare, and the multiplier of the per-instance poll limits (reasons in modules/functionapp.bicep).')
 @minValue(1)
 @maxValue(1000)
-param maximumInstanceCount int = 100
+param maximumInstanceCount int = 20
+
+@description('Concurrent HTTP requests per Function App instance (reasons in modules/functionapp.bicep).')
+@minValue(1)
+@maxValue(1000)
+param httpPerInstanceConcurrency int = 16
 
 @description('Memory per Function App instance, in MB.')
 @allowed([
@@ -248,6 +253,8 @@ module staticWebApp 'modules/staticwebapp.bicep' = {
     name: 'stapp-balcao-${resourceToken}'
     location: staticWebAppLocation
     tags: tags
+    entraClientId: entraClientId
+    keyVaultName: keyVault.outputs.name
   }
 }
 
@@ -280,6 +287,7 @@ module functionApp 'modules/functionapp.bicep' = {
     jitsiBaseUrl: jitsiBaseUrl
     jitsiAppId: jitsiAppId
     maximumInstanceCount: maximumInstanceCount
+    httpPerInstanceConcurrency: httpPerInstanceConcurrency
     instanceMemoryMB: instanceMemoryMB
   }
 }

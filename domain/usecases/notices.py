@@ -16,9 +16,11 @@ from datetime import datetime
 from typing import Any
 
 from domain.config import UnitConfig
+from domain.errors import TransientProviderError
 from domain.ordering import CLASS_LABELS, classify
 from domain.people import ROLES, oab_text, reason_label
 from domain.ports import NOTIFY_QUEUE, Notification
+from domain.times import ms
 from domain.usecases.context import Context
 from domain.usecases.unit_day import service_day
 
@@ -59,19 +61,32 @@ def send_notice(
     ctx.bus.send(NOTIFY_QUEUE, payload)
 
 
+NOTICE_CLAIM_MS = 120_000  # longer than a send may take (the notifier gives up after 30 s)
+
+
 def deliver_notifications(ctx: Context, messages: Sequence[Mapping[str, Any]], now: datetime) -> int:
-    """Render and send notices to each unit's Teams channel, once per dedup key. Returns how many were
-    sent; a unit without a webhook configured is skipped."""
+    """Render and send notices to each unit's Teams channel, once per dedup key, whatever worker
+    (instance) the message reaches: the key is claimed in storage before the card is sent, marked done
+    after, and released when sending fails; a message whose key another worker is sending now is retried
+    later (TransientProviderError), when that send has ended one way or the other.
+
+    Returns how many were sent; a unit without a webhook configured is skipped."""
     by_unit: dict[str, list[Notification]] = defaultdict(list)
     batch: set[tuple[str, str]] = set()
+    in_flight = 0
     for msg in messages:
         unit = ctx.config().unit(str(msg.get("unitId", "")))
         if unit is None:
             continue
         key = str(msg.get("dedupKey") or "")
-        if key and ((unit.id, key) in batch or ctx.store.seen(unit.id, service_day(unit, now), key)):
-            continue
-        batch.add((unit.id, key))
+        if (unit.id, key) in batch:
+            continue  # the same notice twice in this batch
+        if key:
+            batch.add((unit.id, key))
+            claim = ctx.store.claim_once(unit.id, service_day(unit, now), key, ms(now), NOTICE_CLAIM_MS)
+            if claim != "claimed":
+                in_flight += claim == "busy"
+                continue
         by_unit[unit.id].append(
             Notification(
                 kind=str(msg["kind"]),
@@ -84,16 +99,29 @@ def deliver_notifications(ctx: Context, messages: Sequence[Mapping[str, Any]], n
     sent = 0
     for unit_id, notes in by_unit.items():
         unit = ctx.unit(unit_id)
+        day = service_day(unit, now)
+        keys = [note.dedup_key for note in notes if note.dedup_key]
         url = ctx.webhook_url_for(unit)
         if not url:
+            _settle(ctx, unit.id, day, keys, done=False)
             continue
-        ctx.notifier.send(url, notes)
-        day = service_day(unit, now)
-        for note in notes:
-            if note.dedup_key:
-                ctx.store.mark_once(unit.id, day, note.dedup_key)
+        try:
+            ctx.notifier.send(url, notes)
+        except Exception:
+            _settle(ctx, unit.id, day, keys, done=False)
+            raise
+        _settle(ctx, unit.id, day, keys, done=True)
         sent += len(notes)
+    if in_flight:
+        raise TransientProviderError(
+            "Outro processo está enviando este aviso; ele será conferido de novo.", reason="in_flight"
+        )
     return sent
+
+
+def _settle(ctx: Context, unit_id: str, day: str, keys: Sequence[str], *, done: bool) -> None:
+    for key in keys:
+        ctx.store.settle_once(unit_id, day, key, done)
 
 
 def notification_data(ctx: Context, unit: UnitConfig, msg: Mapping[str, Any]) -> dict[str, Any]:

@@ -3,11 +3,11 @@
 //
 // Why unauthenticated requests are let through (requireAuthentication false, AllowAnonymous):
 //   the same app serves the public citizen contract (/api/units, /api/tickets/...: no sign-in, a ticket
-//   token instead) and the clerk and administrator routes (/api/clerk/*, /api/admin/*). Easy Auth can only
+//   token instead) and the clerk and administrator routes (/api/clerk/*, /api/gestao/*). Easy Auth can only
 //   require sign-in for the whole app (excludedPaths would have to list every public route and keep up
 //   with them), so it is used for what it does well: validating the caller's Entra ID or Static Web Apps
 //   session and passing the principal to the app in X-MS-CLIENT-PRINCIPAL. The app itself refuses
-//   /api/clerk/* and /api/admin/* without a principal that holds a role for the unit or court, from one
+//   /api/clerk/* and /api/gestao/* without a principal that holds a role for the unit or court, from one
 //   authorization table. Easy Auth stays enabled so that the platform, not the caller, sets that header:
 //   a client-supplied X-MS-CLIENT-PRINCIPAL is stripped before it reaches the app.
 //
@@ -73,7 +73,7 @@ resource auth 'Microsoft.Web/sites/config@2024-04-01' = {
       runtimeVersion: '~1'
     }
     globalValidation: {
-      // See the header: the app authorizes /api/clerk/* and /api/admin/* from the principal header.
+      // See the header: the app authorizes /api/clerk/* and /api/gestao/* from the principal header.
       requireAuthentication: false
       unauthenticatedClientAction: 'AllowAnonymous'
     }

@@ -81,10 +81,28 @@ param jitsiAppId string = ''
 @description('Spread the plan across availability zones (only in regions where Flex Consumption offers it).')
 param zoneRedundant bool = false
 
-@description('Maximum number of instances the app may scale out to.')
+// How far the app scales out, and why (main.bicep passes its own parameter of the same name):
+//   - capacity: one dev host process on two shared cores served 1,000 citizens polling and 10 clerks
+//     (make bench); a polling citizen costs ~0.02 storage transactions, so a whole court's waiting
+//     citizens (a few thousand at the busiest hour) fit in a handful of instances; 20 leaves 4x room;
+//   - abuse: polls are limited in each instance's memory (no storage transaction per poll), so one
+//     client's ceiling across the app is this count times the per-instance rate (README, "Abuse
+//     limits"); joins, webhook pacing and card dedup hold across instances in storage whatever it is;
+//   - cost: a flood scales the app out, and the bill with it; this is the ceiling.
+@description('Maximum number of instances the app may scale out to (see the comment above).')
 @minValue(1)
 @maxValue(1000)
-param maximumInstanceCount int = 100
+param maximumInstanceCount int = 20
+
+// Concurrent HTTP requests per instance: the platform starts another instance beyond it. 16 is Flex
+// Consumption's default for 2,048 MB, stated here because the Python worker runs synchronous functions
+// on a thread pool sized from the CPU count (5 or 6 threads on these instances): an HTTP request
+// spends most of its time waiting for storage, so PYTHON_THREADPOOL_THREAD_COUNT gets the same number
+// and every admitted request has a thread instead of queueing in the worker.
+@description('Concurrent HTTP invocations per instance (also the Python worker\'s thread count).')
+@minValue(1)
+@maxValue(1000)
+param httpPerInstanceConcurrency int = 16
 
 @description('Memory of each instance, in MB.')
 @allowed([
@@ -183,6 +201,10 @@ var balcaoAppSettings = [
     name: 'JITSI_APP_ID'
     value: jitsiAppId
   }
+  {
+    name: 'PYTHON_THREADPOOL_THREAD_COUNT'
+    value: string(httpPerInstanceConcurrency)
+  }
 ]
 
 // GRAPH_CLIENT_SECRET, BALCAO_TOKEN_KEYS, JITSI_JWT_SECRET and every unit's Teams webhook setting: the
@@ -241,6 +263,11 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
       scaleAndConcurrency: {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
+        triggers: {
+          http: {
+            perInstanceConcurrency: httpPerInstanceConcurrency
+          }
+        }
       }
       runtime: {
         name: 'python'

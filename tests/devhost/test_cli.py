@@ -102,3 +102,59 @@ def test_cli_loads_settings_lists_functions_serves_and_stops(
 
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=15) == 0
+
+
+def test_instances_run_as_processes_on_consecutive_ports_and_stop_together(project: Path) -> None:
+    from devhost.cluster import free_port
+
+    base = free_port()
+    while any(_in_use(base + i) for i in range(2)):
+        base = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "WHO_WINS": "environment"}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "devhost",
+            "--instances",
+            "2",
+            "--port",
+            str(base),
+            "--no-queues",
+            "--no-timers",
+        ],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+    try:
+        banner = "".join(read_until(lines, "Instance 1:", timeout=120))  # two processes import the app
+        urls = [f"http://127.0.0.1:{base}", f"http://127.0.0.1:{base + 1}"]
+        assert f"Instance 0: {urls[0]}" in banner and f"Instance 1: {urls[1]}" in banner
+        for url in urls:  # each instance is the whole app, with the same settings
+            assert httpx.get(f"{url}/v1/hello/Ana").text == "Bom dia, Ana (environment)"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+        assert not any(_in_use(base + i) for i in range(2)), "an instance outlived the command"
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+def _in_use(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0

@@ -44,6 +44,7 @@ FRAMES: dict[str, tuple[str, str | None, tuple[str, ...]] | None] = {
         ("Chamadas fora da ordem de chegada ficam registradas com o motivo.",),
     ),
     "/painel.html": ("Painel de indicadores", "Painel", ("Os indicadores não contêm dados pessoais.",)),
+    "/entrar.html": ("Área dos servidores", None, ("Resolução CNJ nº 372/2021.",)),  # SWA's 401 page
     "/reuniao.html?senha=A001": None,  # the local stand-in for a video room: brand and subtitle only
 }
 
@@ -158,7 +159,7 @@ def test_pages_carry_no_inline_script_or_style_and_declare_the_policy() -> None:
         "Content-Security-Policy"
     ]
     pages = sorted(SITE.glob("*.html"))
-    assert len(pages) == 6
+    assert len(pages) == 7
     for page in pages:
         html = page.read_text(encoding="utf-8")
         meta = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html)

@@ -231,7 +231,7 @@ def test_calling_in_the_libras_interpreter(system: System, clock: FakeClock, web
     [invitation] = json.loads(stored["invitations"])
     assert invitation["email"] == HELENA and invitation["by"] == ANA and invitation["role"] == "interpreter"
     trail = c.get(
-        "/api/admin/audit", params={"unit": VARA, "day": "20261214"}, headers=principal_header(ADMIN)
+        "/api/gestao/audit", params={"unit": VARA, "day": "20261214"}, headers=principal_header(ADMIN)
     ).json()
     invites = [e for e in trail["entries"] if e["action"] == "invite"]
     assert len(invites) == 1 and invites[0]["who"] == ANA and invites[0]["ticketId"] == ticket["ticketId"]

@@ -40,7 +40,7 @@ class Partition:
     tickets: dict[str, dict[str, Any]] = field(default_factory=dict)  # by short id
     events: dict[str, dict[str, Any]] = field(default_factory=dict)  # by row key e.{ms}.{short}.{action}
     surveys: dict[str, dict[str, Any]] = field(default_factory=dict)  # by short id
-    markers: set[str] = field(default_factory=set)
+    markers: dict[str, tuple[str, int]] = field(default_factory=dict)  # key -> (state, claimed at ms)
     heartbeats: dict[str, dict[str, int]] = field(default_factory=dict)  # by worker
 
 
@@ -163,17 +163,24 @@ class MemoryQueueStore:
 
     # --- side effects and presence -----------------------------------------------------------
 
-    def mark_once(self, unit_id: str, day: str, key: str) -> bool:
+    def claim_once(self, unit_id: str, day: str, key: str, now_ms: int, stale_after_ms: int) -> str:
         with self._lock:
             markers = self.partition(unit_id, day).markers
-            if key in markers:
-                return False
-            markers.add(key)
-            return True
+            state, at = markers.get(key, ("", 0))
+            if state == "done":
+                return "done"
+            if state == "claimed" and now_ms - at < stale_after_ms:
+                return "busy"
+            markers[key] = ("claimed", now_ms)
+            return "claimed"
 
-    def seen(self, unit_id: str, day: str, key: str) -> bool:
+    def settle_once(self, unit_id: str, day: str, key: str, done: bool) -> None:
         with self._lock:
-            return key in self.partition(unit_id, day).markers
+            markers = self.partition(unit_id, day).markers
+            if done:
+                markers[key] = ("done", 0)
+            else:
+                markers.pop(key, None)
 
     def write_heartbeat(self, unit_id: str, day: str, worker: str, seen: Mapping[str, int]) -> None:
         with self._lock:

@@ -1,4 +1,4 @@
-"""`GET /api/admin/audit`: the clerks' actions of a unit-day (who, what, when, ticket, reason), as JSON
+"""`GET /api/gestao/audit`: the clerks' actions of a unit-day (who, what, when, ticket, reason), as JSON
 and as a pt-BR CSV, for the court's managers and the administrators only. Over real HTTP."""
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def attended(system: System) -> dict[str, Any]:
 
 def test_the_manager_reads_who_did_what_when_and_why(system: System, attended: dict[str, Any]) -> None:
     answer = system.client.get(
-        "/api/admin/audit", params={"unit": UNIT, "day": attended["day"]}, headers=principal_header(MANAGER)
+        "/api/gestao/audit", params={"unit": UNIT, "day": attended["day"]}, headers=principal_header(MANAGER)
     )
     assert answer.status_code == 200, answer.text
     body = answer.json()
@@ -93,7 +93,7 @@ def test_the_manager_reads_who_did_what_when_and_why(system: System, attended: d
 
 def test_csv_for_the_spreadsheet(system: System, attended: dict[str, Any]) -> None:
     answer = system.client.get(
-        "/api/admin/audit",
+        "/api/gestao/audit",
         params={"unit": UNIT, "day": attended["day"], "format": "csv"},
         headers=principal_header(ADMIN),
     )
@@ -111,7 +111,7 @@ def test_csv_for_the_spreadsheet(system: System, attended: dict[str, Any]) -> No
 
 
 def test_today_is_the_default_day(system: System, attended: dict[str, Any]) -> None:
-    answer = system.client.get("/api/admin/audit", params={"unit": UNIT}, headers=principal_header(ADMIN))
+    answer = system.client.get("/api/gestao/audit", params={"unit": UNIT}, headers=principal_header(ADMIN))
     assert answer.status_code == 200 and answer.json()["entries"]
 
 
@@ -131,7 +131,7 @@ def test_today_is_the_default_day(system: System, attended: dict[str, Any]) -> N
 )
 def test_refusals_in_portuguese(system: System, who: str | None, params: dict[str, str], status: int) -> None:
     headers = principal_header(who) if who else {}
-    answer = system.client.get("/api/admin/audit", params=params, headers=headers)
+    answer = system.client.get("/api/gestao/audit", params=params, headers=headers)
     assert answer.status_code == status, answer.text
     assert answer.headers["content-type"].startswith("application/problem+json")
     assert answer.json()["detail"]
@@ -139,7 +139,7 @@ def test_refusals_in_portuguese(system: System, who: str | None, params: dict[st
 
 def test_an_empty_day_is_an_empty_list(system: System) -> None:
     answer = system.client.get(
-        "/api/admin/audit", params={"unit": UNIT, "day": "20200102"}, headers=principal_header(ADMIN)
+        "/api/gestao/audit", params={"unit": UNIT, "day": "20200102"}, headers=principal_header(ADMIN)
     )
     assert answer.status_code == 200 and answer.json()["entries"] == []
 

@@ -5,7 +5,7 @@ The routes come from the app itself (`function_app.build_app().get_functions()`)
 later is walked too. Who should get in is decided here *independently of the table*, from the URL
 conventions of DESIGN §3a (public directory and joining, the citizen's ticket with its token,
 `/api/clerk/...` for the unit's clerks, `/api/metrics/...` for clerks, managers and administrators,
-`/api/admin/...` for managers and administrators); a route that fits none of them fails the test until
+`/api/gestao/...` for managers and administrators); a route that fits none of them fails the test until
 someone classifies it here and gives it an entry in functions/authz.py.
 
 - **A permitted cell** must answer its route's success status (`SUCCESS`, a table written here) to a
@@ -89,7 +89,7 @@ def who_gets_in(method: str, route: str) -> frozenset[str]:
         return frozenset({CLERK})
     if route.startswith("metrics/"):
         return frozenset({CLERK, MANAGER, ADMIN})
-    if route.startswith("admin/"):
+    if route.startswith("gestao/"):
         return frozenset({MANAGER, ADMIN})
     raise AssertionError(
         f"{method} {route}: no expectation for this route; classify it in who_gets_in() "
@@ -138,7 +138,7 @@ SUCCESS: dict[tuple[str, str], int] = {
     ("GET", "metrics/compliance"): 200,
     ("GET", "metrics/breakdown"): 200,
     ("GET", "metrics/async"): 200,
-    ("GET", "admin/audit"): 200,
+    ("GET", "gestao/audit"): 200,
 }
 
 

@@ -83,7 +83,7 @@ def test_citizen_routes_want_the_token_before_the_handler() -> None:
             {"unit": "u", "ticket": "u.20260302.abc", "action": "no-show"},
             "clerk/units/{unit}/tickets/{ticket}/{action}",
         ),
-        ("GET", "http://h/api/admin/audit?unit=u", {}, "admin/audit"),
+        ("GET", "http://h/api/gestao/audit?unit=u", {}, "gestao/audit"),
     ],
 )
 def test_requests_find_their_route(method: str, url: str, params: dict[str, str], template: str) -> None:

@@ -134,6 +134,53 @@ def test_a_message_carries_the_context_of_the_span_that_sends_it(exporter: InMem
         assert child.get_span_context().trace_id == span.get_span_context().trace_id
 
 
+class HostTrace:
+    """What the Functions host hands an invocation (`func.Context.trace_context`)."""
+
+    def __init__(self, traceparent: str, tracestate: str = "") -> None:
+        self.trace_parent, self.trace_state, self.attributes = traceparent, tracestate, {}
+
+
+class Invocation:
+    def __init__(self, traceparent: str) -> None:
+        self.trace_context = HostTrace(traceparent)
+
+
+HOST_SPAN = "b7ad6b7169203331"
+
+
+def test_a_request_span_is_the_child_of_the_hosts_invocation_and_not_a_second_request(
+    exporter: InMemorySpanExporter,
+) -> None:
+    invocation = telemetry.invocation_parent(Invocation(f"00-{CALLER_TRACE}-{HOST_SPAN}-01"))
+    caller = {"traceparent": "00-11111111111111111111111111111111-2222222222222222-01"}
+    with telemetry.http_span("GET", "units", caller, {}, invocation=invocation) as span:
+        pass
+    assert span.kind == SpanKind.INTERNAL  # the host records the request (OpenTelemetry mode)
+    assert span.parent is not None and format(span.parent.span_id, "016x") == HOST_SPAN
+    assert trace_of(span) == CALLER_TRACE
+    # A host that gives no invocation context: the app's span is the request, continuing the caller.
+    with telemetry.http_span("GET", "units", caller, {}) as alone:
+        pass
+    assert alone.kind == SpanKind.SERVER and trace_of(alone) == "1" * 32
+
+
+def test_a_timer_span_is_the_child_of_its_invocation_and_a_message_span_links_to_it(
+    exporter: InMemorySpanExporter,
+) -> None:
+    invocation = telemetry.invocation_parent(Invocation(f"00-{CALLER_TRACE}-{HOST_SPAN}-01"))
+    with telemetry.function_span("roll_up_metrics", invocation=invocation) as timer:
+        pass
+    assert timer.parent is not None and format(timer.parent.span_id, "016x") == HOST_SPAN
+    sender = {"_trace": {"traceparent": "00-33333333333333333333333333333333-4444444444444444-01"}}
+    with telemetry.function_span("admit", sender, delivery_count=1, invocation=invocation) as message:
+        pass
+    assert trace_of(message) == "3" * 32  # the attendance stays one trace
+    assert [format(link.context.span_id, "016x") for link in message.links] == [HOST_SPAN]
+    for nothing in (None, Invocation(""), Invocation("00-" + "0" * 32 + "-" + "0" * 16 + "-01")):
+        assert telemetry.invocation_parent(nothing) is None
+
+
 @pytest.fixture(scope="module")
 def webhook() -> Iterator[FakeWebhook]:
     with FakeWebhook() as hook:
@@ -188,16 +235,18 @@ def test_one_trace_from_the_request_through_the_queues_and_no_personal_data(
     assert system.host.wait_idle(10)
 
     spans = exporter.get_finished_spans()
+    # The dev host hands each invocation a context as the Functions host does: the app's request spans
+    # are its children (INTERNAL: the host records the request itself).
     join_span = next(
         s
         for s in spans
-        if s.kind == SpanKind.SERVER
-        and s.name == "POST /units/{unit}/tickets"
-        and (s.attributes or {}).get("balcao.unit_id") == UNIT
+        if s.name == "POST /units/{unit}/tickets" and (s.attributes or {}).get("balcao.unit_id") == UNIT
     )
-    call_span = next(
-        s for s in spans if s.kind == SpanKind.SERVER and s.name == "POST /clerk/units/{unit}/call"
-    )
+    call_span = next(s for s in spans if s.name == "POST /clerk/units/{unit}/call")
+    for request_span in (join_span, call_span):
+        assert request_span.kind == SpanKind.INTERNAL
+        assert request_span.parent is not None and request_span.parent.is_remote
+    assert join_span.parent is not None and format(join_span.parent.span_id, "016x") != "00f067aa0ba902b7"
     admit = spans_named(spans, "admit_join_requests process", tid) or spans_named(
         spans, "join-requests batched", tid
     )

@@ -48,6 +48,10 @@ NOT_DEPLOYED = {
     "TEAMS_LOBBY_SCOPE": "optional override; the default (organization) is the decision in the README",
     "JITSI_ROOM_SECRET": "optional; rooms default to a key from BALCAO_TOKEN_KEYS, a Key Vault secret",
     "BALCAO_RETENTION_DAYS": "optional; personal data is kept 30 days by default (domain/retention.py)",
+    "BALCAO_SYNC_CONFIG_ON_START": "optional switch for a sync when an instance starts in Azure; off by "
+    "default: Flex Consumption starts instances often and the minute schedule applies a change",
+    "WEBSITE_AUTH_ENABLED": "set by the platform itself when App Service authentication is on (apiauth.bicep "
+    "turns it on); in Azure the app refuses principal headers without it (functions/identity.py)",
 }
 
 

@@ -225,7 +225,7 @@ def test_personal_data_is_purged_after_the_retention_period_and_rollups_stay(
     assert f"servidor: {REMOVED_REASON}" in reasons and REMOVED_REASON in reasons
     assert rollups(system) == metrics_before, "the metric rollups must stay as they were"
     audit = system.client.get(
-        "/api/admin/audit",
+        "/api/gestao/audit",
         params={"unit": UNIT, "day": f"{DAY:%Y%m%d}"},
         headers=system.clerk("gestao@balcao.jus.br"),
     )

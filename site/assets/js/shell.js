@@ -31,6 +31,8 @@ const PAGES = {
     footer: [`${LEGAL} Chamadas fora da ordem de chegada ficam registradas com o motivo.`],
   },
   painel: { subtitle: "Painel de indicadores", footer: [`${LEGAL} Os indicadores não contêm dados pessoais.`] },
+  // What the Static Web App shows instead of a staff page to someone not signed in (entrar.js).
+  entrar: { subtitle: "Área dos servidores", footer: [LEGAL] },
   // The local meeting provider's stand-in for a video room (development only): no navigation.
   reuniao: { subtitle: "Sala de atendimento simulada", bare: true, footer: [] },
 };

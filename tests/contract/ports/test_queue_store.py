@@ -103,11 +103,22 @@ def test_a_survey_is_answered_once(ports: Ports) -> None:
         ports.store.add_survey(tid("b"), {"score": 1})
 
 
-def test_a_side_effect_is_marked_once(ports: Ports) -> None:
-    assert not ports.store.seen(UNIT, DAY, "card.1")
-    assert ports.store.mark_once(UNIT, DAY, "card.1")
-    assert not ports.store.mark_once(UNIT, DAY, "card.1")
-    assert ports.store.seen(UNIT, DAY, "card.1") and not ports.store.seen(UNIT, DAY, "card.2")
+def test_a_side_effect_is_claimed_by_one_worker_and_done_once(ports: Ports) -> None:
+    # claim -> "claimed"; a second claim while the first is fresh -> "busy"; once settled done -> "done"
+    assert ports.store.claim_once(UNIT, DAY, "card.1", 1_000, 60_000) == "claimed"
+    assert ports.store.claim_once(UNIT, DAY, "card.1", 2_000, 60_000) == "busy"
+    assert ports.store.claim_once(UNIT, DAY, "card.2", 2_000, 60_000) == "claimed"  # keys apart
+    ports.store.settle_once(UNIT, DAY, "card.1", True)
+    assert ports.store.claim_once(UNIT, DAY, "card.1", 3_000, 60_000) == "done"
+
+
+def test_a_released_or_stale_claim_is_taken_again(ports: Ports) -> None:
+    assert ports.store.claim_once(UNIT, DAY, "card.1", 1_000, 60_000) == "claimed"
+    ports.store.settle_once(UNIT, DAY, "card.1", False)  # the send failed: a retry may claim it
+    assert ports.store.claim_once(UNIT, DAY, "card.1", 2_000, 60_000) == "claimed"
+    # a claim older than stale_after_ms is a dead worker's: taken over
+    assert ports.store.claim_once(UNIT, DAY, "card.1", 62_001, 60_000) == "claimed"
+    assert ports.store.claim_once(UNIT, DAY, "card.1", 62_002, 60_000) == "busy"
 
 
 def test_each_worker_keeps_its_latest_heartbeat(ports: Ports) -> None:

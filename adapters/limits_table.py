@@ -1,0 +1,211 @@
+"""Limits that must hold across instances, kept in Table Storage (Flex Consumption runs many instances).
+
+- `bucket(key, rate, count)`: a token bucket (domain/ratelimit.py) shared by every instance: one entity,
+  read and written back under its ETag (a concurrent writer makes the loser read again). `count` takes
+  a batch at once, which the caller spends in memory (functions/limits.py leases a unit's join tokens
+  that way). Cost: one read and one write per call, more only under contention.
+- `held(client)` / `hold(client, ticket_id)`: the tickets a client address was given, for the cap on
+  active tickets per client. Cost: one read; one read and one write.
+- `pacer(hook, ...)`: the sliding window of one Teams webhook (at most N posts in any window of W
+  seconds, every instance included), a drop-in for the notifier's in-memory window. Cost: one read and
+  one write per post.
+
+Client addresses are personal data: entities are keyed by a keyed hash (`fingerprint`), live in a table
+per UTC day (`limits<YYYYMMDD>`) and the tables of earlier days are deleted when a process first writes
+on a new day. A bucket starts full again at midnight UTC (evening in Brazil), in the citizen's favour.
+Webhook windows (no personal data) live in `webhookpacing`. Times are wall-clock seconds (instances
+share no monotonic clock); the notifier's margin covers small clock differences between instances.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from azure.core import MatchConditions
+from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
+from azure.data.tables import TableClient, TableServiceClient, UpdateMode
+
+from domain.ratelimit import Rate, TokenBucket
+
+TABLE_PREFIX = "limits"
+PACING_TABLE = "webhookpacing"
+HELD_FOR_S = 12 * 3600  # no ticket is active longer than a service day
+MAX_HELD = 50
+_ATTEMPTS = 20
+log = logging.getLogger("balcao.limits")
+
+
+class TableLimits:
+    """Shared limits; thread-safe. `fingerprint(text)` hashes client keys (a keyed hash)."""
+
+    def __init__(
+        self,
+        service: TableServiceClient,
+        fingerprint: Callable[[str], str],
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self._service = service
+        self._fingerprint = fingerprint
+        self._wall = wall
+        self._lock = threading.Lock()
+        self._tables: dict[str, TableClient] = {}
+
+    # --- buckets --------------------------------------------------------------------------------
+
+    def bucket(self, key: str, rate: Rate, count: int = 1) -> tuple[int, float]:
+        """Take up to `count` tokens of the shared bucket `key`: (taken, seconds to wait when none)."""
+        table, pk = self._today(), self._fingerprint(key)
+        for _ in range(_ATTEMPTS):
+            entity, etag = _read(table, pk)
+            now = self._wall()
+            bucket = TokenBucket(
+                float(entity.get("tokens", rate.capacity)), float(entity.get("updated", now))
+            )
+            taken, wait = bucket.take_up_to(rate, now, count)
+            if not taken:
+                return 0, wait
+            if _write(table, {"PartitionKey": pk, "RowKey": "", **_fields(bucket)}, etag):
+                return taken, 0.0
+        return 0, 1.0  # so contended that it is a flood: refused, try again in a second
+
+    # --- tickets held by a client ----------------------------------------------------------------
+
+    def held(self, client: str) -> list[tuple[str, float]]:
+        """(ticket id, accepted at, wall seconds) of the tickets given to `client` today."""
+        entity, _ = _read(self._today(), self._fingerprint(f"held|{client}"))
+        return _held_of(entity)
+
+    def hold(self, client: str, ticket_id: str) -> None:
+        table, pk = self._today(), self._fingerprint(f"held|{client}")
+        for _ in range(_ATTEMPTS):
+            entity, etag = _read(table, pk)
+            now = self._wall()
+            kept = [(t, at) for t, at in _held_of(entity) if now - at < HELD_FOR_S]
+            kept = [*kept, (ticket_id, now)][-MAX_HELD:]
+            if _write(table, {"PartitionKey": pk, "RowKey": "", "held": json.dumps(kept)}, etag):
+                return
+        log.warning("tickets held by a client not recorded: too many concurrent joins from it")
+
+    # --- webhook pacing --------------------------------------------------------------------------
+
+    def pacer(self, hook: str, max_requests: int, window: float, clock: Callable[[], float]) -> SharedWindow:
+        return SharedWindow(
+            self._table(PACING_TABLE), f"pace.{hook}", max_requests, window, clock, self._wall
+        )
+
+    # --- tables ----------------------------------------------------------------------------------
+
+    def _today(self) -> TableClient:
+        day = datetime.fromtimestamp(self._wall(), UTC)
+        name = f"{TABLE_PREFIX}{day:%Y%m%d}"
+        if name not in self._tables:
+            table = self._table(name)
+            self._drop_before(day - timedelta(days=1))
+            return table
+        return self._tables[name]
+
+    def _table(self, name: str) -> TableClient:
+        with self._lock:
+            table = self._tables.get(name)
+            if table is None:
+                with contextlib.suppress(ResourceExistsError):
+                    self._service.create_table(name)
+                table = self._tables[name] = self._service.get_table_client(name)
+            return table
+
+    def _drop_before(self, day: datetime) -> None:
+        """Delete the tables of days before `day` (yesterday's is kept for a bucket across midnight)."""
+        oldest_kept = f"{TABLE_PREFIX}{day:%Y%m%d}"
+        query = f"TableName ge '{TABLE_PREFIX}0' and TableName lt '{oldest_kept}'"
+        with contextlib.suppress(HttpResponseError):
+            for table in list(self._service.query_tables(query)):
+                with contextlib.suppress(ResourceNotFoundError):
+                    self._service.delete_table(table.name)
+
+
+class SharedWindow:
+    """At most `max_requests` posts to one webhook in any `window` seconds, across instances; the
+    interface of the notifier's in-memory window (`reserve`, `busy`), in the caller's clock."""
+
+    def __init__(
+        self,
+        table: TableClient,
+        key: str,
+        max_requests: int,
+        window: float,
+        clock: Callable[[], float],
+        wall: Callable[[], float],
+    ) -> None:
+        self._table, self._key = table, key
+        self._max, self._window = max_requests, window
+        self._clock, self._wall = clock, wall
+        self._last = float("-inf")  # wall time of this process's last reservation
+
+    def reserve(self, deadline: float, not_before: float = 0.0) -> float | None:
+        """The earliest allowed start (caller's clock) not before `not_before`, reserved for this
+        caller; None (nothing reserved) when that is after `deadline`."""
+        for _ in range(_ATTEMPTS):
+            entity, etag = _read(self._table, self._key)
+            offset = self._wall() - self._clock()  # caller's clock -> wall clock
+            now = self._clock() + offset
+            slots = sorted(float(t) for t in json.loads(entity.get("slots") or "[]") if now - t < 60)
+            start = max(now, not_before + offset, slots[-1] if slots else now)
+            if len(slots) >= self._max:
+                start = max(start, slots[-self._max] + self._window)
+            if start > deadline + offset:
+                return None
+            recent = [t for t in slots if t > start - self._window]
+            kept = [*recent[max(0, len(recent) - (self._max - 1)) :], start]
+            entity = {"PartitionKey": self._key, "RowKey": "", "slots": json.dumps(kept)}
+            if _write(self._table, entity, etag):
+                self._last = start
+                return start - offset
+        return None  # too contended: the caller retries the message later
+
+    def busy(self) -> bool:
+        """Whether this process posted (or booked a post) within the last window."""
+        return self._last > self._wall() - self._window
+
+
+def _read(table: TableClient, pk: str) -> tuple[dict[str, Any], str | None]:
+    try:
+        entity = table.get_entity(pk, "")
+    except ResourceNotFoundError:
+        return {}, None
+    return dict(entity), entity.metadata["etag"]
+
+
+def _write(table: TableClient, entity: dict[str, Any], etag: str | None) -> bool:
+    """Create (no etag) or replace under the etag; False when another writer came first."""
+    try:
+        if etag is None:
+            table.create_entity(entity)
+        else:
+            table.update_entity(
+                entity, mode=UpdateMode.REPLACE, etag=etag, match_condition=MatchConditions.IfNotModified
+            )
+    except ResourceExistsError:
+        return False
+    except HttpResponseError as exc:
+        if exc.status_code == 412:
+            return False
+        raise
+    return True
+
+
+def _fields(bucket: TokenBucket) -> dict[str, float]:
+    return {"tokens": bucket.tokens, "updated": bucket.updated}
+
+
+def _held_of(entity: dict[str, Any]) -> list[tuple[str, float]]:
+    try:
+        return [(str(t), float(at)) for t, at in json.loads(entity.get("held") or "[]")]
+    except (ValueError, TypeError):
+        return []

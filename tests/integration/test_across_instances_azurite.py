@@ -1,0 +1,162 @@
+"""What must hold across instances, with two workers (two sets of adapters with their own memory) on one
+Azurite, deterministic and without HTTP: a card sent once, the join limits and the webhook's pace.
+
+The e2e run over three dev host processes (tests/e2e/test_multi_instance.py) shows the same under load;
+here each race is forced: a card whose key another worker is sending, a send that fails, a claim left
+by a worker that died.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from adapters.limits_table import TableLimits
+from adapters.storage import table_service
+from domain.errors import RateLimitedError, TransientProviderError
+from domain.ports import Notification
+from domain.usecases import notices
+from domain.usecases.context import Context
+from domain.usecases.unit_day import service_day
+from functions.limits import JOIN, MAX_ACTIVE_PER_CLIENT, Limiter
+from tests.support.azurite import Azurite
+from tests.support.services import build_services, demo_config
+
+pytestmark = [pytest.mark.azurite]
+
+UNIT = "tjac-rbr-1vce"
+NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def env() -> Iterator[dict[str, str]]:
+    with Azurite() as azurite:
+        yield {"AzureWebJobsStorage": azurite.connection_string}
+
+
+class Channel:
+    """A Teams channel as the workers' notifiers see it: records what was sent; can hold or fail a send."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self.hold = threading.Event()
+        self.holding = threading.Event()
+        self.fail = False
+
+    def notifier(self) -> object:
+        channel = self
+
+        class Notifier:
+            def send(self, url: str, notifications: Sequence[Notification]) -> None:
+                if channel.fail:
+                    raise TransientProviderError("canal fora do ar")
+                channel.holding.set()
+                channel.hold.wait(10)
+                channel.sent.extend(n.dedup_key for n in notifications)
+
+        return Notifier()
+
+
+def worker(env: dict[str, str], table: str, channel: Channel) -> Context:
+    ctx = build_services(env, table, notifier=channel.notifier())  # type: ignore[arg-type]
+    return replace(ctx, webhook_url_for=lambda unit: "https://example.invalid/hook")
+
+
+def message(key: str) -> dict[str, str]:
+    return {"kind": "no_clerk_online", "unitId": UNIT, "dedupKey": key}
+
+
+def test_a_card_is_sent_once_whichever_worker_gets_its_message(env: dict[str, str]) -> None:
+    table = f"q{os.urandom(4).hex()}"
+    channel = Channel()
+    first, second = worker(env, table, channel), worker(env, table, channel)
+
+    # The first worker is sending (held); the message, redelivered, reaches the second one.
+    sending = threading.Thread(target=notices.deliver_notifications, args=(first, [message("k1")], NOW))
+    sending.start()
+    assert channel.holding.wait(10)
+    with pytest.raises(TransientProviderError):  # in flight elsewhere: retry later, send nothing
+        notices.deliver_notifications(second, [message("k1")], NOW)
+    channel.hold.set()
+    sending.join(10)
+    assert notices.deliver_notifications(second, [message("k1")], NOW) == 0  # the retry finds it done
+    assert channel.sent == ["k1"]
+
+    # A send that fails releases the key: the other worker's retry sends it.
+    channel.fail = True
+    with pytest.raises(TransientProviderError):
+        notices.deliver_notifications(first, [message("k2")], NOW)
+    channel.fail = False
+    assert notices.deliver_notifications(second, [message("k2"), message("k2")], NOW) == 1
+    assert channel.sent == ["k1", "k2"]
+
+    # A worker that died while sending leaves a claim; after the claim's time another takes over.
+    day = service_day(first.unit(UNIT), NOW)
+    assert (
+        first.store.claim_once(UNIT, day, "k3", int(NOW.timestamp() * 1000), notices.NOTICE_CLAIM_MS)
+        == "claimed"
+    )
+    with pytest.raises(TransientProviderError):
+        notices.deliver_notifications(second, [message("k3")], NOW + timedelta(seconds=30))
+    later = NOW + timedelta(milliseconds=notices.NOTICE_CLAIM_MS + 1000)
+    assert notices.deliver_notifications(second, [message("k3")], later) == 1
+    assert channel.sent == ["k1", "k2", "k3"]
+
+
+def shared(env: dict[str, str]) -> TableLimits:
+    return TableLimits(table_service(env), fingerprint=lambda text: text.replace("|", "-").replace(".", "-"))
+
+
+def test_a_clients_joins_are_limited_across_instances(env: dict[str, str]) -> None:
+    instances = [Limiter(shared=shared(env)) for _ in range(3)]  # each with its own memory
+    client = f"198.51.100.{os.urandom(1)[0]}"
+    unit = demo_config(maxWaiting=5000).unit(UNIT)
+    started = time.monotonic()
+    allowed = 0
+    for i in range(30):
+        try:
+            instances[i % 3].check(JOIN, client, unit, lambda ticket: True)
+            allowed += 1
+        except RateLimitedError:
+            pass
+    # 10 at once, then one every 6 s, for the app (each instance alone would let 10 through: 30).
+    assert 10 <= allowed <= 10 + (time.monotonic() - started) / 6 + 1
+
+    # The cap on active tickets counts what every instance gave the client.
+    other = f"203.0.113.{os.urandom(1)[0]}"
+    for n in range(MAX_ACTIVE_PER_CLIENT):
+        instances[n % 3].accepted(other, f"{UNIT}.20260310.t{n:09d}")
+    with pytest.raises(RateLimitedError, match="senhas ativas"):
+        instances[2].check(JOIN, other, unit, lambda ticket: True)
+
+
+def test_a_units_joins_are_limited_across_instances_in_leases(env: dict[str, str]) -> None:
+    instances = [Limiter(shared=shared(env)) for _ in range(3)]
+    unit = demo_config(maxWaiting=50).unit("tjam-tefe-vu")  # 50 at once, then 50 a minute
+    started = time.monotonic()
+    allowed = 0
+    for i in range(150):
+        try:
+            instances[i % 3].check(JOIN, None, unit, lambda ticket: True)
+            allowed += 1
+        except RateLimitedError:
+            pass
+    refill = (time.monotonic() - started) * 50 / 60
+    unspent = 3 * 4  # each instance may still hold part of its last lease of 5
+    assert 50 - unspent <= allowed <= 50 + refill + 1, allowed
+
+
+def test_the_webhook_window_holds_across_instances(env: dict[str, str]) -> None:
+    hook = f"h{os.urandom(4).hex()}"
+    windows = [shared(env).pacer(hook, 4, 1.05, time.monotonic) for _ in range(3)]
+    deadline = time.monotonic() + 60
+    starts = sorted(windows[i % 3].reserve(deadline) or 0.0 for i in range(16))
+    assert all(starts)
+    gaps = [starts[i + 4] - starts[i] for i in range(len(starts) - 4)]
+    assert min(gaps) >= 1.05 - 1e-6, gaps  # never a fifth post within one window
