@@ -200,6 +200,7 @@ _lock = threading.Lock()
 _current: Bootstrap | None = None
 _limiter: Limiter | None = None
 _shared: TableLimits | None = None
+_shared_lock = threading.Lock()
 _clock: Clock = system_clock
 _factories = Factories()
 
@@ -234,7 +235,7 @@ def limiter() -> Limiter:
 def shared_limits() -> TableLimits:
     """Limits that hold across instances (adapters/limits_table.py); client keys are keyed hashes."""
     global _shared
-    with _lock:
+    with _shared_lock:  # not `_lock`: `get()` builds the notifier, which uses these, under `_lock`
         if _shared is None:
             s = settings()
             keys = KeyRing.parse(s.secret("BALCAO_TOKEN_KEYS"))
@@ -274,7 +275,7 @@ def set_clock(clock: Clock) -> None:
 def reset() -> None:
     """Forget every client, setting and cache, and the clock (tests start several hosts in a process)."""
     global _current, _clock, _limiter, _shared
-    with _lock:
+    with _lock, _shared_lock:
         _current = _limiter = _shared = None
         _clock = system_clock
 
