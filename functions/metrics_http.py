@@ -92,34 +92,30 @@ class Report(Generic[R]):
         return respond(present(self.answer, result), headers={"Cache-Control": "private, max-age=30"})
 
 
+Column = tuple[str, Callable[[Any], Any]]  # a spreadsheet column: its header and its value of a row
+
+
+def laid_out(columns: tuple[Column, ...], items: Any) -> Table:
+    """A spreadsheet from its columns: each header written beside the value it heads."""
+    return [header for header, _ in columns], [[value(item) for _, value in columns] for item in items]
+
+
+UNIT_COLUMNS: tuple[Column, ...] = (
+    ("Código", lambda u: u.id),
+    ("Unidade", lambda u: u.name),
+    ("Seção", lambda u: u.section),
+    ("Tribunal", lambda u: u.court.name),
+    ("Solicitações", lambda u: u.requests),
+    ("Atendimentos", lambda u: u.served),
+    ("Atendimentos hoje", lambda u: u.today),
+    ("Fila agora", lambda u: u.queue),
+    ("Espera média (min)", lambda u: u.average_wait_minutes),
+    ("Nota média da pesquisa", lambda u: u.survey_mean),
+)
+
+
 def units_rows(report: mr.UnitsReport) -> Table:
-    header = [
-        "Código",
-        "Unidade",
-        "Seção",
-        "Tribunal",
-        "Solicitações",
-        "Atendimentos",
-        "Atendimentos hoje",
-        "Fila agora",
-        "Espera média (min)",
-        "Nota média da pesquisa",
-    ]
-    return header, [
-        [
-            u.id,
-            u.name,
-            u.section,
-            u.court.name,
-            u.requests,
-            u.served,
-            u.today,
-            u.queue,
-            u.average_wait_minutes,
-            u.survey_mean,
-        ]
-        for u in report.units
-    ]
+    return laid_out(UNIT_COLUMNS, report.units)
 
 
 def daily_rows(report: mr.Daily) -> Table:
@@ -132,37 +128,26 @@ def heatmap_rows(report: mr.Heatmap) -> Table:
     return header, [[day, *counts] for day, counts in zip(report.weekdays, report.served, strict=True)]
 
 
+def _reason_column(index: int, label: str) -> Column:
+    return f"Fora da ordem: {label}", lambda u: u.out_of_order_reasons[index].count
+
+
+COMPLIANCE_COLUMNS: tuple[Column, ...] = (
+    ("Código", lambda u: u.id),
+    ("Unidade", lambda u: u.name),
+    ("Tribunal", lambda u: u.court),
+    ("Minutos de funcionamento", lambda u: u.minutes_open),
+    ("Minutos com servidor(a) on-line", lambda u: u.minutes_with_clerk),
+    ("Cobertura (%)", lambda u: None if u.coverage is None else round(u.coverage * 100, 1)),
+    ("Mediana da espera até a chamada (min)", lambda u: u.median_wait_minutes),
+    ("Chamadas", lambda u: u.calls),
+    ("Chamadas fora da ordem", lambda u: u.out_of_order_calls),
+    *(_reason_column(i, label) for i, label in enumerate(ORDER_REASONS.values())),
+)
+
+
 def compliance_rows(report: mr.Compliance) -> Table:
-    header = [
-        "Código",
-        "Unidade",
-        "Tribunal",
-        "Minutos de funcionamento",
-        "Minutos com servidor(a) on-line",
-        "Cobertura (%)",
-        "Mediana da espera até a chamada (min)",
-        "Chamadas",
-        "Chamadas fora da ordem",
-        *(f"Fora da ordem: {label}" for label in ORDER_REASONS.values()),
-    ]
-    rows = []
-    for u in report.units:
-        coverage = None if u.coverage is None else round(u.coverage * 100, 1)
-        rows.append(
-            [
-                u.id,
-                u.name,
-                u.court,
-                u.minutes_open,
-                u.minutes_with_clerk,
-                coverage,
-                u.median_wait_minutes,
-                u.calls,
-                u.out_of_order_calls,
-                *(r.count for r in u.out_of_order_reasons),
-            ]
-        )
-    return header, rows
+    return laid_out(COMPLIANCE_COLUMNS, report.units)
 
 
 REPORTS: tuple[Report[Any], ...] = (
