@@ -13,7 +13,8 @@ One `QueueListener` per queue-triggered function polls its queue on a background
 - message bodies are base64 (host.json `messageEncoding`, the host's default) and are decoded to
   bytes for `QueueMessage.get_body()`; a body that is not valid base64 goes straight to poison;
 - storage errors (Azurite stopped, restarted, queue deleted) are logged and retried with the same
-  back-off: a listener never dies.
+  back-off: a listener never dies; a failed run whose message could not be made visible again (storage
+  away) is released once the queue answers (the Functions host would leave it to its 10-minute lease).
 """
 
 from __future__ import annotations
@@ -191,6 +192,7 @@ class QueueListener:
         self._last_idle_poll = -1
         self._queues_ready = False
         self._unreachable = False
+        self._unreleased: dict[str, str] = {}  # message id -> pop receipt of a failed run not yet released
         self._thread: threading.Thread | None = None
         self._workers = ThreadPoolExecutor(
             max_workers=options.batch_size + options.new_batch_threshold,
@@ -250,6 +252,7 @@ class QueueListener:
                 delay = min(delay * 2, self._options.max_polling_interval)
                 continue
             self._report_recovery()
+            self._release_again()
             if messages:
                 with self._state:
                     self._in_flight += len(messages)
@@ -359,12 +362,32 @@ class QueueListener:
             )
         except Exception as exc:
             log.warning(
-                "Message %s of queue %r failed and could not be released (%s); it reappears in %d s",
+                "Message %s of queue %r failed and could not be released (%s); released once the queue "
+                "answers again, else it reappears in %d s",
                 message.id,
                 self.queue_name,
                 exc,
                 RECEIVE_VISIBILITY_TIMEOUT,
             )
+            with self._state:
+                self._unreleased[message.id] = str(message.pop_receipt)
+
+    def _release_again(self) -> None:
+        """After an outage: release the failed runs' messages that could not be released then, so they
+        are retried now rather than when their 10-minute receive lease ends. (The Functions host does
+        not do this: there such a message waits for its lease. Locally, storage outages are what the
+        fault tests make, and a developer expects the app to resume when Azurite is back.)"""
+        with self._state:
+            pending, self._unreleased = self._unreleased, {}
+        delay = max(0, math.ceil(self._options.visibility_timeout))
+        for message_id, receipt in pending.items():
+            try:
+                self._client.update_message(message_id, receipt, visibility_timeout=delay, retry_total=1)
+            except ResourceNotFoundError:
+                pass  # gone, or its lease ended and another receive took it
+            except Exception:
+                with self._state:
+                    self._unreleased.setdefault(message_id, receipt)
 
     def _to_poison(self, message: QueueMessage, count: int) -> None:
         poison_name = f"{self.queue_name}-poison"

@@ -26,6 +26,8 @@ class Recorder:
     max_active: int = 0
     arrived: int = 0
     release_at: int = 1  # `slow` handlers are held until `release_at` of them have arrived together
+    holding: threading.Event = field(default_factory=threading.Event)  # `held_then_fails` is running
+    let_go: threading.Event = field(default_factory=threading.Event)  # ... and may now fail
 
     def __post_init__(self) -> None:
         self.changed = threading.Condition(self.lock)
@@ -136,6 +138,15 @@ def queue_blueprint(rec: Recorder) -> func.Blueprint:
             rec.calls.append(("slow", {"body": msg.get_body()}))
             rec.active -= 1
             rec.changed.notify_all()
+
+    @bp.queue_trigger(arg_name="msg", queue_name="%Q_HELD%", connection="AzureWebJobsStorage")
+    def held_then_fails(msg: func.QueueMessage) -> None:
+        """The first try waits for `let_go` (the test stops storage meanwhile), then fails."""
+        rec.record("held_then_fails", dequeue_count=msg.dequeue_count)
+        if msg.dequeue_count == 1:
+            rec.holding.set()
+            rec.let_go.wait(20)
+            raise RuntimeError("failed while storage was away")
 
     @bp.route(route="fan-out/{count:int}", methods=["POST"])
     @bp.queue_output(arg_name="out", queue_name="%Q_OK%", connection="AzureWebJobsStorage")

@@ -36,7 +36,7 @@ def azurite() -> Iterator[Azurite]:
 def queues() -> dict[str, str]:
     """Fresh queue names for each test."""
     tag = uuid.uuid4().hex[:10]
-    return {"Q_OK": f"ok-{tag}", "Q_FAIL": f"fail-{tag}", "Q_SLOW": f"slow-{tag}"}
+    return {"Q_OK": f"ok-{tag}", "Q_FAIL": f"fail-{tag}", "Q_SLOW": f"slow-{tag}", "Q_HELD": f"held-{tag}"}
 
 
 def settings(azurite: Azurite, queues: dict[str, str]) -> dict[str, str]:
@@ -185,3 +185,32 @@ def test_the_listener_survives_azurite_going_away(
     assert host.wait_for_invocations("process_ok", 2, timeout=15)
     assert [c["body"] for c in recorder.of("process_ok")] == [b"before", b"after"]
     assert "can be polled again" in caplog.text
+
+
+def test_a_run_that_failed_while_storage_was_away_is_retried_when_it_is_back(
+    make_host: HostFactory,
+    recorder: Recorder,
+    azurite: Azurite,
+    queues: dict[str, str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The failed run's message could not be made visible again (storage down): once the queue answers,
+    the dev host releases it, instead of leaving it to its 10-minute receive lease."""
+    caplog.set_level(logging.WARNING, logger="devhost.queues")
+    host = start(make_host, recorder, azurite, queues)
+    client(azurite, queues["Q_HELD"]).send_message("held")
+    assert recorder.holding.wait(10)
+    _close_clients_now()
+    azurite.stop(remove_data=False)
+    recorder.let_go.set()  # the run fails now, with storage away: the release fails
+    assert wait_until(lambda: "could not be released" in caplog.text, timeout=15)
+    azurite.start()
+
+    assert wait_until(lambda: len(recorder.of("held_then_fails")) == 2, timeout=20)
+    assert [c["dequeue_count"] for c in recorder.of("held_then_fails")] == [1, 2]
+    assert host.wait_idle(10)
+
+
+def _close_clients_now() -> None:
+    while _open_clients:
+        _open_clients.pop().close()
