@@ -32,13 +32,21 @@ class Option(_Model):
 
 
 class Limits(_Model):
+    """A unit's limits. `absentAfterSeconds` (5 minutes by default) is long enough for a phone that
+    throttles a background page to one request a minute (DESIGN §6). The page polls every
+    `pollNearSeconds` from `nearFrontPosition` on (and when called), and up to every `pollFarSeconds`
+    farther back (domain/polling.py)."""
+
     max_waiting: int = Field(default=300, ge=1, le=5000, alias="maxWaiting")
-    absent_after_s: int = Field(default=90, ge=15, alias="absentAfterSeconds")
+    absent_after_s: int = Field(default=300, ge=15, alias="absentAfterSeconds")
     grace_s: int = Field(default=600, ge=0, alias="graceSeconds")
     no_show_s: int = Field(default=300, ge=30, alias="noShowSeconds")
     overtime_min: int = Field(default=60, ge=0, alias="overtimeMinutes")
     coverage_alert_min: int = Field(default=10, ge=1, alias="coverageAlertMinutes")
     default_service_min: float = Field(default=8, gt=0, alias="defaultServiceMinutes")
+    near_front_position: int = Field(default=3, ge=1, le=50, alias="nearFrontPosition")
+    poll_near_s: int = Field(default=2, ge=1, le=10, alias="pollNearSeconds")
+    poll_far_s: int = Field(default=30, ge=2, le=120, alias="pollFarSeconds")
 
 
 class SchedulingConfig(_Model):

@@ -157,6 +157,11 @@ class WaitEstimate(WaitRange):
     basis: str  # "history" | "default"
 
 
+def service_seconds(state: QueueState, default_service_s: float) -> float:
+    """The average service time: measured once three attendances are done, else the unit's default."""
+    return state.service_avg_s if state.service_n >= 3 else default_service_s
+
+
 def estimate_wait(ahead: int, state: QueueState, default_service_s: float) -> WaitEstimate:
     """A range, not a promise: people ahead x average service time / clerks online, ±30 %.
 
@@ -164,7 +169,7 @@ def estimate_wait(ahead: int, state: QueueState, default_service_s: float) -> Wa
     """
     if ahead <= 0:
         return WaitEstimate(0, 0, "history" if state.service_n else "default")
-    per_person = state.service_avg_s if state.service_n >= 3 else default_service_s
+    per_person = service_seconds(state, default_service_s)
     basis = "history" if state.service_n >= 3 else "default"
     clerks = max(1, state.clerks_online())
     minutes = ahead * per_person / clerks / 60.0

@@ -31,8 +31,9 @@ import azure.functions as func
 from adapters import telemetry
 from adapters.storage import operation, unavailable
 from domain.auth import Principal
-from domain.errors import DomainError, ForbiddenError, UnauthenticatedError
+from domain.errors import DomainError, ForbiddenError, RateLimitedError, UnauthenticatedError
 from domain.tickets import TicketId
+from domain.usecases import citizen_view
 from functions import authz, bootstrap, identity, limits
 from functions.http_errors import from_error, problem
 
@@ -107,10 +108,24 @@ def storage_down() -> func.HttpResponse:
 
 
 def limit(req: func.HttpRequest, kind: str, client: str | None) -> None:
-    """Raise RateLimitedError when the request is over a per-client or per-unit limit."""
+    """Raise RateLimitedError when the request is over a per-client or per-unit limit. A refused poll
+    with a valid token still counts as a sign of life (`citizen_view.refused_poll`)."""
     unit_id = limits.unit_id_of(kind, req.route_params)
     unit = bootstrap.get().config().unit(unit_id) if unit_id else None
-    bootstrap.limiter().check(kind, client, unit, _is_live)
+    try:
+        bootstrap.limiter().check(kind, client, unit, _is_live)
+    except RateLimitedError:
+        if kind == limits.POLL:
+            _sign_of_life(req)
+        raise
+
+
+def _sign_of_life(req: func.HttpRequest) -> None:
+    app = bootstrap.get()
+    try:
+        citizen_view.refused_poll(app.context, req.route_params.get("ticket", ""), bearer(req), app.now())
+    except DomainError:  # no valid token: not a sign of anyone
+        return
 
 
 def _is_live(ticket_id: str) -> bool:

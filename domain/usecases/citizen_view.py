@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from domain import polling
 from domain.config import UnitConfig
 from domain.errors import AlreadyInQueueError, QueueFullError
 from domain.ordering import CLASS_LABELS, Policy
-from domain.queue import QueueState, WaitEstimate, display_number, estimate_wait
+from domain.queue import QueueState, WaitEstimate, display_number, estimate_wait, service_seconds
 from domain.tickets import Action, Status, TicketId
 from domain.times import from_ms, ms
 from domain.usecases.admission import UNIT_CLOSED
@@ -67,6 +68,7 @@ class InLine:
     estimated_wait: WaitEstimate
     clerks_online: int
     priority: str
+    poll_after_seconds: int  # when the page should ask again (domain/polling.py)
 
 
 @dataclass(frozen=True)
@@ -78,11 +80,13 @@ class BeingServed:
     called_at: datetime
     people_waiting: int
     meeting: MeetingLink
+    poll_after_seconds: int
 
 
 @dataclass(frozen=True)
 class NotYetAdmitted:
     people_waiting: int
+    poll_after_seconds: int
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,15 @@ def ticket_view(ctx: Context, ticket_id: str, token: str, now: datetime) -> Tick
     return TicketView(*head, live)
 
 
+def refused_poll(ctx: Context, ticket_id: str, token: str, now: datetime) -> None:
+    """A poll refused by a rate limit (429) is still a sign of life when its token is valid: a phone
+    that retries too fast is there (DESIGN §6). The token is an HMAC (no read); the sighting costs what
+    a served poll's does (a heartbeat write once per flush period). Raises what `verify` raises."""
+    tid = TicketId.parse(ticket_id)
+    ctx.keys.verify(ticket_id, token)
+    note_seen(ctx, tid.unit_id, ticket_day(tid), tid.short, now)
+
+
 def note_seen(ctx: Context, unit_id: str, day: str, key: str, now: datetime) -> None:
     """Remember a sighting (a poll, a console refresh); written down once per flush period."""
     due = ctx.sightings.seen(unit_id, day, key, ms(now))
@@ -155,12 +168,15 @@ def live_view(state: QueueState, unit: UnitConfig, short: str) -> InLine | Being
             from_ms(called.called_ms),
             waiting,
             MeetingLink(called.meeting, called.join_url or None),
+            polling.called_poll_s(unit.limits, bool(called.started_ms)),
         )
     entry = state.find(short)
     if entry is None:
         return None
     position = shared_positions(state, unit.ordering.policy()).get(short)
-    eta = estimate_wait((position or waiting + 1) - 1, state, unit.limits.default_service_min * 60)
+    default_s = unit.limits.default_service_min * 60
+    eta = estimate_wait((position or waiting + 1) - 1, state, default_s)
+    clerks = state.clerks_online()
     return InLine(
         Status.ABSENT if entry.absent_since_ms else Status.WAITING,
         display_number(entry),
@@ -168,8 +184,9 @@ def live_view(state: QueueState, unit: UnitConfig, short: str) -> InLine | Being
         (position - 1) if position else None,
         waiting,
         eta,
-        state.clerks_online(),
+        clerks,
         CLASS_LABELS[entry.klass],
+        polling.waiting_poll_s(unit.limits, position, clerks, service_seconds(state, default_s)),
     )
 
 
@@ -177,7 +194,7 @@ def stored_view(
     ctx: Context, stored: Mapping[str, Any] | None, state: QueueState, unit: UnitConfig
 ) -> NotYetAdmitted | Outcome:
     if stored is None:  # signed by us, not admitted yet
-        return NotYetAdmitted(state.waiting_count())
+        return NotYetAdmitted(state.waiting_count(), unit.limits.poll_near_s)
     status = Status(stored["status"])
     message = STATUS_MESSAGES.get(status)
     if status == Status.REJECTED:

@@ -66,6 +66,10 @@ class TicketView(Answer):
     survey_answered: bool | None = None
     message: str | None = None
     alternatives: list[str] | None = Field(default=None, description="Outras formas de falar com a unidade")
+    poll_after_seconds: int | None = Field(
+        default=None,
+        description="Em quantos segundos a página deve consultar de novo: 2 perto da vez, até 30 longe dela",
+    )
 
 
 def ticket_view(v: cv.TicketView, links: Links) -> TicketView:

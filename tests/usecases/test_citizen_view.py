@@ -147,3 +147,26 @@ def test_an_expired_ticket_says_so(world: World) -> None:
     run_upkeep(world.ctx, world.tick(limits.absent_after_s + 5))
     run_upkeep(world.ctx, world.now + timedelta(seconds=limits.grace_s + 5))
     assert world.stored(ticket)["status"] == "expired"
+
+
+def test_the_answer_says_when_to_poll_next_slowly_far_from_the_front(world: World) -> None:
+    tickets = [world.arrive(f"Pessoa Numero {n}") for n in range(6)]
+    limits = world.ctx.unit(UNIT).limits  # the demo unit: defaults (3, 2 s, 30 s), 8-minute services
+    cadence = [world.view(t)["pollAfterSeconds"] for t in tickets]
+    assert cadence == [2, 2, 2, 30, 30, 30]  # positions 1-3 near the front, 4-6 at least 8 min away
+    assert limits.near_front_position == 3
+    world.call(tickets[0])
+    assert world.view(tickets[0])["pollAfterSeconds"] == 2  # called: watch for the meeting link
+    assert world.view(tickets[3])["pollAfterSeconds"] == 2  # now third in line
+
+
+def test_a_refused_poll_with_a_valid_token_is_a_sign_of_life(world: World) -> None:
+    there, gone = world.arrive("Pessoa Presente"), world.arrive("Pessoa Ausente")
+    limits = world.ctx.unit(UNIT).limits
+    halfway = world.tick(limits.absent_after_s - 60)
+    citizen_view.refused_poll(world.ctx, there.ticket_id, there.token, halfway)
+    with pytest.raises(UnauthenticatedError):  # a wrong token is no one's sign of life
+        citizen_view.refused_poll(world.ctx, gone.ticket_id, there.token, halfway)
+    run_upkeep(world.ctx, world.tick(limits.absent_after_s - 30))  # silent since the refused poll
+    assert world.stored(there)["status"] == "waiting"
+    assert world.stored(gone)["status"] == "absent"

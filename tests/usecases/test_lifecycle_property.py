@@ -417,7 +417,7 @@ def test_every_transition_of_the_tables_is_reached_by_a_use_case() -> None:
         t.move(ticket, action, to=MANAUS_2)
 
     t = Tour(seen)  # a close_queue unit closes at 18:00 with someone waiting and someone absent
-    t.at = MONDAY + timedelta(hours=10, minutes=55)  # 17:55
+    t.at = MONDAY + timedelta(hours=10, minutes=50)  # 17:50: absent at 17:55, before the 18:00 closing
     t.arrive(MANAUS_2)
     t.upkeep(absent_s)
     t.arrive(MANAUS_2)

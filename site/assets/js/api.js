@@ -62,7 +62,9 @@ export async function api(path, { method = "GET", body, headers = {}, etag, sign
         ? "O serviço está indisponível no momento. Tente novamente em instantes."
         : "A solicitação não pôde ser atendida.",
     };
-    throw new ApiError(response.status, problem);
+    const error = new ApiError(response.status, problem);
+    error.retryAfter = Number.parseInt(response.headers.get("Retry-After") || "", 10) || 0;
+    throw error;
   }
   return { status: response.status, data, etag: tag };
 }

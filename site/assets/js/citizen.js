@@ -10,7 +10,14 @@ import { num, waitRange, nextOpening } from "./format.js";
 import { FLOWS } from "./questions.js";
 import { storedTicket, saveTicket, forgetTicket } from "./stored.js";
 
-const POLL_MS = 1500;
+// The server says when to poll next (`pollAfterSeconds`: ~2 s near the front or when called, up to
+// 30 s far from it; domain/polling.py). Until it has said, and for answers without it, these apply.
+const POLL_MS = 2000;
+const FINAL_POLL_MS = 15000;
+// A hidden page (another app, a locked phone) polls three times slower, at most once a minute: well
+// within the 5 minutes after which a silent page is marked absent.
+const HIDDEN_FACTOR = 3;
+const HIDDEN_MAX_MS = 60000;
 const MAX_BACKOFF_MS = 10000;
 
 const views = {
@@ -281,11 +288,16 @@ async function poll() {
       etag = result.etag;
       render(result.data);
     }
-    if (current && keepPolling(lastStatus)) schedule(POLL_MS);
+    if (current && keepPolling(lastStatus)) schedule(nextPollMs());
   } catch (err) {
     if (ticket !== current) return;
     if (err instanceof ApiError && (err.status === 401 || err.status === 403 || err.status === 404)) {
       endTicket("Esta senha não é mais válida. Se precisar de atendimento, entre na fila novamente.");
+      return;
+    }
+    if (err instanceof ApiError && err.status === 429) {
+      // Too many requests: the place is kept (a refused poll still counts as a sign of life).
+      schedule(Math.max(nextPollMs(), (err.retryAfter || 1) * 1000));
       return;
     }
     failures += 1;
@@ -296,6 +308,18 @@ async function poll() {
   } finally {
     polling = false;
   }
+}
+
+/** When to poll next: as the last answer said, slower while the page is hidden. */
+function nextPollMs(view = lastView, hidden = document.hidden) {
+  const said = view && Number(view.pollAfterSeconds);
+  let ms = said > 0 ? said * 1000 : (view && !keepPollingFast(view.status) ? FINAL_POLL_MS : POLL_MS);
+  if (hidden) ms = Math.max(ms, Math.min(ms * HIDDEN_FACTOR, HIDDEN_MAX_MS));
+  return ms;
+}
+
+function keepPollingFast(status) {
+  return ["pending", "waiting", "absent", "called"].includes(status);
 }
 
 function keepPolling(status) {
