@@ -486,3 +486,64 @@ def test_pages_declare_the_content_security_policy_the_static_web_app_sends() ->
         assert f"{meta.group(1)}; frame-ancestors 'self'" == sent, page
         assert "'unsafe-inline'" not in meta.group(1) and "'unsafe-eval'" not in meta.group(1)
         assert "<script>" not in html and " style=" not in html and " on" + "click=" not in html, page
+
+
+POLLING_UNIT = "trf1-sjam-02vf"  # clerk Carla; default limits: near the front from position 3
+POLL_DELAYS = """
+window.__pollDelays = [];
+const schedule = window.setTimeout;
+window.setTimeout = function (fn, ms, ...rest) {
+  if (typeof fn === "function" && fn.name === "poll") window.__pollDelays.push(ms);
+  return schedule.call(this, fn, ms, ...rest);
+};
+"""
+HIDE = """hidden => {
+  Object.defineProperty(document, "hidden", { value: hidden, configurable: true });
+  const state = hidden ? "hidden" : "visible";
+  Object.defineProperty(document, "visibilityState", { value: state, configurable: true });
+  document.dispatchEvent(new Event("visibilitychange"));
+}"""
+
+
+def next_poll_delay(page: Page, count: int) -> int:
+    """The delay of the page's `count`-th scheduled poll (its timers, recorded by POLL_DELAYS)."""
+    page.wait_for_function("n => window.__pollDelays.length >= n", arg=count)
+    delay: int = page.evaluate(f"window.__pollDelays[{count - 1}]")
+    return delay
+
+
+def test_the_page_polls_when_the_answer_says_and_slower_while_hidden(
+    chromium: Browser, system: System
+) -> None:
+    people = [join(system, POLLING_UNIT, f"Pessoa Cadência {n}") for n in range(5)]
+    me = people[-1]
+    wait_status(system, me, "waiting")
+    context = new_context(chromium, system)
+    context.add_init_script(POLL_DELAYS)
+    page = context.new_page()
+    page.goto("/")
+    page.evaluate(
+        "t => localStorage.setItem('balcao.senha', JSON.stringify(t))",
+        {"ticketId": me["ticketId"], "token": me["token"], "unitId": POLLING_UNIT, "unitName": ""},
+    )
+    page.reload()
+    expect(page.locator("#espera-posicao")).to_have_text("5")
+    far = ticket_view(system, me)["pollAfterSeconds"]
+    assert far == 30  # two 8-minute services from the front
+    assert next_poll_delay(page, 1) == far * 1000
+
+    page.evaluate(HIDE, True)  # another app in front: the next poll (now, back online) waits 3 × 30 s, ≤ 60 s
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    assert next_poll_delay(page, 3) == 60_000  # [30 s, 0 (online), then the hidden cadence]
+
+    for _ in range(2):
+        assert clerk_post(system, CARLA, f"{POLLING_UNIT}/call").status_code == 200
+    page.evaluate(HIDE, False)  # back to the page: it asks at once, now third in line
+    expect(page.locator("#espera-posicao")).to_have_text("3")
+    delays = page.evaluate("window.__pollDelays")
+    assert delays[-1] == 2_000 and ticket_view(system, me)["pollAfterSeconds"] == 2
+    page.evaluate(HIDE, True)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_function("n => window.__pollDelays.length >= n", arg=len(delays) + 2)
+    assert page.evaluate("window.__pollDelays.at(-1)") == 6_000  # near the front, hidden: 3 × 2 s
+    context.close()
