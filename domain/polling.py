@@ -7,7 +7,8 @@ is tuned on the server, per unit (`Limits`), not in every page already open.
 - Farther back: a quarter of the expected time before the citizen can be near the front (people between
   them and the front × the seconds between two calls), at least `pollNearSeconds` and at most
   `pollFarSeconds` (30 s). A line that moves fast (short services, several clerks) is polled faster.
-- In service (the citizen is in the meeting): `pollFarSeconds`; the page only waits for the end.
+- In service (the citizen is in the meeting, often in another app): three times `pollNearSeconds` (6 s,
+  at most the far cadence), so that the survey, a transfer or a return to the line show soon after.
 
 The far cadence never exceeds a quarter of `absentAfterSeconds`, so a visible page that follows it (or a
 hidden page, which the page slows to at most three times it, see site/assets/js/citizen.js) is never
@@ -39,4 +40,4 @@ def waiting_poll_s(limits: Limits, position: int | None, clerks_online: int, ser
 
 
 def called_poll_s(limits: Limits, in_service: bool) -> int:
-    return far_s(limits) if in_service else limits.poll_near_s
+    return min(far_s(limits), 3 * limits.poll_near_s) if in_service else limits.poll_near_s

@@ -355,6 +355,7 @@ function render(view) {
     current = next;
     etag = null;
     lastStatus = null;
+    lastView = null; // the new ticket is polled at once and soon (POLL_MS) until its first answer
     return;
   }
 
