@@ -226,6 +226,16 @@ def queue_of(system: System, clerk: str, unit: str) -> dict[str, Any]:
     return data
 
 
+def follow_ticket(page: Page, ticket: dict[str, Any], unit: str) -> None:
+    """Open the citizen's page with `ticket` kept in this browser, as after a reload."""
+    page.goto("/")
+    page.evaluate(
+        "t => localStorage.setItem('balcao.senha', JSON.stringify(t))",
+        {"ticketId": ticket["ticketId"], "token": ticket["token"], "unitId": unit, "unitName": ""},
+    )
+    page.reload()
+
+
 def requests_to(page: Page, pattern: str) -> list[str]:
     """Record "METHOD URL BODY" for every request the page sends whose URL matches `pattern`."""
     seen: list[str] = []

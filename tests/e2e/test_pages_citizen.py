@@ -25,6 +25,7 @@ from tests.e2e.pages_support import (
     chromium,
     clerk_post,
     focused_id,
+    follow_ticket,
     join,
     new_context,
     no_page_errors,
@@ -521,12 +522,7 @@ def test_the_page_polls_when_the_answer_says_and_slower_while_hidden(
     context = new_context(chromium, system)
     context.add_init_script(POLL_DELAYS)
     page = context.new_page()
-    page.goto("/")
-    page.evaluate(
-        "t => localStorage.setItem('balcao.senha', JSON.stringify(t))",
-        {"ticketId": me["ticketId"], "token": me["token"], "unitId": POLLING_UNIT, "unitName": ""},
-    )
-    page.reload()
+    follow_ticket(page, me, POLLING_UNIT)
     expect(page.locator("#espera-posicao")).to_have_text("5")
     far = ticket_view(system, me)["pollAfterSeconds"]
     assert far == 30  # two 8-minute services from the front

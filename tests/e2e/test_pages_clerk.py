@@ -18,6 +18,7 @@ from tests.e2e.pages_support import (
     assert_accessible,
     assert_fits,
     chromium,
+    follow_ticket,
     join,
     new_context,
     no_page_errors,
@@ -170,12 +171,7 @@ def test_console_serves_the_queue_with_every_action(system: System, chromium: Br
     # Beatriz follows her ticket in her own browser (restored from storage, as after a reload).
     citizen_context = new_context(chromium, system)
     citizen = citizen_context.new_page()
-    citizen.goto("/")
-    citizen.evaluate(
-        "t => localStorage.setItem('balcao.senha', JSON.stringify(t))",
-        {"ticketId": beatriz["ticketId"], "token": beatriz["token"], "unitId": UNIT, "unitName": ""},
-    )
-    citizen.reload()
+    follow_ticket(citizen, beatriz, UNIT)
     expect(citizen.locator("#titulo-espera")).to_have_text(
         "Você está em: TRF1 - SJAC - 01ª Vara Federal Cível e Criminal"
     )
