@@ -31,10 +31,10 @@ costs that person little. Several people behind one NAT share a client: the per-
 room for a family or an office, not for a bot.
 
 **The numbers.** Per client: 10 joins at once, then one every 6 s; 60 polls at once, then 20 a second
-(a page polls at most every 2 s, as its answers say); at most 10 active tickets (pending, waiting, called) per client. Per unit
-(from its `limits.maxWaiting`, *W*): *W* joins at once (at least 50), then as many a minute; polls
-2·*W* a second (at least 100), bursts of twice that: the unit's own citizens polling at the page's pace
-never reach it.
+(a page polls at most every 2 s, as its answers say); at most 10 active tickets (pending, waiting,
+called) per client. Per unit (from its `limits.maxWaiting`, *W*): *W* joins at once (at least 50), then
+as many a minute; polls 2·*W* a second (at least 100), bursts of twice that: the unit's own citizens
+polling at the page's pace never reach it.
 """
 
 from __future__ import annotations
