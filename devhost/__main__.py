@@ -9,7 +9,8 @@ instances, on ports port, port+1, ... (devhost.cluster).
 
 local.settings.json `Values` are exported to the environment *before* the app module is imported
 (variables already set win, so a shell or a test can override them); `Host.LocalHttpPort` is the
-default port. Stop with Ctrl+C (or SIGTERM).
+default port, and `Host.CORS` lists the origins whose browser calls get the platform's CORS answers
+(devhost.cors). Stop with Ctrl+C (or SIGTERM).
 """
 
 from __future__ import annotations
@@ -121,11 +122,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run_instances(args, list(sys.argv[1:] if argv is None else argv))
     try:
         port = args.port
+        cors = ""
         settings_path = args.settings or Path("local.settings.json")
         if args.settings is not None or settings_path.exists():
             local = load_local_settings(settings_path)
             export_settings(local.values)
             port = port if port is not None else local.http_port
+            cors = local.cors
         app = _import_app(args.app)
         host = DevHost(
             app,  # type: ignore[arg-type]  # checked by DevHost: it needs get_functions()
@@ -135,6 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             port=7071 if port is None else port,
             queues=not args.no_queues,
             timers=not args.no_timers,
+            cors=cors,
         )
         host.start()
     except (DevHostError, OSError, ImportError) as exc:

@@ -105,6 +105,7 @@ class LocalSettings:
 
     values: dict[str, str]
     http_port: int | None = None
+    cors: str = ""  # Host.CORS: the origins allowed to call the functions from a browser
 
 
 def load_local_settings(path: Path) -> LocalSettings:
@@ -123,8 +124,11 @@ def load_local_settings(path: Path) -> LocalSettings:
             values[key] = ""
         else:
             values[key] = str(value)
-    port = (data.get("Host") or {}).get("LocalHttpPort")
-    return LocalSettings(values=values, http_port=int(port) if port is not None else None)
+    host = data.get("Host") or {}
+    port = host.get("LocalHttpPort")
+    return LocalSettings(
+        values=values, http_port=int(port) if port is not None else None, cors=str(host.get("CORS") or "")
+    )
 
 
 def export_settings(values: Mapping[str, str], environ: MutableMapping[str, str] | None = None) -> list[str]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from azure.storage.blob import BlobServiceClient
 from devhost import timer_lease
 from devhost.clock import Clock, utc_now
 from devhost.config import HostConfig, Settings
+from devhost.cors import CorsPolicy
 from devhost.http_server import HttpFrontend, HttpServer
 from devhost.indexing import HTTP_TRIGGER, FunctionSource, FunctionSpec, index_app
 from devhost.invoker import FunctionStats, Invoker
@@ -47,7 +48,8 @@ class DevHost:
     `settings` are app settings that win over the environment; while the host runs they are also
     exported to `os.environ` (and restored by `stop()`), because function code reads its settings
     there. `host_json` is a path or a parsed mapping (None: the host's defaults). `clock` drives the
-    timers (default: the real UTC clock; see `devhost.clock.FakeClock`).
+    timers (default: the real UTC clock; see `devhost.clock.FakeClock`). `cors`: the origins the platform
+    answers preflights for (Core Tools' `Host.CORS`; see `devhost.cors`).
     """
 
     def __init__(
@@ -65,6 +67,7 @@ class DevHost:
         timers: bool = True,
         timer_lease_seconds: int = timer_lease.LEASE_SECONDS,
         timer_renew_every: float = timer_lease.RENEW_EVERY,
+        cors: Iterable[str] | str | None = None,
     ) -> None:
         self.config = HostConfig.load(host_json)
         self.settings = Settings(settings)
@@ -76,7 +79,9 @@ class DevHost:
         self._activity = threading.Condition()
         self._clients = QueueClients(self.settings)
         self._invoker = Invoker({"queue": QueueOutputs(self._clients, self.settings, self.config.queues)})
-        self._frontend = HttpFrontend(self.functions, self._invoker, self.config, site_dir)
+        self._frontend = HttpFrontend(
+            self.functions, self._invoker, self.config, site_dir, CorsPolicy.of(cors)
+        )
         self._http: HttpServer | None = None
         self._listeners: list[QueueListener] = []
         self._schedulers: list[TimerScheduler] = []

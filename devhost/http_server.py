@@ -38,9 +38,11 @@ import azure.functions as func
 
 from devhost import easyauth
 from devhost.config import HostConfig
+from devhost.cors import CorsPolicy
 from devhost.indexing import HTTP_TRIGGER, RETURN, FunctionSpec
 from devhost.invoker import Invoker
 from devhost.routing import Route, Router, RouteTemplate
+from devhost.swa_headers import SwaHeaders
 
 log = logging.getLogger("devhost.http")
 
@@ -151,10 +153,13 @@ class HttpFrontend:
         invoker: Invoker,
         config: HostConfig,
         site_dir: Path | None = None,
+        cors: CorsPolicy | None = None,
     ) -> None:
         self._invoker = invoker
         self._prefix = config.route_prefix.strip("/")
         self._site = site_dir.resolve() if site_dir is not None else None
+        self._cors = cors or CorsPolicy()
+        self._swa = SwaHeaders(self._site)
         self._router: Router[FunctionSpec] = Router()
         for function in functions:
             if function.trigger_type != HTTP_TRIGGER:
@@ -180,6 +185,22 @@ class HttpFrontend:
     def dispatch(self, request: IncomingRequest) -> OutgoingResponse:
         path = request.path or "/"
         relative = self._under_prefix(path)
+        origin = request.header("origin")
+        if relative is not None and self._cors.allows(origin):
+            assert origin is not None
+            if self._cors.is_preflight(
+                request.method, origin, request.header("access-control-request-method")
+            ):
+                headers = self._cors.preflight_headers(
+                    origin, request.header("access-control-request-headers")
+                )
+                return OutgoingResponse(204, headers)
+            response = self._api(request, path, relative)
+            self._cors.apply(response.headers, origin)
+            return response
+        return self._api(request, path, relative)
+
+    def _api(self, request: IncomingRequest, path: str, relative: str | None) -> OutgoingResponse:
         if relative is not None:
             request = self._with_principal(request)
             resolution = self._router.resolve(request.method, relative)
@@ -289,6 +310,9 @@ class HttpFrontend:
         stat = target.stat()
         etag = f'"{stat.st_size:x}-{stat.st_mtime_ns:x}"'
         headers = [("Cache-Control", "no-cache"), ("ETag", etag), ("X-Content-Type-Options", "nosniff")]
+        configured = self._swa.for_path(path)
+        names = {k.lower() for k, _ in configured}
+        headers = [(k, v) for k, v in headers if k.lower() not in names] + configured
         if etag in (request.header("if-none-match") or "").replace(" ", "").split(","):
             return OutgoingResponse(304, headers)
         headers.append(("Content-Type", _content_type(target)))

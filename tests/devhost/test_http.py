@@ -320,3 +320,53 @@ def test_head_has_headers_and_no_body(host: DevHost) -> None:
     assert head.startswith(b"HTTP/1.1 200") and b"Content-Length: 19" in head
     assert rest.startswith(b"HTTP/1.1 200")  # the keep-alive connection served the next request
     assert rest.endswith(b"export const x = 1;")
+
+
+def test_platform_cors_answers_preflights_for_the_listed_origins_only(
+    make_host: HostFactory, recorder: Recorder, site: Path
+) -> None:
+    host = make_host(
+        build_app(recorder), site_dir=site, queues=False, timers=False, cors="http://tribunal.example"
+    )
+    asked = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+    with httpx.Client(base_url=host.base_url, timeout=10) as c:
+        preflight = c.options("/api/units/u1/items/7", headers={"Origin": "http://tribunal.example", **asked})
+        assert preflight.status_code == 204
+        assert preflight.headers["access-control-allow-origin"] == "http://tribunal.example"
+        assert preflight.headers["access-control-allow-headers"] == "content-type"
+        answer = c.get("/api/units/u1/items/7", headers={"Origin": "http://tribunal.example"})
+        assert answer.status_code == 200
+        assert answer.headers["access-control-allow-origin"] == "http://tribunal.example"
+        stranger = c.options("/api/units/u1/items/7", headers={"Origin": "http://outro.example", **asked})
+        assert "access-control-allow-origin" not in stranger.headers
+        assert (
+            "access-control-allow-origin"
+            not in c.get("/api/pages", headers={"Origin": "http://outro.example"}).headers
+        )
+
+
+def test_static_files_carry_the_static_web_app_headers_of_their_route(
+    make_host: HostFactory, recorder: Recorder, site: Path
+) -> None:
+    (site / "staticwebapp.config.json").write_text(
+        json.dumps(
+            {
+                "globalHeaders": {"X-Frame-Options": "DENY", "Cache-Control": "no-store"},
+                "routes": [
+                    {"route": "/css/*", "headers": {"Access-Control-Allow-Origin": "*"}},
+                    {"route": "/css/*", "headers": {"X-Never": "second match"}},
+                    {"route": "/index.html", "headers": {"Cache-Control": "no-cache"}},
+                ],
+            }
+        )
+    )
+    host = make_host(build_app(recorder), site_dir=site, queues=False, timers=False)
+    with httpx.Client(base_url=host.base_url, timeout=10) as c:
+        css = c.get("/css/app.css")
+        assert css.headers["access-control-allow-origin"] == "*"
+        assert css.headers["x-frame-options"] == "DENY" and css.headers["cache-control"] == "no-store"
+        assert "x-never" not in css.headers  # the first matching route wins
+        page = c.get("/index.html")
+        assert (
+            page.headers["cache-control"] == "no-cache" and "access-control-allow-origin" not in page.headers
+        )

@@ -7,7 +7,7 @@ import base64
 import json
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -78,8 +78,10 @@ def running_system(
     config: bytes | None = None,
     clock: Callable[[], datetime] | None = None,
     extra_settings: Mapping[str, str] | None = None,
+    court_origins: Sequence[str] = (),
 ) -> Iterator[System]:
-    """Start Azurite + dev host + app; yields when the configuration is applied."""
+    """Start Azurite + dev host + app; yields when the configuration is applied. `court_origins`: other
+    sites allowed to call the API from a browser (a court's site embedding the widget)."""
     import function_app
     from functions import bootstrap
 
@@ -93,7 +95,7 @@ def running_system(
             "BALCAO_TOKEN_KEYS": "k1:" + base64.b64encode(os.urandom(32)).decode(),
             "BALCAO_CONFIG_BLOB": "config/balcao.json",
             "BALCAO_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-            "BALCAO_SITE_ORIGINS": f"http://127.0.0.1:{port}",
+            "BALCAO_SITE_ORIGINS": ",".join([f"http://127.0.0.1:{port}", *court_origins]),
             "BALCAO_ALWAYS_OPEN": "true" if always_open else "false",
             "BALCAO_CONFIG_TTL_SECONDS": "1",
             **(extra_settings or {}),
@@ -108,6 +110,7 @@ def running_system(
             site_dir=ROOT / "site",
             port=port,
             clock=clock,
+            cors=settings["BALCAO_SITE_ORIGINS"],  # one list for the platform and the app, as in the Bicep
         )
         host.start()
         system = System(azurite, host, settings)

@@ -25,10 +25,16 @@ const OFFLINE = {
 };
 
 /**
- * Call the API. Returns {status, data, etag}. 304 returns data = null.
- * Throws ApiError for 4xx/5xx (status 0 when the network failed).
+ * A caller of the API at `base` (the widget, embedded in a court's page, names ours): `(path, {method,
+ * body, headers, etag, signal})` returns {status, data, etag}; 304 returns data = null. Throws
+ * ApiError for 4xx/5xx (status 0 when the network failed).
  */
-export async function api(path, { method = "GET", body, headers = {}, etag, signal } = {}) {
+export function apiClient(base) {
+  const root = String(base).replace(/\/$/, "");
+  return (path, options) => call(root, path, options);
+}
+
+async function call(root, path, { method = "GET", body, headers = {}, etag, signal } = {}) {
   const init = { method, headers: { Accept: "application/json", ...headers }, cache: "no-store", signal,
                  credentials: "same-origin" };
   if (etag) init.headers["If-None-Match"] = etag;
@@ -38,7 +44,7 @@ export async function api(path, { method = "GET", body, headers = {}, etag, sign
   }
   let response;
   try {
-    response = await fetch(`${API_BASE}${path}`, init);
+    response = await fetch(`${root}${path}`, init);
   } catch (err) {
     if (err && err.name === "AbortError") throw err;
     throw new ApiError(0, OFFLINE);
@@ -68,5 +74,8 @@ export async function api(path, { method = "GET", body, headers = {}, etag, sign
   }
   return { status: response.status, data, etag: tag };
 }
+
+/** The API of this site (or of `<meta name="balcao-api">`). */
+export const api = apiClient(API_BASE);
 
 export const apiPath = (...parts) => parts.map((p) => encodeURIComponent(p)).join("/");

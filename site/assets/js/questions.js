@@ -7,7 +7,8 @@
 //
 // A question: `key` (the API field; `aliases`: other names the API's errors use for it), `id` (the
 // page's field; its error is `{id}-erro`, its help `{id}-dica`), `kind` (text | textarea | select |
-// radio | checkboxes | checkbox), `label`, `help` (`legal`: a legal note), `required`,
+// radio | checkboxes | checkbox), `label`, `ask` (the question as the widget says it), `none` (the
+// answer that declares none of a list), `help` (`legal`: a legal note), `required`,
 // `options(context)` ([{value, label}]; `placeholder`: a select's empty choice), `when(answers,
 // context)` (asked only then; answers by API key), `read(raw, context, {final})` → {value, error, ok}
 // (`final`: the answer is complete, not being typed), and for the form only: `group` (shown together),
@@ -29,20 +30,26 @@ const required = (missing) => (raw) => {
 
 const isLawyer = (answers) => answers.role === "advogado";
 const OAB = { id: "grupo-oab", legend: "Inscrição na OAB" }; // the lawyer's two answers, shown together
+// What a priority option must say beside its name (Lei nº 10.205/2001, art. 15, parágrafo único, and Lei nº
+// 10.048/2000 as amended by Lei nº 14.626/2023: donors show a proof and come after the other groups).
+const GROUND_NOTES = {
+  doador_de_sangue: " (com comprovante de doação feita nos últimos 120 dias; atendido depois dos demais grupos)",
+};
 
 export const QUESTIONS = {
   name: {
-    key: "name", id: "nome", kind: "text", label: "Nome completo", required: true,
+    key: "name", id: "nome", kind: "text", label: "Nome completo", required: true, ask: "Qual é o seu nome completo?",
     attrs: { autocomplete: "name", maxlength: 120 },
     read: required("Informe seu nome."),
   },
   role: {
-    key: "role", id: "papel", kind: "radio", label: "Você é", required: true,
+    key: "role", id: "papel", kind: "radio", label: "Você é", required: true, ask: "Você é parte, advogado(a) ou outro?",
     options: () => pairs([["parte", "Parte ou interessado"], ["advogado", "Advogado(a)"], ["outro", "Outro"]]),
     read: required("Escolha se você é parte, advogado(a) ou outro."),
   },
   oabNumber: {
     key: "oabNumber", id: "oab-numero", kind: "text", label: "Número da OAB", required: true, group: OAB,
+    ask: "Qual é o número da sua inscrição na OAB?",
     aliases: ["oab"], when: isLawyer,
     attrs: { inputmode: "numeric", maxlength: 10, autocomplete: "off" },
     read: (raw) => {
@@ -52,11 +59,13 @@ export const QUESTIONS = {
   },
   oabState: {
     key: "oabState", id: "oab-uf", kind: "select", label: "UF da seccional", required: true, group: OAB, short: true,
+    ask: "De qual estado (UF) é a sua seccional da OAB?",
     when: isLawyer, placeholder: "Selecione", options: () => UFS.map((uf) => ({ value: uf, label: uf })),
     read: required("Escolha a UF da seccional da OAB."),
   },
   processNumber: {
     key: "processNumber", id: "processo", kind: "text", label: "Número do processo (opcional)",
+    ask: "Se o assunto for um processo, qual é o número dele? Se não tiver, pode pular.",
     help: "Numeração única do CNJ: 20 números, no formato 0000000-00.0000.0.00.0000. Pode digitar só os números.",
     live: true, attrs: { inputmode: "numeric", autocomplete: "off", maxlength: 25, spellcheck: "false" },
     read: (raw, context, { final = true } = {}) => {
@@ -67,28 +76,34 @@ export const QUESTIONS = {
     },
   },
   reason: {
-    key: "reason", id: "assunto", kind: "select", label: "Assunto", required: true,
+    key: "reason", id: "assunto", kind: "select", label: "Assunto", required: true, ask: "Qual é o assunto do atendimento?",
     placeholder: "Selecione o assunto", options: (context) => offered(context.reasons),
     read: required("Escolha o assunto do atendimento."),
   },
   category: {
     key: "category", id: "categoria", kind: "select", label: "Tipo de atendimento", required: true,
+    ask: "Qual é o tipo de atendimento?",
     placeholder: "Selecione o tipo de atendimento", options: (context) => offered(context.categories),
     when: (answers, context) => Boolean(context.categories && context.categories.length),
     read: required("Escolha o tipo de atendimento."),
   },
   priority: {
     key: "priority", id: "prioridade", kind: "checkboxes", label: "Atendimento prioritário (se for o seu caso)",
-    optionPrefix: "prio", options: () => pairs(GROUNDS), legal: true,
+    ask: "Você tem direito a atendimento prioritário? Marque o que for o seu caso.", none: "Não tenho / prefiro não informar",
+    optionPrefix: "prio", legal: true,
+    options: () => GROUNDS.map(([value, label]) => ({ value, label: label + (GROUND_NOTES[value] || "") })),
     help: "Têm prioridade no atendimento, conforme a Lei nº 10.048/2000 (com a redação da Lei nº 14.626/2023) e o " +
       "Estatuto da Pessoa Idosa (Lei nº 10.741/2003): pessoas com deficiência ou com transtorno do espectro " +
       "autista, pessoas idosas com 60 anos ou mais (as com 80 anos ou mais antes das demais), gestantes, " +
-      "lactantes, pessoas com criança de colo, obesas, com mobilidade reduzida e doadores de sangue. A condição " +
-      "é autodeclarada e poderá ser confirmada pelo servidor no atendimento.",
+      "lactantes, pessoas com criança de colo, obesas, com mobilidade reduzida e doadores de sangue. Doadores de " +
+      "sangue precisam do comprovante de uma doação feita nos últimos 120 dias e são atendidos depois dos demais " +
+      "grupos (Lei nº 10.205/2001, art. 15, com a redação da Lei nº 14.626/2023). A condição é autodeclarada e " +
+      "poderá ser confirmada pelo servidor no atendimento.",
     read: (raw) => ({ value: Array.isArray(raw) ? raw : [], error: "" }),
   },
   companions: {
     key: "companions", id: "acompanhantes", kind: "select", label: "Acompanhantes no atendimento", short: true,
+    ask: "Quantas pessoas vão acompanhar você no atendimento?",
     help: "O acompanhante é atendido junto com a pessoa acompanhada.",
     options: () => pairs([["0", "Nenhum"], ["1", "1"], ["2", "2"], ["3", "3"]]),
     read: (raw) => ({ value: Number(raw || "0"), error: "" }),
@@ -107,7 +122,7 @@ export const QUESTIONS = {
     },
   },
   consent: {
-    key: "consent", id: "consentimento", kind: "checkbox", required: true,
+    key: "consent", id: "consentimento", kind: "checkbox", required: true, ask: "Seus dados pessoais",
     label: "Concordo com o uso dos meus dados pessoais para este atendimento",
     help: "Conforme a Lei Geral de Proteção de Dados (Lei nº 13.709/2018), seus dados são usados só para " +
       "organizar e realizar este atendimento, são vistos apenas pelos servidores da unidade e são apagados ao " +

@@ -1,0 +1,328 @@
+"""The conversational widget `<balcao-virtual>` embedded in a court's page on another origin.
+
+The test serves the court's page itself (its own origin, a strict Content-Security-Policy with no
+'unsafe-inline' and no style source at all) with the one `<script type="module">` tag pointing at the dev
+host; the dev host answers the CORS preflights for that origin as the platform does in Azure. A citizen
+goes through the whole journey at 360 px with the keyboard alone: finds the unit, answers the questions
+one at a time (a wrong process number is refused and asked again), joins, sees the position bubbles,
+is called and gets "Entrar no atendimento", answers the survey. axe-core finds no WCAG 2.1 AA violation
+in any state, and the page reports no CSP violation. The widget's size is measured gzipped.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from domain.validation import cnj_check_digits
+from tests.e2e.pages_support import (
+    DESKTOP,
+    PHONE,
+    assert_accessible,
+    assert_fits,
+    clerk_post,
+    join,
+    new_context,
+    screenshot,
+    ticket_view,
+    wait_status,
+)
+from tests.support.azurite import free_port
+from tests.support.system import System, running_system
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.azurite]
+
+SITE = Path(__file__).resolve().parents[2] / "site"
+ENTRY = SITE / "assets" / "js" / "balcao-virtual.js"
+MAX_GZIPPED = 30 * 1024  # the issue's budget for everything the one script tag loads
+
+UNIT = "tjac-rbr-1vce"  # 1ª Vara Cível e Empresarial, Rio Branco; clerk Diego
+UNIT_NAME = "1ª Vara Cível e Empresarial"
+DIEGO = "diego.rocha@tjac.jus.br"
+CHECK = cnj_check_digits("0704512", "2025", "8", "01", "0001")
+PROCESS = f"0704512{CHECK}2025801" + "0001"  # typed as 20 numbers, without the dots and dash
+
+
+def module_graph(entry: Path) -> list[Path]:
+    """Every module the entry imports, directly or not (static `import … from "./x.js"`)."""
+    seen: list[Path] = []
+    todo = [entry.resolve()]
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.append(path)
+        text = path.read_text(encoding="utf-8")
+        for spec in re.findall(r'^\s*(?:import|export)\b[^;]*?\bfrom\s+"(\.[^"]+)"', text, re.M | re.S):
+            todo.append((path.parent / spec).resolve())
+        for spec in re.findall(r'^\s*import\s+"(\.[^"]+)"', text, re.M):
+            todo.append((path.parent / spec).resolve())
+    return seen
+
+
+def test_the_widget_and_everything_it_loads_weigh_at_most_30_kb_gzipped() -> None:
+    files = module_graph(ENTRY)
+    names = {p.name for p in files}
+    # The graph is really followed: the questions come from the site's one definition of them.
+    assert {"balcao-virtual.js", "conversation.js", "questions.js", "cnj.js", "api.js"} <= names, names
+    sizes = {p.name: len(gzip.compress(p.read_bytes(), 9)) for p in files}
+    total = sum(sizes.values())
+    raw = sum(p.stat().st_size for p in files)
+    print(
+        f"\nwidget: {len(files)} modules, {raw} bytes, {total} bytes gzipped"
+        f" ({total / 1024:.1f} KiB of 30 KiB)"
+    )
+    assert total <= MAX_GZIPPED, sizes
+
+
+# ------------------------------------------------------------------------------------------------
+# The court's page, on its own origin
+
+
+class CourtSite:
+    """A court's page embedding the widget, served from another origin, under a strict CSP."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.origin = f"http://127.0.0.1:{port}"
+        self.api_origin = ""
+        self.server: ThreadingHTTPServer | None = None
+
+    def page(self, unit: str = "") -> bytes:
+        attribute = f' unidade="{unit}"' if unit else ""
+        return (
+            '<!doctype html><html lang="pt-BR"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            "<title>Tribunal de Justiça — Atendimento</title>"
+            f'<script type="module" src="{self.api_origin}/assets/js/balcao-virtual.js"></script>'
+            "</head><body><main><h1>Atendimento ao público</h1>"
+            f"<balcao-virtual{attribute}></balcao-virtual></main></body></html>"
+        ).encode()
+
+    def csp(self) -> str:
+        return (
+            f"default-src 'none'; script-src {self.api_origin}; connect-src {self.api_origin}; "
+            "style-src 'none'; img-src 'none'; base-uri 'none'; form-action 'none'"
+        )
+
+    def start(self, api_origin: str) -> None:
+        self.api_origin = api_origin
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                unit = self.path.partition("unidade=")[2]
+                body = site.page(unit)
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Security-Policy", site.csp())
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def court() -> Iterator[CourtSite]:
+    site = CourtSite(free_port())
+    yield site
+    site.stop()
+
+
+@pytest.fixture(scope="module")
+def system(court: CourtSite) -> Iterator[System]:
+    with running_system(court_origins=[court.origin]) as running:
+        court.start(running.base_url)
+        yield running
+
+
+CSP_PROBE = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation",
+  (e) => window.__csp.push(e.violatedDirective + " " + e.blockedURI));
+"""
+
+
+def widget(page: Page) -> Any:
+    return page.locator("balcao-virtual")
+
+
+def last_bot(page: Page) -> Any:
+    return widget(page).locator("li.msg.bot").last.locator(".texto")
+
+
+def focused(page: Page) -> str:
+    """The focused control inside the widget's shadow root, as "TAG text"."""
+    return str(
+        page.evaluate(
+            """() => { const root = document.querySelector('balcao-virtual').shadowRoot;
+               const el = root.activeElement; if (!el) return '';
+               const label = el.labels && el.labels.length ? el.labels[0].textContent : '';
+               const name = label || el.textContent || el.getAttribute('aria-label') || el.id;
+               return el.tagName + ' ' + name.trim(); }"""
+        )
+    )
+
+
+def press_until(page: Page, text: str, limit: int = 40) -> None:
+    """Tab until the focused control inside the widget shows `text`."""
+    for _ in range(limit):
+        if text in focused(page):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"focus never reached {text!r}; last: {focused(page)!r}")
+
+
+def test_a_citizen_joins_follows_is_called_and_answers_the_survey_with_the_keyboard_at_360px(
+    system: System, court: CourtSite, chromium: Browser
+) -> None:
+    ahead = join(system, UNIT, "Pessoa na Frente")
+    wait_status(system, ahead, "waiting")
+    context = new_context(chromium, system, viewport=PHONE)
+    context.add_init_script(CSP_PROBE)
+    page = context.new_page()
+    page.emulate_media(
+        reduced_motion="reduce"
+    )  # this citizen asked for no motion (and axe sees still bubbles)
+    page.goto(court.origin + "/")
+    expect(widget(page).locator("li.msg").first).to_have_text(
+        re.compile("Bem vindo\\(a\\) ao nosso canal de atendimento on-line")
+    )
+    expect(widget(page).get_by_role("log")).to_be_visible()
+
+    # The unit, found by its city; everything from here on with the keyboard only.
+    page.keyboard.press("Tab")
+    press_until(page, "INPUT")
+    page.keyboard.type("Rio Branco")
+    page.keyboard.press("Enter")
+    expect(widget(page).get_by_role("button", name=re.compile(UNIT_NAME))).to_be_visible()
+    assert_fits(page)
+    screenshot(page, "widget-01-units-360")
+    assert_accessible(page, "widget-units")
+    press_until(page, UNIT_NAME)
+    page.keyboard.press("Enter")
+    expect(widget(page).locator("li.msg", has_text=f"Você está em: {UNIT_NAME}")).to_be_visible()
+    expect(widget(page).locator("li.msg", has_text="Pessoas na fila: 1")).to_be_visible()
+    assert "Vamos lá" in focused(page)
+    page.keyboard.press("Enter")
+
+    expect(last_bot(page)).to_have_text("Qual é o seu nome completo?")
+    page.keyboard.type("Maria <b>das</b> Dores")
+    page.keyboard.press("Enter")
+    expect(last_bot(page)).to_have_text("Você é parte, advogado(a) ou outro?")
+    assert "Parte ou interessado" in focused(page)
+    page.keyboard.press("Enter")
+
+    # The process number: a wrong one is explained and asked again; 20 numbers are accepted.
+    expect(last_bot(page)).to_contain_text("qual é o número dele?")
+    page.keyboard.type("0704512-00.2025.8.01.0001")
+    page.keyboard.press("Enter")
+    expect(last_bot(page)).to_contain_text("os 2 números depois do traço")
+    field = widget(page).locator("input[type=text]")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    screenshot(page, "widget-02-error-360")
+    assert_accessible(page, "widget-error")
+    page.keyboard.type(PROCESS)
+    page.keyboard.press("Enter")
+
+    expect(last_bot(page)).to_have_text("Qual é o assunto do atendimento?")
+    press_until(page, "Informação processual")
+    page.keyboard.press("Enter")
+    expect(last_bot(page)).to_contain_text("atendimento prioritário")
+    press_until(page, "Pessoa idosa (60 anos ou mais)")
+    page.keyboard.press("Space")
+    press_until(page, "Continuar")
+    page.keyboard.press("Enter")
+    expect(last_bot(page)).to_have_text("Quantas pessoas vão acompanhar você no atendimento?")
+    page.keyboard.press("Enter")  # "Nenhum", the first choice, has the focus
+    expect(last_bot(page)).to_contain_text("Lei Geral de Proteção de Dados")
+    screenshot(page, "widget-03-consent-360")
+    assert_accessible(page, "widget-consent")
+    page.keyboard.press("Enter")
+
+    expect(widget(page).locator("li.msg", has_text="Ok! Você já está na fila de atendimento")).to_be_visible()
+    expect(widget(page).locator("li.msg", has_text="Por favor aguarde para ser atendido!")).to_be_visible()
+    # A person aged 60+ comes before the one who arrived first: position 1 of 2.
+    expect(widget(page).locator("li.msg", has_text="Sua posição: 1. Pessoas na fila: 2.")).to_be_visible()
+    screenshot(page, "widget-04-waiting-360")
+    assert_accessible(page, "widget-waiting")
+
+    ticket = page.evaluate("JSON.parse(localStorage.getItem('balcao.widget.senha'))")
+    assert ticket["ticketId"].startswith(f"{UNIT}.")
+    system.client.put(
+        f"/api/clerk/units/{UNIT}/presence", json={"status": "online"}, headers=system.clerk(DIEGO)
+    )
+    assert clerk_post(system, DIEGO, f"{UNIT}/call").status_code == 200
+    called = widget(page).locator("li.msg", has_text="Próximo! Agora é sua vez")
+    expect(called).to_be_visible()
+    link = widget(page).get_by_role("link", name=re.compile("Entrar no atendimento"))
+    expect(link).to_be_visible()
+    view = ticket_view(system, ticket)
+    assert view["status"] == "called"
+    expect(link).to_have_attribute("href", view["meeting"]["joinUrl"])
+    assert "Entrar no atendimento" in focused(page)  # the moment that matters takes the focus
+    expect(widget(page).locator("[aria-live=assertive]")).to_contain_text("Entrar no atendimento")
+    screenshot(page, "widget-05-called-360")
+    assert_accessible(page, "widget-called")
+
+    assert clerk_post(system, DIEGO, f"{UNIT}/tickets/{ticket['ticketId']}/finish").status_code == 200
+    expect(last_bot(page)).to_have_text("Como foi o seu atendimento? Dê uma nota de 1 a 5.")
+    press_until(page, "5 — Muito satisfeito")
+    page.keyboard.press("Enter")
+    page.keyboard.type("Bom <i>atendimento</i>")
+    page.keyboard.press("Enter")
+    expect(widget(page).locator("li.msg", has_text="Obrigado pela sua avaliação!")).to_be_visible()
+    assert ticket_view(system, ticket)["surveyAnswered"] is True
+    assert page.evaluate("localStorage.getItem('balcao.widget.senha')") is None
+    # What the citizen typed is shown as text, never as markup.
+    assert widget(page).locator("b, i").count() == 0
+    expect(widget(page).locator("li.msg.eu", has_text="Maria <b>das</b> Dores")).to_be_visible()
+    assert_accessible(page, "widget-thanks")
+    screenshot(page, "widget-06-thanks-360")
+    assert page.evaluate("window.__csp") == []
+    assert page.evaluate("document.querySelector('balcao-virtual').shadowRoot.getAnimations().length") == 0
+    context.close()
+
+    # The preflight the join needed (JSON body), answered for the court's origin only, as in Azure.
+    asked = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+    ok = system.client.options(f"/api/units/{UNIT}/tickets", headers={"Origin": court.origin, **asked})
+    assert ok.status_code == 204 and ok.headers["access-control-allow-origin"] == court.origin
+    assert "POST" in ok.headers["access-control-allow-methods"]
+    assert ok.headers["access-control-allow-headers"] == "content-type"
+    other = system.client.options(
+        f"/api/units/{UNIT}/tickets", headers={"Origin": "http://outro.example", **asked}
+    )
+    assert "access-control-allow-origin" not in other.headers
+    module = system.client.get("/assets/js/balcao-virtual.js", headers={"Origin": court.origin})
+    assert module.headers["access-control-allow-origin"] == "*"  # staticwebapp.config.json, as SWA sends it
+
+
+def test_the_widget_fixed_to_a_closed_or_inactive_unit_says_so_at_1280px(
+    system: System, court: CourtSite, chromium: Browser
+) -> None:
+    context = new_context(chromium, system, viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(court.origin + "/?unidade=trf1-coger")
+    expect(widget(page).locator("li.msg", has_text="não está atendendo pelo Balcão Virtual")).to_be_visible()
+    expect(widget(page).locator("form")).to_be_hidden()
+    screenshot(page, "widget-07-inactive-1280")
+    assert_accessible(page, "widget-inactive")
+    context.close()
