@@ -6,9 +6,10 @@ import "./shell.js";
 import { api, apiPath, ApiError } from "./api.js";
 import { h, $, replace, announce, safeUrl, focusElement } from "./dom.js";
 import { askQuestions, clearErrors, handleSubmit, problemErrors, showErrors } from "./forms.js";
-import { num, waitRange, nextOpening } from "./format.js";
+import { num, nextOpening } from "./format.js";
 import { FLOWS } from "./questions.js";
 import { storedTicket, saveTicket, forgetTicket } from "./stored.js";
+import { aheadText, endText, etaText, movedBackText, waitingTitle } from "./waiting.js";
 
 // The server says when to poll next (`pollAfterSeconds`: ~2 s near the front or when called, up to
 // 30 s far from it; domain/polling.py). Until it has said, and for answers without it, these apply.
@@ -30,12 +31,20 @@ const urgent = $("#anuncio-urgente");
 
 function show(name, { focus = true } = {}) {
   for (const [key, el] of Object.entries(views)) el.hidden = key !== name;
-  const titles = { unidades: "Unidades", entrada: "Entrar na fila", espera: "Sua vez na fila" };
-  baseTitle = `${titles[name]} — Balcão Virtual`;
-  if (!flashTimer) document.title = baseTitle;
+  const titles = { unidades: "Unidades — Balcão Virtual", entrada: "Entrar na fila — Balcão Virtual", espera: waitingTitle(null) };
+  setTitle(titles[name]);
+  // The petition notice is said once, folded, under the title of the directory and of the join form.
+  const notice = $("#aviso-peticoes");
+  notice.hidden = name === "espera";
+  $("h1", views[name]).after(notice);
   if (focus) focusElement($("h1", views[name]));
 }
 let baseTitle = document.title;
+
+function setTitle(title) {
+  baseTitle = title;
+  if (!flashTimer) document.title = title;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Unit directory
@@ -54,7 +63,7 @@ function unitFacts(unit) {
   const facts = [];
   if (unit.active && unit.openNow) {
     facts.push(["Pessoas na fila", num(unit.peopleWaiting)]);
-    facts.push(["Espera estimada", waitRange(unit.estimatedWait, { ahead: unit.peopleWaiting })]);
+    facts.push(["Espera estimada", etaText(unit, unit.peopleWaiting)]);
   }
   if (unit.active && !unit.openNow && unit.nextOpening) {
     facts.push(["Próxima abertura", nextOpening(unit.nextOpening, unit.timezone)]);
@@ -97,7 +106,7 @@ function fillFilters(units) {
   for (const u of units) if (u.court && u.court.id) courts.set(u.court.id, u.court.name || u.court.id);
   const courtSelect = $("#filtro-tribunal");
   const current = courtSelect.value;
-  replace(courtSelect, h("option", { value: "", text: "Todos os tribunais" }),
+  replace(courtSelect, h("option", { value: "", text: "Todos" }),
     [...courts.entries()].sort((a, b) => a[1].localeCompare(b[1], "pt-BR"))
       .map(([id, name]) => h("option", { value: id, text: name })));
   courtSelect.value = current;
@@ -326,17 +335,10 @@ function keepPolling(status) {
   return ["pending", "waiting", "absent", "called", "in_service", "no_show", null].includes(status);
 }
 
-const END_TEXT = {
-  left: "Você saiu da fila. Sua senha foi cancelada.",
-  expired: "Sua senha expirou porque a conexão ficou interrompida por muito tempo. Se ainda precisar, entre na fila novamente.",
-  no_show: "Você foi chamado(a), mas não entrou no atendimento a tempo.",
-  closed: "A unidade encerrou o atendimento do dia antes da sua vez. Tente novamente no próximo expediente.",
-  rejected: "Sua entrada na fila não foi aceita.",
-};
-
 function render(view) {
   const status = view.status;
   const previous = lastStatus;
+  const before = lastView;
   lastStatus = status;
   lastView = view;
   if (view.unit && view.unit.name) {
@@ -367,16 +369,17 @@ function render(view) {
   $("#sair-fila").hidden = !(waitingLike || calledLike);
   $("#acoes-espera").hidden = !(waitingLike || calledLike);
 
-  if (waitingLike) renderWaiting(view, previous);
+  if (waitingLike) renderWaiting(view, previous, before);
   else if (calledLike) renderCalled(view, previous);
   else renderEnd(view, previous);
 }
 
-function renderWaiting(view, previous) {
+function renderWaiting(view, previous, before) {
   const pos = $("#espera-posicao");
   const total = $("#espera-total");
   const eta = $("#espera-tempo");
   const state = $("#espera-estado");
+  setTitle(waitingTitle(view));
   if (view.status === "pending") {
     pos.textContent = "—";
     total.textContent = num(view.peopleWaiting);
@@ -384,30 +387,21 @@ function renderWaiting(view, previous) {
     state.textContent = "Confirmando sua entrada na fila…";
     return;
   }
-  const oldPosition = pos.textContent;
   pos.textContent = num(view.position);
   total.textContent = num(view.peopleWaiting);
-  eta.textContent = waitRange(view.estimatedWait, { ahead: view.peopleAhead });
-  let text;
-  if (view.status === "absent") {
-    text = "Sua conexão ficou interrompida. Sua vaga está guardada por alguns minutos; mantenha esta página aberta.";
-  } else if (view.peopleAhead === 0) {
-    text = "Você é o próximo a ser chamado.";
-  } else if (typeof view.peopleAhead === "number") {
-    text = `${num(view.peopleAhead)} ${view.peopleAhead === 1 ? "pessoa" : "pessoas"} na sua frente.`;
-  } else {
-    text = "Aguardando na fila.";
-  }
-  if (view.status === "waiting" && view.clerksOnline === 0) {
-    text += " No momento nenhum servidor está conectado; a fila andará assim que um servidor entrar.";
-  }
-  state.textContent = text;
+  eta.textContent = etaText(view, view.peopleAhead);
+  state.textContent = aheadText(view);
   $("#espera-prioridade").textContent = view.priority && view.priority !== "Atendimento geral"
     ? `Atendimento: ${view.priority}.` : "";
-  if (previous === "pending" || previous === null) {
-    if (previous === "pending") announce(live, `Você entrou na fila. Sua posição: ${num(view.position)}.`);
-  } else if (oldPosition !== pos.textContent) {
-    announce(live, `Sua posição agora: ${num(view.position)}.`);
+  const oldPosition = before && before.position;
+  const movedBack = movedBackText(oldPosition, view.position);
+  const change = $("#espera-mudanca");
+  if (movedBack) change.textContent = movedBack; // stays visible until the position changes again
+  else if (oldPosition !== view.position) change.textContent = "";
+  change.hidden = !change.textContent;
+  if (previous === "pending") announce(live, `Você entrou na fila. Sua posição: ${num(view.position)}.`);
+  else if (previous !== null && oldPosition !== view.position) {
+    announce(live, movedBack || `Sua posição agora: ${num(view.position)}.`);
   }
   stopAlert();
 }
@@ -439,13 +433,23 @@ function renderCalled(view, previous) {
   if (view.status === "called" && previous !== "called") {
     focusElement(heading);
   }
+  setTitle(waitingTitle(view));
+  // Said when it is true: the call at once, the link only once it exists (it may take a moment).
+  const lines = [];
   const key = `${view.ticketId}|${view.calledAt || ""}`;
   if (view.status === "called" && alertedFor !== key) {
     alertedFor = key;
+    lines.push("Próximo! Agora é sua vez.");
     callAlert(view);
   }
+  if (url && linkSaid !== url) {
+    linkSaid = url;
+    lines.push("A sala de atendimento está pronta: use o botão Entrar no atendimento.");
+  }
+  if (lines.length) announce(urgent, lines.join(" "));
   if (view.status === "in_service") stopAlert();
 }
+let linkSaid = "";
 
 function renderEnd(view, previous) {
   stopAlert();
@@ -466,7 +470,7 @@ function renderEnd(view, previous) {
     stopPolling();
     return;
   }
-  let message = view.message || END_TEXT[view.status] || "Esta senha foi encerrada.";
+  let message = endText(view);
   if (view.status === "no_show") message += " Se o servidor devolver sua senha à fila, esta página será atualizada.";
   replace(text, message, alternativesList(view));
   form.hidden = true;
@@ -567,7 +571,6 @@ function notify(view) {
 }
 
 function callAlert(view) {
-  announce(urgent, `Próximo! Agora é sua vez. ${view.meeting && view.meeting.joinUrl ? "Use o botão Entrar no atendimento." : ""}`);
   beep();
   flashTitle();
   notify(view);

@@ -152,7 +152,10 @@ const star = () => h("span", { "aria-hidden": "true", text: "*" });
 const errorLine = (q) => h("p", { class: "erro-campo", id: `${q.id}-erro`, hidden: true });
 
 function helpLine(q, tag = "span") {
-  return q.help ? h(tag, { class: q.legal ? "nota-legal" : "dica", id: `${q.id}-dica`, text: q.help }) : null;
+  if (!q.help) return null;
+  // A legal note is long: folded on its own line, so a phone shows the choices first.
+  if (q.legal) return h("details", { class: "nota-legal" }, h("summary", { text: "O que diz a lei" }), h("p", { id: `${q.id}-dica`, text: q.help }));
+  return h(tag, { class: "dica", id: `${q.id}-dica`, text: q.help });
 }
 
 function describedBy(q) {
@@ -229,6 +232,26 @@ function rawAnswer(q) {
   return el.value;
 }
 
+// A field left by pressing on another control is checked once the press is released: an error line
+// that appeared between press and release would move the other control away from the pointer and the
+// click would be lost.
+let pressing = false;
+let released = [];
+document.addEventListener("pointerdown", () => { pressing = true; }, true);
+for (const type of ["pointerup", "pointercancel"]) {
+  document.addEventListener(type, () => {
+    pressing = false;
+    const due = released;
+    released = [];
+    window.setTimeout(() => due.forEach((fn) => fn()), 0); // after the click the release makes
+  }, true);
+}
+
+function afterPress(fn) {
+  if (pressing) released.push(fn);
+  else fn();
+}
+
 /**
  * Render `questions` into `container` for what the unit offers (`context`: {reasons,
  * categories, maxLength}) and keep them honest as they are answered: only the questions that apply
@@ -288,8 +311,11 @@ export function askQuestions(container, questions, context) {
   container.addEventListener("focusout", (ev) => {
     const q = questionOf(ev.target);
     if (!q || !q.live) return;
-    const result = check(q, true);
-    if (result.value) ev.target.value = result.value; // the canonical form of what was typed
+    const field = ev.target;
+    afterPress(() => {
+      const result = check(q, true);
+      if (result.value) field.value = result.value; // the canonical form of what was typed
+    });
   });
   showApplicable();
   for (const q of questions.filter((item) => item.counted)) count(q);
