@@ -8,7 +8,7 @@ import { h, $, replace, announce, safeUrl, focusElement } from "./dom.js";
 import { askQuestions, clearErrors, handleSubmit, problemErrors, showErrors } from "./forms.js";
 import { num, nextOpening } from "./format.js";
 import { FLOWS } from "./questions.js";
-import { storedTicket, saveTicket, forgetTicket } from "./stored.js";
+import { storedTicket, saveTicket, forgetTicket, tokenFromHash } from "./stored.js";
 import { aheadText, endText, etaText, movedBackText, waitingTitle } from "./waiting.js";
 
 // The server says when to poll next (`pollAfterSeconds`: ~2 s near the front or when called, up to
@@ -678,10 +678,24 @@ function thank(message) {
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * A ticket handed over by its link (`?senha={id}#t={token}`, the kiosk's QR code): kept in this browser,
+ * and the token taken out of the address bar and the history at once.
+ */
+function adoptTicket(params) {
+  const ticketId = params.get("senha");
+  const token = tokenFromHash();
+  if (!ticketId || !token) return;
+  saveTicket({ ticketId, token, unitId: ticketId.split(".")[0], unitName: "" });
+  window.history.replaceState(null, "", window.location.pathname);
+}
+
 function main() {
   wireWaiting();
+  const params = new URLSearchParams(window.location.search);
+  adoptTicket(params);
   const stored = storedTicket();
-  const unitId = new URLSearchParams(window.location.search).get("unidade");
+  const unitId = params.get("unidade");
   if (stored) {
     startWaiting(stored);
   } else if (unitId) {
