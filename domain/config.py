@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from itertools import pairwise
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -125,6 +125,9 @@ class Closure(_Model):
 class Court(_Model):
     id: str = Field(pattern=_ID)
     name: str = Field(min_length=1, max_length=160)
+    # "J.TR" of its process numbers (Res. CNJ 65/2008): "4.01" for TRF1, "8.01" for TJAC; a number with
+    # another code gets a hint (not a refusal) on the join form
+    cnj: str = Field(default="", pattern=r"^(\d\.\d{2})?$")
     calendar: Literal["federal", "state"] = "state"
     holidays: tuple[Holiday, ...] = ()
     closures: tuple[Closure, ...] = ()  # apply to every unit of the court
@@ -164,6 +167,9 @@ class UnitConfig(_Model):
     reasons: tuple[Option, ...] = DEFAULT_REASONS
     service_categories: tuple[Option, ...] = Field(default=(), alias="serviceCategories")
     alternatives: tuple[str, ...] = ()  # pt-BR texts: other ways to reach the unit
+    # the unit's own phones and e-mails (Res. 372 art. 5: published with the counter's link and hours)
+    phones: tuple[Annotated[str, Field(pattern=r"^[0-9()+\- ]{8,24}$")], ...] = Field(default=(), max_length=5)
+    emails: tuple[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")], ...] = Field(default=(), max_length=5)
     scheduling: SchedulingConfig = SchedulingConfig()
     async_channel: AsyncChannelConfig = Field(default=AsyncChannelConfig(), alias="asyncChannel")
 

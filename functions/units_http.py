@@ -70,7 +70,12 @@ def unit_embed(req: func.HttpRequest) -> func.HttpResponse:
     )
 
 
+ONLY_IN_HOURS = "O Balcão Virtual atende somente durante o horário de expediente."
+
+
 def render_embed(unit: directory.UnitSummary, page_url: str) -> str:
+    """The unit's card for a court's page (Res. 372 art. 5): name, hours and that the counter serves only
+    then, the state now, the link (when it serves), and how else to reach the unit."""
     e = html.escape
     wait = unit.estimated_wait
     if unit.open_now:
@@ -81,13 +86,20 @@ def render_embed(unit: directory.UnitSummary, page_url: str) -> str:
         state = "Fechado agora" + (f" · abre em {opening:%d/%m} às {opening:%H:%M}" if opening else "")
     else:
         state = "Sem atendimento pelo Balcão Virtual"
+    contacts = [f"Telefone: {p}" for p in unit.phones] + [f"E-mail: {m}" for m in unit.emails]
+    others = [*unit.alternatives, *contacts] if not unit.open_now else contacts
+    link = (
+        f'<p><a href="{e(page_url)}" target="_blank" rel="noopener">Entrar no Balcão Virtual</a></p>'
+        if unit.active
+        else ""
+    )
+    listed = "".join(f"<li>{e(item)}</li>" for item in others)
     return (
         '<!doctype html><html lang="pt-BR"><meta charset="utf-8"><title>Balcão Virtual</title>'
         "<style>body{font:15px/1.4 system-ui,sans-serif;margin:0;padding:12px;color:#1b1b1b}"
-        "a{color:#0b4f9c;font-weight:600}p{margin:4px 0}</style>"
+        "a{color:#0b4f9c;font-weight:600}p,ul{margin:4px 0}ul{padding-left:18px}</style>"
         f"<p><strong>{e(unit.name)}</strong></p>"
-        f"<p>{e(unit.hours_text)}</p><p>{e(state)}</p>"
-        f'<p><a href="{e(page_url)}" target="_blank" rel="noopener">'
-        "Entrar no Balcão Virtual</a></p>"
-        "</html>"
+        f"<p>{e(unit.hours_text)}</p><p>{e(ONLY_IN_HOURS)}</p><p>{e(state)}</p>{link}"
+        + (f"<p>Outras formas de contato:</p><ul>{listed}</ul>" if listed else "")
+        + "</html>"
     )

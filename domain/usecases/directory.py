@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from domain.auth import Principal
 from domain.config import Option, UnitConfig
+from domain.places import matches, search_text
 from domain.queue import WaitRange, estimate_wait
 from domain.usecases.citizen_view import UnitRef
 from domain.usecases.context import Context
@@ -20,9 +21,12 @@ class UnitSummary:
     id: str
     name: str
     court: UnitRef
+    court_code: str  # "J.TR" of the court's process numbers ("" when not configured)
     section: str
     category: str
     instance: str
+    state: str
+    municipality: str
     active: bool
     open_now: bool
     next_opening: datetime | None  # in the unit's zone
@@ -34,6 +38,8 @@ class UnitSummary:
     reasons: tuple[Option, ...]
     service_categories: tuple[Option, ...]
     alternatives: tuple[str, ...]
+    phones: tuple[str, ...]
+    emails: tuple[str, ...]
 
 
 def unit_summary(ctx: Context, unit: UnitConfig, now: datetime) -> UnitSummary:
@@ -48,9 +54,12 @@ def unit_summary(ctx: Context, unit: UnitConfig, now: datetime) -> UnitSummary:
         id=unit.id,
         name=unit.name,
         court=UnitRef(unit.court, court.name if court else ""),
+        court_code=court.cnj if court else "",
         section=unit.section,
         category=unit.category,
         instance=unit.instance,
+        state=unit.state,
+        municipality=unit.municipality,
         active=unit.active,
         open_now=open_now and not state.closed,
         next_opening=opening.astimezone(ZoneInfo(unit.timezone)) if opening else None,
@@ -62,20 +71,29 @@ def unit_summary(ctx: Context, unit: UnitConfig, now: datetime) -> UnitSummary:
         reasons=tuple(unit.reasons),
         service_categories=tuple(unit.service_categories),
         alternatives=tuple(unit.alternatives),
+        phones=tuple(unit.phones),
+        emails=tuple(unit.emails),
     )
 
 
 def list_units(
     ctx: Context, now: datetime, court: str = "", section: str = "", q: str = ""
 ) -> list[UnitSummary]:
-    needle = q.strip().lower()
+    """The units of a court and section whose search text (name, section, category, city, state by code or
+    name, court by id or name) holds every word of `q`, accents and case aside."""
+    config = ctx.config()
     out = []
-    for unit in ctx.config().units:
+    for unit in config.units:
         if court and unit.court != court:
             continue
         if section and unit.section.lower() != section.lower():
             continue
-        if needle and needle not in f"{unit.name} {unit.section} {unit.category} {unit.municipality}".lower():
+        owner = config.court(unit.court)
+        text = search_text(
+            unit.name, unit.section, unit.category, unit.municipality, unit.court, owner.name if owner else "",
+            state=unit.state,
+        )
+        if q.strip() and not matches(q, text):
             continue
         out.append(unit_summary(ctx, unit, now))
     return out

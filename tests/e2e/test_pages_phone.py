@@ -194,3 +194,46 @@ def test_waiting_title_priority_line_honest_estimate_and_the_link_announced_when
         assert "Entrar no atendimento" not in item["text"] or item["linkShown"], said
     assert page.evaluate("document.title") in ("Sua vez! — Balcão Virtual",)
     context.close()
+
+
+def test_search_by_state_and_court_the_other_court_hint_and_the_art_5_card(
+    system: System, chromium: Browser
+) -> None:
+    context = new_context(chromium, system, viewport=PHONE)
+    page = context.new_page()
+    page.goto("/")
+    cards = page.locator("#lista-unidades > li")
+    expect(cards).to_have_count(7)
+    # The demo units: Acre has the two TRF1 units of SJAC and TJAC's; Amazonas, TRF1's SJAM and TJAM's.
+    for query, expected in (("acre", 3), ("Amazonas", 3), ("tjac", 1), ("tribunal regional federal", 5)):
+        page.fill("#busca", query)
+        expect(cards).to_have_count(expected)
+    # Art. 5: every card says the counter serves only in its hours; the unit's phone and e-mail as links.
+    page.fill("#busca", "corregedoria")
+    inactive = page.locator('li[data-unidade="trf1-coger"]')
+    expect(inactive).to_contain_text("O Balcão Virtual atende somente no horário de expediente")
+    expect(inactive.get_by_role("link", name="(61) 3314-5225")).to_have_attribute("href", "tel:6133145225")
+    expect(inactive.get_by_role("link", name="coger@trf1.jus.br")).to_have_attribute(
+        "href", "mailto:coger@trf1.jus.br"
+    )
+    screenshot(page, "phone-first-04-search-inactive-360")
+
+    card = system.client.get("/api/units/trf1-coger/embed").text
+    assert "O Balcão Virtual atende somente durante o horário de expediente." in card
+    assert "Telefone: (61) 3314-5225" in card and "E-mail: coger@trf1.jus.br" in card
+    assert "Entrar no Balcão Virtual" not in card  # an inactive unit offers its contacts, not the line
+    open_card = system.client.get(f"/api/units/{UNIT}/embed").text
+    assert "somente durante o horário de expediente" in open_card and "Entrar no Balcão Virtual" in open_card
+
+    # A São Paulo state court number typed for a TRF1 unit: a hint, not a refusal.
+    digits = 98 - int("000000120258260100" + "00") % 97
+    page.goto(f"/?unidade={UNIT}")
+    page.fill("#processo", f"0000001{digits:02d}2025826" + "0100")
+    page.locator("#nome").focus()
+    status = page.locator("#processo-status")
+    expect(status).to_contain_text("Número de processo válido")
+    expect(status).to_contain_text(
+        "processo da Justiça Estadual (SP), e esta unidade é do Tribunal Regional Federal"
+    )
+    expect(page.locator("#processo")).not_to_have_attribute("aria-invalid", "true")
+    context.close()

@@ -80,12 +80,12 @@ test("a refusal naming a field goes back to that question, then asks for the con
 });
 
 test("a closed unit says the Balcão serves only in opening hours and lists its other contacts", () => {
-  const closed = { ...OPEN_UNIT, openNow: false, nextOpening: null, contacts: [{ text: "Telefone: (68) 3211-0000" }],
-    alternatives: ["E-mail: vara@tj.jus.br"] };
+  const closed = { ...OPEN_UNIT, openNow: false, nextOpening: null, phones: ["(68) 3211-0000"], emails: ["vara@tj.jus.br"],
+    alternatives: ["Atendimento presencial no fórum"] };
   const { said, state } = run([{ type: "start" }, { type: "units", units: [closed] }, reply("1")]);
-  assert.ok(said.some((t) => /só no horário de expediente: seg a sex, 08h às 14h/.test(t)), said);
+  assert.ok(said.some((t) => /somente no horário de expediente: seg a sex, 08h às 14h/.test(t)), said);
   const contacts = converse(initialState(), { type: "unit", unit: closed }).messages.find((m) => m.items);
-  assert.deepEqual(contacts.items, ["Telefone: (68) 3211-0000", "E-mail: vara@tj.jus.br"]);
+  assert.deepEqual(contacts.items, ["Telefone: (68) 3211-0000", "E-mail: vara@tj.jus.br", "Atendimento presencial no fórum"]);
   assert.deepEqual(promptOf(state).options, [{ value: "buscar", label: "Escolher outra unidade" }]);
 });
 
@@ -143,4 +143,18 @@ test("leaving asks first; saying no keeps the place", () => {
   assert.equal(out.state.phase, "queue");
   out = run([reply("sair"), reply("1")], out.state);
   assert.deepEqual(out.effects, [{ type: "leave", ticket }]);
+});
+
+test("a process number of another court is accepted with a hint naming both courts", () => {
+  const unit = { ...OPEN_UNIT, courtCode: "4.01", court: { id: "trf1", name: "Tribunal Regional Federal da 1ª Região" } };
+  let { state } = run([{ type: "start", unitId: unit.id }, { type: "unit", unit }, reply("sim"), reply("Ana"), reply("1")]);
+  // 0000001-??.2025.8.26.0100: São Paulo's state court; the check digits are computed as the CNJ says.
+  const digits = 98 - Number(BigInt("000000120258260100" + "00") % 97n);
+  const number = `0000001-${String(digits).padStart(2, "0")}.2025.8.26.0100`;
+  const out = run([reply(number)], state);
+  assert.equal(out.state.asking, "reason"); // not refused
+  assert.match(out.said[0], /processo da Justiça Estadual \(SP\), e esta unidade é do Tribunal Regional Federal da 1ª Região/);
+  const own = `0000001-${String(98 - Number(BigInt("000000120254010000" + "00") % 97n)).padStart(2, "0")}.2025.4.01.0000`;
+  ({ state } = run([{ type: "start", unitId: unit.id }, { type: "unit", unit }, reply("sim"), reply("Ana"), reply("1")]));
+  assert.deepEqual(run([reply(own)], state).said.filter((t) => t.startsWith("Atenção")), []);
 });

@@ -9,7 +9,7 @@ import { askQuestions, clearErrors, handleSubmit, problemErrors, showErrors } fr
 import { num, nextOpening } from "./format.js";
 import { FLOWS } from "./questions.js";
 import { storedTicket, saveTicket, forgetTicket, tokenFromHash } from "./stored.js";
-import { aheadText, endText, etaText, movedBackText, waitingTitle } from "./waiting.js";
+import { ONLY_IN_HOURS, aheadText, endText, etaText, movedBackText, waitingTitle } from "./waiting.js";
 
 // The server says when to poll next (`pollAfterSeconds`: ~2 s near the front or when called, up to
 // 30 s far from it; domain/polling.py). Until it has said, and for answers without it, these apply.
@@ -68,8 +68,16 @@ function unitFacts(unit) {
   if (unit.active && !unit.openNow && unit.nextOpening) {
     facts.push(["Próxima abertura", nextOpening(unit.nextOpening, unit.timezone)]);
   }
-  if (unit.hoursText) facts.push(["Horário", unit.hoursText]);
-  return h("dl", { class: "dados" }, facts.map(([k, v]) => [h("dt", { text: k }), h("dd", { text: v })]));
+  if (unit.hoursText) facts.push(["Horário", `${unit.hoursText}. ${ONLY_IN_HOURS}.`]);
+  return h("dl", { class: "dados" }, facts.map(([k, v]) => [h("dt", { text: k }), h("dd", { text: v })]),
+    contactFacts(unit));
+}
+
+/** The unit's phones and e-mails from the configuration (Res. 372 art. 5), as links. */
+function contactFacts(unit) {
+  const rows = [["Telefone", unit.phones, (p) => `tel:${p.replace(/[^\d+]/g, "")}`], ["E-mail", unit.emails, (m) => `mailto:${m}`]];
+  return rows.filter(([, items]) => items && items.length).map(([label, items, href]) => [h("dt", { text: label }),
+    h("dd", {}, items.map((item, i) => [i ? ", " : "", h("a", { href: href(item), text: item })]))]);
 }
 
 function alternativesList(unit) {
@@ -226,8 +234,8 @@ async function startJoin(unitId) {
 
 function wireJoinForm(unit) {
   const form = $("#form-entrada");
-  const person = askQuestions($("#perguntas"), FLOWS.join,
-    { reasons: unit.reasons, categories: unit.serviceCategories });
+  const person = askQuestions($("#perguntas"), FLOWS.join, { reasons: unit.reasons, categories: unit.serviceCategories,
+    courtCode: unit.courtCode, courtName: unit.court && unit.court.name });
   form.addEventListener("submit", unlockSound); // the click lets the page beep later, when called
   handleSubmit(form, {
     summary: $("#resumo-erros"), button: $("#botao-entrar"), busyText: "Enviando…", purpose: "entrar na fila",

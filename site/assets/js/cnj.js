@@ -47,3 +47,21 @@ export function checkProcessNumber(raw) {
   }
   return { state: "valid", message: "Número de processo válido.", value: `${seq}-${dd}.${year}.${seg}.${tr}.${origin}` };
 }
+
+// The justice segment (J) of a process number and, within it, the court (TR): Res. CNJ 65/2008, annex.
+const SEGMENTS = { 1: "do Supremo Tribunal Federal", 2: "do Conselho Nacional de Justiça", 3: "do Superior Tribunal de Justiça",
+  4: "da Justiça Federal", 5: "da Justiça do Trabalho", 6: "da Justiça Eleitoral", 7: "da Justiça Militar da União",
+  8: "da Justiça Estadual", 9: "da Justiça Militar Estadual" };
+const STATE_COURTS = "AC AL AP AM BA CE DF ES GO MA MT MS MG PA PB PR PE PI RJ RN RS RO RR SC SE SP TO".split(" ");
+
+/** Whose a valid process number is, in plain words: "da Justiça Estadual (SP)", "da Justiça Federal (1ª Região)". */
+export function courtOfNumber(value) {
+  const match = /^\d{7}-\d{2}\.\d{4}\.(\d)\.(\d{2})\.\d{4}$/.exec(String(value));
+  if (!match) return null;
+  const [, segment, court] = match;
+  const n = Number(court);
+  let where = "";
+  if (segment === "8" || segment === "9" || segment === "6") where = STATE_COURTS[n - 1] || "";
+  else if (segment === "4" || segment === "5") where = n ? `${n}ª Região` : "";
+  return { code: `${segment}.${court}`, text: `${SEGMENTS[segment] || "de outro ramo da Justiça"}${where ? ` (${where})` : ""}` };
+}

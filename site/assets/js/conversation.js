@@ -19,7 +19,7 @@
 
 import { FLOWS, applies, readAnswers } from "./questions.js";
 import { nextOpening, num } from "./format.js";
-import { aheadText, endText, etaText, movedBackText } from "./waiting.js";
+import { ONLY_IN_HOURS, aheadText, endText, etaText, movedBackText } from "./waiting.js";
 
 export const WELCOME = "Bem vindo(a) ao nosso canal de atendimento on-line.";
 const PETITIONS = "Lembre-se: o Balcão Virtual não recebe petições nem documentos de processos (Resolução CNJ nº 372/2021, art. 4º).";
@@ -47,7 +47,8 @@ const SCORES = [["1", "1 — Muito insatisfeito"], ["2", "2 — Insatisfeito"], 
 /** What a unit offers to the questions (questions.js's `context`). */
 export function contextOf(unit) {
   return { reasons: unit ? unit.reasons : [], categories: unit ? unit.serviceCategories : [],
-    noticeChannels: unit ? unit.noticeChannels : [] };
+    noticeChannels: unit ? unit.noticeChannels : [], courtCode: unit ? unit.courtCode : "",
+    courtName: unit && unit.court ? unit.court.name : "" };
 }
 
 export function initialState() {
@@ -250,10 +251,11 @@ const REPLIES = {
     const q = JOIN_STEPS.find((item) => item.key === state.asking);
     const context = contextOf(state.unit);
     const raw = rawOf(q, value, context);
-    const wrong = raw === undefined ? (q.kind === "checkboxes" ? "Escolha as opções da lista." : "Escolha uma das opções da lista.")
-      : q.read(raw, context, { final: true }).error;
-    if (wrong) return result({ ...state, error: wrong });
-    return askNext({ ...state, answers: { ...state.answers, [q.key]: raw }, error: "" });
+    const read = raw === undefined ? { error: q.kind === "checkboxes" ? "Escolha as opções da lista." : "Escolha uma das opções da lista." }
+      : q.read(raw, context, { final: true });
+    if (read.error) return result({ ...state, error: read.error });
+    const next = askNext({ ...state, answers: { ...state.answers, [q.key]: raw }, error: "" });
+    return read.hint ? { ...next, messages: [say(read.hint, { tone: "info" }), ...next.messages] } : next;
   },
   queue(state, value) {
     const word = fold(value);
@@ -319,12 +321,13 @@ function joinRefused(state, status, problem, detail) {
 
 function describeUnit(unit) {
   const lines = [say(`Você está em: ${unit.name}`, { tone: "info" })];
-  const contacts = [...(unit.contacts || []).map((c) => c.text || c), ...(unit.alternatives || [])];
+  const contacts = [...(unit.phones || []).map((p) => `Telefone: ${p}`), ...(unit.emails || []).map((m) => `E-mail: ${m}`),
+    ...(unit.alternatives || [])];
   if (!unit.active) {
     lines.push(say("Esta unidade não está atendendo pelo Balcão Virtual no momento.", { tone: "error" }));
   } else if (!unit.openNow) {
     const opening = unit.nextOpening ? ` Próxima abertura: ${nextOpening(unit.nextOpening, unit.timezone)}.` : "";
-    lines.push(say(`A unidade está fechada agora. O Balcão Virtual atende só no horário de expediente: ${unit.hoursText}.${opening}`, { tone: "error" }));
+    lines.push(say(`A unidade está fechada agora. ${ONLY_IN_HOURS}: ${unit.hoursText}.${opening}`, { tone: "error" }));
   } else {
     lines.push(say(`Pessoas na fila: ${num(unit.peopleWaiting)}. Espera estimada: ${etaText(unit, unit.peopleWaiting)}.`));
     lines.push(say(PETITIONS));

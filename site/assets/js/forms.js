@@ -276,7 +276,7 @@ export function askQuestions(container, questions, context) {
 
   const check = (q, final) => {
     const result = q.read(rawAnswer(q), context, { final });
-    byId(`${q.id}-status`).textContent = result.ok || "";
+    byId(`${q.id}-status`).textContent = [result.ok, result.hint].filter(Boolean).join(" ");
     if (result.error) setFieldError(q.id, result.error);
     else clearFieldError(q.id);
     return result;

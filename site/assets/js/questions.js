@@ -13,9 +13,10 @@
 // context)` (asked only then; answers by API key), `read(raw, context, {final})` → {value, error, ok}
 // (`final`: the answer is complete, not being typed), and for the form only: `group` (shown together),
 // `attrs` (the control's attributes), `short`, `live` (checked as typed), `counted` (a length count).
-// `context` is what the unit offers: {reasons, categories, maxLength}.
+// `context` is what the unit offers: {reasons, categories, maxLength, courtCode, courtName}. `read` may
+// also return `hint`: advice that does not stop the answer (a process number of another court).
 
-import { checkProcessNumber } from "./cnj.js";
+import { checkProcessNumber, courtOfNumber } from "./cnj.js";
 import { GROUNDS, UFS, num } from "./format.js";
 
 const trimmed = (raw) => String(raw ?? "").trim();
@@ -29,6 +30,14 @@ const required = (missing) => (raw) => {
 };
 
 const isLawyer = (answers) => answers.role === "advogado";
+
+/** A hint, never a refusal: the number seems to belong to another court than the unit's (`courtCode`). */
+function otherCourtHint(number, context) {
+  const owner = courtOfNumber(number);
+  if (!owner || !context.courtCode || owner.code === context.courtCode) return "";
+  return `Atenção: este número parece ser de um processo ${owner.text}, e esta unidade é ${context.courtName ? `do ${context.courtName}` : "de outro tribunal"}. ` +
+    "Confira se escolheu a unidade certa. Se estiver certo, pode continuar assim mesmo.";
+}
 const OAB = { id: "grupo-oab", legend: "Inscrição na OAB" }; // the lawyer's two answers, shown together
 // What a priority option must say beside its name (Lei nº 10.205/2001, art. 15, parágrafo único, and Lei nº
 // 10.048/2000 as amended by Lei nº 14.626/2023: donors show a proof and come after the other groups).
@@ -71,8 +80,9 @@ export const QUESTIONS = {
     read: (raw, context, { final = true } = {}) => {
       const result = checkProcessNumber(raw);
       const wrong = result.state === "invalid" || (result.state === "incomplete" && final);
-      return { value: result.state === "valid" ? result.value : "", error: wrong ? result.message : "",
-               ok: result.state === "valid" ? result.message : "" };
+      const valid = result.state === "valid";
+      return { value: valid ? result.value : "", error: wrong ? result.message : "",
+               ok: valid ? result.message : "", hint: valid ? otherCourtHint(result.value, context) : "" };
     },
   },
   reason: {
