@@ -141,6 +141,10 @@ DEFAULT_REASONS = (
 )
 
 
+Phone = Annotated[str, Field(pattern=r"^[0-9()+\- ]{8,24}$")]
+Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
 class UnitConfig(_Model):
     id: str = Field(pattern=_ID)
     court: str = Field(pattern=_ID)
@@ -168,8 +172,8 @@ class UnitConfig(_Model):
     service_categories: tuple[Option, ...] = Field(default=(), alias="serviceCategories")
     alternatives: tuple[str, ...] = ()  # pt-BR texts: other ways to reach the unit
     # the unit's own phones and e-mails (Res. 372 art. 5: published with the counter's link and hours)
-    phones: tuple[Annotated[str, Field(pattern=r"^[0-9()+\- ]{8,24}$")], ...] = Field(default=(), max_length=5)
-    emails: tuple[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")], ...] = Field(default=(), max_length=5)
+    phones: tuple[Phone, ...] = Field(default=(), max_length=5)
+    emails: tuple[Email, ...] = Field(default=(), max_length=5)
     scheduling: SchedulingConfig = SchedulingConfig()
     async_channel: AsyncChannelConfig = Field(default=AsyncChannelConfig(), alias="asyncChannel")
 

@@ -89,10 +89,15 @@ def list_units(
         if section and unit.section.lower() != section.lower():
             continue
         owner = config.court(unit.court)
-        text = search_text(
-            unit.name, unit.section, unit.category, unit.municipality, unit.court, owner.name if owner else "",
-            state=unit.state,
+        where = (
+            unit.name,
+            unit.section,
+            unit.category,
+            unit.municipality,
+            unit.court,
+            owner.name if owner else "",
         )
+        text = search_text(*where, state=unit.state)
         if q.strip() and not matches(q, text):
             continue
         out.append(unit_summary(ctx, unit, now))
