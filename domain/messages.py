@@ -70,7 +70,17 @@ def validate_message(unit: UnitConfig, data: MessageInput) -> Message:
     settings = channel_settings(unit)
     if data.attachments:
         raise InvalidInputError(ATTACHMENTS_REFUSED, fields={"attachments": "anexos não são aceitos"})
-    raw = data.text or ""
+    text = text_only(data.text or "", settings.max_length, "o limite desta unidade é")
+    problems = Problems()
+    person = check_person(unit, data, problems)
+    check_consent(data, problems)
+    problems.raise_if_any()
+    return Message(person, text)
+
+
+def text_only(raw: str, max_length: int, limit: str) -> str:
+    """A text as it will be stored, or InvalidInputError: no encoded file, no HTML, not empty, at most
+    `max_length` characters. The channel's refusal rules, shared by the attendance by chat."""
     if _DATA_URI.search(raw):
         raise InvalidInputError(
             "Este canal recebe apenas texto: a mensagem contém um arquivo codificado, e anexos não são "
@@ -85,17 +95,14 @@ def validate_message(unit: UnitConfig, data: MessageInput) -> Message:
     text = clean_text(raw, field="text", label="a mensagem", max_len=10**6, required=False)
     if not text:
         raise InvalidInputError("Escreva a sua mensagem.", fields={"text": "campo obrigatório"})
-    if len(text) > settings.max_length:
+    if len(text) > max_length:
         raise InvalidInputError(
-            f"A mensagem tem {len(text):,} caracteres; o limite desta unidade é {settings.max_length:,}. "
-            "Resuma o texto.".replace(",", "."),
-            fields={"text": f"no máximo {settings.max_length} caracteres"},
+            f"A mensagem tem {len(text):,} caracteres; {limit} {max_length:,}. Resuma o texto.".replace(
+                ",", "."
+            ),
+            fields={"text": f"no máximo {max_length} caracteres"},
         )
-    problems = Problems()
-    person = check_person(unit, data, problems)
-    check_consent(data, problems)
-    problems.raise_if_any()
-    return Message(person, text)
+    return text
 
 
 # ------------------------------------------------------------------------------------------------

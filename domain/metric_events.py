@@ -145,6 +145,8 @@ def one_shot(event: MetricEvent, unit_id: str) -> Rollup:
         part.calls = 1
         if event.reason.strip():
             part.out_of_order = {order_reason_category(event.reason): 1}
+    elif event.action == "chat":
+        part.chats = 1
     elif event.action == "finish":
         part.service.add(max(0, int(data.get("serviceSeconds") or 0)))
         part.units = {unit_id}
@@ -183,7 +185,7 @@ class TicketTrack:
             outcome_ms, action = min(terminal)
             outcome = TERMINAL_OUTCOME[action]
         else:
-            lifecycle = [(ms, a) for ms, a in self.seen if a != SURVEY]
+            lifecycle = [(ms, a) for ms, a in self.seen if a not in (SURVEY, "chat")]
             if lifecycle:
                 ms, action = max(lifecycle)
                 if action == "no_show":

@@ -89,6 +89,7 @@ ACTION_CODES: dict[str, str] = {
     "transfer": "t",
     "close": "z",
     "survey": "v",
+    "chat": "h",  # an attendance event, not a transition: an attendance that went on by chat
 }
 ACTIONS_BY_CODE = {code: action for action, code in ACTION_CODES.items()}
 SURVEY = "survey"
@@ -211,6 +212,7 @@ _COUNTERS = (
     "minutes_open",
     "minutes_uncovered",
     "calls",
+    "chats",
 )
 _TALLIES = ("not_served", "by_class", "by_role", "by_reason", "out_of_order", "dropoff")
 
@@ -247,6 +249,7 @@ class Rollup:
     minutes_open: int = 0
     minutes_uncovered: int = 0  # open with no clerk online
     calls: int = 0
+    chats: int = 0  # attendances by chat
     out_of_order: dict[str, int] = field(default_factory=dict)  # ORDER_REASONS key → calls
     dropoff: dict[str, int] = field(default_factory=dict)
     clerks: set[str] = field(default_factory=set)
@@ -289,6 +292,7 @@ class Rollup:
             "minutesOpen": self.minutes_open,
             "minutesUncovered": self.minutes_uncovered,
             "calls": self.calls,
+            "chats": self.chats,
             "outOfOrder": self.out_of_order,
             "dropoff": self.dropoff,
             "clerks": sorted(self.clerks),
@@ -321,6 +325,7 @@ class Rollup:
             minutes_open=int(data.get("minutesOpen", 0)),
             minutes_uncovered=int(data.get("minutesUncovered", 0)),
             calls=int(data.get("calls", 0)),
+            chats=int(data.get("chats", 0)),
             out_of_order=tally(data.get("outOfOrder")),
             dropoff=tally(data.get("dropoff")),
             clerks=set(data.get("clerks") or ()),

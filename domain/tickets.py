@@ -172,12 +172,13 @@ class AttendanceAction(StrEnum):
 
     INVITE = "invite"
     FOLLOW_UP = "follow_up"
+    CHAT = "chat"  # the attendance went on by chat (counted by the metric rollups)
 
 
 @dataclass(frozen=True)
 class AttendanceEvent:
-    """An event of the attendance that is not a transition (same shape as `TicketEvent`); the metrics
-    rollups ignore their actions."""
+    """An event of the attendance that is not a transition (same shape as `TicketEvent`); of their
+    actions, the metrics rollups count `chat` only."""
 
     ticket_id: str
     action: AttendanceAction

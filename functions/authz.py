@@ -103,6 +103,12 @@ ROUTES: Mapping[tuple[str, str], Rule] = {
     ("POST", "clerk/units/{unit}/attendances/{ticket}/follow-up"): CLERK_OF_UNIT,
     ("GET", "clerk/units/{unit}/colleagues"): CLERK_OF_UNIT,
     ("POST", "clerk/units/{unit}/attendances/{ticket}/invitations"): CLERK_OF_UNIT,
+    # attendance by chat
+    ("GET", "tickets/{ticket}/chat"): CITIZEN,
+    ("POST", "tickets/{ticket}/chat"): CITIZEN,
+    ("GET", "clerk/units/{unit}/attendances/{ticket}/chat"): CLERK_OF_UNIT,
+    ("POST", "clerk/units/{unit}/attendances/{ticket}/chat"): CLERK_OF_UNIT,
+    ("PUT", "clerk/units/{unit}/attendances/{ticket}/mode"): CLERK_OF_UNIT,
     ("GET", "clerk/units/{unit}/messages"): CLERK_OF_UNIT,
     ("POST", "clerk/units/{unit}/messages/{message}/reply"): CLERK_OF_UNIT,
     ("GET", "metrics/async"): INDICATORS,

@@ -103,6 +103,16 @@ class SurveyBody(Body):
     comment: str = Field(default="", max_length=COMMENT_MAX)
 
 
+class ChatBody(Body):
+    """One message of an attendance by chat: plain text (the asynchronous channel's rules)."""
+
+    text: str = Field(description="Texto da mensagem (sem anexos nem HTML; até 500 caracteres)")
+
+
+class ModeBody(Body):
+    mode: Literal["video", "chat"] = Field(description="Atender por vídeo ou por chat")
+
+
 class CallBody(Body):
     model_config = examples(
         {},

@@ -98,6 +98,7 @@ class Summary(Report):
     inactive_units: int
     active_units: int
     queue_now: int
+    chat_attendances: int  # attendances that went on by chat (issue 14)
 
 
 @dataclass(frozen=True)
@@ -198,7 +199,8 @@ def summary(ctx: Context, query: ReportQuery, now: datetime) -> Summary:
     """The dashboard's headline numbers. `active_units`: units switched on in scope;
     `units_with_attendance`: those that finished at least one attendance in the period;
     `inactive_units`: switched-on units that did not; `active_agents`: distinct clerks who called,
-    served or finished someone; `queue_now`: people waiting now (sampled each minute)."""
+    served or finished someone; `queue_now`: people waiting now (sampled each minute);
+    `chat_attendances`: attendances that went on by chat."""
     scope, period = open_report(ctx, query, now)
     read = UnitRollups(ctx, scope, period)
     total = read.total()
@@ -220,6 +222,7 @@ def summary(ctx: Context, query: ReportQuery, now: datetime) -> Summary:
         sum(1 for u in active if u.id not in with_attendance),
         len(active),
         sum(queue_now(read.on(u.id, service_day(u, now)), now) for u in scope.units),
+        total.chats,
     )
 
 

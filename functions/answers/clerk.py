@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.usecases import clerk_actions, clerk_queue, colleagues, directory
+from domain.usecases import chat, clerk_actions, clerk_queue, colleagues, directory
 from functions.answers import answer_of
 
 ClerkHome = answer_of(directory.StaffHome, "ClerkHome")
@@ -10,3 +10,4 @@ ClerkQueue = answer_of(clerk_queue.ClerkQueue)
 CallAnswer = answer_of(clerk_actions.CallResult, "CallAnswer")
 Colleagues = answer_of(colleagues.Colleagues)
 Invitation = answer_of(colleagues.Invitation)
+Chat = answer_of(chat.Chat, "ChatTranscript")

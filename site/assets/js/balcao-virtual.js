@@ -17,6 +17,7 @@ import { prepareJoin } from "./join-hooks.js";
 import { widgetSheet } from "./balcao-virtual-style.js";
 
 const POLL_MS = 1500;
+const CHAT_MS = 2000;
 const MAX_BACKOFF_MS = 10000;
 const STORE = "balcao.widget.senha";
 const DEFAULT_API = new URL("../../api", import.meta.url).href;
@@ -202,6 +203,13 @@ class BalcaoVirtual extends HTMLElement {
           this.stopFollowing();
           keep(null);
           break;
+        case "followChat":
+          this.followChat(effect.ticket);
+          break;
+        case "chatSay":
+          this.feed({ type: "chat", chat: (await this.api(`/tickets/${apiPath(effect.ticket.ticketId)}/chat`,
+            { method: "POST", body: { text: effect.text }, headers: bearer(effect.ticket) })).data });
+          break;
         case "survey":
           await this.api(`/tickets/${apiPath(effect.ticket.ticketId)}/survey`, { method: "POST", body: effect.body, headers: bearer(effect.ticket) });
           this.feed({ type: "surveyed" });
@@ -227,7 +235,17 @@ class BalcaoVirtual extends HTMLElement {
 
   stopFollowing() {
     if (this.following) window.clearTimeout(this.following.timer);
+    window.clearInterval(this.chatTimer);
     this.following = null;
+  }
+
+  /** While called, the attendance may go on by chat: its transcript is read every few seconds. */
+  followChat(ticket) {
+    window.clearInterval(this.chatTimer);
+    const read = () => this.api(`/tickets/${apiPath(ticket.ticketId)}/chat`, { headers: bearer(ticket) })
+      .then(({ data }) => { if (this.following) this.feed({ type: "chat", chat: data }); }).catch(() => {});
+    this.chatTimer = window.setInterval(read, CHAT_MS);
+    read();
   }
 
   async poll(run) {

@@ -11,11 +11,13 @@
 //   units {units} · unit {unit}     a unit search's answer · one unit's summary
 //   joined {ticket}                 the join was accepted ({ticketId, token, unitId})
 //   view {view}                     a poll of the ticket (GET /api/tickets/{id})
+//   chat {chat}                     the transcript of an attendance by chat ({mode, open, lines})
 //   surveyed {} · left {}           the survey was recorded · the citizen left the line
 //   failed {effect, status, problem}  an effect was refused (problem+json) or could not reach the API
 // Messages: {text, tone?: "info"|"error"|"ok"|"call", urgent?, items?: [text], link?: {href, text}}.
 // Effects: searchUnits {q} · loadUnit {unitId} · join {unitId, body} · follow {ticket} (keep it and
-// poll it) · stop {} (stop polling, forget the ticket) · survey {ticket, body} · leave {ticket}.
+// poll it) · stop {} (stop polling, forget the ticket) · survey {ticket, body} · leave {ticket} ·
+// followChat {ticket} (read the chat while called) · chatSay {ticket, text}.
 
 import { FLOWS, applies, readAnswers } from "./questions.js";
 import { nextOpening, num } from "./format.js";
@@ -53,7 +55,7 @@ export function contextOf(unit) {
 
 export function initialState() {
   return { phase: "idle", fixedUnit: "", unit: null, units: [], answers: {}, asking: "", error: "",
-    ticket: null, view: null, linkSaid: "", score: "" };
+    ticket: null, view: null, linkSaid: "", score: "", chatMode: "", chatSeen: 0, chatFollowed: "" };
 }
 
 const say = (text, extra = {}) => ({ text, ...extra });
@@ -131,6 +133,7 @@ export function promptOf(state) {
       return { ...base, kind: "text", skip: q.required ? null : { value: "", label: "Pular" }, live: Boolean(q.live) };
     }
     case "queue":
+      if (state.chatMode === "chat") return { id: "chat", kind: "text", text: "", label: "Sua mensagem", error: state.error };
       return { id: "fila", kind: "choice", text: "", options: [{ value: "sair", label: "Sair da fila" }] };
     case "leave":
       return { id: "sair", kind: "choice", text: "Se sair, sua senha será cancelada e você perderá o lugar na fila. Quer mesmo sair?",
@@ -200,6 +203,15 @@ const HANDLERS = {
   view(state, { view }) {
     return onView(state, view);
   },
+  chat(state, { chat }) {
+    const lines = chat.lines || [];
+    const said = lines.slice(state.chatSeen).filter((l) => l.author !== "citizen")
+      .map((l) => say(`Servidor(a): ${l.text}`, { tone: "info" }));
+    if (chat.mode === "chat" && state.chatMode !== "chat") {
+      said.unshift(say("O servidor vai atender você por mensagens de texto, aqui mesmo. Escreva abaixo.", { tone: "call" }));
+    }
+    return result({ ...state, chatMode: chat.open ? chat.mode : "", chatSeen: lines.length }, said);
+  },
   surveyed(state) {
     return result({ ...state, phase: "end" }, [say("Obrigado pela sua avaliação!", { tone: "ok" })], [{ type: "stop" }]);
   },
@@ -223,6 +235,7 @@ const HANDLERS = {
         [say("Esta senha não é mais válida. Se precisar de atendimento, entre na fila novamente.")], [{ type: "stop" }]);
     }
     if (effect === "leave") return result({ ...state, phase: "queue" }, [say(detail, { tone: "error" })]);
+    if (effect === "chatSay") return result({ ...state, error: detail });
     return result(state);
   },
 };
@@ -258,6 +271,10 @@ const REPLIES = {
     return read.hint ? { ...next, messages: [say(read.hint, { tone: "info" }), ...next.messages] } : next;
   },
   queue(state, value) {
+    if (state.chatMode === "chat") {
+      const text = String(value ?? "").trim();
+      return text ? result({ ...state, error: "" }, [], [{ type: "chatSay", ticket: state.ticket, text }]) : result(state);
+    }
     const word = fold(value);
     if (word === "sair") return result({ ...state, phase: "leave" });
     if (["posicao", "posição"].includes(word) && state.view) return result(state, waitingLines(state.view));
@@ -370,6 +387,10 @@ function onView(state, view) {
     return result({ ...next, phase: state.phase === "leave" ? "leave" : "queue" }, lines, effects);
   }
   if (view.status === "called" || view.status === "in_service") {
+    if (state.chatFollowed !== state.ticket?.ticketId) {
+      next.chatFollowed = state.ticket?.ticketId || "";
+      effects.push({ type: "followChat", ticket: state.ticket });
+    }
     if (view.status === "called" && before.status !== "called") {
       lines.push(say("Próximo! Agora é sua vez", { tone: "call", urgent: true }));
     }
@@ -384,8 +405,9 @@ function onView(state, view) {
     } else if (!meeting.joinUrl && view.status === "called" && before.status !== "called") {
       lines.push(say("Preparando a sala de atendimento…"));
     }
-    return result({ ...next, phase: state.phase === "leave" ? "leave" : "queue" }, lines);
+    return result({ ...next, phase: state.phase === "leave" ? "leave" : "queue" }, lines, effects);
   }
+  next.chatMode = "";
   if (view.status === "done") {
     if (before.status === "done") return result(next);
     if (view.surveyAnswered) {

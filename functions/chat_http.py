@@ -1,0 +1,111 @@
+"""Attendance by chat (domain/usecases/chat.py): the clerk switches a called attendance to chat (or back
+to video); citizen and clerk exchange plain-text messages, stored with the ticket.
+
+    GET  /api/tickets/{ticket}/chat                                citizen (the ticket's token)
+    POST /api/tickets/{ticket}/chat                                citizen: {text}
+    GET  /api/clerk/units/{unit}/attendances/{ticket}/chat         clerk of the unit
+    POST /api/clerk/units/{unit}/attendances/{ticket}/chat         clerk: {text}
+    PUT  /api/clerk/units/{unit}/attendances/{ticket}/mode         clerk: {mode: "video" | "chat"}
+"""
+
+from __future__ import annotations
+
+import azure.functions as func
+
+from domain.usecases import chat
+from functions import bootstrap
+from functions.answers import clerk as answers
+from functions.answers import present, respond
+from functions.bodies import ChatBody, ModeBody, parse_body
+from functions.http_common import bearer, principal
+from functions.operations import Operation
+from functions.triggers import http_route
+
+bp = func.Blueprint()
+NO_STORE = {"Cache-Control": "no-store"}
+CLERK_ROUTE = "clerk/units/{unit}/attendances/{ticket}"
+
+
+def answer(transcript: chat.Chat, status: int = 200) -> func.HttpResponse:
+    return respond(present(answers.Chat, transcript), status, NO_STORE)
+
+
+@http_route(
+    bp,
+    "citizen_chat",
+    "GET",
+    "tickets/{ticket}/chat",
+    Operation("A conversa do atendimento por chat", "cidadão", answer=answers.Chat),
+)
+def citizen_chat(req: func.HttpRequest) -> func.HttpResponse:
+    return answer(chat.citizen_chat(bootstrap.get().context, req.route_params["ticket"], bearer(req)))
+
+
+@http_route(
+    bp,
+    "citizen_chat_message",
+    "POST",
+    "tickets/{ticket}/chat",
+    Operation(
+        "Escrever no atendimento por chat",
+        "cidadão",
+        body=ChatBody,
+        status=201,
+        answer=answers.Chat,
+        errors=(409,),
+    ),
+)
+def citizen_chat_message(req: func.HttpRequest) -> func.HttpResponse:
+    token = bearer(req)
+    body = parse_body(req, ChatBody)
+    app = bootstrap.get()
+    return answer(
+        chat.citizen_says(app.context, req.route_params["ticket"], token, body.text, app.now()), 201
+    )
+
+
+@http_route(
+    bp,
+    "clerk_chat",
+    "GET",
+    f"{CLERK_ROUTE}/chat",
+    Operation("A conversa do atendimento por chat", "servidor", answer=answers.Chat),
+)
+def clerk_chat(req: func.HttpRequest) -> func.HttpResponse:
+    who, p = principal(req), req.route_params
+    return answer(chat.clerk_chat(bootstrap.get().context, p["unit"], p["ticket"], who))
+
+
+@http_route(
+    bp,
+    "clerk_chat_message",
+    "POST",
+    f"{CLERK_ROUTE}/chat",
+    Operation(
+        "Responder no atendimento por chat",
+        "servidor",
+        body=ChatBody,
+        status=201,
+        answer=answers.Chat,
+        errors=(409,),
+    ),
+)
+def clerk_chat_message(req: func.HttpRequest) -> func.HttpResponse:
+    who, p = principal(req), req.route_params
+    body = parse_body(req, ChatBody)
+    app = bootstrap.get()
+    return answer(chat.clerk_says(app.context, p["unit"], p["ticket"], who, body.text, app.now()), 201)
+
+
+@http_route(
+    bp,
+    "attendance_mode",
+    "PUT",
+    f"{CLERK_ROUTE}/mode",
+    Operation("Atender por vídeo ou por chat", "servidor", body=ModeBody, answer=answers.Chat, errors=(409,)),
+)
+def attendance_mode(req: func.HttpRequest) -> func.HttpResponse:
+    who, p = principal(req), req.route_params
+    body = parse_body(req, ModeBody)
+    app = bootstrap.get()
+    return answer(chat.set_mode(app.context, p["unit"], p["ticket"], who, body.mode, app.now()))
