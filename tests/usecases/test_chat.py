@@ -17,8 +17,8 @@ from domain.usecases import (
     chat,
     clerk_actions,
     joining,
-    metrics_rollup,
     metrics_reports,
+    metrics_rollup,
     retention,
 )
 from domain.usecases.context import Context
