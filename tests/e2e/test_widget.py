@@ -326,3 +326,43 @@ def test_the_widget_fixed_to_a_closed_or_inactive_unit_says_so_at_1280px(
     screenshot(page, "widget-07-inactive-1280")
     assert_accessible(page, "widget-inactive")
     context.close()
+
+
+def test_the_widget_goes_on_by_chat_when_the_clerk_chooses_it(
+    system: System, court: CourtSite, chromium: Browser
+) -> None:
+    unit, ana = "trf1-sjac-02vf", "ana.souza@trf1.jus.br"
+    ticket = join(system, unit, "Célia Chat")
+    wait_status(system, ticket, "waiting")
+    context = new_context(chromium, system, viewport=PHONE)
+    context.add_init_script(  # the place the widget kept on the court's site (as after joining in it)
+        "if (location.protocol === 'http:') localStorage.setItem('balcao.widget.senha', JSON.stringify("
+        f"{{ticketId: '{ticket['ticketId']}', token: '{ticket['token']}', unitId: '{unit}', unitName: ''}}))"
+    )
+    page = context.new_page()
+    page.emulate_media(reduced_motion="reduce")
+    page.goto(f"{court.origin}/?unidade={unit}")
+    expect(widget(page).locator("li.msg", has_text="Sua posição: 1.")).to_be_visible()
+    assert clerk_post(system, ana, f"{unit}/call").status_code == 200
+    expect(widget(page).locator("li.msg", has_text="Próximo! Agora é sua vez")).to_be_visible()
+    base = f"/api/clerk/units/{unit}/attendances/{ticket['ticketId']}"
+    assert (
+        system.client.put(f"{base}/mode", json={"mode": "chat"}, headers=system.clerk(ana)).status_code == 200
+    )
+    expect(widget(page).locator("li.msg", has_text="por mensagens de texto")).to_be_visible()
+    box = widget(page).get_by_label("Sua mensagem")
+    expect(box).to_be_focused()
+    page.keyboard.type("Estou sem câmera.")
+    page.keyboard.press("Enter")
+    lines = system.wait(lambda: system.client.get(f"{base}/chat", headers=system.clerk(ana)).json()["lines"])
+    assert [(x["author"], x["text"]) for x in lines] == [("citizen", "Estou sem câmera.")]
+    reply = system.client.post(
+        f"{base}/chat", json={"text": "Sem problema, siga por aqui."}, headers=system.clerk(ana)
+    )
+    assert reply.status_code == 201
+    expect(
+        widget(page).locator("li.msg", has_text="Servidor(a): Sem problema, siga por aqui.")
+    ).to_be_visible()
+    screenshot(page, "widget-08-chat-360")
+    assert_accessible(page, "widget-chat")
+    context.close()
