@@ -28,6 +28,8 @@ class Arrival:
     grounds: tuple[str, ...] = ()
     companions: int = 0
     transferred_from: str = ""
+    accessibility: tuple[str, ...] = ()  # "libras", "outra": what the citizen asked for at joining
+    accessibility_note: str = ""  # what else they need, in their words (personal data)
 
     @property
     def klass(self) -> PriorityClass:
@@ -47,6 +49,8 @@ class Arrival:
             tuple(json.loads(str(fields.get("grounds") or "[]"))),
             int(fields.get("companions") or 0),
             transferred_from,
+            tuple(json.loads(str(fields.get("accessibility") or "[]"))),
+            str(fields.get("accessibilityNote", "")),
         )
 
     # --- the join-requests queue message ---------------------------------------------------------
@@ -63,6 +67,9 @@ class Arrival:
         }
         if self.transferred_from:
             message["transferredFrom"] = self.transferred_from
+        if self.accessibility:
+            message["accessibility"] = list(self.accessibility)
+            message["accessibilityNote"] = self.accessibility_note
         return message
 
     @staticmethod
@@ -76,6 +83,8 @@ class Arrival:
             grounds=tuple(message.get("grounds", ())),
             companions=int(message.get("companions", 0)),
             transferred_from=str(message.get("transferredFrom", "")),
+            accessibility=tuple(message.get("accessibility", ())),
+            accessibility_note=str(message.get("accessibilityNote", "")),
         )
 
     # --- the stored ticket ------------------------------------------------------------------------
@@ -89,6 +98,8 @@ class Arrival:
             "arrivedAt": iso_utc(from_ms(self.arrived_ms)),
             "transferredFrom": self.transferred_from,
             "person": self.person_key,
+            "accessibility": json.dumps(list(self.accessibility)),
+            "accessibilityNote": self.accessibility_note,
         }
 
 

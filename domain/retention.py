@@ -49,6 +49,7 @@ PERSONAL_FIELDS = frozenset(
         "requeueReason",
         "transferReason",
         "meetingError",
+        "accessibilityNote",
         "chat",  # the transcript of an attendance by chat (domain/usecases/chat.py)
     }
 )

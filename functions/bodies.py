@@ -91,9 +91,24 @@ class JoinBody(PersonBody):
     category: str = Field(default="", max_length=REASON_ID_MAX)
     priority: list[str] = Field(default_factory=list, max_length=10)
     companions: int = Field(default=0, ge=0, le=3)
+    accessibility: list[Literal["libras", "outra"]] = Field(
+        default_factory=list, max_length=2, description="Intérprete de Libras e/ou outra necessidade"
+    )
+    accessibility_note: str = Field(
+        default="",
+        max_length=200,
+        alias="accessibilityNote",
+        description="A outra necessidade, em poucas palavras",
+    )
 
     def to_input(self) -> JoinInput:
-        return JoinInput(**{**self.fields_of(JoinInput), "priority": tuple(self.priority)})
+        return JoinInput(
+            **{
+                **self.fields_of(JoinInput),
+                "priority": tuple(self.priority),
+                "accessibility": tuple(self.accessibility),
+            }
+        )
 
 
 class SurveyBody(Body):

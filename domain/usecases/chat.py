@@ -46,12 +46,16 @@ class Chat:
     mode: str  # "video" | "chat"
     open: bool  # the attendance is going on: messages can be sent
     lines: tuple[ChatLine, ...]
+    interpreter_invited: bool  # a Libras interpreter was called to this attendance (the citizen is told)
 
 
 def _chat_of(ticket_id: str, stored: dict[str, object], open_: bool) -> Chat:
     lines = json.loads(str(stored.get("chat") or "[]"))
     mode = str(stored.get("mode") or "video")
-    return Chat(ticket_id, mode, open_, tuple(ChatLine(x["author"], x["text"], x["at"]) for x in lines))
+    invited = any(i.get("role") == "interpreter" for i in json.loads(str(stored.get("invitations") or "[]")))
+    return Chat(
+        ticket_id, mode, open_, tuple(ChatLine(x["author"], x["text"], x["at"]) for x in lines), invited
+    )
 
 
 def _status(state: QueueState, short: str) -> Status | None:

@@ -39,6 +39,8 @@ class Citizen:
     arrived_at: datetime
     waiting_minutes: int
     absent: bool
+    accessibility: list[str]  # "libras", "outra": asked for at joining, seen before calling
+    accessibility_note: str
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,8 @@ def clerk_queue(ctx: Context, unit_id: str, clerk: Principal, now: datetime) -> 
             arrived_at=from_ms(entry.arrived_ms),
             waiting_minutes=max(0, (ms(now) - entry.arrived_ms) // 60000),
             absent=bool(entry.absent_since_ms),
+            accessibility=json.loads(t.get("accessibility") or "[]"),
+            accessibility_note=t.get("accessibilityNote", ""),
         )
 
     called = [

@@ -157,3 +157,26 @@ def invite_colleague(
         invited_by=inviter,
     )
     return Invitation(ticket_id, colleague, found["link"])
+
+
+def invite_interpreter_if_asked(
+    ctx: Context, unit: UnitConfig, ticket_id: str, clerk_email: str, now: datetime
+) -> bool:
+    """Res. CNJ 401/2021: a citizen who asked for a Libras interpreter when joining gets the court's
+    interpreter invited, by the invitation above, as soon as the meeting has its link. Idempotent (a replay
+    finds the interpreter invited). False when nothing was asked or the court has no interpreter."""
+    stored = ctx.store.get_ticket(ticket_id) or {}
+    if "libras" not in json.loads(stored.get("accessibility") or "[]"):
+        return False
+    interpreter = next(
+        (c for c in colleagues_of(ctx.config(), unit, clerk_email) if c.role == "interpreter"), None
+    )
+    if interpreter is None:
+        return False
+    if any(i["email"] == interpreter.email for i in json.loads(stored.get("invitations") or "[]")):
+        return True
+    try:
+        invite_colleague(ctx, unit.id, ticket_id, ctx.principal(clerk_email), interpreter.email, now)
+    except (ConflictError, InvalidTransitionError):
+        pass  # invited meanwhile, or the attendance ended: nothing more to do
+    return True

@@ -17,8 +17,13 @@ from domain.tickets import TicketId
 from domain.times import ms
 from domain.usecases.context import Context
 from domain.usecases.unit_day import service_day
+from domain.validation import clean_text
 
 MAX_COMPANIONS = 3
+# Accessibility asked for at joining: a Libras interpreter (Res. CNJ 401/2021; the unit's court's
+# interpreter is invited when the citizen is called) or another need, described in a few words.
+ACCESSIBILITY = ("libras", "outra")
+ACCESSIBILITY_NOTE_MAX = 200
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,8 @@ class JoinInput(PersonInput):
     category: str = ""
     priority: tuple[str, ...] = ()
     companions: int = 0
+    accessibility: tuple[str, ...] = ()
+    accessibility_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,8 @@ class JoinRequest:
     category: str
     grounds: tuple[str, ...]
     companions: int
+    accessibility: tuple[str, ...] = ()
+    accessibility_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -55,10 +64,28 @@ def validate_join(unit: UnitConfig, data: JoinInput) -> JoinRequest:
     problems.check(lambda: classify(data.priority), "priority", None)
     if not 0 <= data.companions <= MAX_COMPANIONS:
         problems.add("companions", f"no máximo {MAX_COMPANIONS} acompanhantes")
+    if set(data.accessibility) - set(ACCESSIBILITY):
+        problems.add("accessibility", "escolha intérprete de Libras ou outra necessidade")
+    note = problems.check(
+        lambda: clean_text(
+            data.accessibility_note,
+            field="accessibilityNote",
+            label="a necessidade de acessibilidade",
+            max_len=ACCESSIBILITY_NOTE_MAX,
+            required=False,
+        ),
+        "accessibilityNote",
+        "",
+    )
     check_consent(data, problems)
     problems.raise_if_any()
     return JoinRequest(
-        person, data.category if categories else "", tuple(sorted(set(data.priority))), data.companions
+        person,
+        data.category if categories else "",
+        tuple(sorted(set(data.priority))),
+        data.companions,
+        tuple(a for a in ACCESSIBILITY if a in data.accessibility),
+        note if "outra" in data.accessibility else "",
     )
 
 
@@ -101,7 +128,15 @@ def accept_join(ctx: Context, unit_id: str, data: JoinInput, now: datetime) -> J
         raise QueueFullError()
     ticket_id = str(TicketId.new(unit.id, datetime.strptime(day, "%Y%m%d").date()))
     arrival = Arrival(
-        ticket_id, ms(now), key, request.person, request.category, request.grounds, request.companions
+        ticket_id,
+        ms(now),
+        key,
+        request.person,
+        request.category,
+        request.grounds,
+        request.companions,
+        accessibility=request.accessibility,
+        accessibility_note=request.accessibility_note,
     )
     ctx.bus.send(JOIN_QUEUE, arrival.to_message())
     return JoinAccepted(ticket_id=ticket_id, token=ctx.keys.sign(ticket_id), unit_id=unit.id)

@@ -17,6 +17,7 @@ from domain.queue import Called, QueueState
 from domain.tickets import TicketId, TicketWrite
 from domain.times import iso_utc
 from domain.usecases.clerk_actions import clerk_ticket
+from domain.usecases.colleagues import invite_interpreter_if_asked
 from domain.usecases.context import Context
 from domain.usecases.notices import send_notice
 from domain.usecases.unit_day import mutate, ticket_day
@@ -77,6 +78,7 @@ def attach_meeting(
         return GONE  # finished, requeued or left meanwhile: nothing to do
     if called.meeting == READY:
         notify_called(ctx, unit, ticket_id, called)  # a replay: make sure the card went out
+        invite_interpreter_if_asked(ctx, unit, ticket_id, called.clerk, now)
         return READY
     meeting = open_meeting(ctx, unit, ticket_id, called.display, now, last_try)
     if isinstance(meeting, MeetingFailure):
@@ -96,6 +98,7 @@ def attach_meeting(
     if updated is None:
         return GONE
     notify_called(ctx, unit, ticket_id, updated)
+    invite_interpreter_if_asked(ctx, unit, ticket_id, updated.clerk, now)
     return READY
 
 

@@ -86,3 +86,39 @@ def test_clerk_and_citizen_exchange_three_messages_by_chat(system: System, chrom
     assert transcript["mode"] == "chat" and transcript["open"] is True
     console_context.close()
     citizen_context.close()
+
+
+def test_a_libras_request_reaches_the_console_and_the_interpreter_is_invited_when_called(
+    system: System, chromium: Browser
+) -> None:
+    unit = "trf1-sjam-02vf"  # TRF1: Helena is the court's Libras interpreter
+    citizen_context = new_context(chromium, system, viewport=PHONE)
+    citizen = citizen_context.new_page()
+    citizen.goto(f"/?unidade={unit}")
+    citizen.fill("#nome", "Luís Sinais")
+    citizen.check("#papel-parte")
+    citizen.select_option("#assunto", "orientacao")
+    citizen.check("#acess-libras")
+    citizen.check("#consentimento")
+    citizen.click("#botao-entrar")
+    expect(citizen.locator("#espera-posicao")).to_have_text("1")
+
+    console_context = new_context(chromium, system, clerk=CARLA)
+    console = console_context.new_page()
+    console.goto(f"/servidor.html?unidade={unit}")
+    waiting = console.locator("#fila > li").first
+    expect(waiting).to_contain_text("Intérprete de Libras")  # seen before calling
+    screenshot(console, "libras-01-console-1280")
+    assert clerk_post(system, CARLA, f"{unit}/call").status_code == 200
+    told = citizen.locator("#chamada-interprete")
+    expect(told).to_have_text("Um(a) intérprete de Libras foi chamado(a) para o seu atendimento.")
+    ticket = citizen.evaluate("JSON.parse(localStorage.getItem('balcao.senha'))")
+    audit = system.client.get(
+        f"/api/admin/audit?unit={unit}", headers=system.clerk("gestao@balcao.jus.br")
+    ).json()
+    invites = [e for e in audit["entries"] if e["action"] == "invite" and e["ticketId"] == ticket["ticketId"]]
+    assert len(invites) == 1 and invites[0]["who"] == CARLA, audit  # on behalf of the clerk who called
+    screenshot(citizen, "libras-02-citizen-360")
+    assert_accessible(citizen, "libras-citizen")
+    console_context.close()
+    citizen_context.close()

@@ -253,6 +253,9 @@ def test_a_citizen_joins_follows_is_called_and_answers_the_survey_with_the_keybo
     page.keyboard.press("Enter")
     expect(last_bot(page)).to_have_text("Quantas pessoas vão acompanhar você no atendimento?")
     page.keyboard.press("Enter")  # "Nenhum", the first choice, has the focus
+    expect(last_bot(page)).to_have_text("Você precisa de algum recurso de acessibilidade no atendimento?")
+    press_until(page, "Não preciso")
+    page.keyboard.press("Enter")
     expect(last_bot(page)).to_contain_text("Lei Geral de Proteção de Dados")
     screenshot(page, "widget-03-consent-360")
     assert_accessible(page, "widget-consent")

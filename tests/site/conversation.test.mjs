@@ -47,7 +47,7 @@ test("typed answers (numbers and labels) become the request the API documents", 
   const { state } = started();
   // A lawyer: the two OAB questions apply; the process number is skipped; two priority grounds by number.
   const done = run([reply("Ana Lima"), reply("2"), reply("12.345"), reply("ac"), reply(""), reply("Informação processual"),
-    reply("2, 10"), reply("nenhum"), reply("sim")], state);
+    reply("2, 10"), reply("nenhum"), reply("nenhum"), reply("sim")], state);
   assert.deepEqual(done.effects, [{
     type: "join", unitId: "vara-1",
     body: { name: "Ana Lima", role: "advogado", oabNumber: "12345", oabState: "AC", reason: "informacao-processual",
@@ -68,7 +68,7 @@ test("a wrong answer is explained and the same question asked again", () => {
 
 test("a refusal naming a field goes back to that question, then asks for the consent again", () => {
   const { state } = started();
-  const sent = run([reply("Ana"), reply("1"), reply(""), reply("1"), reply("nenhum"), reply("0"), reply("sim")], state);
+  const sent = run([reply("Ana"), reply("1"), reply(""), reply("1"), reply("nenhum"), reply("0"), reply("nenhum"), reply("sim")], state);
   assert.equal(sent.effects[0].type, "join");
   const refused = converse(sent.state, { type: "failed", effect: "join", status: 400,
     problem: { detail: "Verifique os dados informados.", errors: { name: "informe seu nome" } } });
@@ -92,7 +92,7 @@ test("a closed unit says the Balcão serves only in opening hours and lists its 
 test("the notices step is asked only when the unit offers channels", () => {
   const skipFrom = (unit) => {
     let { state } = run([{ type: "start", unitId: unit.id }, { type: "unit", unit }, reply("sim")]);
-    ({ state } = run([reply("Ana"), reply("1"), reply(""), reply("1"), reply("nenhum"), reply("0")], state));
+    ({ state } = run([reply("Ana"), reply("1"), reply(""), reply("1"), reply("nenhum"), reply("0"), reply("nenhum")], state));
     return state.asking;
   };
   assert.equal(skipFrom(OPEN_UNIT), "consent");
@@ -157,4 +157,16 @@ test("a process number of another court is accepted with a hint naming both cour
   const own = `0000001-${String(98 - Number(BigInt("000000120254010000" + "00") % 97n)).padStart(2, "0")}.2025.4.01.0000`;
   ({ state } = run([{ type: "start", unitId: unit.id }, { type: "unit", unit }, reply("sim"), reply("Ana"), reply("1")]));
   assert.deepEqual(run([reply(own)], state).said.filter((t) => t.startsWith("Atenção")), []);
+});
+
+test("asking for a Libras interpreter goes in the request; the citizen is told when one is called", () => {
+  const { state } = started();
+  const done = run([reply("Ana"), reply("1"), reply(""), reply("1"), reply("nenhum"), reply("0"), reply("1"), reply("sim")], state);
+  assert.deepEqual(done.effects[0].body.accessibility, ["libras"]);
+  const ticket = { ticketId: "vara-1.20260301.abc", token: "t" };
+  let out = run([{ type: "start", ticket }, { type: "view", view: { status: "called", meeting: { status: "pending" } } }]);
+  assert.deepEqual(out.effects, [{ type: "followChat", ticket }]); // called: the chat is read too
+  const chat = { mode: "video", open: true, lines: [], interpreterInvited: true };
+  out = run([{ type: "chat", chat }, { type: "chat", chat }], out.state);
+  assert.deepEqual(out.said, ["Um(a) intérprete de Libras foi chamado(a) para o seu atendimento."]);
 });

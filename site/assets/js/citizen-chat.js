@@ -6,6 +6,7 @@ import { api, apiPath } from "./api.js";
 import { $ } from "./dom.js";
 import { chatPanel } from "./chat-view.js";
 import { storedTicket } from "./stored.js";
+import { INTERPRETER } from "./waiting.js";
 
 const REFRESH_MS = 2000;
 
@@ -28,6 +29,11 @@ function main() {
         call.append(panel.el);
       }
       if (panel) panel.show(data);
+      const told = $("#chamada-interprete");
+      if (data.interpreterInvited && told.hidden) {
+        told.textContent = INTERPRETER;
+        told.hidden = false;
+      }
     } catch {
       /* tried again at the next refresh */
     }

@@ -6,7 +6,7 @@ import "./shell.js";
 import { api, apiPath, ApiError } from "./api.js";
 import { h, $, $$, replace, safeUrl, focusElement } from "./dom.js";
 import { clearFieldError, questionField, setFieldError } from "./forms.js";
-import { num, timeOf, clock, profile, GROUND_LABELS, PRESENCE_LABELS } from "./format.js";
+import { num, timeOf, clock, profile, accessibilityText, GROUND_LABELS, PRESENCE_LABELS } from "./format.js";
 import { showSignIn } from "./session.js";
 
 const REFRESH_MS = 2000;
@@ -207,6 +207,7 @@ function details(entry, extra = []) {
     ["Assunto", entry.reason ? reasonLabel(entry.reason) : ""],
     ["Tipo", entry.category ? categoryLabel(entry.category) : ""],
     ["Acompanhantes", entry.companions ? num(entry.companions) : ""],
+    ["Acessibilidade", accessibilityText(entry)],
     ["Chegada", entry.arrivedAt ? `${timeOf(entry.arrivedAt, unitZone())} (espera de ${num(entry.waitingMinutes)} min)` : ""],
     ...extra,
   ].filter(([, v]) => v);

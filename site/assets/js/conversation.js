@@ -21,7 +21,7 @@
 
 import { FLOWS, applies, readAnswers } from "./questions.js";
 import { nextOpening, num } from "./format.js";
-import { ONLY_IN_HOURS, aheadText, endText, etaText, movedBackText } from "./waiting.js";
+import { INTERPRETER, ONLY_IN_HOURS, aheadText, endText, etaText, movedBackText } from "./waiting.js";
 
 export const WELCOME = "Bem vindo(a) ao nosso canal de atendimento on-line.";
 const PETITIONS = "Lembre-se: o Balcão Virtual não recebe petições nem documentos de processos (Resolução CNJ nº 372/2021, art. 4º).";
@@ -207,10 +207,14 @@ const HANDLERS = {
     const lines = chat.lines || [];
     const said = lines.slice(state.chatSeen).filter((l) => l.author !== "citizen")
       .map((l) => say(`Servidor(a): ${l.text}`, { tone: "info" }));
+    if (chat.interpreterInvited && !state.interpreterSaid) {
+      said.push(say(INTERPRETER, { tone: "info" }));
+    }
     if (chat.mode === "chat" && state.chatMode !== "chat") {
       said.unshift(say("O servidor vai atender você por mensagens de texto, aqui mesmo. Escreva abaixo.", { tone: "call" }));
     }
-    return result({ ...state, chatMode: chat.open ? chat.mode : "", chatSeen: lines.length }, said);
+    return result({ ...state, chatMode: chat.open ? chat.mode : "", chatSeen: lines.length,
+      interpreterSaid: state.interpreterSaid || Boolean(chat.interpreterInvited) }, said);
   },
   surveyed(state) {
     return result({ ...state, phase: "end" }, [say("Obrigado pela sua avaliação!", { tone: "ok" })], [{ type: "stop" }]);

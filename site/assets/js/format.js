@@ -121,6 +121,19 @@ export const GROUNDS = [
 ];
 export const GROUND_LABELS = Object.fromEntries(GROUNDS);
 
+// Accessibility a citizen may ask for at joining (Res. CNJ 401/2021).
+export const ACCESSIBILITY = [
+  ["libras", "Intérprete de Libras (Língua Brasileira de Sinais)"],
+  ["outra", "Outra necessidade de acessibilidade"],
+];
+
+/** "Intérprete de Libras (…); Outra necessidade: rampa" as the clerk reads it, or "". */
+export function accessibilityText(entry) {
+  const labels = Object.fromEntries(ACCESSIBILITY);
+  return (entry.accessibility || []).map((a) => (a === "outra" && entry.accessibilityNote
+    ? `${labels.outra}: ${entry.accessibilityNote}` : labels[a] || a)).join("; ");
+}
+
 export const UFS = "AC AL AP AM BA CE DF ES GO MA MT MS MG PA PB PR PE PI RJ RN RS RO RR SC SP SE TO".split(" ");
 
 /** "segunda-feira, 15 de junho de 2026 às 09:00", or "" for a missing or invalid time. */

@@ -17,7 +17,7 @@
 // also return `hint`: advice that does not stop the answer (a process number of another court).
 
 import { checkProcessNumber, courtOfNumber } from "./cnj.js";
-import { GROUNDS, UFS, num } from "./format.js";
+import { ACCESSIBILITY, GROUNDS, UFS, num } from "./format.js";
 
 const trimmed = (raw) => String(raw ?? "").trim();
 const pairs = (list) => list.map(([value, label]) => ({ value, label }));
@@ -118,6 +118,23 @@ export const QUESTIONS = {
     options: () => pairs([["0", "Nenhum"], ["1", "1"], ["2", "2"], ["3", "3"]]),
     read: (raw) => ({ value: Number(raw || "0"), error: "" }),
   },
+  accessibility: {
+    key: "accessibility", id: "acessibilidade", kind: "checkboxes", label: "Acessibilidade no atendimento (se precisar)",
+    ask: "Você precisa de algum recurso de acessibilidade no atendimento?", none: "Não preciso",
+    optionPrefix: "acess", options: () => pairs(ACCESSIBILITY),
+    help: "Se pedir intérprete de Libras, a unidade chama um(a) intérprete do tribunal para o seu atendimento " +
+      "(Resolução CNJ nº 401/2021). O servidor vê o pedido antes de chamar você.",
+    read: (raw) => ({ value: Array.isArray(raw) ? raw : [], error: "" }),
+  },
+  accessibilityNote: {
+    key: "accessibilityNote", id: "acessibilidade-outra", kind: "text", label: "Qual necessidade? (opcional)",
+    ask: "Conte em poucas palavras do que você precisa (ou pule).", attrs: { maxlength: 200, autocomplete: "off" },
+    when: (answers) => (answers.accessibility || []).includes("outra"),
+    read: (raw) => {
+      const value = trimmed(raw);
+      return { value, error: value.length > 200 ? "No máximo 200 caracteres." : "" };
+    },
+  },
   text: {
     key: "text", id: "texto", kind: "textarea", label: "Mensagem", required: true, aliases: ["attachments"],
     help: "Apenas texto: não é possível anexar arquivos. Descreva sua dúvida; a resposta chega nesta página.",
@@ -145,7 +162,8 @@ const PERSON = ["name", "role", "oabNumber", "oabState", "processNumber", "reaso
 
 /** The questions of each flow, in the order they are asked. */
 export const FLOWS = {
-  join: [...PERSON, "category", "priority", "companions", "consent"].map((key) => QUESTIONS[key]),
+  join: [...PERSON, "category", "priority", "companions", "accessibility", "accessibilityNote", "consent"]
+    .map((key) => QUESTIONS[key]),
   booking: [...PERSON, "category", "consent"].map((key) => QUESTIONS[key]),
   message: [...PERSON, "text", "consent"].map((key) => QUESTIONS[key]),
 };

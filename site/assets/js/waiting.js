@@ -6,6 +6,7 @@
 import { num, waitRange } from "./format.js";
 
 export const NO_CLERK = "Aguardando um servidor ficar disponível";
+export const INTERPRETER = "Um(a) intérprete de Libras foi chamado(a) para o seu atendimento.";
 export const ONLY_IN_HOURS = "O Balcão Virtual atende somente no horário de expediente"; // Res. 372, arts. 1º and 5º
 
 /** The wait estimate of a unit summary or of a ticket view; never "a qualquer momento" with no clerk. */
