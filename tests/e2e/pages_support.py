@@ -249,6 +249,29 @@ def follow_ticket(page: Page, ticket: dict[str, Any], unit: str) -> None:
     page.reload()
 
 
+def fill_join_form(page: Page, name: str, *, category: str | None = None, process: str = "") -> None:
+    """The join form's required answers (a party, "orientação", consent)."""
+    page.fill("#nome", name)
+    page.check("#papel-parte")
+    if process:
+        page.fill("#processo", process)
+    page.select_option("#assunto", "orientacao")
+    if category:
+        page.select_option("#categoria", category)
+    page.check("#consentimento")
+
+
+def keep_place(context: BrowserContext, key: str, ticket: dict[str, Any], unit: str) -> None:
+    """The browser already keeps this place in the line (`key`: the page's or the widget's storage), as
+    after joining in it."""
+    value = json.dumps(
+        {"ticketId": ticket["ticketId"], "token": ticket["token"], "unitId": unit, "unitName": ""}
+    )
+    context.add_init_script(
+        f"if (location.protocol === 'http:') localStorage.setItem({json.dumps(key)}, {json.dumps(value)})"
+    )
+
+
 def requests_to(page: Page, pattern: str) -> list[str]:
     """Record "METHOD URL BODY" for every request the page sends whose URL matches `pattern`."""
     seen: list[str] = []

@@ -13,7 +13,9 @@ from tests.e2e.pages_support import (
     PHONE,
     assert_accessible,
     clerk_post,
+    fill_join_form,
     join,
+    keep_place,
     new_context,
     screenshot,
     wait_status,
@@ -36,10 +38,7 @@ def test_clerk_and_citizen_exchange_three_messages_by_chat(system: System, chrom
     ticket = join(system, UNIT, "Marta Mensagem")
     wait_status(system, ticket, "waiting")
     citizen_context = new_context(chromium, system, viewport=PHONE)
-    citizen_context.add_init_script(  # the place this browser kept (as after joining on this page)
-        "if (location.protocol === 'http:') localStorage.setItem('balcao.senha', JSON.stringify("
-        f"{{ticketId: '{ticket['ticketId']}', token: '{ticket['token']}', unitId: '{UNIT}', unitName: ''}}))"
-    )
+    keep_place(citizen_context, "balcao.senha", ticket, UNIT)
     citizen = citizen_context.new_page()
     citizen.goto("/")
     expect(citizen.locator("#espera-posicao")).to_have_text("1")
@@ -95,11 +94,8 @@ def test_a_libras_request_reaches_the_console_and_the_interpreter_is_invited_whe
     citizen_context = new_context(chromium, system, viewport=PHONE)
     citizen = citizen_context.new_page()
     citizen.goto(f"/?unidade={unit}")
-    citizen.fill("#nome", "Luís Sinais")
-    citizen.check("#papel-parte")
-    citizen.select_option("#assunto", "orientacao")
+    fill_join_form(citizen, "Luís Sinais")
     citizen.check("#acess-libras")
-    citizen.check("#consentimento")
     citizen.click("#botao-entrar")
     expect(citizen.locator("#espera-posicao")).to_have_text("1")
 

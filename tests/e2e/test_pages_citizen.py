@@ -24,6 +24,7 @@ from tests.e2e.pages_support import (
     assert_fits,
     chromium,
     clerk_post,
+    fill_join_form,
     focused_id,
     follow_ticket,
     join,
@@ -67,17 +68,6 @@ def system() -> Iterator[System]:
 def stored_ticket(page: Page) -> dict[str, Any] | None:
     value: dict[str, Any] | None = page.evaluate("JSON.parse(localStorage.getItem('balcao.senha') || 'null')")
     return value
-
-
-def fill_join_form(page: Page, name: str, *, category: str | None = None, process: str = "") -> None:
-    page.fill("#nome", name)
-    page.check("#papel-parte")
-    if process:
-        page.fill("#processo", process)
-    page.select_option("#assunto", "orientacao")
-    if category:
-        page.select_option("#categoria", category)
-    page.check("#consentimento")
 
 
 # ------------------------------------------------------------------------------------------------

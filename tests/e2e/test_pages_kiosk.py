@@ -16,7 +16,14 @@ import pytest
 import zxingcpp
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.pages_support import PHONE, assert_accessible, new_context, screenshot, ticket_view
+from tests.e2e.pages_support import (
+    PHONE,
+    assert_accessible,
+    fill_join_form,
+    new_context,
+    screenshot,
+    ticket_view,
+)
 from tests.support.system import System, running_system
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.azurite]
@@ -100,10 +107,7 @@ def test_the_kiosk_hands_the_place_to_a_phone_and_forgets_everything_when_left_a
     kiosk.locator(f'li[data-unidade="{UNIT}"] a').click()  # the kiosk mode follows the visitor
     expect(kiosk.locator("#nome")).to_be_visible()
     assert kiosk.locator("#botao-entrar").bounding_box()["height"] >= 48  # type: ignore[index]
-    kiosk.fill("#nome", "Joana Quiosque")
-    kiosk.check("#papel-parte")
-    kiosk.select_option("#assunto", "orientacao")
-    kiosk.check("#consentimento")
+    fill_join_form(kiosk, "Joana Quiosque")
     kiosk.click("#botao-entrar")
     handover = kiosk.locator("#quiosque-celular")
     expect(handover).to_be_visible()

@@ -24,6 +24,7 @@ from tests.e2e.pages_support import (
     assert_accessible,
     assert_fits,
     clerk_post,
+    fill_join_form,
     join,
     new_context,
     screenshot,
@@ -147,10 +148,7 @@ def test_waiting_title_priority_line_honest_estimate_and_the_link_announced_when
 
     page.route(re.compile(r"/api/tickets/[^/]+$"), without_link_until_released)
     page.goto(f"/?unidade={UNIT}")
-    page.fill("#nome", "Rosa Espera")
-    page.check("#papel-parte")
-    page.select_option("#assunto", "orientacao")
-    page.check("#consentimento")
+    fill_join_form(page, "Rosa Espera")
     page.click("#botao-entrar")
     expect(page.locator("#espera-posicao")).to_have_text("1")
     expect(page).to_have_title("Posição 1 — Balcão Virtual")

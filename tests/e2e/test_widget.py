@@ -30,6 +30,7 @@ from tests.e2e.pages_support import (
     assert_fits,
     clerk_post,
     join,
+    keep_place,
     new_context,
     screenshot,
     ticket_view,
@@ -338,10 +339,7 @@ def test_the_widget_goes_on_by_chat_when_the_clerk_chooses_it(
     ticket = join(system, unit, "Célia Chat")
     wait_status(system, ticket, "waiting")
     context = new_context(chromium, system, viewport=PHONE)
-    context.add_init_script(  # the place the widget kept on the court's site (as after joining in it)
-        "if (location.protocol === 'http:') localStorage.setItem('balcao.widget.senha', JSON.stringify("
-        f"{{ticketId: '{ticket['ticketId']}', token: '{ticket['token']}', unitId: '{unit}', unitName: ''}}))"
-    )
+    keep_place(context, "balcao.widget.senha", ticket, unit)
     page = context.new_page()
     page.emulate_media(reduced_motion="reduce")
     page.goto(f"{court.origin}/?unidade={unit}")
