@@ -93,7 +93,9 @@ def test_directory_lists_units_with_search_filters_and_states(system: System, ch
     )
     inactive = page.locator('li[data-unidade="trf1-coger"]')
     expect(inactive).to_contain_text("Não atende pelo Balcão Virtual")
-    expect(inactive.get_by_role("link")).to_have_count(0)
+    # No way into a line; only the unit's own phone and e-mail (issue 14: art. 5 contacts).
+    expect(inactive.get_by_role("link")).to_have_count(2)
+    expect(inactive.get_by_role("link", name=re.compile("fila|horários"))).to_have_count(0)
     screenshot(page, "citizen-01-directory")
     assert_accessible(page, "citizen-directory")
 
@@ -389,7 +391,11 @@ def test_the_citizen_journey_works_with_the_keyboard_alone(system: System, chrom
     tab_to(page, "el.id === 'busca'")
     page.keyboard.type("Empresarial")
     expect(page.locator("#lista-unidades > li")).to_have_count(1)
-    tab_to(page, f"el.tagName === 'A' && !!el.closest('li[data-unidade=\"{KEYBOARD_UNIT}\"]')")
+    tab_to(
+        page,
+        f"el.tagName === 'A' && el.textContent.startsWith('Entrar na fila')"
+        f" && !!el.closest('li[data-unidade=\"{KEYBOARD_UNIT}\"]')",
+    )
     page.keyboard.press("Enter")
     expect(page.locator("#titulo-entrada")).to_contain_text("1ª Vara Cível e Empresarial")
 

@@ -65,6 +65,8 @@ FORMS = {
         CATEGORY,
         ("prioridade", "Atendimento prioritário (se for o seu caso)"),
         ("acompanhantes", "Acompanhantes no atendimento"),
+        ("acessibilidade", "Acessibilidade no atendimento (se precisar)"),  # issue 14: Libras at joining
+        ("acessibilidade-outra", "Qual necessidade? (opcional)"),
         CONSENT,
     ],
     f"/agendar.html?unidade={UNIT}": [*PERSON, CATEGORY, CONSENT],
@@ -89,7 +91,7 @@ FIRST_FOCUSABLE_JS = """
 FIELDS_JS = """
 form => [...form.querySelectorAll("#perguntas input, #perguntas select, #perguntas textarea")]
   .map((control) => {
-    const grouped = control.type === "radio" || control.name === "priority";
+    const grouped = control.type === "radio" || ["priority", "accessibility"].includes(control.name);
     const group = grouped ? control.closest("fieldset") : null;
     const label = group ? group.querySelector("legend") : form.querySelector(`label[for="${control.id}"]`);
     return [group ? group.id : control.id, label.textContent.replace("*", "").trim()];
@@ -230,6 +232,7 @@ def test_the_questions_can_be_asked_one_at_a_time_and_give_a_request_the_api_acc
         "category": "advogados",
         "priority": ["idoso_60"],
         "companions": "1",
+        "accessibility": ["libras"],  # asked for a Libras interpreter; no other need, so no note
         "consent": True,
     }
     wrong = {  # an answer a citizen might give, and what the conversation must say back
