@@ -61,7 +61,9 @@ def test_three_messages_by_chat_and_the_refusals_that_store_nothing() -> None:
     with pytest.raises(InvalidInputError):
         chat.set_mode(ctx, UNIT, ticket_id, ana, "telefone", NOW)
 
-    clerk_actions.clerk_action(ctx, UNIT, ticket_id, Action.FINISH, ana, NOW + timedelta(minutes=3))
+    clerk_actions.clerk_action(
+        ctx, UNIT, ticket_id, clerk_actions.ClerkMove(Action.FINISH), ana, NOW + timedelta(minutes=3)
+    )
     after = chat.citizen_chat(ctx, ticket_id, ticket.token)
     assert not after.open and len(after.lines) == 3  # the citizen can still read it
     with pytest.raises(InvalidTransitionError):
@@ -75,9 +77,13 @@ def test_an_attendance_by_chat_is_counted_once_in_the_indicators() -> None:
     chat.set_mode(ctx, UNIT, first, ana, "chat", NOW)
     chat.set_mode(ctx, UNIT, first, ana, "video", NOW + timedelta(seconds=30))
     chat.set_mode(ctx, UNIT, first, ana, "chat", NOW + timedelta(seconds=60))  # switched back: still one
-    clerk_actions.clerk_action(ctx, UNIT, first, Action.FINISH, ana, NOW + timedelta(minutes=2))
+    clerk_actions.clerk_action(
+        ctx, UNIT, first, clerk_actions.ClerkMove(Action.FINISH), ana, NOW + timedelta(minutes=2)
+    )
     _, second = called(ctx, fakes, "Segunda Pessoa")  # by video only
-    clerk_actions.clerk_action(ctx, UNIT, second, Action.FINISH, ana, NOW + timedelta(minutes=5))
+    clerk_actions.clerk_action(
+        ctx, UNIT, second, clerk_actions.ClerkMove(Action.FINISH), ana, NOW + timedelta(minutes=5)
+    )
     later = NOW + timedelta(minutes=10)
     metrics_rollup.roll_up(ctx, later)
     admin = ctx.principal("gestao@balcao.jus.br")
@@ -92,11 +98,11 @@ def test_the_transcript_goes_with_the_purge_and_with_the_holders_erasure() -> No
     ana = ctx.principal(ANA)
     chat.set_mode(ctx, UNIT, kept_id, ana, "chat", NOW)
     chat.citizen_says(ctx, kept_id, kept.token, "Meu processo é o 123", NOW)
-    clerk_actions.clerk_action(ctx, UNIT, kept_id, Action.FINISH, ana, NOW)
+    clerk_actions.clerk_action(ctx, UNIT, kept_id, clerk_actions.ClerkMove(Action.FINISH), ana, NOW)
     erased, erased_id = called(ctx, fakes, "Pessoa Apagada")
     chat.set_mode(ctx, UNIT, erased_id, ana, "chat", NOW)
     chat.clerk_says(ctx, UNIT, erased_id, ana, "Qual é o seu CPF?", NOW)
-    clerk_actions.clerk_action(ctx, UNIT, erased_id, Action.FINISH, ana, NOW)
+    clerk_actions.clerk_action(ctx, UNIT, erased_id, clerk_actions.ClerkMove(Action.FINISH), ana, NOW)
 
     retention.erase_own_data(ctx, erased_id, erased.token, NOW + timedelta(hours=1))
     assert chat.citizen_chat(ctx, erased_id, erased.token).lines == ()
