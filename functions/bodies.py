@@ -121,10 +121,14 @@ class SurveyBody(Body):
 class ChatBody(Body):
     """One message of an attendance by chat: plain text (the asynchronous channel's rules)."""
 
+    model_config = examples({"text": "Bom dia. Quero saber se o meu processo já foi julgado."})
+
     text: str = Field(description="Texto da mensagem (sem anexos nem HTML; até 500 caracteres)")
 
 
 class ModeBody(Body):
+    model_config = examples({"mode": "chat"}, {"mode": "video"})
+
     mode: Literal["video", "chat"] = Field(description="Atender por vídeo ou por chat")
 
 

@@ -130,6 +130,11 @@ SUCCESS: dict[tuple[str, str], int] = {
     ("POST", "clerk/units/{unit}/attendances/{ticket}/invitations"): 201,
     ("GET", "clerk/units/{unit}/messages"): 200,
     ("POST", "clerk/units/{unit}/messages/{message}/reply"): 200,
+    ("GET", "tickets/{ticket}/chat"): 200,
+    ("POST", "tickets/{ticket}/chat"): 201,
+    ("GET", "clerk/units/{unit}/attendances/{ticket}/chat"): 200,
+    ("POST", "clerk/units/{unit}/attendances/{ticket}/chat"): 201,
+    ("PUT", "clerk/units/{unit}/attendances/{ticket}/mode"): 200,
     ("GET", "metrics/summary"): 200,
     ("GET", "metrics/daily"): 200,
     ("GET", "metrics/units"): 200,
@@ -261,6 +266,17 @@ class World:
         self.clerk_post(f"tickets/{ticket['ticketId']}/finish")
         return ticket
 
+    def chatting(self) -> dict[str, Any]:
+        """Called, and the clerk chose to attend by chat."""
+        ticket = self.called()
+        answer = self.client.put(
+            f"/api/clerk/units/{UNIT}/attendances/{ticket['ticketId']}/mode",
+            json={"mode": "chat"},
+            headers=self.clerk,
+        )
+        assert answer.status_code == 200, f"setting up: chat mode: {answer.status_code} {answer.text}"
+        return ticket
+
     def free_slot(self, besides: str = "") -> str:
         offered = self.client.get(f"/api/units/{UNIT}/slots").json()
         for day in offered["days"]:
@@ -375,6 +391,19 @@ def reply_target(w: World) -> Target:
     )
 
 
+def last_line(author: str, text: str) -> Callable[[httpx.Response], str]:
+    def check(answer: httpx.Response) -> str:
+        lines = answer.json().get("lines") or [{}]
+        got = (lines[-1].get("author"), lines[-1].get("text"))
+        return "" if got == (author, text) else f"last line is {got!r}, expected {(author, text)!r}"
+
+    return check
+
+
+CITIZEN_SAYS = "Bom dia. Quero saber se o meu processo já foi julgado."
+CLERK_SAYS = "Bom dia. Ainda não; o prazo termina na sexta-feira."
+
+
 # Routes not listed act on nothing but their unit (reads, the directory, indicators).
 TARGETS: dict[tuple[str, str], Callable[[World], Target]] = {
     ("POST", "units/{unit}/tickets"): join_target,
@@ -401,6 +430,21 @@ TARGETS: dict[tuple[str, str], Callable[[World], Target]] = {
     ("POST", "clerk/units/{unit}/attendances/{ticket}/follow-up"): follow_up_target,
     ("POST", "clerk/units/{unit}/attendances/{ticket}/invitations"): invitation_target,
     ("POST", "clerk/units/{unit}/messages/{message}/reply"): reply_target,
+    ("GET", "tickets/{ticket}/chat"): lambda w: ticket_target(
+        t := w.called(), check=same("ticketId", t["ticketId"])
+    ),
+    ("POST", "tickets/{ticket}/chat"): lambda w: ticket_target(
+        w.chatting(), body={"text": CITIZEN_SAYS}, check=last_line("citizen", CITIZEN_SAYS)
+    ),
+    ("GET", "clerk/units/{unit}/attendances/{ticket}/chat"): lambda w: ticket_target(
+        t := w.called(), check=same("ticketId", t["ticketId"])
+    ),
+    ("POST", "clerk/units/{unit}/attendances/{ticket}/chat"): lambda w: ticket_target(
+        w.chatting(), body={"text": CLERK_SAYS}, check=last_line("clerk", CLERK_SAYS)
+    ),
+    ("PUT", "clerk/units/{unit}/attendances/{ticket}/mode"): lambda w: ticket_target(
+        w.called(), body={"mode": "chat"}, check=same("mode", "chat")
+    ),
     ("GET", "units/{unit}"): lambda w: Target(check=same("id", UNIT)),
     ("GET", "health"): lambda w: Target(check=same("status", "ok")),
 }
