@@ -110,7 +110,7 @@ def test_a_libras_request_reaches_the_console_and_the_interpreter_is_invited_whe
     expect(told).to_have_text("Um(a) intérprete de Libras foi chamado(a) para o seu atendimento.")
     ticket = citizen.evaluate("JSON.parse(localStorage.getItem('balcao.senha'))")
     audit = system.client.get(
-        f"/api/admin/audit?unit={unit}", headers=system.clerk("gestao@balcao.jus.br")
+        f"/api/gestao/audit?unit={unit}", headers=system.clerk("gestao@balcao.jus.br")
     ).json()
     invites = [e for e in audit["entries"] if e["action"] == "invite" and e["ticketId"] == ticket["ticketId"]]
     assert len(invites) == 1 and invites[0]["who"] == CARLA, audit  # on behalf of the clerk who called
