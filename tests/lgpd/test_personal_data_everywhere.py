@@ -8,7 +8,8 @@ holder, the other is left for the purge. Each set has everything a person or a c
 ticket (name, OAB, CNJ process number, a priority ground) called with a reason the clerk typed,
 requeued with another, served and rated with a comment that carries a phone number and an e-mail
 address (there is no phone or e-mail field: they go where the app takes free text); a ticket transferred
-to another unit with a typed reason; an attendance that got a follow-up appointment; an appointment
+to another unit with a typed reason; an attendance that got a follow-up appointment; an attendance by
+chat (a message each way) of a citizen who described an accessibility need at joining; an appointment
 booked by the citizen; an asynchronous message (with a phone and an e-mail in its text) and the clerk's
 reply. The erased set also has a join request that kept failing and went to `join-requests-poison`.
 
@@ -87,6 +88,12 @@ def person(tag: str, phones: tuple[str, str, str], oab: tuple[str, str], process
             f"Escrevam para margarida.{low}@example.org ou liguem {phones[2]} sobre o prazo",
         ],
         "reply": [f"Resposta a Margarida {tag}: traga o documento"],
+        "chat": [
+            f"Teodoro {tag} Falcao",
+            f"Pelo chat, {tag}: nao consigo abrir o video, quero saber do processo do meu filho",
+            f"Servidor para {tag}: o processo do seu filho esta com o juiz desde segunda",
+        ],
+        "access": [f"Uso cadeira de rodas, {tag} precisa de rampa"],
     }
 
 
@@ -108,7 +115,8 @@ RETAINED.texts["grounds"] = ["lactante"]
 # Waits all day ahead of everyone (80+), so that every call the clerk makes is out of order and records
 # the reason the clerk typed. Not the holder's: erased by nobody, purged with the rest.
 AHEAD = "Ambrosina Sempre Primeira"
-KINDS_ERASED_TODAY = ("ticket", "reasons", "comment")  # what erasure reaches on today's code
+# What erasure reaches on today's code (the chat transcript and the accessibility note: issue 14).
+KINDS_ERASED_TODAY = ("ticket", "reasons", "comment", "chat", "access")
 
 
 # --- the day of work ---------------------------------------------------------------------------
@@ -218,10 +226,32 @@ class Citizen:
         assert sent.status_code == 201, sent.text
         self.act(f"messages/{sent.json()['messageId']}/reply", {"text": t["reply"][0]})
 
-        planted.held += [{"id": x["ticketId"], "token": x["token"]} for x in (lawyer, moved, attended)] + [
+        chatted = self.attended_by_chat(planted)
+
+        planted.held += [
+            {"id": x["ticketId"], "token": x["token"]} for x in (lawyer, moved, attended, chatted)
+        ] + [
             {"id": booked.json()["appointmentId"], "token": booked.json()["token"]},
             {"id": sent.json()["messageId"], "token": sent.json()["token"]},
         ]
+
+    def attended_by_chat(self, planted: Planted) -> dict[str, Any]:
+        """A citizen who asked for accessibility at joining, attended by chat: one message each way."""
+        name, citizen_says, clerk_says = planted.texts["chat"]
+        ticket = self.waiting(
+            name, accessibility=["libras", "outra"], accessibilityNote=planted.texts["access"][0]
+        )
+        tid, citizen = ticket["ticketId"], {"Authorization": f"Bearer {ticket['token']}"}
+        self.act("call", {"ticketId": tid, "reason": "atendimento por chat"})
+        mode = self.client.put(
+            f"/api/clerk/units/{UNIT}/attendances/{tid}/mode", json={"mode": "chat"}, headers=self.clerk
+        )
+        assert mode.status_code == 200, mode.text
+        said = self.client.post(f"/api/tickets/{tid}/chat", json={"text": citizen_says}, headers=citizen)
+        assert said.status_code == 201, said.text
+        self.act(f"attendances/{tid}/chat", {"text": clerk_says}, expect=201)
+        self.act(f"tickets/{tid}/finish", {})
+        return ticket
 
 
 def poisoned_join(system: System, citizen: Citizen, planted: Planted) -> None:
