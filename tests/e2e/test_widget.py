@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from domain.validation import cnj_check_digits
 from tests.e2e.pages_support import (
@@ -367,3 +367,44 @@ def test_the_widget_goes_on_by_chat_when_the_clerk_chooses_it(
     screenshot(page, "widget-08-chat-360")
     assert_accessible(page, "widget-chat")
     context.close()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_widget_fits_and_is_photographed_at_360_and_1280px(
+    system: System, court: CourtSite, chromium: Browser, width: int
+) -> None:
+    """Screenshots for review (`widget-tour-{width}-NN-state`): the welcome, the unit search, and a kept
+    place in the line; at each width nothing scrolls sideways and the widget stays inside the page."""
+    viewport: ViewportSize = {"width": width, "height": 740 if width == 360 else 900}
+    ticket = join(system, "trf1-sjam-01vf", f"Pessoa da Vitrine {width}")
+    wait_status(system, ticket, "waiting")
+    context = new_context(chromium, system, viewport=viewport)
+    page = context.new_page()
+    page.goto(court.origin + "/")
+    expect(widget(page).locator("li.msg").first).to_contain_text("Bem vindo(a)")
+    screenshot(page, f"widget-tour-{width}-01-welcome")
+    widget(page).locator("input").first.fill("Acre")
+    widget(page).locator("input").first.press("Enter")
+    expect(widget(page).get_by_role("button", name=re.compile(UNIT_NAME))).to_be_visible()
+    fits_with_the_widget(page, width)
+    screenshot(page, f"widget-tour-{width}-02-units")
+    context.close()
+
+    context = new_context(chromium, system, viewport=viewport)
+    keep_place(context, "balcao.widget.senha", ticket, "trf1-sjam-01vf")
+    page = context.new_page()
+    page.goto(f"{court.origin}/?unidade=trf1-sjam-01vf")
+    expect(widget(page).locator("li.msg", has_text="Sua posição: 1.")).to_be_visible()
+    fits_with_the_widget(page, width)
+    screenshot(page, f"widget-tour-{width}-03-waiting")
+    context.close()
+    left = system.client.delete(
+        f"/api/tickets/{ticket['ticketId']}", headers={"Authorization": f"Bearer {ticket['token']}"}
+    )
+    assert left.status_code == 204, left.text
+
+
+def fits_with_the_widget(page: Page, width: int) -> None:
+    assert_fits(page, width)
+    box = widget(page).bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, box
