@@ -65,6 +65,7 @@ SUMMARY = {
     "inactiveUnits": 1,
     "activeUnits": 6,
     "queueNow": 4,
+    "chatAttendances": 1042,
 }
 UNITS = {
     "units": [
@@ -195,7 +196,7 @@ def test_dashboard_shows_what_the_real_metrics_api_answers(system: System, chrom
     summary = answers["resumo"]
     if summary.status_code == 200:
         data = summary.json()
-        expect(page.locator("#kpis > div")).to_have_count(10)
+        expect(page.locator("#kpis > div")).to_have_count(11)
         assert kpi(page, "Total de atendimentos").startswith(ptbr(data["totals"]["served"]))
         assert kpi(page, "Média de atendimentos por dia") == ptbr(data["averagePerDay"], decimals=True)
         mean = data["waitMinutes"]["mean"]
@@ -210,6 +211,7 @@ def test_dashboard_shows_what_the_real_metrics_api_answers(system: System, chrom
             ("Pessoas na fila agora", "queueNow"),
         ):
             assert kpi(page, label) == ptbr(data[key]), label
+        assert kpi(page, "Atendimentos por chat").startswith(ptbr(data["chatAttendances"]) + "\n")
     else:
         expect(page.locator("#kpis > div")).to_have_count(0)
     if answers["serie"].status_code == 200 and answers["serie"].json()["days"]:
@@ -253,6 +255,7 @@ def test_dashboard_formats_the_metrics_in_portuguese_with_charts_tables_and_csv(
     assert kpi(page, "Unidades com atendimento") == "6"
     assert kpi(page, "Unidades inativas") == "1"
     assert kpi(page, "Pessoas na fila agora") == "4"
+    assert kpi(page, "Atendimentos por chat").startswith("1.042\n")
     expect(page.locator("#nao-atendidos")).to_contain_text("Não compareceram")
     expect(page.locator("#nao-atendidos")).to_contain_text("45")
 

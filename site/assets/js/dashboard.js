@@ -168,6 +168,7 @@ function renderSummary(data, { period, court }) {
     kpi("Média de atendimentos por dia", num(data.averagePerDay, { decimals: true })),
     kpi("Espera média", minutes(wait.mean), `mediana ${minutes(wait.p50)}; 90% até ${minutes(wait.p90)}`),
     kpi("Duração média do atendimento", minutes(service.mean), `90% até ${minutes(service.p90)}`),
+    kpi("Atendimentos por chat", num(data.chatAttendances), "por mensagens de texto, em vez de vídeo"),
     kpi("Satisfação média (1 a 5)", num(survey.mean, { decimals: true }), `${num(survey.count)} ${survey.count === 1 ? "resposta" : "respostas"}`),
     kpi("Agentes ativos no período", num(data.activeAgents)),
     kpi("Unidades com atendimento no período", num(data.unitsWithAttendance)),
