@@ -22,6 +22,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from azure.core.credentials import TokenCredential
 from azure.core.exceptions import (
@@ -49,18 +50,23 @@ def operation(name: str) -> Iterator[None]:
 
 
 class StorageMeter:
-    """Counts storage requests by service ("table", "queue", "blob") and by operation."""
+    """Counts storage requests by service ("table", "queue", "blob") and by operation, and apart from
+    them the queue messages sent (a Put Message: POST to `.../messages`), by operation."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._counts: Counter[str] = Counter()
         self._by_operation: Counter[str] = Counter()
+        self._messages: Counter[str] = Counter()
 
     def hook_for(self, service: str) -> Any:
         def hook(request: Any) -> None:
+            sent = service == "queue" and _is_put_message(request)
             with self._lock:
                 self._counts[service] += 1
                 self._by_operation[_operation.get()] += 1
+                if sent:
+                    self._messages[_operation.get()] += 1
 
         return hook
 
@@ -72,6 +78,11 @@ class StorageMeter:
         with self._lock:
             return dict(self._by_operation)
 
+    def messages_by_operation(self) -> dict[str, int]:
+        """Queue messages sent, by operation (each is also one of the storage requests counted)."""
+        with self._lock:
+            return dict(self._messages)
+
     def total(self) -> int:
         with self._lock:
             return sum(self._counts.values())
@@ -80,6 +91,13 @@ class StorageMeter:
         with self._lock:
             self._counts.clear()
             self._by_operation.clear()
+            self._messages.clear()
+
+
+def _is_put_message(request: Any) -> bool:
+    http = getattr(request, "http_request", request)
+    path = urlsplit(str(getattr(http, "url", ""))).path
+    return str(getattr(http, "method", "")).upper() == "POST" and path.endswith("/messages")
 
 
 METER = StorageMeter()  # process-wide: every client built here reports to it

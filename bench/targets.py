@@ -1,4 +1,4 @@
-"""The count targets `python -m bench` enforces, in one table (issue 20; the cost issue adds its own).
+"""The count targets `python -m bench` enforces, in one table (issues 20 and 17).
 
 Each benchmark records what it measured under a figure's name (`Figures.record`); after the run every
 target is checked against the figures it names, the verdicts are printed, and the run exits non-zero
@@ -54,6 +54,9 @@ TARGETS: tuple[Target, ...] = (
         "1,000 joins at once: order numbers gapless (1..N, each once)",
     ),
     Target("burst joins not admitted", 0, "1,000 joins at once: every accepted join admitted"),
+    Target("tx per attendance", 10, "one attendance, join to survey: at most 10 storage transactions"),
+    Target("queue messages per attendance", 4, "one attendance, join to survey: at most 4 queue messages"),
+    Target("cards per attendance beyond one", 0, "one attendance: its card sent exactly once"),
     Target("load tickets called twice", 0, "load run: no ticket called twice"),
     Target("load errors", 0, "load run: no error"),
     Target(
