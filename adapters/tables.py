@@ -151,6 +151,8 @@ class TableQueueStore:
         self._cache: dict[tuple[str, str], tuple[float, QueueState]] = {}
         self._cache_lock = threading.Lock()
         self._key_locks: dict[tuple[str, str], threading.Lock] = {}
+        # The last state this worker read or committed, with its etag, as entity text (copied on use).
+        self._known: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
 
     @property
     def table(self) -> TableClient:
@@ -164,7 +166,19 @@ class TableQueueStore:
         except ResourceNotFoundError:
             return QueueState(unit_id=unit_id, day=day), None
         state = state_from_entity(unit_id, day, entity)
-        return state, entity.metadata["etag"]
+        etag: str = entity.metadata["etag"]
+        with self._cache_lock:
+            self._known[(unit_id, day)] = (etag, dict(entity))
+        return state, etag
+
+    def load_for_change(self, unit_id: str, day: str) -> tuple[QueueState, str | None]:
+        """The state as this worker last read or committed it, without a read (QueueStore). It is
+        rebuilt from the entity's properties, so that the caller's changes never touch the copy kept."""
+        with self._cache_lock:
+            known = self._known.get((unit_id, day))
+        if known is None:
+            return self.load(unit_id, day)
+        return state_from_entity(unit_id, day, known[1]), known[0]
 
     def peek(self, unit_id: str, day: str, max_age_s: float = 1.0) -> QueueState:
         """At most one read per `max_age_s` per process, however many callers (single flight)."""
@@ -214,8 +228,10 @@ class TableQueueStore:
         if len(ops) > 100:
             raise ValueError(f"a transaction holds at most 100 operations, got {len(ops)}")
         try:
-            self.table.submit_transaction(ops)  # type: ignore[arg-type]
+            results = self.table.submit_transaction(ops)  # type: ignore[arg-type]
         except TableTransactionError as exc:
+            with self._cache_lock:
+                self._known.pop((state.unit_id, state.day), None)
             index = exc.index if 0 <= exc.index < len(owners) else 0
             code = str(getattr(exc, "error_code", "") or "")
             if index > 0 and owners[index] and ("AlreadyExists" in code or exc.status_code == 409):
@@ -223,8 +239,13 @@ class TableQueueStore:
             if exc.status_code in (409, 412) or "UpdateConditionNotSatisfied" in code:
                 raise ConcurrentUpdateError() from exc
             raise
+        etag = results[0].get("etag") if results else None
         with self._cache_lock:
             self._cache[(state.unit_id, state.day)] = (time.monotonic(), state)
+            if etag:
+                self._known[(state.unit_id, state.day)] = (str(etag), entity)
+            else:
+                self._known.pop((state.unit_id, state.day), None)
 
     # --- tickets -----------------------------------------------------------------------------
 

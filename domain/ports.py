@@ -107,6 +107,12 @@ class QueueStore(Protocol):
         """Shared, possibly stale (≤ max_age_s) QueueState for reads that do not change it."""
         ...
 
+    def load_for_change(self, unit_id: str, day: str) -> tuple[QueueState, str | None]:
+        """A copy of the state to change and commit: the copy this worker last read or committed, with
+        its etag, without a read (a fresh read when it has none). Possibly stale: a commit under a stale
+        etag raises ConcurrentUpdateError, and the caller then reads fresh (`load`)."""
+        ...
+
     def commit(self, state: QueueState, etag: str | None, writes: Sequence[TicketWrite] = ()) -> None:
         """One entity-group transaction. Raises ConcurrentUpdateError if the state changed since `etag`,
         DuplicateTicketError if a `create` write found its ticket."""

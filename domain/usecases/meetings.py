@@ -72,8 +72,7 @@ def attach_meeting(
     (visible to the clerk, who can retry) and the clerks are told. Returns the meeting status."""
     tid = TicketId.parse(ticket_id)
     unit = ctx.unit(tid.unit_id)
-    state, _ = ctx.store.load(unit.id, ticket_day(tid))
-    called = state.called.get(tid.short)
+    called = _called(ctx, unit.id, tid)
     if called is None:
         return GONE  # finished, requeued or left meanwhile: nothing to do
     if called.meeting == READY:
@@ -100,6 +99,14 @@ def attach_meeting(
     notify_called(ctx, unit, ticket_id, updated)
     invite_interpreter_if_asked(ctx, unit, ticket_id, updated.clerk, now)
     return READY
+
+
+def _called(ctx: Context, unit_id: str, tid: TicketId) -> Called | None:
+    """The ticket's call, from this worker's last copy of the state (no read: the commit that follows
+    is guarded by its ETag); read fresh when that copy does not show the call, which may be stale."""
+    day = ticket_day(tid)
+    called = ctx.store.load_for_change(unit_id, day)[0].called.get(tid.short)
+    return called if called is not None else ctx.store.load(unit_id, day)[0].called.get(tid.short)
 
 
 def meeting_failed(ctx: Context, unit: UnitConfig, tid: TicketId, why: str) -> str:

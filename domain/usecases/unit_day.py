@@ -4,9 +4,11 @@
 wrote first (`ConcurrentUpdateError`), pausing between tries (`Backoff`, a port: the domain never
 sleeps), up to a bound.
 
-`mutate` is that loop around one unit-day queue state: read the state with its ETag, apply a pure
+`mutate` is that loop around one unit-day queue state: take the state with its ETag, apply a pure
 change, commit it with the ticket writes in one transaction. That is what makes two clerks never get
-the same citizen.
+the same citizen. The first try takes the copy this worker last read or committed (no read: one
+storage transaction per change when this worker wrote last); a stale copy's commit is refused by its
+ETag, and the next try reads fresh.
 """
 
 from __future__ import annotations
@@ -48,9 +50,15 @@ def retry_on_conflict(attempt: Callable[[], T], backoff: Backoff, max_attempts: 
 def mutate(ctx: Context, unit_id: str, day: str, change: Change[T]) -> T:
     """Apply `change` to the unit-day's state and commit it with its ticket writes (module docstring)."""
 
+    tries = 0
+
     def attempt() -> T:
+        nonlocal tries
+        tries += 1
         with ctx.turns.hold(unit_id, day):
-            state, etag = ctx.store.load(unit_id, day)
+            # The first try changes this worker's last copy (no read); after a conflict, a fresh read.
+            load = ctx.store.load_for_change if tries == 1 else ctx.store.load
+            state, etag = load(unit_id, day)
             try:
                 result, writes = change(state)
             except NoChange as nothing:

@@ -82,6 +82,12 @@ class MemoryQueueStore:
                 return QueueState(unit_id=unit_id, day=day), None
             return copy.deepcopy(found.state), found.etag
 
+    def load_for_change(self, unit_id: str, day: str) -> tuple[QueueState, str | None]:
+        """A fresh copy: this one store is every worker's storage and memory at once, so what a worker
+        last saw is what was last committed (the adapter's copy may be stale; the contract suite shows
+        both refuse a commit made under a stale etag)."""
+        return self.load(unit_id, day)
+
     def peek(self, unit_id: str, day: str, max_age_s: float = 1.0) -> QueueState:
         """The committed state, one copy shared by every reader until the next commit (as the adapter
         shares one per `max_age_s`): readers must not change it."""

@@ -48,6 +48,7 @@ class Ports:
     bus: BatchBus
     queue: str  # a queue of the test's own
     visibility_passes: Callable[[], None]  # a drained message not completed becomes visible again
+    another_worker: Callable[[], QueueStore]  # the queue store as another worker (instance) sees it
 
 
 def memory_ports() -> Ports:
@@ -64,6 +65,7 @@ def memory_ports() -> Ports:
         bus,
         "contract",
         lambda: bus.release("contract"),
+        lambda: store,  # one store is every worker's
     )
 
 
@@ -82,6 +84,7 @@ def azurite_ports(env: dict[str, str], unique: str) -> Ports:
         StorageQueueBus(queue_service(env)),
         unique,
         lambda: time.sleep(VISIBILITY_S + 0.5),
+        lambda: TableQueueStore(tables, table=tickets),
     )
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from adapters.storage import METER
 from domain.errors import ConcurrentUpdateError, ConflictError
 from domain.ports import DuplicateTicketError
 from domain.queue import QueueState
@@ -143,3 +144,37 @@ def test_a_transaction_over_one_hundred_operations_is_refused_before_writing(por
     with pytest.raises(ValueError):
         ports.store.commit(state, etag, writes)
     assert ports.store.load(UNIT, DAY)[1] is None and ports.store.list_tickets(UNIT, DAY) == []
+
+
+def test_a_worker_changes_its_last_commit_without_reading_it(ports: Ports) -> None:
+    first_commit(ports, admitted("b"))
+    state, etag = ports.store.load_for_change(UNIT, DAY)
+    state.seq = 7
+    ports.store.commit(state, etag, [])
+    requests = METER.total()
+    again, again_etag = ports.store.load_for_change(UNIT, DAY)
+    if ports.kind == "azurite":  # the copy it committed, with the etag the commit got: no request
+        assert METER.total() == requests
+    assert again.seq == 7
+    again.seq = 8  # a change to the copy handed out is not the worker's copy
+    ports.store.commit(again, again_etag, [])
+    assert ports.store.load(UNIT, DAY)[0].seq == 8
+
+
+def test_a_change_to_a_copy_another_worker_made_stale_is_refused_and_a_fresh_read_sees_theirs(
+    ports: Ports,
+) -> None:
+    first_commit(ports, admitted("b"))
+    mine, my_etag = ports.store.load_for_change(UNIT, DAY)
+    theirs, their_etag = ports.another_worker().load(UNIT, DAY)
+    theirs.seq = 40
+    ports.another_worker().commit(theirs, their_etag, [])
+    mine.seq = 2
+    with pytest.raises(ConcurrentUpdateError):
+        ports.store.commit(mine, my_etag, [admitted("c")])
+    assert ports.store.get_ticket(tid("c")) is None
+    fresh, fresh_etag = ports.store.load(UNIT, DAY)
+    assert fresh.seq == 40
+    fresh.seq = 41
+    ports.store.commit(fresh, fresh_etag, [])
+    assert ports.store.load_for_change(UNIT, DAY)[0].seq == 41
