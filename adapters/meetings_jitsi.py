@@ -45,6 +45,8 @@ def _slug(text: str, max_len: int) -> str:
 class JitsiMeetingProvider:
     """`MeetingProvider` for a Jitsi Meet host (``https://meet.jit.si`` or the court's own)."""
 
+    offline = True  # the room's URL (and its JWTs) are computed here: no network
+
     def __init__(
         self,
         *,

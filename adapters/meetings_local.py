@@ -19,6 +19,8 @@ PROVIDER_NAME = "local"
 class LocalMeetingProvider:
     """`MeetingProvider` that invents meetings on a configurable base URL."""
 
+    offline = True  # no network: the call makes the meeting in its own transaction
+
     def __init__(self, *, base_url: str = "http://localhost:7071", path: str = "/reuniao.html") -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:

@@ -159,12 +159,15 @@ class _LoopThread:
 
 class TeamsMeetingProvider:
     """`MeetingProvider` over Microsoft Graph. Thread-safe; one instance per process is enough.
+    Not `offline`: each meeting is a Graph request, made from the meeting-requests queue.
 
     Credentials, in order of precedence: `credential` (any azure-core sync or async token credential,
     e.g. a fixed token in tests); `use_managed_identity` (optionally a user-assigned identity's
     `managed_identity_client_id`); `tenant_id` + `client_id` + `client_secret` (client secret, e.g. a
     Key Vault reference in the app settings).
     """
+
+    offline = False
 
     def __init__(
         self,

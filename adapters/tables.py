@@ -166,7 +166,7 @@ class TableQueueStore:
         except ResourceNotFoundError:
             return QueueState(unit_id=unit_id, day=day), None
         state = state_from_entity(unit_id, day, entity)
-        etag: str = entity.metadata["etag"]
+        etag = str(entity.metadata["etag"])
         with self._cache_lock:
             self._known[(unit_id, day)] = (etag, dict(entity))
         return state, etag

@@ -58,8 +58,11 @@ class MeetingProvider(Protocol):
     """Creates (or returns the already created) meeting for one attendance.
 
     Must be idempotent on `request.ticket_id`. Raises `TransientProviderError` for failures worth
-    retrying (429, 5xx, timeouts) and `ProviderError` for the rest.
+    retrying (429, 5xx, timeouts) and `ProviderError` for the rest. `offline`: `create` makes no network
+    call (the link is computed from the request), so a call may make the meeting in its own transaction.
     """
+
+    offline: bool
 
     def create(self, request: MeetingRequest) -> Meeting: ...
 

@@ -6,7 +6,7 @@ import azure.functions as func
 
 from domain.errors import NotFoundError
 from domain.tickets import Action
-from domain.usecases import clerk_actions, clerk_queue, colleagues, directory, meetings
+from domain.usecases import clerk_actions, clerk_queue, colleagues, directory
 from functions import bootstrap
 from functions.answers import MeetingRetried, Status, present, respond
 from functions.answers import clerk as answers
@@ -102,7 +102,7 @@ def clerk_ticket_action(req: func.HttpRequest) -> func.HttpResponse:
     body = parse_body(req, ActionBody, optional=True)
     app, p = bootstrap.get(), req.route_params
     if p["action"] == "retry-meeting":
-        meetings.retry_meeting(app.context, p["unit"], p["ticket"], who, app.now())
+        clerk_actions.retry_meeting(app.context, p["unit"], p["ticket"], who, app.now())
         return respond(MeetingRetried(status="called", meeting="pending"))
     action = ACTIONS.get(p["action"])
     if action is None:

@@ -53,9 +53,9 @@ from domain.queue import QueueState
 from domain.slots import Slot, slot_grid, slot_window
 from domain.tickets import AttendanceAction, AttendanceEvent, Status, TicketId, TicketWrite
 from domain.times import iso_utc
-from domain.usecases.clerk_actions import clerk_ticket
 from domain.usecases.context import Context
 from domain.usecases.joining import JoinInput, validate_join
+from domain.usecases.ticket_moves import clerk_ticket
 from domain.usecases.unit_day import commit_records, mutate, service_day, ticket_day
 
 FOLLOW_UP_STATUSES = frozenset({Status.CALLED.value, Status.IN_SERVICE.value, Status.DONE.value})

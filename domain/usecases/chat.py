@@ -23,8 +23,8 @@ from domain.messages import text_only
 from domain.queue import QueueState
 from domain.tickets import AttendanceAction, AttendanceEvent, Status, TicketId, TicketWrite
 from domain.times import iso_utc
-from domain.usecases.clerk_actions import clerk_ticket
 from domain.usecases.context import Context
+from domain.usecases.ticket_moves import clerk_ticket
 from domain.usecases.unit_day import mutate, ticket_day
 
 MODES = ("video", "chat")

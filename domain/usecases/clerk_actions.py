@@ -3,24 +3,31 @@ why), start, finish, mark a no-show, requeue, transfer, and say whether they are
 
 A call is atomic (one transaction guarded by the unit-day state's ETag): two clerks never get the same
 citizen. Every call that is not the head of the line records why (DESIGN §6).
+
+The call's meeting: a provider that makes its links without the network (`offline`: Jitsi, local) makes
+it inside the call's own transaction, which the state needs anyway (the link is in the state and the
+ticket as soon as the call is committed, and the clerks' card is queued at once); any other (Teams
+through Graph) is asked for through the `meeting-requests` queue (domain/usecases/meetings.py), as is an
+offline provider that refused.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from domain.auth import Principal
 from domain.config import UnitConfig
-from domain.errors import InvalidInputError, InvalidTransitionError, TicketNotFoundError
+from domain.errors import InvalidInputError, InvalidTransitionError, ProviderError, TicketNotFoundError
 from domain.ordering import CLASS_LABELS, Entry
 from domain.people import CLERK_REASON_MAX
-from domain.ports import MEETING_QUEUE
-from domain.queue import CLERK_STATUSES, QueueState, display_number, order_reason
+from domain.ports import MEETING_QUEUE, MeetingRequest
+from domain.queue import CLERK_STATUSES, Called, QueueState, display_number, order_reason
 from domain.tickets import Action, Status, TicketId, TicketWrite, move
 from domain.times import iso_utc, ms
 from domain.usecases.context import Context
-from domain.usecases.ticket_moves import transition_ticket
+from domain.usecases.meetings import READY, meeting_fields, notify_called
+from domain.usecases.ticket_moves import clerk_ticket, transition_ticket
 from domain.usecases.unit_day import mutate, service_day, ticket_day
 from domain.validation import clean_text
 
@@ -35,16 +42,6 @@ class CallResult:
     out_of_order_reason: str
 
 
-def clerk_ticket(ctx: Context, unit_id: str, ticket_id: str, clerk: Principal) -> tuple[UnitConfig, TicketId]:
-    """The unit (which the clerk must serve) and a ticket of that unit, or the matching error."""
-    unit = ctx.unit(unit_id)
-    clerk.require_clerk(unit.id)
-    tid = TicketId.parse(ticket_id)
-    if tid.unit_id != unit.id:
-        raise TicketNotFoundError()
-    return unit, tid
-
-
 def clerk_reason(reason: str) -> str:
     return clean_text(reason, field="reason", label="o motivo", max_len=CLERK_REASON_MAX, required=False)
 
@@ -55,13 +52,12 @@ def call_next(ctx: Context, unit_id: str, clerk: Principal, now: datetime, categ
     clerk.require_clerk(unit.id)
     policy = unit.ordering.policy()
 
-    def change(state: QueueState) -> tuple[CallResult, list[TicketWrite]]:
+    def change(state: QueueState) -> tuple[Calling, list[TicketWrite]]:
         entry = state.next_to_call(policy, category)
-        return call_entry(state, unit, entry, clerk, now, order_reason(state, entry, category))
+        made = call_entry(state, unit, entry, clerk, now, order_reason(state, entry, category))
+        return with_meeting(ctx, unit, state, *made, now)
 
-    result = mutate(ctx, unit.id, service_day(unit, now), change)
-    ctx.bus.send(MEETING_QUEUE, {"ticketId": result.ticket_id})
-    return result
+    return after_call(ctx, unit, mutate(ctx, unit.id, service_day(unit, now), change))
 
 
 def call_ticket(
@@ -72,7 +68,7 @@ def call_ticket(
     reason = clerk_reason(reason)
     policy = unit.ordering.policy()
 
-    def change(state: QueueState) -> tuple[CallResult, list[TicketWrite]]:
+    def change(state: QueueState) -> tuple[Calling, list[TicketWrite]]:
         entry = state.find(tid.short)
         if entry is None:
             if tid.short in state.called:
@@ -86,11 +82,57 @@ def call_ticket(
                 fields={"reason": "obrigatório quando a senha não é a próxima da fila"},
             )
         why = order_reason(state, entry, "") if is_head else f"servidor: {reason}"
-        return call_entry(state, unit, entry, clerk, now, why)
+        return with_meeting(ctx, unit, state, *call_entry(state, unit, entry, clerk, now, why), now)
 
-    result = mutate(ctx, unit.id, ticket_day(tid), change)
-    ctx.bus.send(MEETING_QUEUE, {"ticketId": result.ticket_id})
-    return result
+    return after_call(ctx, unit, mutate(ctx, unit.id, ticket_day(tid), change))
+
+
+@dataclass(frozen=True)
+class Calling:
+    """A call as committed: its answer, and its state entry (with the meeting, when made offline)."""
+
+    result: CallResult
+    called: Called
+
+
+def with_meeting(
+    ctx: Context,
+    unit: UnitConfig,
+    state: QueueState,
+    result: CallResult,
+    writes: list[TicketWrite],
+    now: datetime,
+) -> tuple[Calling, list[TicketWrite]]:
+    """The call's change, with its meeting when the unit's provider makes it offline (module docstring)."""
+    called = state.called[TicketId.parse(result.ticket_id).short]
+    provider = ctx.meetings.get(unit.meeting.provider)
+    if provider is None or not provider.offline:
+        return Calling(result, called), writes
+    request = MeetingRequest(
+        result.ticket_id,
+        unit.id,
+        unit.name,
+        result.display_number,
+        unit.meeting.provider,
+        unit.meeting.organizer,
+        now,
+    )
+    try:
+        meeting = provider.create(request)
+    except ProviderError:
+        return Calling(result, called), writes  # the meeting queue's handler tries again and reports
+    called.join_url, called.meeting = meeting.join_url, READY
+    fields = {**writes[0].fields, **meeting_fields(meeting), "meetingReadyAt": iso_utc(now)}
+    return Calling(result, called), [replace(writes[0], fields=fields), *writes[1:]]
+
+
+def after_call(ctx: Context, unit: UnitConfig, calling: Calling) -> CallResult:
+    """Once the call is committed: the clerks' card when the meeting is ready, else ask for it."""
+    if calling.called.meeting == READY:
+        notify_called(ctx, unit, calling.result.ticket_id, calling.called)
+    else:
+        ctx.bus.send(MEETING_QUEUE, {"ticketId": calling.result.ticket_id})
+    return calling.result
 
 
 def call_entry(
@@ -161,3 +203,18 @@ def set_presence(ctx: Context, unit_id: str, clerk: Principal, status: str, now:
         return None, []
 
     mutate(ctx, unit.id, service_day(unit, now), change)
+
+
+def retry_meeting(ctx: Context, unit_id: str, ticket_id: str, clerk: Principal, now: datetime) -> None:
+    """The clerk's "try again" after a failed meeting."""
+    unit, tid = clerk_ticket(ctx, unit_id, ticket_id, clerk)
+
+    def change(st: QueueState) -> tuple[None, list[TicketWrite]]:
+        current = st.called.get(tid.short)
+        if current is None:
+            raise InvalidTransitionError("Esta senha não está chamada.")
+        current.meeting = "pending"
+        return None, [TicketWrite(ticket_id, {"meetingStatus": "pending", "meetingError": ""})]
+
+    mutate(ctx, unit.id, ticket_day(tid), change)
+    ctx.bus.send(MEETING_QUEUE, {"ticketId": ticket_id})

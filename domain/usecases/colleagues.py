@@ -22,9 +22,9 @@ from domain.errors import ConflictError, InvalidInputError, InvalidTransitionErr
 from domain.queue import QueueState
 from domain.tickets import AttendanceAction, AttendanceEvent, Status, TicketWrite
 from domain.times import iso_utc
-from domain.usecases.clerk_actions import clerk_ticket
 from domain.usecases.context import Context
 from domain.usecases.notices import send_notice
+from domain.usecases.ticket_moves import clerk_ticket
 from domain.usecases.unit_day import mutate, service_day, ticket_day
 
 INTERPRETER_LABEL = "Intérprete de Libras"

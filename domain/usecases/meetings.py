@@ -9,14 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain.auth import Principal
 from domain.config import UnitConfig
-from domain.errors import InvalidTransitionError, ProviderError, TransientProviderError
-from domain.ports import MEETING_QUEUE, Meeting, MeetingRequest
+from domain.errors import ProviderError, TransientProviderError
+from domain.ports import Meeting, MeetingRequest
 from domain.queue import Called, QueueState
 from domain.tickets import TicketId, TicketWrite
 from domain.times import iso_utc
-from domain.usecases.clerk_actions import clerk_ticket
 from domain.usecases.colleagues import invite_interpreter_if_asked
 from domain.usecases.context import Context
 from domain.usecases.notices import send_notice
@@ -125,21 +123,6 @@ def meeting_failed(ctx: Context, unit: UnitConfig, tid: TicketId, why: str) -> s
             ctx, "meeting_failed", unit.id, f"failed.{tid.short}.{failed.called_ms}", ticket_id, error=why
         )
     return FAILED
-
-
-def retry_meeting(ctx: Context, unit_id: str, ticket_id: str, clerk: Principal, now: datetime) -> None:
-    """The clerk's "try again" after a failed meeting."""
-    unit, tid = clerk_ticket(ctx, unit_id, ticket_id, clerk)
-
-    def change(st: QueueState) -> tuple[None, list[TicketWrite]]:
-        current = st.called.get(tid.short)
-        if current is None:
-            raise InvalidTransitionError("Esta senha não está chamada.")
-        current.meeting = "pending"
-        return None, [TicketWrite(ticket_id, {"meetingStatus": "pending", "meetingError": ""})]
-
-    mutate(ctx, unit.id, ticket_day(tid), change)
-    ctx.bus.send(MEETING_QUEUE, {"ticketId": ticket_id})
 
 
 def notify_called(ctx: Context, unit: UnitConfig, ticket_id: str, called: Called) -> None:

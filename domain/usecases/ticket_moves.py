@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from domain.arrivals import Arrival, arrived_ms
+from domain.auth import Principal
+from domain.config import UnitConfig
 from domain.errors import TicketNotFoundError
 from domain.ordering import Entry, PriorityClass
 from domain.ports import JOIN_QUEUE
@@ -106,3 +108,13 @@ def entry_of(stored: dict[str, Any] | None) -> Entry:
         companions=int(stored.get("companions", 0)),
         person=stored.get("person", ""),
     )
+
+
+def clerk_ticket(ctx: Context, unit_id: str, ticket_id: str, clerk: Principal) -> tuple[UnitConfig, TicketId]:
+    """The unit (which the clerk must serve) and a ticket of that unit, or the matching error."""
+    unit = ctx.unit(unit_id)
+    clerk.require_clerk(unit.id)
+    tid = TicketId.parse(ticket_id)
+    if tid.unit_id != unit.id:
+        raise TicketNotFoundError()
+    return unit, tid

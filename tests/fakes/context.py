@@ -39,8 +39,9 @@ def demo_config(**unit_limits: int) -> Configuration:
 class ScriptedMeetings:
     """A meeting provider: one deterministic meeting per ticket id; it can be told to fail."""
 
-    def __init__(self, kind: str = "local") -> None:
+    def __init__(self, kind: str = "local", *, offline: bool = False) -> None:
         self.kind = kind
+        self.offline = offline  # True: calls make the meeting in their own transaction
         self.created: dict[str, Meeting] = {}
         self.calls: list[MeetingRequest] = []
         self.transient_failures = 0  # the next N calls raise TransientProviderError

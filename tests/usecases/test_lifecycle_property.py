@@ -267,7 +267,7 @@ class Lifecycles(RuleBasedStateMachine):
         ticket_id, _ = self.pick(data, self.tickets)
         unit = ticket_id.split(".")[0]
         clerk = self.ctx.principal(CLERKS[unit])
-        self.attempt(lambda: meetings.retry_meeting(self.ctx, unit, ticket_id, clerk, self.now))
+        self.attempt(lambda: clerk_actions.retry_meeting(self.ctx, unit, ticket_id, clerk, self.now))
 
     # --- the functions behind the queues and timers ----------------------------------------------
 

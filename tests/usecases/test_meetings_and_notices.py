@@ -11,7 +11,7 @@ import pytest
 from domain.errors import InvalidTransitionError, TicketNotFoundError, TransientProviderError
 from domain.ports import MEETING_QUEUE, NOTIFY_QUEUE
 from domain.tickets import Action
-from domain.usecases import meetings, notices
+from domain.usecases import clerk_actions, meetings, notices
 from tests.fakes.context import fake_context
 from tests.usecases.conftest import ANA, DAY, OTHER, UNIT, World
 
@@ -84,7 +84,7 @@ def test_the_clerks_retry_asks_for_the_meeting_again(world: World) -> None:
     ticket_id = called(world)
     world.fakes.meetings.broken = "fora do ar"
     meetings.attach_meeting(world.ctx, ticket_id, world.now, last_try=False)
-    meetings.retry_meeting(world.ctx, UNIT, ticket_id, world.who(ANA), world.now)
+    clerk_actions.retry_meeting(world.ctx, UNIT, ticket_id, world.who(ANA), world.now)
     assert world.stored(ticket_id)["meetingStatus"] == "pending"
     assert world.fakes.bus.take(MEETING_QUEUE) == [{"ticketId": ticket_id}]
     world.fakes.meetings.broken = ""
@@ -94,10 +94,10 @@ def test_the_clerks_retry_asks_for_the_meeting_again(world: World) -> None:
 def test_a_retry_needs_a_called_ticket_of_the_unit(world: World) -> None:
     waiting = world.arrive()
     with pytest.raises(InvalidTransitionError):
-        meetings.retry_meeting(world.ctx, UNIT, waiting.ticket_id, world.who(ANA), world.now)
+        clerk_actions.retry_meeting(world.ctx, UNIT, waiting.ticket_id, world.who(ANA), world.now)
     elsewhere = world.arrive("Outra Pessoa", unit=OTHER)
     with pytest.raises(TicketNotFoundError):
-        meetings.retry_meeting(world.ctx, UNIT, elsewhere.ticket_id, world.who(ANA), world.now)
+        clerk_actions.retry_meeting(world.ctx, UNIT, elsewhere.ticket_id, world.who(ANA), world.now)
 
 
 def test_a_meeting_for_someone_no_longer_called_is_not_made(world: World) -> None:
