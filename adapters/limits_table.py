@@ -24,7 +24,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -56,14 +56,15 @@ class TableLimits:
         self._wall = wall
         self._lock = threading.Lock()
         self._tables: dict[str, TableClient] = {}
+        self._known = Known()
 
     # --- buckets --------------------------------------------------------------------------------
 
     def bucket(self, key: str, rate: Rate, count: int = 1) -> tuple[int, float]:
         """Take up to `count` tokens of the shared bucket `key`: (taken, seconds to wait when none)."""
         table, pk = self._today(), self._fingerprint(key)
-        for _ in range(_ATTEMPTS):
-            entity, etag = _read(table, pk)
+        for attempt in range(_ATTEMPTS):
+            entity, etag = self._known.read(table, pk, fresh=attempt > 0)
             now = self._wall()
             bucket = TokenBucket(
                 float(entity.get("tokens", rate.capacity)), float(entity.get("updated", now))
@@ -71,7 +72,7 @@ class TableLimits:
             taken, wait = bucket.take_up_to(rate, now, count)
             if not taken:
                 return 0, wait
-            if _write(table, {"PartitionKey": pk, "RowKey": "", **_fields(bucket)}, etag):
+            if self._known.write(table, {"PartitionKey": pk, "RowKey": "", **_fields(bucket)}, etag):
                 return taken, 0.0
         return 0, 1.0  # so contended that it is a flood: refused, try again in a second
 
@@ -89,7 +90,7 @@ class TableLimits:
             now = self._wall()
             kept = [(t, at) for t, at in _held_of(entity) if now - at < HELD_FOR_S]
             kept = [*kept, (ticket_id, now)][-MAX_HELD:]
-            if _write(table, {"PartitionKey": pk, "RowKey": "", "held": json.dumps(kept)}, etag):
+            if _write(table, {"PartitionKey": pk, "RowKey": "", "held": json.dumps(kept)}, etag)[0]:
                 return
         log.warning("tickets held by a client not recorded: too many concurrent joins from it")
 
@@ -97,7 +98,7 @@ class TableLimits:
 
     def pacer(self, hook: str, max_requests: int, window: float, clock: Callable[[], float]) -> SharedWindow:
         return SharedWindow(
-            self._table(PACING_TABLE), f"pace.{hook}", max_requests, window, clock, self._wall
+            self._table(PACING_TABLE), f"pace.{hook}", max_requests, window, clock, self._wall, self._known
         )
 
     # --- tables ----------------------------------------------------------------------------------
@@ -142,8 +143,10 @@ class SharedWindow:
         window: float,
         clock: Callable[[], float],
         wall: Callable[[], float],
+        known: Known | None = None,
     ) -> None:
         self._table, self._key = table, key
+        self._known = known or Known()
         self._max, self._window = max_requests, window
         self._clock, self._wall = clock, wall
         self._last = float("-inf")  # wall time of this process's last reservation
@@ -151,8 +154,8 @@ class SharedWindow:
     def reserve(self, deadline: float, not_before: float = 0.0) -> float | None:
         """The earliest allowed start (caller's clock) not before `not_before`, reserved for this
         caller; None (nothing reserved) when that is after `deadline`."""
-        for _ in range(_ATTEMPTS):
-            entity, etag = _read(self._table, self._key)
+        for attempt in range(_ATTEMPTS):
+            entity, etag = self._known.read(self._table, self._key, fresh=attempt > 0)
             offset = self._wall() - self._clock()  # caller's clock -> wall clock
             now = self._clock() + offset
             slots = sorted(float(t) for t in json.loads(entity.get("slots") or "[]") if now - t < 60)
@@ -164,7 +167,7 @@ class SharedWindow:
             recent = [t for t in slots if t > start - self._window]
             kept = [*recent[max(0, len(recent) - (self._max - 1)) :], start]
             entity = {"PartitionKey": self._key, "RowKey": "", "slots": json.dumps(kept)}
-            if _write(self._table, entity, etag):
+            if self._known.write(self._table, entity, etag):
                 self._last = start
                 return start - offset
         return None  # too contended: the caller retries the message later
@@ -172,6 +175,42 @@ class SharedWindow:
     def busy(self) -> bool:
         """Whether this process posted (or booked a post) within the last window."""
         return self._last > self._wall() - self._window
+
+
+class Known:
+    """The entities this worker last read or wrote, with their etags: a read-modify-write starts from
+    that copy (no read) and its write, guarded by the etag, fails when another instance wrote in
+    between; the next attempt then reads fresh. One storage transaction per change while this worker
+    is the only writer, as many as before (plus the refused write) when it is not."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entities: dict[tuple[str, str], tuple[dict[str, Any], str]] = {}
+
+    def read(self, table: TableClient, pk: str, *, fresh: bool) -> tuple[dict[str, Any], str | None]:
+        key = (table.table_name, pk)
+        if not fresh:
+            with self._lock:
+                known = self._entities.get(key)
+            if known is not None:
+                return dict(known[0]), known[1]
+        entity, etag = _read(table, pk)
+        with self._lock:
+            if etag is None:
+                self._entities.pop(key, None)
+            else:
+                self._entities[key] = (entity, etag)
+        return dict(entity), etag
+
+    def write(self, table: TableClient, entity: dict[str, Any], etag: str | None) -> bool:
+        key = (table.table_name, str(entity["PartitionKey"]))
+        written, new_etag = _write(table, entity, etag)
+        with self._lock:
+            if written and new_etag:
+                self._entities[key] = (dict(entity), new_etag)
+            else:
+                self._entities.pop(key, None)
+        return written
 
 
 def _read(table: TableClient, pk: str) -> tuple[dict[str, Any], str | None]:
@@ -182,22 +221,24 @@ def _read(table: TableClient, pk: str) -> tuple[dict[str, Any], str | None]:
     return dict(entity), entity.metadata["etag"]
 
 
-def _write(table: TableClient, entity: dict[str, Any], etag: str | None) -> bool:
-    """Create (no etag) or replace under the etag; False when another writer came first."""
+def _write(table: TableClient, entity: dict[str, Any], etag: str | None) -> tuple[bool, str | None]:
+    """Create (no etag) or replace under the etag: (written, its new etag); not written when another
+    writer came first."""
     try:
         if etag is None:
-            table.create_entity(entity)
+            written = table.create_entity(entity)
         else:
-            table.update_entity(
+            written = table.update_entity(
                 entity, mode=UpdateMode.REPLACE, etag=etag, match_condition=MatchConditions.IfNotModified
             )
     except ResourceExistsError:
-        return False
+        return False, None
     except HttpResponseError as exc:
         if exc.status_code == 412:
-            return False
+            return False, None
         raise
-    return True
+    new_etag = written.get("etag") if isinstance(written, Mapping) else None
+    return True, str(new_etag) if new_etag else None
 
 
 def _fields(bucket: TokenBucket) -> dict[str, float]:

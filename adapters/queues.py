@@ -57,19 +57,23 @@ class StorageQueueBus:
     def drain(
         self, queue: str, max_messages: int, visibility_timeout_s: int = 30, max_dequeue: int = 5
     ) -> Drain:
-        """Take up to `max_messages` more messages (≤ 32) for the caller to process as a batch.
+        """Take up to `max_messages` more messages for the caller to process as a batch: pages of up to
+        32 (one request each), the next only while the last came back full (the queue is long).
 
         Messages already tried `max_dequeue` times are not taken into the batch: they go back to the
         queue, where the host moves them to the poison queue."""
         client = self.client(queue)
-        taken = []
-        if max_messages > 0:
-            for msg in client.receive_messages(
-                messages_per_page=min(32, max_messages),
-                visibility_timeout=visibility_timeout_s,
-                max_messages=min(32, max_messages),
-            ):
-                taken.append(msg)
+        taken: list[Any] = []
+        while len(taken) < max_messages:
+            want = min(32, max_messages - len(taken))
+            page = list(
+                client.receive_messages(
+                    messages_per_page=want, visibility_timeout=visibility_timeout_s, max_messages=want
+                )
+            )
+            taken += page
+            if len(page) < want:
+                break
         drain = Drain(client, taken, max_dequeue)
         telemetry.batched(queue, [item.payload for item in drain.items])
         return drain

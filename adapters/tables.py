@@ -273,14 +273,23 @@ class TableQueueStore:
         pk, rk = _ticket_rk(ticket_id)
         self.table.update_entity({"PartitionKey": pk, "RowKey": rk, **fields}, mode=UpdateMode.MERGE)
 
-    def add_survey(self, ticket_id: str, fields: Mapping[str, Any]) -> None:
+    def add_survey(
+        self, ticket_id: str, fields: Mapping[str, Any], ticket_fields: Mapping[str, Any] | None = None
+    ) -> None:
+        """The survey and the ticket's fields in one entity-group transaction (one request)."""
         pk, rk = _ticket_rk(ticket_id)
+        survey = {"PartitionKey": pk, "RowKey": f"s.{rk[2:]}", "ticketId": ticket_id, **fields}
+        ops: list[tuple[Any, ...]] = [("create", survey)]
+        if ticket_fields:
+            ticket = {"PartitionKey": pk, "RowKey": rk, **ticket_fields}
+            ops.append(("update", ticket, {"mode": UpdateMode.MERGE}))
         try:
-            self.table.create_entity(
-                {"PartitionKey": pk, "RowKey": f"s.{rk[2:]}", "ticketId": ticket_id, **fields}
-            )
-        except ResourceExistsError:
-            raise ConflictError("A pesquisa desta senha já foi respondida. Obrigado!") from None
+            self.table.submit_transaction(ops)  # type: ignore[arg-type]
+        except TableTransactionError as exc:
+            code = str(getattr(exc, "error_code", "") or "")
+            if exc.index == 0 and ("AlreadyExists" in code or exc.status_code == 409):
+                raise ConflictError("A pesquisa desta senha já foi respondida. Obrigado!") from None
+            raise
 
     # --- presence heartbeats (domain/presence.py) --------------------------------------------
 

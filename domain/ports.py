@@ -131,8 +131,11 @@ class QueueStore(Protocol):
 
     def merge_ticket(self, ticket_id: str, fields: Mapping[str, Any]) -> None: ...
 
-    def add_survey(self, ticket_id: str, fields: Mapping[str, Any]) -> None:
-        """Raises ConflictError if the ticket already has a survey."""
+    def add_survey(
+        self, ticket_id: str, fields: Mapping[str, Any], ticket_fields: Mapping[str, Any] | None = None
+    ) -> None:
+        """Store the ticket's survey and merge `ticket_fields` into the ticket, in one transaction.
+        Raises ConflictError (and writes nothing) if the ticket already has a survey."""
         ...
 
     def claim_once(self, unit_id: str, day: str, key: str, now_ms: int, stale_after_ms: int) -> str:

@@ -5,6 +5,8 @@ limits, CORS, telemetry; `measured` for queues and timers: storage attribution a
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -67,3 +69,23 @@ def payload(msg: func.QueueMessage) -> dict[str, Any]:
 def last_try(msg: func.QueueMessage) -> bool:
     """Whether this delivery is the last before the message goes to the poison queue."""
     return (msg.dequeue_count or 1) >= MAX_DEQUEUE
+
+
+class Recent:
+    """Whether a queue function of this worker ran a moment ago: a burst is under way, and waiting
+    messages are worth draining into its batch. Outside a burst the function takes its own message
+    only, and saves the request that would find nothing more. A cost heuristic of one worker, not a
+    rule: a worker that drains nothing leaves the rest to the host, which delivers every message."""
+
+    def __init__(self, window_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._window_s = window_s
+        self._clock = clock
+        self._last = float("-inf")
+        self._lock = threading.Lock()
+
+    def busy(self) -> bool:
+        """Whether the previous run was within the window (and this run counts as the latest)."""
+        now = self._clock()
+        with self._lock:
+            busy, self._last = now - self._last < self._window_s, now
+        return busy

@@ -24,6 +24,7 @@ def submit_survey(ctx: Context, ticket_id: str, token: str, score: int, comment:
     if stored.get("surveyed"):
         raise ConflictError("A pesquisa desta senha já foi respondida. Obrigado!")
     ctx.store.add_survey(
-        ticket_id, {"score": score, "comment": text, "answeredAt": iso_utc(now), "unitId": tid.unit_id}
+        ticket_id,
+        {"score": score, "comment": text, "answeredAt": iso_utc(now), "unitId": tid.unit_id},
+        {"surveyed": True, "surveyScore": score},
     )
-    ctx.store.merge_ticket(ticket_id, {"surveyed": True, "surveyScore": score})

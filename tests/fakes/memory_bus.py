@@ -61,7 +61,7 @@ class MemoryBus:
         with self._lock:
             taken: list[Waiting] = []
             for waiting in self.queues.get(queue, []):
-                if len(taken) >= min(32, max_messages):
+                if len(taken) >= max_messages:
                     break
                 if waiting.taken:
                     continue

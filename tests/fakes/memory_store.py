@@ -159,13 +159,19 @@ class MemoryQueueStore:
                 raise LookupError(f"ticket {ticket_id} does not exist")
             tickets[tid.short].update(fields)
 
-    def add_survey(self, ticket_id: str, fields: Mapping[str, Any]) -> None:
+    def add_survey(
+        self, ticket_id: str, fields: Mapping[str, Any], ticket_fields: Mapping[str, Any] | None = None
+    ) -> None:
         tid = TicketId.parse(ticket_id)
         with self._lock:
-            surveys = self.partition(tid.unit_id, f"{tid.day:%Y%m%d}").surveys
-            if tid.short in surveys:
+            part = self.partition(tid.unit_id, f"{tid.day:%Y%m%d}")
+            if tid.short in part.surveys:
                 raise ConflictError("A pesquisa desta senha já foi respondida. Obrigado!")
-            surveys[tid.short] = {"ticketId": ticket_id, **fields}
+            if ticket_fields and tid.short not in part.tickets:
+                raise LookupError(f"ticket {ticket_id} does not exist")
+            part.surveys[tid.short] = {"ticketId": ticket_id, **fields}
+            if ticket_fields:
+                part.tickets[tid.short].update(ticket_fields)
 
     # --- side effects and presence -----------------------------------------------------------
 

@@ -18,13 +18,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from adapters.limits_table import TableLimits
-from adapters.storage import table_service
+from adapters.storage import METER, table_service
 from domain.errors import RateLimitedError, TransientProviderError
 from domain.ports import Notification
 from domain.usecases import notices
 from domain.usecases.context import Context
 from domain.usecases.unit_day import service_day
-from functions.limits import JOIN, MAX_ACTIVE_PER_CLIENT, Limiter
+from functions.limits import JOIN, MAX_ACTIVE_PER_CLIENT, Limiter, per_unit
 from tests.support.azurite import Azurite
 from tests.support.services import build_services, demo_config
 
@@ -160,3 +160,29 @@ def test_the_webhook_window_holds_across_instances(env: dict[str, str]) -> None:
     assert all(starts)
     gaps = [starts[i + 4] - starts[i] for i in range(len(starts) - 4)]
     assert min(gaps) >= 1.05 - 1e-6, gaps  # never a fifth post within one window
+
+
+def test_a_worker_that_wrote_a_shared_limit_last_changes_it_without_reading_it(env: dict[str, str]) -> None:
+    """A bucket or a webhook window this worker wrote last is changed in one request (its write under
+    the etag it got); once another worker wrote, the refused write costs a read and a write more."""
+    mine, theirs = shared(env), shared(env)
+    key = f"join|unit|u{os.urandom(4).hex()}"
+    unit_rate = per_unit(JOIN, demo_config().unit(UNIT))
+    mine.bucket(key, unit_rate)  # creates it: a read and a create
+    before = METER.total()
+    for _ in range(3):
+        assert mine.bucket(key, unit_rate)[0] == 1
+    assert METER.total() - before == 3  # one write each, no read
+    theirs.bucket(key, unit_rate)
+    before = METER.total()
+    assert mine.bucket(key, unit_rate)[0] == 1
+    assert METER.total() - before == 3  # the write refused (412), a read, the write
+
+    hook = f"h{os.urandom(4).hex()}"
+    window = mine.pacer(hook, 4, 1.0, time.monotonic)
+    deadline = time.monotonic() + 60
+    window.reserve(deadline)
+    before = METER.total()
+    for _ in range(3):
+        assert window.reserve(deadline) is not None
+    assert METER.total() - before == 3

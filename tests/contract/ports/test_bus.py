@@ -59,3 +59,13 @@ def test_a_message_tried_too_often_is_left_for_the_poison_queue(ports: Ports) ->
     assert (
         list(ports.bus.drain(ports.queue, 32, visibility_timeout_s=VISIBILITY_S, max_dequeue=3).items) == []
     )
+
+
+def test_a_long_queue_is_drained_in_one_batch_beyond_one_page_of_32(ports: Ports) -> None:
+    for i in range(70):
+        ports.bus.send(ports.queue, {"n": i})
+    assert len(payloads(ports, 40)) == 40  # a page of 32, then 8 more
+    assert len(payloads(ports, 100)) == 30  # what is left, however much was asked
+    ports.bus.send(ports.queue, {"n": 70})
+    assert payloads(ports, 0) == []  # zero asked: nothing taken
+    assert len(payloads(ports)) == 1

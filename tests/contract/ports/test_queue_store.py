@@ -178,3 +178,12 @@ def test_a_change_to_a_copy_another_worker_made_stale_is_refused_and_a_fresh_rea
     fresh.seq = 41
     ports.store.commit(fresh, fresh_etag, [])
     assert ports.store.load_for_change(UNIT, DAY)[0].seq == 41
+
+
+def test_a_survey_and_its_mark_on_the_ticket_are_written_together_once(ports: Ports) -> None:
+    first_commit(ports, admitted("b"))
+    ports.store.add_survey(tid("b"), {"score": 4}, {"surveyed": True, "surveyScore": 4})
+    assert ports.store.get_ticket(tid("b"))["surveyScore"] == 4  # type: ignore[index]
+    with pytest.raises(ConflictError):
+        ports.store.add_survey(tid("b"), {"score": 1}, {"surveyed": True, "surveyScore": 1})
+    assert ports.store.get_ticket(tid("b"))["surveyScore"] == 4  # type: ignore[index]
