@@ -1,14 +1,18 @@
-"""Load test on loopback: 1,000 citizens polling and 10 clerks working one unit (issue 10).
+"""Load test on loopback: 1,000 citizens polling and 10 clerks working one unit (issues 10 and 17),
+on 1 and then on 3 dev host instances (processes) against one Azurite, as Flex Consumption scales out.
 
-A private Azurite and the dev host serving `function_app`, driven by an asyncio + httpx client in a
-process of its own (over 16 keep-alive connections). Bounded: 1,000 joins, then at most `MAX_SECONDS`
-of work (or until every citizen was called). Citizens poll every `POLL_EVERY_S` (with `If-None-Match`),
-each from its own address
-(`X-Forwarded-For`, as Azure's front end sets it; the traffic itself stays on 127.0.0.1); 10 clerks of
-the unit call next, start and finish as fast as the API lets them.
+A private Azurite and `INSTANCES` dev host processes serving `function_app` (tests/support/cluster.py),
+driven by an asyncio + httpx client in a process of its own (16 keep-alive connections per instance,
+each request to the next instance in turn). Bounded: 1,000 joins, then at most `MAX_SECONDS` of work (or
+until every citizen was called). Citizens poll every `POLL_EVERY_S` (with `If-None-Match`), each from
+its own address (`X-Forwarded-For`, as Azure's front end sets it; the traffic itself stays on
+127.0.0.1); 10 clerks of the unit call next, start and finish as fast as the API lets them.
 
-Prints: requests and errors by kind, tickets called and called twice, p50/p99 latency of polls and of
-the clerks' calls. The target: no error, no ticket called twice.
+Prints, per number of instances: requests and errors by kind, tickets called and called twice,
+throughput, and p50/p99 latency per kind of request; then the table of both. The target: no error, no
+ticket called twice. On this machine every instance and the client share two cores: the instances
+compete for them, so more instances add no throughput here; what the run shows is that the app stays
+correct (nothing called twice, nothing lost) when the requests of one unit reach several processes.
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ from typing import Any
 import httpx
 
 from bench.targets import Record
-from tests.support.system import CONFIG_FILE, principal_header, running_system
+from tests.support.cluster import running_cluster
+from tests.support.system import CONFIG_FILE, principal_header
 
 UNIT = "tjac-rbr-1vce"
 CITIZENS = 1000
@@ -36,7 +41,9 @@ CLERKS = 10
 # 3 s keeps the host below saturation, so that the latencies are the API's, not a queue in front of it.
 POLL_EVERY_S = 3.0
 MAX_SECONDS = 60.0
-CONNECTIONS = 16  # keep-alive connections of the client (the dev host runs a thread per connection)
+CONNECTIONS = 16  # keep-alive connections per instance (the dev host runs a thread per connection)
+INSTANCES = (1, 3)
+KINDS = ("join", "poll", "call", "action")
 Report = Callable[[str], None]
 
 
@@ -65,22 +72,28 @@ def _address(i: int) -> str:
 
 
 class Load:
-    def __init__(self, client: httpx.AsyncClient) -> None:
-        self.client = client
+    def __init__(self, clients: list[httpx.AsyncClient]) -> None:
+        self.clients = clients
+        self.turn = 0
         self.errors: Counter[str] = Counter()
         self.requests: Counter[str] = Counter()
-        self.poll_ms: list[float] = []
-        self.call_ms: list[float] = []
+        self.ms: dict[str, list[float]] = {kind: [] for kind in KINDS}
         self.called: list[str] = []
         self.done = asyncio.Event()
 
     async def request(self, kind: str, method: str, url: str, **kwargs: Any) -> httpx.Response | None:
+        """One request, to the next instance in turn; its latency is recorded when answered."""
         self.requests[kind] += 1
+        self.turn += 1
+        client = self.clients[self.turn % len(self.clients)]
+        started = time.perf_counter()
         try:
-            return await self.client.request(method, url, **kwargs)
+            answer = await client.request(method, url, **kwargs)
         except httpx.HTTPError as exc:
             self.errors[f"{kind}: {type(exc).__name__}"] += 1
             return None
+        self.ms[kind].append((time.perf_counter() - started) * 1000)
+        return answer
 
     async def join(self, i: int, gate: asyncio.Semaphore) -> dict[str, Any] | None:
         body = {"name": f"Pessoa de Carga {i}", "role": "parte", "reason": "orientacao", "consent": True}
@@ -104,7 +117,6 @@ class Load:
         etag = ""
         await asyncio.sleep(offset)
         while time.monotonic() < deadline and not self.done.is_set():
-            started = time.perf_counter()
             r = await self.request(
                 "poll",
                 "GET",
@@ -112,7 +124,6 @@ class Load:
                 headers={**headers, "If-None-Match": etag},
             )
             if r is not None:
-                self.poll_ms.append((time.perf_counter() - started) * 1000)
                 if r.status_code == 200:
                     etag = r.headers.get("ETag", etag)
                     if r.json().get("status") in ("done", "closed", "expired", "left"):
@@ -125,7 +136,6 @@ class Load:
         headers = principal_header(email)
         base = f"/api/clerk/units/{UNIT}"
         while time.monotonic() < deadline and not self.done.is_set():
-            started = time.perf_counter()
             r = await self.request("call", "POST", f"{base}/call", headers=headers)
             if r is None:
                 continue
@@ -135,7 +145,6 @@ class Load:
             if r.status_code != 200:
                 self.errors[f"call: {r.status_code}"] += 1
                 continue
-            self.call_ms.append((time.perf_counter() - started) * 1000)
             ticket_id = r.json()["ticketId"]
             self.called.append(ticket_id)
             for action in ("start", "finish"):
@@ -146,23 +155,33 @@ class Load:
                     self.errors[f"{action}: {done.status_code if done is not None else 'no answer'}"] += 1
 
 
-def _client(base_url: str) -> httpx.AsyncClient:
+def _clients(base_urls: list[str]) -> list[httpx.AsyncClient]:
     limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
-    return httpx.AsyncClient(base_url=base_url, timeout=30, limits=limits)
+    return [httpx.AsyncClient(base_url=url, timeout=30, limits=limits) for url in base_urls]
 
 
-async def _join_all(base_url: str) -> dict[str, Any]:
-    async with _client(base_url) as client:
-        load = Load(client)
+async def _join_all(base_urls: list[str]) -> dict[str, Any]:
+    clients = _clients(base_urls)
+    try:
+        load = Load(clients)
         gate = asyncio.Semaphore(32)
         started = time.monotonic()
         joined = [t for t in await asyncio.gather(*(load.join(i, gate) for i in range(CITIZENS))) if t]
-        return {"tickets": joined, "seconds": time.monotonic() - started, "errors": dict(load.errors)}
+        return {
+            "tickets": joined,
+            "seconds": time.monotonic() - started,
+            "errors": dict(load.errors),
+            "join_ms": load.ms["join"],
+        }
+    finally:
+        for client in clients:
+            await client.aclose()
 
 
-async def _work(base_url: str, tickets: list[dict[str, Any]]) -> dict[str, Any]:
-    async with _client(base_url) as client:
-        load = Load(client)
+async def _work(base_urls: list[str], tickets: list[dict[str, Any]]) -> dict[str, Any]:
+    clients = _clients(base_urls)
+    try:
+        load = Load(clients)
         deadline = time.monotonic() + MAX_SECONDS
         started = time.monotonic()
         citizens = [
@@ -180,70 +199,96 @@ async def _work(base_url: str, tickets: list[dict[str, Any]]) -> dict[str, Any]:
             "called": load.called,
             "requests": dict(load.requests),
             "errors": dict(load.errors),
-            "poll_ms": load.poll_ms,
-            "call_ms": load.call_ms,
+            "ms": load.ms,
         }
+    finally:
+        for client in clients:
+            await client.aclose()
 
 
-def _in_child(step: str, base_url: str, tickets: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """Run in a process of its own, so that the client does not share the dev host's interpreter lock."""
+def _in_child(step: str, base_urls: list[str], tickets: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Run in a process of its own, so that the client does not share the dev hosts' interpreter lock."""
     if step == "join":
-        return asyncio.run(_join_all(base_url))
-    return asyncio.run(_work(base_url, tickets or []))
+        return asyncio.run(_join_all(base_urls))
+    return asyncio.run(_work(base_urls, tickets or []))
 
 
 def _report(
-    joined: dict[str, Any], in_line: int, work: dict[str, Any], report: Report, record: Record
-) -> None:
+    instances: int, joined: dict[str, Any], in_line: int, work: dict[str, Any], report: Report, record: Record
+) -> dict[str, Any]:
     called: list[str] = work["called"]
     twice = len(called) - len(set(called))
     requests = Counter(work["requests"])
     requests["join"] = len(joined["tickets"]) + sum(joined["errors"].values())
     errors = Counter(joined["errors"]) + Counter(work["errors"])
     total = sum(requests.values())
-    polls, calls = work["poll_ms"], work["call_ms"]
-    report(
-        f"citizens poll every {POLL_EVERY_S:g} s: {len(joined['tickets']) / POLL_EVERY_S:.0f} polls/s offered"
-    )
+    ms = {**work["ms"], "join": joined["join_ms"]}
+    throughput = (total - requests["join"]) / max(work["seconds"], 0.001)
+    report(f"-- {instances} instance{'s' if instances > 1 else ''} --")
     report(
         f"{len(joined['tickets'])} citizens joined in {joined['seconds']:.1f} s ({in_line} in line); "
         f"{CLERKS} clerks worked {work['seconds']:.1f} s: {len(called)} called, {twice} called twice"
     )
     report(
         f"requests: {total} ({', '.join(f'{k} {v}' for k, v in sorted(requests.items()))}), "
-        f"{(total - requests['join']) / max(work['seconds'], 0.001):.0f}/s while working; "
-        f"errors: {sum(errors.values())}" + (f" {dict(errors)}" if errors else "")
+        f"{throughput:.0f}/s while working; errors: {sum(errors.values())}"
+        + (f" {dict(errors)}" if errors else "")
     )
     report(
-        f"latency: poll p50 {statistics.median(polls or [0]):.1f} ms, p99 {_pct(polls, 99):.1f} ms; "
-        f"call next p50 {statistics.median(calls or [0]):.1f} ms, p99 {_pct(calls, 99):.1f} ms"
+        "latency: "
+        + "; ".join(
+            f"{kind} p50 {statistics.median(ms[kind] or [0]):.1f} ms, p99 {_pct(ms[kind], 99):.1f} ms"
+            for kind in KINDS
+        )
     )
-    record("load tickets called twice", twice)
-    record("load errors", sum(errors.values()))
-    report("  targets: no error, no ticket called twice")
+    record(f"load tickets called twice on {instances} instances", twice)
+    record(f"load errors on {instances} instances", sum(errors.values()))
+    record(f"load citizens lost on {instances} instances", len(joined["tickets"]) - in_line)
+    return {"throughput": throughput, "ms": ms, "errors": sum(errors.values()), "twice": twice}
+
+
+def _table(rows: dict[int, dict[str, Any]], report: Report) -> None:
+    report("")
+    head = "".join(f" {kind + ' p50/p99 ms':>22}" for kind in KINDS)
+    report(f"  {'instances':>9} {'requests/s':>10}{head}  outcome")
+    for instances, row in rows.items():
+        ms = row["ms"]
+        cells = "".join(
+            f" {f'{statistics.median(ms[k] or [0]):.0f} / {_pct(ms[k], 99):.0f}':>22}" for k in KINDS
+        )
+        outcome = f"{row['errors']} errors, {row['twice']} called twice"
+        report(f"  {instances:>9} {row['throughput']:>10.0f}{cells}  {outcome}")
+    report("  targets: no error, no ticket called twice, every citizen in line, on every number of instances")
+
+
+def _waiting(base_url: str, expected: int) -> int:
+    """People waiting in the unit once admission has caught up (bounded; the count is cached ≤ 5 s)."""
+    deadline = time.monotonic() + 120
+    seen = -1
+    while time.monotonic() < deadline:
+        seen = int(httpx.get(f"{base_url}/api/units/{UNIT}", timeout=10).json()["peopleWaiting"])
+        if seen >= expected:
+            return seen
+        time.sleep(1.0)
+    return seen
 
 
 def run(report: Report, record: Record) -> None:
     report("")
     report(f"== Load (loopback): {CITIZENS:,} citizens polling, {CLERKS} clerks, one unit ==")
-    with running_system(config=_config()) as system:
-
-        def settle() -> None:
-            time.sleep(0.3)
-            assert system.host.wait_idle(120)
-
-        def waiting() -> int:
-            time.sleep(5.1)  # the directory's count is cached up to 5 s
-            return int(system.client.get(f"/api/units/{UNIT}").json()["peopleWaiting"])
-
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
-            joined = child.submit(_in_child, "join", system.base_url).result(timeout=300)
-            settle()
-            in_line = waiting()
-            work = child.submit(_in_child, "work", system.base_url, joined["tickets"]).result(
-                timeout=MAX_SECONDS + 120
-            )
-        _report(joined, in_line, work, report, record)
+    report(f"citizens poll every {POLL_EVERY_S:g} s: {CITIZENS / POLL_EVERY_S:.0f} polls/s offered")
+    rows: dict[int, dict[str, Any]] = {}
+    for instances in INSTANCES:
+        with (
+            running_cluster(instances, config=_config(), connections=CONNECTIONS) as cluster,
+            ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child,
+        ):
+            urls = cluster.base_urls
+            joined = child.submit(_in_child, "join", urls).result(timeout=300)
+            in_line = _waiting(urls[0], len(joined["tickets"]))
+            work = child.submit(_in_child, "work", urls, joined["tickets"]).result(timeout=MAX_SECONDS + 120)
+        rows[instances] = _report(instances, joined, in_line, work, report, record)
+    _table(rows, report)
 
 
 if __name__ == "__main__":

@@ -57,8 +57,9 @@ TARGETS: tuple[Target, ...] = (
     Target("tx per attendance", 10, "one attendance, join to survey: at most 10 storage transactions"),
     Target("queue messages per attendance", 4, "one attendance, join to survey: at most 4 queue messages"),
     Target("cards per attendance beyond one", 0, "one attendance: its card sent exactly once"),
-    Target("load tickets called twice", 0, "load run: no ticket called twice"),
-    Target("load errors", 0, "load run: no error"),
+    Target("load tickets called twice on * instances", 0, "load run: no ticket called twice"),
+    Target("load errors on * instances", 0, "load run: no error"),
+    Target("load citizens lost on * instances", 0, "load run: every citizen who joined is in line"),
     Target(
         "adaptive polling executions per citizen-hour",
         300,

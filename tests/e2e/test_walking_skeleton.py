@@ -1,7 +1,9 @@
 """The whole flow over real HTTP against the dev host and a real Azurite (issue: walking skeleton).
 
 list units → join (202, via the join-requests queue) → position → clerk calls next → meeting through
-the provider port (meeting-requests queue) → join URL on the citizen's poll → finish → survey.
+the provider port (this unit's provider, local, makes its links offline: in the call's own transaction,
+the clerks' notice queued at once; Teams goes through the meeting-requests queue, tests/e2e/
+test_meetings_e2e.py) → join URL on the citizen's poll → finish → survey.
 Every queue message is then delivered a second time: nothing changes.
 """
 
@@ -136,14 +138,14 @@ def test_the_whole_attendance(system: System, sent: list[tuple[str, dict[str, An
     assert stored["score"] == 5 and stored["comment"] == survey["comment"]
 
     # Deliver every queue message a second time: one admission, one meeting, state unchanged.
+    assert {q for q, _ in sent} == {"join-requests", "notifications"}
     assert system.host.wait_idle(10)
     store = store_of(system)
     day = ticket["ticketId"].split(".")[1]
     before_state, _ = store.load(UNIT, day)
     before_ticket = store.get_ticket(ticket["ticketId"])
     queues = QueueServiceClient.from_connection_string(system.settings["AzureWebJobsStorage"])
-    replayed = [(q, p) for q, p in sent if q in ("join-requests", "meeting-requests")]
-    assert {q for q, _ in replayed} == {"join-requests", "meeting-requests"}
+    replayed = list(sent)
     for queue_name, payload in replayed:
         queues.get_queue_client(queue_name, message_encode_policy=BinaryBase64EncodePolicy()).send_message(
             json.dumps(payload).encode()
