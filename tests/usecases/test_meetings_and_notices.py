@@ -143,3 +143,41 @@ def test_message_fields_are_taken_as_they_are_and_nothing_else(teams: World) -> 
     deliver(teams)
     [card] = teams.fakes.notifier.cards()
     assert card.data == {"summary": "ok"}
+
+
+# --- a provider that makes its links offline (Jitsi, local): the meeting in the call's transaction ---
+
+
+def test_an_offline_providers_meeting_is_made_in_the_call_and_the_clerks_told_once(teams: World) -> None:
+    teams.fakes.meetings.offline = True
+    ticket = teams.arrive("Maria das Dores")
+    commits = teams.fakes.store.commits
+    teams.call(ticket)
+    assert teams.fakes.store.commits == commits + 1  # the call's own transaction, nothing more
+    stored = teams.stored(ticket)
+    assert (
+        stored["meetingStatus"] == "ready"
+        and stored["joinUrl"] == f"https://reuniao.example/{ticket.ticket_id}"
+    )
+    state, _ = teams.ctx.store.load(UNIT, DAY)
+    assert state.called[ticket.ticket_id.split(".")[2]].join_url == stored["joinUrl"]
+    assert teams.fakes.bus.take(MEETING_QUEUE) == []  # no meeting request
+    notice = teams.fakes.bus.take(NOTIFY_QUEUE)
+    assert [m["kind"] for m in notice] == ["citizen_called"]
+    assert "Maria" not in json.dumps(notice)  # the queue carries no personal data
+    assert notices.deliver_notifications(teams.ctx, notice + notice, teams.now) == 1  # a replay: once
+    assert notices.deliver_notifications(teams.ctx, notice, teams.now) == 0
+    [card] = teams.fakes.notifier.cards()
+    assert card.data["citizen_name"] == "Maria das Dores" and card.data["join_url"] == stored["joinUrl"]
+
+
+def test_an_offline_provider_that_refuses_leaves_the_meeting_to_the_queue(world: World) -> None:
+    world.fakes.meetings.offline = True
+    world.fakes.meetings.broken = "sala indisponível"
+    ticket = world.arrive()
+    world.call(ticket)
+    assert world.stored(ticket).get("meetingStatus") == "pending"
+    assert [m["ticketId"] for m in world.fakes.bus.take(MEETING_QUEUE)] == [ticket.ticket_id]
+    assert world.fakes.bus.take(NOTIFY_QUEUE) == []
+    world.fakes.meetings.broken = ""
+    assert meetings.attach_meeting(world.ctx, ticket.ticket_id, world.now, last_try=False) == "ready"
