@@ -286,7 +286,7 @@ def run(report: Report, record: Record) -> None:
             urls = cluster.base_urls
             joined = child.submit(_in_child, "join", urls).result(timeout=300)
             in_line = _waiting(urls[0], len(joined["tickets"]))
-            work = child.submit(_in_child, "work", urls, joined["tickets"]).result(timeout=MAX_SECONDS + 120)
+            work = child.submit(_in_child, "work", urls, joined["tickets"]).result(timeout=MAX_SECONDS + 600)
         rows[instances] = _report(instances, joined, in_line, work, report, record)
     _table(rows, report)
 
