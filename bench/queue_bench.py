@@ -113,7 +113,8 @@ class Bench:
 def run(report: Report, record: Record) -> None:
     report("")
     report("== Queue engine (Azurite + dev host, one unit) ==")
-    with running_system(config=_config(5000)) as system:
+    # Room beyond the 5,000 the table fills, for the joins measured after it (the cost of the limits).
+    with running_system(config=_config(5100)) as system:
         bench = Bench(system)
         _poll_cost(bench, report, record)
         _poll_latency(bench, report)
@@ -133,8 +134,8 @@ def _transactions_per_operation(bench: Bench, report: Report, record: Record) ->
     first_call, ticket_id = bench.counted("clerk_call", bench.call_next)
     first_finish, _ = bench.counted("clerk_ticket_action", lambda: bench.finish(ticket_id))
     report(
-        f"  first call next of this process: {first_call} (it also creates the meeting-requests queue's"
-        f" client, once per instance), first finish: {first_finish}; the table counts the calls after"
+        f"  first call next of this process: {first_call} (it also creates the client of the queue it"
+        f" sends to, once per instance), first finish: {first_finish}; the table counts the calls after"
         " them, each measured alone (the previous call's meeting and card handled first)"
     )
     report(
