@@ -25,6 +25,7 @@ from domain.ports import MEETING_QUEUE, MeetingRequest
 from domain.queue import CLERK_STATUSES, Called, QueueState, display_number, order_reason
 from domain.tickets import Action, Status, TicketId, TicketWrite, move
 from domain.times import iso_utc, ms
+from domain.usecases.colleagues import invite_interpreter_if_asked
 from domain.usecases.context import Context
 from domain.usecases.meetings import READY, meeting_fields, notify_called
 from domain.usecases.ticket_moves import clerk_ticket, transition_ticket
@@ -57,7 +58,7 @@ def call_next(ctx: Context, unit_id: str, clerk: Principal, now: datetime, categ
         made = call_entry(state, unit, entry, clerk, now, order_reason(state, entry, category))
         return with_meeting(ctx, unit, state, *made, now)
 
-    return after_call(ctx, unit, mutate(ctx, unit.id, service_day(unit, now), change))
+    return after_call(ctx, unit, mutate(ctx, unit.id, service_day(unit, now), change), now)
 
 
 def call_ticket(
@@ -84,7 +85,7 @@ def call_ticket(
         why = order_reason(state, entry, "") if is_head else f"servidor: {reason}"
         return with_meeting(ctx, unit, state, *call_entry(state, unit, entry, clerk, now, why), now)
 
-    return after_call(ctx, unit, mutate(ctx, unit.id, ticket_day(tid), change))
+    return after_call(ctx, unit, mutate(ctx, unit.id, ticket_day(tid), change), now)
 
 
 @dataclass(frozen=True)
@@ -126,10 +127,12 @@ def with_meeting(
     return Calling(result, called), [replace(writes[0], fields=fields), *writes[1:]]
 
 
-def after_call(ctx: Context, unit: UnitConfig, calling: Calling) -> CallResult:
-    """Once the call is committed: the clerks' card when the meeting is ready, else ask for it."""
+def after_call(ctx: Context, unit: UnitConfig, calling: Calling, now: datetime) -> CallResult:
+    """Once the call is committed: the clerks' card (and the Libras interpreter's invitation, when the
+    citizen asked for one) when the meeting is ready, else ask for the meeting (whose handler does both)."""
     if calling.called.meeting == READY:
         notify_called(ctx, unit, calling.result.ticket_id, calling.called)
+        invite_interpreter_if_asked(ctx, unit, calling.result.ticket_id, calling.called.clerk, now)
     else:
         ctx.bus.send(MEETING_QUEUE, {"ticketId": calling.result.ticket_id})
     return calling.result

@@ -165,13 +165,13 @@ def invite_interpreter_if_asked(
     """Res. CNJ 401/2021: a citizen who asked for a Libras interpreter when joining gets the court's
     interpreter invited, by the invitation above, as soon as the meeting has its link. Idempotent (a replay
     finds the interpreter invited). False when nothing was asked or the court has no interpreter."""
-    stored = ctx.store.get_ticket(ticket_id) or {}
-    if "libras" not in json.loads(stored.get("accessibility") or "[]"):
-        return False
     interpreter = next(
         (c for c in colleagues_of(ctx.config(), unit, clerk_email) if c.role == "interpreter"), None
     )
     if interpreter is None:
+        return False  # checked first: a court without an interpreter costs no read of the ticket
+    stored = ctx.store.get_ticket(ticket_id) or {}
+    if "libras" not in json.loads(stored.get("accessibility") or "[]"):
         return False
     if any(i["email"] == interpreter.email for i in json.loads(stored.get("invitations") or "[]")):
         return True

@@ -250,11 +250,14 @@ def test_one_trace_from_the_request_through_the_queues_and_no_personal_data(
     admit = spans_named(spans, "admit_join_requests process", tid) or spans_named(
         spans, "join-requests batched", tid
     )
-    meeting = spans_named(spans, "create_meeting process", tid)
+    # The unit's rooms are local (made without the network): the call makes the meeting itself and no
+    # meeting request is queued (issue 17); Graph's meetings still go through the queue (test_meetings_e2e).
+    assert spans_named(spans, "create_meeting process", tid) == []
+    meeting: list[Any] = []
     cards = spans_named(spans, "notify_clerks process", tid) or spans_named(
         spans, "notifications batched", tid
     )
-    assert admit and meeting and cards, sorted({s.name for s in spans})
+    assert admit and cards, sorted({s.name for s in spans})
 
     # The join request continues the caller's trace; its admission is in that trace.
     assert trace_of(join_span) == CALLER_TRACE

@@ -54,3 +54,16 @@ def test_no_one_is_invited_when_nothing_was_asked_or_the_court_has_no_interprete
     assert meetings.attach_meeting(world.ctx, far.ticket_id, world.tick(), last_try=False) == "ready"
     assert invitations(world, far.ticket_id) == []
     assert not chat.citizen_chat(world.ctx, far.ticket_id, far.token).interpreter_invited
+
+
+def test_with_an_offline_provider_the_call_itself_invites_the_interpreter(world: World) -> None:
+    """Jitsi and the local rooms make the meeting inside the call (issue 17): no meeting message follows,
+    so the call invites the interpreter, once."""
+    world.fakes.meetings.offline = True
+    asked = world.arrive("Luís Sinais", OTHER, accessibility=("libras",))
+    world.call(asked)
+    [invited] = invitations(world, asked.ticket_id)
+    assert (invited["email"], invited["by"]) == (INTERPRETER, ANA)
+    assert chat.citizen_chat(world.ctx, asked.ticket_id, asked.token).interpreter_invited
+    assert meetings.attach_meeting(world.ctx, asked.ticket_id, world.tick(), last_try=False) == "ready"
+    assert len(invitations(world, asked.ticket_id)) == 1  # a stray meeting message adds nothing
