@@ -15,14 +15,14 @@ from typing import Any
 
 from domain import polling
 from domain.config import UnitConfig
-from domain.errors import AlreadyInQueueError, QueueFullError
+from domain.errors import AlreadyInQueueError, InvalidTransitionError, QueueFullError
 from domain.ordering import CLASS_LABELS, Policy
 from domain.queue import QueueState, WaitEstimate, display_number, estimate_wait, service_seconds
 from domain.tickets import Action, Status, TicketId
 from domain.times import from_ms, ms
 from domain.usecases.admission import UNIT_CLOSED
 from domain.usecases.context import Context
-from domain.usecases.ticket_moves import transition_ticket
+from domain.usecases.ticket_moves import tombstone, transition_ticket
 from domain.usecases.unit_day import ticket_day
 
 LIVE_STATUSES = frozenset({Status.WAITING, Status.ABSENT, Status.CALLED, Status.IN_SERVICE})
@@ -225,6 +225,15 @@ def shared_positions(state: QueueState, policy: Policy) -> dict[str, int]:
 
 
 def leave(ctx: Context, ticket_id: str, token: str, now: datetime) -> None:
+    """Leave the line, from wherever the ticket stands; idempotent. A ticket not admitted yet (its join
+    request still queued) gets a tombstone, so its admission skips it: leaving always works."""
     tid = TicketId.parse(ticket_id)
     ctx.keys.verify(ticket_id, token)
-    transition_ticket(ctx, tid, Action.LEAVE, "citizen", now)
+    if ctx.store.get_ticket(ticket_id) is None and tombstone(ctx, tid, now, erased=False):
+        return
+    try:
+        transition_ticket(ctx, tid, Action.LEAVE, "citizen", now)
+    except InvalidTransitionError:
+        stored = ctx.store.get_ticket(ticket_id)
+        if stored is None or stored.get("status") != Status.LEFT.value:
+            raise  # finished, no-show...: too late to leave

@@ -7,14 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from domain.errors import InvalidTransitionError
-from domain.ports import DuplicateTicketError
-from domain.queue import QueueState
 from domain.retention import RECORD_TABLES, cutoff_day
-from domain.tickets import Action, Status, TicketId, TicketWrite, next_status
-from domain.times import iso_utc
+from domain.tickets import Status, TicketId
 from domain.usecases.citizen_view import leave
 from domain.usecases.context import Context
-from domain.usecases.unit_day import NoChange, mutate, ticket_day
+from domain.usecases.ticket_moves import tombstone
 
 IN_LINE = frozenset({Status.WAITING, Status.ABSENT, Status.CALLED})
 
@@ -55,7 +52,7 @@ def erase_own_data(ctx: Context, ticket_id: str, token: str, now: datetime) -> N
     tid = TicketId.parse(ticket_id)
     ctx.keys.verify(ticket_id, token)
     stored = ctx.store.get_ticket(ticket_id)
-    if stored is None and tombstone(ctx, tid, now):
+    if stored is None and tombstone(ctx, tid, now, erased=True):
         return
     stored = stored or ctx.store.get_ticket(ticket_id)
     status = Status(stored["status"]) if stored else Status.PENDING
@@ -69,24 +66,3 @@ def erase_own_data(ctx: Context, ticket_id: str, token: str, now: datetime) -> N
         except InvalidTransitionError:
             pass  # it changed meanwhile (called, finished): what matters is erasing below
     ctx.retention.erase_ticket(ticket_id, now)
-
-
-def tombstone(ctx: Context, tid: TicketId, now: datetime) -> bool:
-    """Create the ticket as left and erased, before its admission; False if it was admitted meanwhile.
-
-    Its status follows the table (pending → left); no event is logged: the ticket never reached the
-    line, so neither the audit trail of the line nor the metrics count it."""
-    ticket_id = str(tid)
-    at = iso_utc(now)
-    left = next_status(Status.PENDING, Action.LEAVE)
-    fields = {"status": left.value, "leftAt": at, "dataErasedAt": at, "display": ""}
-
-    def change(state: QueueState) -> tuple[bool, list[TicketWrite]]:
-        if state.find(tid.short) is not None or tid.short in state.called:
-            raise NoChange(False)
-        return True, [TicketWrite(ticket_id, fields, create=True)]
-
-    try:
-        return bool(mutate(ctx, tid.unit_id, ticket_day(tid), change))
-    except DuplicateTicketError:
-        return False

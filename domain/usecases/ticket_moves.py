@@ -12,12 +12,12 @@ from domain.auth import Principal
 from domain.config import UnitConfig
 from domain.errors import TicketNotFoundError
 from domain.ordering import Entry, PriorityClass
-from domain.ports import JOIN_QUEUE
+from domain.ports import JOIN_QUEUE, DuplicateTicketError
 from domain.queue import QueueState
 from domain.tickets import Action, Status, TicketId, TicketWrite, move, next_status, status_of
 from domain.times import iso_utc, ms
 from domain.usecases.context import Context
-from domain.usecases.unit_day import mutate, service_day, ticket_day
+from domain.usecases.unit_day import NoChange, mutate, service_day, ticket_day
 
 
 def current_status(ctx: Context, state: QueueState, tid: TicketId, stored: dict[str, Any] | None) -> Status:
@@ -118,3 +118,28 @@ def clerk_ticket(ctx: Context, unit_id: str, ticket_id: str, clerk: Principal) -
     if tid.unit_id != unit.id:
         raise TicketNotFoundError()
     return unit, tid
+
+
+def tombstone(ctx: Context, tid: TicketId, now: datetime, *, erased: bool) -> bool:
+    """Create the ticket as left (and, for an erasure, erased) before its admission; False if it was
+    admitted meanwhile. The admission then finds the ticket existing (`DuplicateTicketError`) and skips
+    its join request, so a ticket left or erased while pending never reaches the line (DESIGN §6).
+
+    Its status follows the table (pending → left); no event is logged: the ticket never reached the
+    line, so neither the audit trail of the line nor the metrics count it."""
+    ticket_id = str(tid)
+    at = iso_utc(now)
+    left = next_status(Status.PENDING, Action.LEAVE)
+    fields: dict[str, Any] = {"status": left.value, "leftAt": at, "display": ""}
+    if erased:
+        fields["dataErasedAt"] = at
+
+    def change(state: QueueState) -> tuple[bool, list[TicketWrite]]:
+        if state.find(tid.short) is not None or tid.short in state.called:
+            raise NoChange(False)
+        return True, [TicketWrite(ticket_id, fields, create=True)]
+
+    try:
+        return bool(mutate(ctx, tid.unit_id, ticket_day(tid), change))
+    except DuplicateTicketError:
+        return False

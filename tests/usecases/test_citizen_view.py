@@ -87,6 +87,14 @@ def test_leaving_from_the_line_and_then_again(world: World) -> None:
     ticket = world.arrive()
     citizen_view.leave(world.ctx, ticket.ticket_id, ticket.token, world.tick())
     assert world.view(ticket)["status"] == "left"
+    citizen_view.leave(world.ctx, ticket.ticket_id, ticket.token, world.tick())  # idempotent (issue 16)
+    assert world.view(ticket)["status"] == "left"
+
+
+def test_leaving_too_late_is_refused(world: World) -> None:
+    ticket = world.arrive()
+    world.call(ticket)
+    world.act(ticket, Action.FINISH)
     with pytest.raises(InvalidTransitionError):
         citizen_view.leave(world.ctx, ticket.ticket_id, ticket.token, world.tick())
 
@@ -170,3 +178,13 @@ def test_a_refused_poll_with_a_valid_token_is_a_sign_of_life(world: World) -> No
     run_upkeep(world.ctx, world.tick(limits.absent_after_s - 30))  # silent since the refused poll
     assert world.stored(there)["status"] == "waiting"
     assert world.stored(gone)["status"] == "absent"
+
+
+def test_leaving_before_admission_keeps_the_ticket_out_of_the_line(world: World) -> None:
+    ghost = world.join("Fantasma Que Saiu")
+    behind = world.join("Pessoa Real")
+    citizen_view.leave(world.ctx, ghost.ticket_id, ghost.token, world.tick())
+    citizen_view.leave(world.ctx, ghost.ticket_id, ghost.token, world.tick())
+    world.admit()
+    assert world.view(ghost)["status"] == "left"
+    assert world.view(behind)["position"] == 1

@@ -107,7 +107,7 @@ class Watch:
         before = Status.PENDING if write.create else Status(stored["status"]) if stored else None
         assert before is not None, f"{write.ticket_id}: a status set on a ticket that does not exist"
         if ticket_event is None:
-            # only an erasure's tombstone (pending → left) is written without an event
+            # only a tombstone (left or erased while pending: pending → left) is written without an event
             assert write.create and (before, Action.LEAVE) in TRANSITIONS, (
                 f"{write.ticket_id}: {before} → {new}"
             )
