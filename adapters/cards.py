@@ -13,8 +13,10 @@ only as `Action.OpenUrl` targets, never inside markdown.
 
 `Notification.data` fields read, per kind (all optional unless noted; unknown fields are ignored):
 
-- ``citizen_called``: display_number, citizen_name, role ("parte" | "advogado" | "outro"), oab,
-  process_number, reason, priority, clerk_name, join_url, clerk_join_url (preferred for the button)
+- ``citizen_called``: display_number, role ("parte" | "advogado" | "outro"), reason, priority,
+  clerk_name, join_url, clerk_join_url (preferred for the button). No citizen data: a card lives in a
+  channel the retention purge and the holder's erasure cannot reach (issue 16); the console shows the
+  name, OAB and process number to the clerk.
 - ``no_clerk_online``: waiting_count, minutes_unattended (absent: "first person waiting"),
   display_number (of the first person waiting), console_url
 - ``meeting_failed``: ticket_id, display_number, error, console_url
@@ -22,7 +24,7 @@ only as `Action.OpenUrl` targets, never inside markdown.
   addresses and CPF-like numbers in the summary are masked)
 - ``appointment_reminder``: starts_at_text, appointment_kind, reason, clerk_join_url / join_url,
   console_url (no citizen data: the console lists the day's appointments with names)
-- ``colleague_invited``: invitee_name, invitee_role, invited_by, display_number, citizen_name, reason,
+- ``colleague_invited``: invitee_name, invitee_role, invited_by, display_number, reason,
   clerk_join_url / join_url (the button: the colleague joins the same meeting), console_url
 - ``async_overdue``: protocol, received_at_text, due_at_text, overdue_text, console_url (no citizen data)
 - any other kind: summary, url (a generic card, so an unknown kind never blocks the queue)
@@ -234,10 +236,7 @@ def _citizen_called(n: Notification) -> _Parts:
     number = md_text(d.get("display_number"), _LEN_SHORT)
     url = _meeting_url(d)
     facts = [
-        ("Nome", md_text(d.get("citizen_name"), _LEN_NAME)),
         ("Perfil", _label(d.get("role"), ROLE_LABELS, _LEN_SHORT)),
-        ("OAB", md_text(d.get("oab"), _LEN_SHORT)),
-        ("Processo", md_text(d.get("process_number"), _LEN_SHORT)),
         ("Assunto", md_text(d.get("reason"), _LEN_LONG)),
         ("Prioridade", _label(d.get("priority"), PRIORITY_LABELS, _LEN_NAME)),
         ("Servidor(a)", md_text(d.get("clerk_name"), _LEN_NAME)),
@@ -330,7 +329,6 @@ def _colleague_invited(n: Notification) -> _Parts:
         ("Como", md_text(d.get("invitee_role"), _LEN_NAME)),
         ("Convidado(a) por", md_text(d.get("invited_by"), _LEN_NAME)),
         ("Senha", md_text(d.get("display_number"), _LEN_SHORT)),
-        ("Nome", md_text(d.get("citizen_name"), _LEN_NAME)),
         ("Assunto", md_text(d.get("reason"), _LEN_LONG)),
     ]
     return _usual(

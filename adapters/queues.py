@@ -78,6 +78,42 @@ class StorageQueueBus:
         telemetry.batched(queue, [item.payload for item in drain.items])
         return drain
 
+    def discard(self, queue: str, field: str, value: str) -> int:
+        """Delete the messages whose payload has `field` == `value`. Each message is received once
+        (hidden while the scan goes on) and the others are made visible again at the end; a scan stops
+        after `_DISCARD_PAGES` pages (a poison queue holds few messages)."""
+        client = self.client(queue)
+        kept: list[Any] = []
+        deleted = 0
+        try:
+            for _ in range(_DISCARD_PAGES):
+                page = list(
+                    client.receive_messages(messages_per_page=32, max_messages=32, visibility_timeout=60)
+                )
+                if not page:
+                    break
+                for msg in page:
+                    if _payload(msg).get(field) == value:
+                        client.delete_message(msg)
+                        deleted += 1
+                    else:
+                        kept.append(msg)
+        finally:
+            for msg in kept:
+                client.update_message(msg.id, msg.pop_receipt, visibility_timeout=0)
+        return deleted
+
+
+_DISCARD_PAGES = 100
+
+
+def _payload(msg: Any) -> dict[str, Any]:
+    try:
+        payload = json.loads(msg.content)
+    except (ValueError, TypeError):
+        return {}
+    return payload if isinstance(payload, dict) else {}
+
 
 class Drain:
     """Messages taken from a queue; `complete()` deletes them once their work is committed.
@@ -91,11 +127,8 @@ class Drain:
         self.items: list[QueuedMessage] = []
         self._ok: list[Any] = []
         for msg in messages:
-            try:
-                payload = json.loads(msg.content)
-            except (ValueError, TypeError):
-                continue
-            if isinstance(payload, dict) and int(msg.dequeue_count or 1) < max_dequeue:
+            payload = _payload(msg)
+            if payload and int(msg.dequeue_count or 1) < max_dequeue:
                 self.items.append(QueuedMessage(payload, int(msg.dequeue_count or 1)))
                 self._ok.append(msg)
 

@@ -158,6 +158,11 @@ class MessageBus(Protocol):
 
     def send(self, queue: str, payload: Mapping[str, Any], delay_s: int = 0) -> None: ...
 
+    def discard(self, queue: str, field: str, value: str) -> int:
+        """Delete the messages of `queue` whose payload has `field` == `value` (the holder's erasure
+        reaching copies kept in a poison queue, which holds few); how many were deleted."""
+        ...
+
 
 @dataclass(frozen=True)
 class QueuedMessage:

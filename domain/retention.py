@@ -15,8 +15,9 @@ its field names to `PERSONAL_FIELDS` or its table to `RECORD_TABLES`.
 The daily purge and the holder's own erasure are use cases (domain/usecases/retention.py) over the
 `RetentionStore` port.
 
-Poison-queue copies of join requests (which carry a name) expire with the queue's time to live (7 days
-by default, under the retention period); queue messages in flight live at most a day.
+Poison-queue copies of join requests (which carry a name) are deleted by the holder's erasure and
+otherwise expire with the queue's time to live (7 days by default, under the retention period); queue
+messages in flight live at most a day.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ PERSONAL_FIELDS = frozenset(
         "meetingError",
         "accessibilityNote",
         "chat",  # the transcript of an attendance by chat (domain/usecases/chat.py)
+        "grounds",  # priority grounds: health data (LGPD art. 11)
     }
 )
 

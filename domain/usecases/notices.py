@@ -18,7 +18,7 @@ from typing import Any
 from domain.config import UnitConfig
 from domain.errors import TransientProviderError
 from domain.ordering import CLASS_LABELS, classify
-from domain.people import ROLES, oab_text, reason_label
+from domain.people import ROLES, reason_label
 from domain.ports import NOTIFY_QUEUE, Notification
 from domain.times import ms
 from domain.usecases.context import Context
@@ -125,7 +125,8 @@ def _settle(ctx: Context, unit_id: str, day: str, keys: Sequence[str], *, done: 
 
 
 def notification_data(ctx: Context, unit: UnitConfig, msg: Mapping[str, Any]) -> dict[str, Any]:
-    """The fields of a card (adapters/cards.py names them); citizen data is read from the ticket."""
+    """The fields of a card (adapters/cards.py names them): the display number, the class label, the
+    links; never a name, an OAB or a process number (a Teams channel is out of the purge's reach)."""
     data: dict[str, Any] = {key: msg[key] for key in MESSAGE_FIELDS if key in msg}
     ticket_id = msg.get("ticketId")
     if ticket_id:
@@ -136,10 +137,7 @@ def notification_data(ctx: Context, unit: UnitConfig, msg: Mapping[str, Any]) ->
         data.update(
             ticket_id=str(ticket_id),
             display_number=t.get("display", ""),
-            citizen_name=t.get("name", ""),
             role=ROLES.get(t.get("role", ""), ""),
-            oab=oab_text(t),
-            process_number=t.get("processNumber", ""),
             reason=reason_label(unit, t.get("reason", "")),
             priority=CLASS_LABELS[classify(grounds)],
             clerk_name=member.name if member else clerk,

@@ -331,16 +331,15 @@ def test_rtl_and_emoji_survive_escaping() -> None:
 def test_citizen_called_card_shows_what_the_clerk_needs() -> None:
     card = cards.build_card(good("citizen_called"))
     facts = {f["title"]: f["value"] for f in card["body"][2]["facts"]}
-    assert facts == {
-        "Nome": "Maria da Silva",
+    assert facts == {  # no name, OAB or process number, even when given (DESIGN §7, issue 16)
         "Perfil": "Advogado(a)",
-        "OAB": "SP 123.456",
-        "Processo": "0001234\\-56.2024.8.26.0100",
         "Assunto": "Informações sobre o andamento",
         "Prioridade": "Prioridade legal (60 anos ou mais)",
         "Servidor(a)": "João Servidor",
     }
     assert card["body"][1]["text"] == "Senha P007 chamada"
+    sent = json.dumps(card, ensure_ascii=False)
+    assert not [t for t in ("Maria da Silva", "123.456", "0001234") if t in sent], sent
     assert card["actions"] == [
         {
             "type": "Action.OpenUrl",

@@ -4,6 +4,7 @@ test_cards.py applied to the new kinds)."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -107,6 +108,7 @@ def test_the_invitation_carries_the_clerk_link_and_who_is_invited() -> None:
     facts = {f["title"]: f["value"] for f in card["body"][3]["facts"]}
     assert facts["Convidado(a)"] == "Helena Libras" and facts["Como"] == "Intérprete de Libras"
     assert card["body"][1]["text"] == "Helena Libras: convite para um atendimento"
+    assert "Maria da Silva" not in json.dumps(card, ensure_ascii=False), "no citizen data in a card"
 
 
 def test_the_reminder_and_the_overdue_alert_say_when_and_link_to_the_console() -> None:

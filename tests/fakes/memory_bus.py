@@ -72,6 +72,13 @@ class MemoryBus:
                 taken.append(waiting)
             return MemoryBatch(self, queue, taken)
 
+    def discard(self, queue: str, field: str, value: str) -> int:
+        with self._lock:
+            waiting = self.queues.get(queue, [])
+            kept = [w for w in waiting if json.loads(w.body).get(field) != value]
+            self.queues[queue] = kept
+            return len(waiting) - len(kept)
+
     def delete(self, queue: str, ids: Sequence[int]) -> None:
         with self._lock:
             self.queues[queue] = [w for w in self.queues.get(queue, []) if w.id not in ids]

@@ -69,3 +69,12 @@ def test_a_long_queue_is_drained_in_one_batch_beyond_one_page_of_32(ports: Ports
     ports.bus.send(ports.queue, {"n": 70})
     assert payloads(ports, 0) == []  # zero asked: nothing taken
     assert len(payloads(ports)) == 1
+
+
+def test_discard_deletes_only_the_matching_messages_and_leaves_the_others_visible(ports: Ports) -> None:
+    for n, ticket in enumerate(["a", "b", "a", "c"]):
+        ports.bus.send(ports.queue, {"ticketId": ticket, "n": n})
+    assert ports.bus.discard(ports.queue, "ticketId", "a") == 2
+    assert ports.bus.discard(ports.queue, "ticketId", "a") == 0
+    left = sorted((str(p["ticketId"]), p["n"]) for p in payloads(ports))
+    assert left == [("b", 1), ("c", 3)], "the others are visible again, right away"
