@@ -7,7 +7,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import attendance_bench, polling_bench, queue_bench
+from bench import abuse_bench, attendance_bench, polling_bench, queue_bench
 from bench.targets import Figures
 
 RESULTS = Path(__file__).resolve().parents[1] / "bench-results"
@@ -27,6 +27,7 @@ def main() -> int:
         queue_bench.run(report, figures.record)
         polling_bench.run(report, figures.record)
         attendance_bench.run(report, figures.record)
+        abuse_bench.run(report, figures.record)
         try:
             from bench import metrics_bench
         except ImportError:

@@ -75,6 +75,12 @@ TARGETS: tuple[Target, ...] = (
     Target(
         "adaptive polling citizens marked absent", 0, "adaptive polling: no page that follows it is absent"
     ),
+    Target("abuse real citizen not admitted", 0, "bots filling a unit: the real citizen is admitted"),
+    Target(
+        "abuse real citizen polls failed %",
+        1,
+        "a fake-token flood: at least 99 % of the real citizen's polls answered",
+    ),
 )
 
 

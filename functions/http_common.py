@@ -33,8 +33,9 @@ from adapters.storage import operation, unavailable
 from domain.auth import Principal
 from domain.errors import DomainError, ForbiddenError, RateLimitedError, UnauthenticatedError
 from domain.tickets import TicketId
-from domain.usecases import citizen_view
+from domain.usecases import citizen_view, joining
 from functions import authz, bootstrap, identity, limits
+from functions.bodies import JoinBody, parse_body
 from functions.http_errors import from_error, problem
 
 log = logging.getLogger("balcao.http")
@@ -108,16 +109,29 @@ def storage_down() -> func.HttpResponse:
 
 
 def limit(req: func.HttpRequest, kind: str, client: str | None) -> None:
-    """Raise RateLimitedError when the request is over a per-client or per-unit limit. A refused poll
-    with a valid token still counts as a sign of life (`citizen_view.refused_poll`)."""
-    unit_id = limits.unit_id_of(kind, req.route_params)
-    unit = bootstrap.get().config().unit(unit_id) if unit_id else None
+    """Raise RateLimitedError when the request is over a limit. A refused poll with a valid token still
+    counts as a sign of life (`citizen_view.refused_poll`)."""
     try:
-        bootstrap.limiter().check(kind, client, unit, _is_live)
+        _charge(req, kind, client)
     except RateLimitedError:
         if kind == limits.POLL:
             _sign_of_life(req)
         raise
+
+
+def _charge(req: func.HttpRequest, kind: str, client: str | None) -> None:
+    """The client's own bucket first (free); then the unit's and the shared limits, after the cheap
+    checks: a join's body and rules (a refused join is answered 400 and charges nothing), a poll's
+    token (a made-up token is answered 401 and spends no unit's poll budget)."""
+    bootstrap.limiter().screen(kind, client)
+    app = bootstrap.get()
+    unit_id = limits.unit_id_of(kind, req.route_params)
+    unit = app.config().unit(unit_id) if unit_id else None
+    if kind == limits.JOIN and unit is not None:
+        joining.validate_join(unit, parse_body(req, JoinBody).to_input())
+    if kind == limits.POLL and not _signed(app, req):
+        unit = None
+    bootstrap.limiter().charge(kind, client, unit, _is_live)
 
 
 def _sign_of_life(req: func.HttpRequest) -> None:
@@ -126,6 +140,15 @@ def _sign_of_life(req: func.HttpRequest) -> None:
         citizen_view.refused_poll(app.context, req.route_params.get("ticket", ""), bearer(req), app.now())
     except DomainError:  # no valid token: not a sign of anyone
         return
+
+
+def _signed(app: bootstrap.Bootstrap, req: func.HttpRequest) -> bool:
+    """Whether the poll carries the ticket's own token (an HMAC: no storage read)."""
+    try:
+        app.context.keys.verify(req.route_params.get("ticket", ""), bearer(req))
+    except DomainError:
+        return False
+    return True
 
 
 def _is_live(ticket_id: str) -> bool:

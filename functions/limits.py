@@ -1,44 +1,55 @@
-"""Abuse limits of the public API: joining and polling, per client and per unit; active tickets per client.
+"""Abuse limits of the public API: every public write (joining, booking, messages, surveys) and polling,
+per client and per unit; active tickets per client.
 
-Enforced by `endpoint` (functions/http_common.py) before the handler runs, answering 429 problem+json
-with `Retry-After` (domain.errors.RateLimitedError). Only the routes in `KINDS` are limited.
+Enforced by `endpoint` (functions/http_common.py) around the handler, answering 429 problem+json with
+`Retry-After` (domain.errors.RateLimitedError). Only the routes in `KINDS` are limited. In two steps
+(issue 16): the client's own bucket in memory (`screen`, free) first; then, only for a request that
+passed the cheap checks (a join's body and rules, a poll's token: an HMAC, no read), the unit's buckets,
+the shared ones and the cap (`charge`). A refused request spends nobody else's budget, and a flood of
+made-up tokens cannot make a unit's real citizens' polls fail.
 
 **Across instances** (Flex Consumption runs many, and one caller's requests reach any of them):
 
-- *Joins* hold across instances, in Table Storage (adapters/limits_table.py): the per-client bucket and
-  the per-client cap on active tickets are exact; the per-unit bucket is taken in leases of up to 10
-  tokens that an instance spends in memory (at most that many tokens per instance are spent later
-  than taken, none beyond the bucket). Each instance's own buckets shed a flood first, for free: only
-  requests they let through cost storage. Cost of a join from a client address: the client bucket (a
-  read and a write), its tickets (a read; a read and a write once accepted), a tenth to a fifth of a
-  unit lease (a read and a write); `make bench` prints the measured figure. A join already costs
-  storage work (its queue message, its admission), so this is affordable.
-- *Polls* are limited in each instance's memory only: a citizen's poll must stay at ~0.02 storage
-  transactions (DESIGN §4), and a shared bucket would add a read and a write to every poll. So a client
-  gets up to *n* times the per-instance rate with *n* instances, and *n* is at most the Bicep's
+- *Joins, bookings and messages* hold per client across instances, in Table Storage
+  (adapters/limits_table.py): the per-client buckets and the per-client cap on active tickets are
+  exact; the per-unit join bucket is taken in leases of up to 10 tokens that an instance spends in
+  memory (at most that many tokens per instance are spent later than taken, none beyond the bucket).
+  Each instance's own buckets shed a flood first, for free: only requests they let through cost
+  storage. Cost of a join from a client address: the client bucket (a read and a write), its tickets
+  (a read; a read and a write once accepted), a tenth to a fifth of a unit lease (a read and a
+  write); `make bench` prints the measured figure. A join already costs storage work (its queue
+  message, its admission), so this is affordable; bookings and messages are rarer still.
+- *Polls and surveys* are limited in each instance's memory only: a citizen's poll must stay at ~0.02
+  storage transactions (DESIGN §4), and a shared bucket would add a read and a write to every poll. So
+  a client gets up to *n* times the per-instance rate with *n* instances, and *n* is at most the Bicep's
   `maximumInstanceCount` (20): a flooding client gets at most 20 × 20 polls/s across the app, each
   answered from the shared ≤ 1 s state (no storage work of its own), and is refused with 429 by each
-  instance it reaches once that instance's bucket is empty. The per-unit poll limit likewise.
+  instance it reaches once that instance's bucket is empty. The per-unit poll limit likewise, charged
+  only for polls that carry the ticket's own token.
 
-**Who is a client.** The first address of `X-Forwarded-For`, which Azure's front ends set to the
-caller's address (the port they append is dropped). A Python function is not given the socket's
-address; a request without the header did not come through a front end (the dev host, tests and
-benchmarks on loopback) and gets the per-unit limits only. A caller can put any address first in its
-own `X-Forwarded-For` when the front end appends to it rather than replaces it: that only spreads one
-caller over several per-client buckets, while the per-unit limits still bound what any set of callers
-can do to a unit, and the limits are short (seconds to a minute), so naming someone else's address
-costs that person little. Several people behind one NAT share a client: the per-client numbers leave
-room for a family or an office, not for a bot.
+**Who is a client** (`client_address`). The address Azure's front end saw: the *last*
+`X-Forwarded-For` entry, the one the front end appends (whatever the caller wrote before it is
+ignored), normalised with `ipaddress` (a port dropped, `203.0.113.005` is not an address, an
+IPv4-mapped IPv6 address counts as IPv4), IPv6 grouped by /64 (a subscriber gets a whole /64). An entry
+that is not an address is one client, `unparsed`. A Python function is not given the socket's address;
+a request without the header did not come through a front end (the dev host, tests and benchmarks on
+loopback) and gets the per-unit limits only. Several people behind one NAT share a client: the
+per-client numbers leave room for a family or an office, not for a bot.
 
 **The numbers.** Per client: 10 joins at once, then one every 6 s; 60 polls at once, then 20 a second
-(a page polls at most every 2 s, as its answers say); at most 10 active tickets (pending, waiting,
-called) per client. Per unit (from its `limits.maxWaiting`, *W*): *W* joins at once (at least 50), then
-as many a minute; polls 2·*W* a second (at least 100), bursts of twice that: the unit's own citizens
-polling at the page's pace never reach it.
+(a page polls at most every 2 s, as its answers say); 3 bookings (or reschedules), then one every 10
+minutes (the cap on one client's bookings: 35 bookings no longer take a unit's agenda); 5 messages,
+then one every 2 minutes; 10 survey answers, then one every 6 s; at most 10 active tickets (pending,
+waiting, called) per client.
+Per unit (from its `limits.maxWaiting`, *W*): joins, a third of *W* at once (at least 10), then as
+many a minute, well below the line's cap, so no set of addresses fills the line in one burst; polls
+2·*W* a second (at least 100), bursts of twice that: the unit's own citizens polling at the page's pace
+never reach it.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import threading
@@ -57,22 +68,41 @@ from domain.tickets import TicketId
 
 JOIN = "join"
 POLL = "poll"
+BOOK = "book"
+MESSAGE = "message"
+SURVEY = "survey"
 KINDS: Mapping[tuple[str, str], str] = {
     ("POST", "units/{unit}/tickets"): JOIN,
     ("GET", "tickets/{ticket}"): POLL,
+    ("POST", "units/{unit}/appointments"): BOOK,
+    ("POST", "tickets/{ticket}/appointment/reschedule"): BOOK,
+    ("POST", "units/{unit}/messages"): MESSAGE,
+    ("POST", "tickets/{ticket}/survey"): SURVEY,
 }
+SHARED_PER_CLIENT = frozenset({JOIN, BOOK, MESSAGE})  # held in storage: exact across instances
 
 log = logging.getLogger("balcao.limits")
 
-PER_CLIENT = {JOIN: Rate(10, 1 / 6), POLL: Rate(60, 20)}
+PER_CLIENT = {
+    JOIN: Rate(10, 1 / 6),
+    POLL: Rate(60, 20),
+    BOOK: Rate(3, 1 / 600),  # the cap on bookings: 3, then one every 10 minutes
+    MESSAGE: Rate(5, 1 / 120),
+    SURVEY: Rate(10, 1 / 6),
+}
 MAX_ACTIVE_PER_CLIENT = 10
 PENDING_GRACE_S = 60.0  # a ticket accepted this recently counts as active without looking
 
 
-def per_unit(kind: str, unit: UnitConfig) -> Rate:
+def per_unit(kind: str, unit: UnitConfig) -> Rate | None:
+    """A unit's bucket for `kind` (None: per client only). Joins: a third of the line's cap at once
+    (at least 10), then as many a minute, so no set of callers fills the line in one burst."""
     waiting = max(1, unit.limits.max_waiting)
     if kind == JOIN:
-        return Rate(max(50, waiting), max(50, waiting) / 60)
+        burst = max(10, waiting // 3)
+        return Rate(burst, burst / 60)
+    if kind != POLL:
+        return None
     sustained = max(100, 2 * waiting)
     return Rate(2 * sustained, sustained)
 
@@ -82,15 +112,31 @@ def applies(method: str, route: str) -> bool:
 
 
 def client_address(headers: Mapping[str, str]) -> str | None:
-    """The caller's address from `X-Forwarded-For` (first entry, port dropped), or None."""
-    forwarded = (headers.get("x-forwarded-for") or "").split(",")[0].strip()
-    if not forwarded:
+    """The caller, as the platform saw it: the last `X-Forwarded-For` entry (the one Azure's front end
+    appends; whatever a caller writes before it is ignored), port dropped, normalised (`ipaddress`:
+    `203.0.113.005` is not an address), an IPv4-mapped IPv6 address as IPv4, IPv6 grouped by /64 (one
+    subscriber gets a whole /64). An entry that is not an address is one client, `unparsed`. None
+    without the header (not through a front end: the dev host, tests)."""
+    entries = [e.strip() for e in (headers.get("x-forwarded-for") or "").split(",") if e.strip()]
+    if not entries:
         return None
-    if forwarded.startswith("["):  # [2001:db8::1]:443
-        return forwarded[1:].split("]")[0].lower() or None
-    if forwarded.count(":") == 1:  # 203.0.113.7:50123
-        forwarded = forwarded.split(":")[0]
-    return forwarded.lower()[:64] or None
+    raw = entries[-1]
+    if raw.startswith("["):  # [2001:db8::1]:443
+        raw = raw[1:].split("]")[0]
+    elif raw.count(":") == 1:  # 203.0.113.7:50123
+        raw = raw.split(":")[0]
+    try:
+        address = ipaddress.ip_address(raw)
+    except ValueError:
+        return UNPARSED
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
+UNPARSED = "unparsed"
 
 
 @dataclass(frozen=True)
@@ -139,19 +185,35 @@ class Limiter:
     ) -> None:
         """Raise RateLimitedError when this request is over a limit. `is_live(ticket_id)` tells whether
         a ticket the client holds is still active (only asked for tickets older than a minute)."""
-        now = self._clock()
-        if client is not None:
+        self.screen(kind, client)
+        self.charge(kind, client, unit, is_live)
+
+    def screen(self, kind: str, client: str | None) -> None:
+        """The client's own bucket in this worker's memory: free, so it comes before any validation."""
+        if client is None:
+            return
+        with self._lock:
+            wait = self._clients.take(f"{kind}|{client}", PER_CLIENT[kind], self._clock())
+        if wait:
+            raise RateLimitedError(_CLIENT_TEXT[kind], retry_after=retry_after(wait))
+
+    def charge(
+        self,
+        kind: str,
+        client: str | None,
+        unit: UnitConfig | None,
+        is_live: Callable[[str], bool],
+    ) -> None:
+        """The unit's buckets, the shared ones and the active-ticket cap: charged only for a request
+        that passed the cheap validation (a refused request spends nobody else's budget)."""
+        rate = per_unit(kind, unit) if unit is not None else None
+        if unit is not None and rate is not None:
             with self._lock:
-                wait = self._clients.take(f"{kind}|{client}", PER_CLIENT[kind], now)
-            if wait:
-                raise RateLimitedError(_CLIENT_TEXT[kind], retry_after=retry_after(wait))
-        if unit is not None:
-            with self._lock:
-                wait = self._units.take(f"{kind}|{unit.id}", per_unit(kind, unit), now)
+                wait = self._units.take(f"{kind}|{unit.id}", rate, self._clock())
             if wait:
                 raise RateLimitedError(_UNIT_TEXT[kind], retry_after=retry_after(wait))
-        if kind == JOIN and self._shared is not None:
-            self._check_shared(client, unit)
+        if kind in SHARED_PER_CLIENT and self._shared is not None:
+            self._check_shared(kind, client, unit if kind == JOIN else None)
         if kind == JOIN and client is not None and self.active(client, is_live) >= MAX_ACTIVE_PER_CLIENT:
             raise RateLimitedError(
                 f"Este endereço de rede já tem {MAX_ACTIVE_PER_CLIENT} senhas ativas. Aguarde o atendimento "
@@ -159,14 +221,14 @@ class Limiter:
                 retry_after=60,
             )
 
-    def _check_shared(self, client: str | None, unit: UnitConfig | None) -> None:
-        """The join buckets every instance shares (this instance's own let the request through)."""
+    def _check_shared(self, kind: str, client: str | None, unit: UnitConfig | None) -> None:
+        """The buckets every instance shares (this instance's own let the request through)."""
         shared = self._shared
         assert shared is not None
         if client is not None:
-            taken, wait = shared.bucket(f"{JOIN}|client|{client}", PER_CLIENT[JOIN])
+            taken, wait = shared.bucket(f"{kind}|client|{client}", PER_CLIENT[kind])
             if not taken:
-                raise RateLimitedError(_CLIENT_TEXT[JOIN], retry_after=retry_after(wait))
+                raise RateLimitedError(_CLIENT_TEXT[kind], retry_after=retry_after(wait))
         if unit is None:
             return
         with self._lock:
@@ -175,6 +237,7 @@ class Limiter:
                 self._leased[unit.id] = left - 1
                 return
         rate = per_unit(JOIN, unit)
+        assert rate is not None
         taken, wait = shared.bucket(f"{JOIN}|unit|{unit.id}", rate, unit_lease(rate))
         if not taken:
             raise RateLimitedError(_UNIT_TEXT[JOIN], retry_after=retry_after(wait))
@@ -219,6 +282,9 @@ class Limiter:
 _CLIENT_TEXT = {
     JOIN: "Muitas entradas na fila a partir deste endereço. Aguarde um pouco e tente novamente.",
     POLL: "Muitas consultas a partir deste endereço. Aguarde um pouco e tente novamente.",
+    BOOK: "Muitos agendamentos a partir deste endereço. Aguarde alguns minutos e tente novamente.",
+    MESSAGE: "Muitas mensagens a partir deste endereço. Aguarde alguns minutos e tente novamente.",
+    SURVEY: "Muitas respostas a partir deste endereço. Aguarde um pouco e tente novamente.",
 }
 _UNIT_TEXT = {
     JOIN: "Muitas pessoas estão entrando na fila desta unidade agora. Tente novamente em instantes.",
@@ -227,7 +293,7 @@ _UNIT_TEXT = {
 
 
 def unit_id_of(kind: str, route_params: Mapping[str, str]) -> str:
-    if kind == JOIN:
+    if "unit" in route_params:
         return route_params.get("unit", "")
     try:
         return TicketId.parse(route_params.get("ticket", "")).unit_id

@@ -21,7 +21,7 @@ from tests.support.system import System, running_system
 
 UNIT = "trf1-sjac-01vf"
 JOIN = {"role": "parte", "reason": "orientacao", "consent": True, "category": "partes"}
-A = {"X-Forwarded-For": "203.0.113.7:50123, 10.0.0.4"}  # the flooding client (behind Azure's front end)
+A = {"X-Forwarded-For": "10.0.0.4, 203.0.113.7:50123"}  # the flooding client (behind Azure's front end)
 B = {"X-Forwarded-For": "198.51.100.9"}  # a citizen minding their own business
 
 
@@ -44,10 +44,16 @@ def test_buckets_forget_the_least_recent_keys() -> None:
     assert len(buckets) == 100
 
 
-def test_the_client_is_the_first_forwarded_address() -> None:
-    assert limits.client_address({"x-forwarded-for": "203.0.113.7:50123, 10.0.0.4"}) == "203.0.113.7"
-    assert limits.client_address({"x-forwarded-for": "[2001:db8::1]:443"}) == "2001:db8::1"
-    assert limits.client_address({"x-forwarded-for": "2001:db8::2"}) == "2001:db8::2"
+def test_the_client_is_the_address_the_front_end_appended() -> None:
+    """Issue 16: the last entry (Azure's front end appends the address it saw), normalised."""
+    assert limits.client_address({"x-forwarded-for": "203.0.113.7:50123, 10.0.0.4"}) == "10.0.0.4"
+    assert limits.client_address({"x-forwarded-for": "198.51.100.99, 203.0.113.5:443"}) == "203.0.113.5"
+    assert limits.client_address({"x-forwarded-for": "[2001:db8::1]:443"}) == "2001:db8::/64"
+    assert limits.client_address({"x-forwarded-for": "2001:db8::2"}) == "2001:db8::/64"
+    assert limits.client_address({"x-forwarded-for": "2001:db8:0:1::2"}) == "2001:db8:0:1::/64"
+    assert limits.client_address({"x-forwarded-for": "::ffff:203.0.113.9"}) == "203.0.113.9"
+    assert limits.client_address({"x-forwarded-for": "203.0.113.005"}) == limits.UNPARSED
+    assert limits.client_address({"x-forwarded-for": "not-an-ip"}) == limits.UNPARSED
     assert limits.client_address({}) is None
 
 
@@ -56,7 +62,9 @@ def test_per_unit_limits_and_the_active_ticket_cap() -> None:
     limiter = limits.Limiter(clock=lambda: now[0])
     unit = demo_config().unit(UNIT)
     assert unit is not None
-    burst = int(limits.per_unit(limits.JOIN, unit).capacity)
+    rate = limits.per_unit(limits.JOIN, unit)
+    assert rate is not None
+    burst = int(rate.capacity)
     for i in range(burst):
         limiter.check(limits.JOIN, f"10.1.{i // 250}.{i % 250}", unit, lambda _t: True)
     with pytest.raises(RateLimitedError) as refused:
