@@ -26,7 +26,7 @@ from domain.people import Person, PersonInput, Problems, check_consent, check_pe
 from domain.ports import Calendar, Row, RowWrite, UnitRecords
 from domain.records import record_key, require_record
 from domain.tickets import TicketId
-from domain.validation import clean_text
+from domain.validation import clean_text, normalize_text
 
 NOTICE = (
     "O Balcão Virtual não recebe petições nem documentos (Resolução CNJ nº 372/2021, art. 4º, "
@@ -81,6 +81,7 @@ def validate_message(unit: UnitConfig, data: MessageInput) -> Message:
 def text_only(raw: str, max_length: int, limit: str) -> str:
     """A text as it will be stored, or InvalidInputError: no encoded file, no HTML, not empty, at most
     `max_length` characters. The channel's refusal rules, shared by the attendance by chat."""
+    raw = normalize_text(raw)  # the rules below see what would be stored (issue 16)
     if _DATA_URI.search(raw):
         raise InvalidInputError(
             "Este canal recebe apenas texto: a mensagem contém um arquivo codificado, e anexos não são "

@@ -56,9 +56,16 @@ def normalize_oab(number: str, uf: str) -> tuple[str, str]:
     return num.lstrip("0") or "0", state
 
 
+def normalize_text(raw: str) -> str:
+    """NFKC (full-width `＜` is `<`), then control, format (zero-width, bidi) and other `C` characters
+    removed: what the text rules (HTML, `data:` URIs) are checked against (issue 16)."""
+    text = unicodedata.normalize("NFKC", raw or "")
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\n")
+
+
 def clean_text(raw: str, *, field: str, label: str, max_len: int, required: bool) -> str:
-    """Trim, collapse whitespace, drop control characters; refuse empty (if required) or too long."""
-    text = "".join(ch for ch in (raw or "") if unicodedata.category(ch)[0] != "C" or ch in "\n")
+    """Normalise (`normalize_text`), trim, collapse whitespace; refuse empty (if required) or too long."""
+    text = normalize_text(raw)
     text = re.sub(r"[ \t\r\f\v]+", " ", text).strip()
     if required and not text:
         raise InvalidInputError(f"Informe {label}.", fields={field: "campo obrigatório"})
@@ -70,8 +77,43 @@ def clean_text(raw: str, *, field: str, label: str, max_len: int, required: bool
     return text
 
 
+# A few look-alikes of Latin letters, from Unicode TR39 (https://www.unicode.org/Public/security/latest/
+# confusables.txt, the prototype of each: Cyrillic and Greek small letters that render like a, c, d, e,
+# h, i, j, l, o, p, q, s, v, w, x, y). Applied after case folding, so capitals need no entries.
+CONFUSABLES = str.maketrans(
+    {
+        "\u0430": "a",  # CYRILLIC SMALL LETTER A
+        "\u0441": "c",  # CYRILLIC SMALL LETTER ES
+        "\u0501": "d",  # CYRILLIC SMALL LETTER KOMI DE
+        "\u0435": "e",  # CYRILLIC SMALL LETTER IE
+        "\u04bb": "h",  # CYRILLIC SMALL LETTER SHHA
+        "\u0456": "i",  # CYRILLIC SMALL LETTER BYELORUSSIAN-UKRAINIAN I
+        "\u0458": "j",  # CYRILLIC SMALL LETTER JE
+        "\u04cf": "l",  # CYRILLIC SMALL LETTER PALOCHKA
+        "\u043e": "o",  # CYRILLIC SMALL LETTER O
+        "\u0440": "p",  # CYRILLIC SMALL LETTER ER
+        "\u051b": "q",  # CYRILLIC SMALL LETTER QA
+        "\u0455": "s",  # CYRILLIC SMALL LETTER DZE
+        "\u051d": "w",  # CYRILLIC SMALL LETTER WE
+        "\u0445": "x",  # CYRILLIC SMALL LETTER HA
+        "\u0443": "y",  # CYRILLIC SMALL LETTER U
+        "\u03b1": "a",  # GREEK SMALL LETTER ALPHA
+        "\u03f2": "c",  # GREEK LUNATE SIGMA SYMBOL
+        "\u03b9": "i",  # GREEK SMALL LETTER IOTA
+        "\u03bf": "o",  # GREEK SMALL LETTER OMICRON
+        "\u03c1": "p",  # GREEK SMALL LETTER RHO
+        "\u03bd": "v",  # GREEK SMALL LETTER NU
+    }
+)
+
+
 def person_fingerprint(name: str, role: str, oab: str = "") -> str:
-    """A stable text for "the same person" (accents, case and spacing ignored); hashed by the caller."""
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    folded = re.sub(r"[^a-z0-9]+", " ", folded).strip()
+    """A stable text for "the same person" (issue 16): NFKC, accents dropped, case folded, then the
+    look-alikes of `CONFUSABLES` mapped to their Latin letter (a skeleton, as TR39 does), and anything
+    that is not a letter or digit a single space. Names in any script keep their letters, so two
+    Cyrillic names stay two people, while `Marta Silvа` with a Cyrillic `а` is `Marta Silva`."""
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", name))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    folded = unicodedata.normalize("NFKC", bare).casefold().translate(CONFUSABLES)
+    folded = " ".join("".join(ch if ch.isalnum() else " " for ch in folded).split())
     return f"{folded}|{role}|{oab}"

@@ -259,6 +259,52 @@ def _check_content_type(req: func.HttpRequest) -> None:
         raise UnsupportedMediaTypeError()
 
 
+MAX_DEPTH = 8  # our bodies nest two levels; a deep `[[[...` would exhaust the parser's recursion (500)
+
+
+def strict_json(raw: bytes) -> Any:
+    """JSON as our bodies are (issue 16): nesting at most `MAX_DEPTH` deep and no key twice in an
+    object (`"consent": false, "consent": true` is refused, not read as the last), else 400."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in raw:  # a linear scan before parsing: brackets outside strings
+        if in_string:
+            escaped, in_string = (not escaped and byte == 0x5C), in_string and (escaped or byte != 0x22)
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > MAX_DEPTH:
+                raise InvalidInputError("O corpo da requisição tem níveis demais.")
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    try:
+        return json.loads(raw, object_pairs_hook=_unique_keys)
+    except (ValueError, UnicodeDecodeError) as exc:
+        if isinstance(exc, _DuplicateKeyError):
+            raise InvalidInputError(
+                f"O campo {exc.key!r} aparece mais de uma vez no corpo da requisição.",
+                fields={exc.key: "campo repetido"},
+            ) from None
+        raise InvalidInputError("O corpo da requisição não é um JSON válido.") from None
+
+
+class _DuplicateKeyError(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _DuplicateKeyError(key)
+        seen[key] = value
+    return seen
+
+
 def parse_body(req: func.HttpRequest, model: type[M], *, optional: bool = False) -> M:
     raw = req.get_body() or b""
     if len(raw) > MAX_BODY:
@@ -266,10 +312,7 @@ def parse_body(req: func.HttpRequest, model: type[M], *, optional: bool = False)
     if not raw.strip() and optional:
         return model()
     _check_content_type(req)
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInputError("O corpo da requisição não é um JSON válido.") from None
+    data = strict_json(raw)
     if not isinstance(data, dict):
         raise InvalidInputError("O corpo da requisição deve ser um objeto JSON.")
     try:
