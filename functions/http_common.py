@@ -124,12 +124,11 @@ def _charge(req: func.HttpRequest, kind: str, client: str | None) -> None:
     checks: a join's body and rules (a refused join is answered 400 and charges nothing), a poll's
     token (a made-up token is answered 401 and spends no unit's poll budget)."""
     bootstrap.limiter().screen(kind, client)
-    app = bootstrap.get()
     unit_id = limits.unit_id_of(kind, req.route_params)
-    unit = app.config().unit(unit_id) if unit_id else None
+    unit = bootstrap.get().config().unit(unit_id) if unit_id else None
     if kind == limits.JOIN and unit is not None:
         joining.validate_join(unit, parse_body(req, JoinBody).to_input())
-    if kind == limits.POLL and not _signed(app, req):
+    if kind == limits.POLL and unit is not None and not _signed(bootstrap.get(), req):
         unit = None
     bootstrap.limiter().charge(kind, client, unit, _is_live)
 

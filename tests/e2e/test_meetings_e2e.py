@@ -112,7 +112,7 @@ def test_call_creates_one_teams_meeting_and_one_card(
     assert webhook.wait_for(mentions(url), timeout=5)
     card = cards_for(webhook, url)[0]
     text = json.dumps(card, ensure_ascii=False)
-    assert "OAB/AC 1234" in text and "[link](http://x)" not in text  # typed markdown is escaped
+    assert "1234" not in text and "[link](http://x)" not in text  # no citizen data (issue 16), no markdown
 
     # the same meeting request delivered again: still one meeting, still one card
     queues = QueueServiceClient.from_connection_string(system.settings["AzureWebJobsStorage"])
