@@ -7,7 +7,7 @@ AZURITE_DIR := .azurite
 PORT ?= 7071
 SWA_PORT ?= 4280
 
-.PHONY: install install-python install-node install-browser install-infra run test test-fast lint fmt bench clean azurite settings
+.PHONY: install install-python install-node install-browser install-infra run test test-fast lint fmt bench clean azurite settings teams-package teams-icons
 
 install: install-python install-node install-browser
 
@@ -103,6 +103,17 @@ fmt: install-python
 
 bench: install
 	$(BIN)/python -m bench
+
+# The Teams app package (appPackage/ filled from the deployment's settings; see infra/teams_package.py):
+#   azd env get-values > .azure/teams.env && make teams-package ENV_FILE=.azure/teams.env
+# Standard library only, so it runs before anything is installed.
+TEAMS_PACKAGE ?= appPackage/build/appPackage.zip
+teams-package:
+	$(PY) infra/teams_package.py $(if $(ENV_FILE),--env-file $(ENV_FILE)) --out $(TEAMS_PACKAGE)
+
+# Redraws appPackage/color.png and outline.png (committed; the test checks they match the script).
+teams-icons:
+	$(PY) infra/teams_icons.py
 
 clean:
 	rm -rf $(AZURITE_DIR) test-artifacts bench-results .pytest_cache .mypy_cache .ruff_cache .swa .build

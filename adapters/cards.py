@@ -9,12 +9,15 @@ configuration) goes through `md_text`: control, format and bidi-override charact
 breaks collapsed, the text truncated, and every character the TextBlock markdown subset reacts to is
 backslash-escaped, so a citizen cannot inject a link, a heading, a list or emphasis into a clerk's
 channel. URLs are accepted only as `http`/`https` with a host and no user info (`safe_url`) and appear
-only as `Action.OpenUrl` targets, never inside markdown.
+only as `Action.OpenUrl` targets, never inside markdown. The console buttons open the console at the
+card's ticket: in the Balcão Virtual Teams app's "Fila" tab (a Teams deep link, `console_link`) when the
+court installed the app, else on the web.
 
 `Notification.data` fields read, per kind (all optional unless noted; unknown fields are ignored):
 
 - ``citizen_called``: display_number, role ("parte" | "advogado" | "outro"), reason, priority,
-  clerk_name, join_url, clerk_join_url (preferred for the button). No citizen data: a card lives in a
+  clerk_name, join_url, clerk_join_url (preferred for the button), console_url (a second button: the
+  console at the ticket). No citizen data: a card lives in a
   channel the retention purge and the holder's erasure cannot reach (issue 16); the console shows the
   name, OAB and process number to the clerk.
 - ``no_clerk_online``: waiting_count, minutes_unattended (absent: "first person waiting"),
@@ -37,7 +40,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from domain.ports import Notification
 
@@ -146,6 +149,32 @@ def safe_url(value: object) -> str | None:
     return urlunsplit((parts.scheme.lower(), parts.netloc, parts.path, parts.query, parts.fragment))
 
 
+TEAMS_ENTITY_LINK = "https://teams.microsoft.com/l/entity"
+CONSOLE_TAB = "fila"  # the console's staticTabs entityId (appPackage/manifest.json)
+
+
+def console_link(console_url: object, ticket_id: object = "", teams_app_id: str = "") -> str | None:
+    """Where a card's "open the console" button goes: the web console at the ticket (`&senha=`), or,
+    when the court installed the Teams app (`teams_app_id`), a Teams deep link to its "Fila" tab with
+    the ticket as the sub-page (TeamsJS `context.page.subPageId`) and the web console as `webUrl`, the
+    fallback for clients that cannot open the tab."""
+    web = safe_url(console_url)
+    if web is None:
+        return None
+    ticket = str(ticket_id or "")
+    if ticket:
+        parts = urlsplit(web)
+        query = urlencode([*parse_qsl(parts.query), ("senha", ticket)])
+        web = urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+    if not teams_app_id:
+        return web
+    params = {"webUrl": web, "label": "Fila do Balcão Virtual"}
+    if ticket:
+        params["context"] = json.dumps({"subEntityId": ticket}, separators=(",", ":"))
+    link = f"{TEAMS_ENTITY_LINK}/{quote(teams_app_id, safe='')}/{CONSOLE_TAB}?{urlencode(params)}"
+    return link if len(link) <= MAX_URL_LENGTH else web
+
+
 def mask_personal_data(text: str) -> str:
     """Mask e-mail addresses and CPF-like numbers (for cards that must carry no personal data)."""
     return _CPF_LIKE.sub("***", _EMAIL.sub("***", text))
@@ -242,7 +271,14 @@ def _citizen_called(n: Notification) -> _Parts:
         ("Servidor(a)", md_text(d.get("clerk_name"), _LEN_NAME)),
     ]
     title = _titled(number, "Senha {} chamada", "Cidadão chamado")
-    return _usual(n, title, facts, [_open_url("Entrar na reunião", url)], color="Accent", no_link=not url)
+    return _usual(
+        n,
+        title,
+        facts,
+        [_open_url("Entrar na reunião", url), _open_url("Abrir no console", safe_url(d.get("console_url")))],
+        color="Accent",
+        no_link=not url,
+    )
 
 
 def _no_clerk_online(n: Notification) -> _Parts:

@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import httpx
 import jwt
 
 from domain.errors import ProviderError
@@ -141,3 +142,64 @@ class JitsiMeetingProvider:
             "context": {"user": user},
         }
         return jwt.encode(claims, self._app_secret, algorithm="HS256")
+
+
+class JitsiRoomCensus:
+    """`domain.rooms.RoomCensus` for a Jitsi server with prosody's `mod_muc_size` enabled: `GET
+    {room_size_url}?room=<room>&domain=<xmpp domain>` answers `{"participants": n}` (the focus
+    component not counted), 404 for a room nobody has opened (0 people). When the server verifies
+    tokens on that endpoint (`enable_roomsize_token_verification`), set `app_id`/`app_secret` as for the
+    rooms: the request carries `&token=` signed the same way. Any other answer, or no answer within
+    `timeout_s`, is "cannot tell" (None), never an error for the console."""
+
+    def __init__(
+        self,
+        room_size_url: str,
+        xmpp_domain: str,
+        *,
+        app_id: str | None = None,
+        app_secret: str | None = None,
+        audience: str = "jitsi",
+        subject: str = "*",
+        timeout_s: float = 2.0,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        parts = urlsplit(room_size_url)
+        loopback = parts.hostname in ("localhost", "127.0.0.1")
+        if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+            raise ValueError("JITSI_ROOM_SIZE_URL must be https")
+        self._url = room_size_url
+        self._domain = xmpp_domain
+        self._app_id = app_id
+        self._app_secret = app_secret
+        self._audience = audience
+        self._subject = subject
+        self._timeout = timeout_s
+        self._clock = clock or (lambda: datetime.now(UTC))
+
+    def participants(self, meeting_id: str) -> int | None:
+        params = {"room": meeting_id.lower(), "domain": self._domain}
+        if self._app_id and self._app_secret:
+            now = self._clock()
+            claims = {
+                "iss": self._app_id,
+                "aud": self._audience,
+                "sub": self._subject,
+                "room": params["room"],
+                "iat": int(now.timestamp()),
+                "exp": int((now + timedelta(minutes=5)).timestamp()),
+            }
+            params["token"] = jwt.encode(claims, self._app_secret, algorithm="HS256")
+        try:
+            response = httpx.get(self._url, params=params, timeout=self._timeout, follow_redirects=False)
+        except httpx.HTTPError:
+            return None
+        if response.status_code == 404:
+            return 0
+        if response.status_code != 200:
+            return None
+        try:
+            count = response.json().get("participants")
+        except (ValueError, AttributeError):
+            return None
+        return count if isinstance(count, int) and count >= 0 else None

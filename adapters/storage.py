@@ -189,6 +189,15 @@ def table_service(
     return _client(TableServiceClient, "table", settings, prefix, meter)
 
 
+def ensure_table(service: TableServiceClient, name: str) -> TableClient:
+    """The client of table `name`, created first when it does not exist yet (idempotent)."""
+    try:
+        service.create_table(name)
+    except ResourceExistsError:
+        pass
+    return service.get_table_client(name)
+
+
 def queue_service(
     settings: Mapping[str, str], prefix: str = "AzureWebJobsStorage", meter: StorageMeter = METER
 ) -> QueueServiceClient:

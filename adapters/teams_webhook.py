@@ -32,7 +32,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -165,6 +165,7 @@ class TeamsWebhookNotifier:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         pacer: Pacer | None = None,
+        teams_app_id: str = "",
     ) -> None:
         if max_requests < 1 or per_seconds <= 0:
             raise ValueError("rate limit must allow at least one request per positive window")
@@ -192,6 +193,7 @@ class TeamsWebhookNotifier:
         self._lock = threading.Lock()
         self._outboxes: dict[str, _Outbox] = {}
         self._recent: dict[tuple[str, str], float] = {}  # (webhook id, dedup key) -> expiry
+        self._teams_app_id = teams_app_id  # the Balcão Virtual Teams app: console buttons deep-link to it
 
     def close(self) -> None:
         if self._owns_client:
@@ -208,7 +210,7 @@ class TeamsWebhookNotifier:
     def send(self, webhook_url: str, notifications: Sequence[Notification]) -> None:
         _check_url(webhook_url)
         hook = webhook_id(webhook_url)
-        fresh = self._claim(hook, notifications)
+        fresh = self._claim(hook, [self._with_console_link(n) for n in notifications])
         if not fresh:
             return
         _redactor.register(webhook_url)
@@ -225,6 +227,15 @@ class TeamsWebhookNotifier:
             # The error may be shared with other callers of the same round: raise a copy of our own.
             shared = errors[0]
             raise type(shared)(shared.message, **shared.details) from shared.__cause__
+
+    def _with_console_link(self, notification: Notification) -> Notification:
+        """The console button of a card opens the console at the card's ticket: in the Teams app's
+        "Fila" tab when the app is installed, else on the web (cards.console_link)."""
+        data = notification.data
+        if "console_url" not in data:
+            return notification
+        link = cards.console_link(data["console_url"], data.get("ticket_id", ""), self._teams_app_id)
+        return replace(notification, data={**data, "console_url": link or ""})
 
     # ------------------------------------------------------------------------------ outbox
 

@@ -365,3 +365,24 @@ class TaskRunner(Protocol):
     """Runs independent tasks (side by side where it can) and returns their results in order."""
 
     def map(self, task: Callable[[T], R], items: Sequence[T]) -> list[R]: ...
+
+
+class FavoriteStore(Protocol):
+    """A staff member's favourite unit ids (★), one row per favourite: adding and removing never race
+    with each other (no read-modify-write of a list); both are idempotent."""
+
+    def units(self, email: str) -> list[str]:
+        """The person's favourite unit ids, sorted."""
+        ...
+
+    def add(self, email: str, unit_id: str, at: datetime) -> None: ...
+
+    def remove(self, email: str, unit_id: str) -> None:
+        """Removing a unit that is not a favourite changes nothing."""
+        ...
+
+
+class RoomCensus(Protocol):
+    """How many people are in a meeting provider's room now; None when it cannot be known."""
+
+    def participants(self, meeting_id: str) -> int | None: ...

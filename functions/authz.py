@@ -88,6 +88,7 @@ ROUTES: Mapping[tuple[str, str], Rule] = {
     ("DELETE", "tickets/{ticket}"): CITIZEN,
     ("POST", "tickets/{ticket}/survey"): CITIZEN,
     ("DELETE", "tickets/{ticket}/data"): CITIZEN,
+    ("POST", "tickets/{ticket}/room"): CITIZEN,  # the local provider's simulated room (domain/rooms.py)
     # scheduling, the asynchronous channel (the appointment's or message's token), calling in a colleague
     ("GET", "units/{unit}/slots"): PUBLIC,
     ("POST", "units/{unit}/appointments"): PUBLIC,
@@ -114,10 +115,15 @@ ROUTES: Mapping[tuple[str, str], Rule] = {
     ("GET", "metrics/async"): INDICATORS,
     # the clerk console
     ("GET", "clerk/me"): _rule(Role.SIGNED_IN),
+    # the staff member's own favourite units (★), any unit of the configuration
+    ("GET", "clerk/favorites"): _rule(Role.SIGNED_IN),
+    ("PUT", "clerk/favorites/{unit}"): _rule(Role.SIGNED_IN),
+    ("DELETE", "clerk/favorites/{unit}"): _rule(Role.SIGNED_IN),
     ("GET", "clerk/units/{unit}/queue"): CLERK_OF_UNIT,
     ("POST", "clerk/units/{unit}/call"): CLERK_OF_UNIT,
     ("POST", "clerk/units/{unit}/tickets/{ticket}/{action}"): CLERK_OF_UNIT,
     ("PUT", "clerk/units/{unit}/presence"): CLERK_OF_UNIT,
+    ("GET", "clerk/units/{unit}/rooms/{ticket}"): CLERK_OF_UNIT,
     # indicators: a unit's clerks, the court's managers, administrators
     ("GET", "metrics/summary"): INDICATORS,
     ("GET", "metrics/daily"): INDICATORS,
@@ -128,6 +134,10 @@ ROUTES: Mapping[tuple[str, str], Rule] = {
     ("GET", "metrics/breakdown"): INDICATORS,
     # management (never `admin/...`: the Functions host reserves routes that start with "admin")
     ("GET", "gestao/audit"): AUDIT,
+    # a unit's configuration, read-only (the Serventias tab): its clerks, its court's managers, admins
+    ("GET", "gestao/units/{unit}/configuration"): _rule(
+        Role.CLERK, Role.COURT_MANAGER, Role.ADMIN, unit="route"
+    ),
 }
 
 

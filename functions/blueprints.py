@@ -13,6 +13,7 @@ from functions import (
     chat_http,
     clerk_http,
     config_timer,
+    favorites_http,
     health_http,
     meetings_queue,
     metrics_http,
@@ -20,9 +21,11 @@ from functions import (
     notifications_queue,
     privacy_http,
     retention_timer,
+    rooms_http,
     scheduling_http,
     scheduling_timer,
     tickets_http,
+    unit_config_http,
     units_http,
     upkeep_timer,
 )
@@ -49,6 +52,9 @@ BLUEPRINTS: tuple[func.Blueprint, ...] = tuple(
         scheduling_timer,
         privacy_http,
         retention_timer,
+        favorites_http,
+        rooms_http,
+        unit_config_http,
     )
 )
 

@@ -151,6 +151,9 @@ class ActionBody(Body):
 
     reason: str = Field(default="", max_length=CLERK_REASON_MAX)
     target_unit: str = Field(default="", max_length=REASON_ID_MAX, alias="targetUnit")
+    confirm: bool = Field(
+        default=False, description="no-show: o servidor confirma a ausência antes do prazo da unidade"
+    )
 
 
 class PresenceBody(Body):

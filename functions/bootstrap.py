@@ -17,9 +17,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cache
+from urllib.parse import urlsplit
 
 from adapters.calendars import Calendars
 from adapters.config_source import BlobConfigSource, CachedConfiguration, TableConfigStore
+from adapters.favorites_table import TableFavoriteStore
 from adapters.limits_table import TableLimits
 from adapters.metrics_store import TableMetricsStore
 from adapters.queues import StorageQueueBus
@@ -29,13 +31,22 @@ from adapters.storage import blob_service, queue_service, table_service
 from adapters.tables import TableQueueStore
 from adapters.worker import JitteredBackoff, PartitionTurns, PresenceBuffer, ThreadPoolRunner
 from domain.config import Configuration
-from domain.ports import BatchBus, ClerkNotifier, ConfigFile, ConfigStore, Configurations, MeetingProvider
+from domain.ports import (
+    BatchBus,
+    ClerkNotifier,
+    ConfigFile,
+    ConfigStore,
+    Configurations,
+    MeetingProvider,
+    RoomCensus,
+)
 from domain.ratelimit import Rate
 from domain.tokens import KeyRing
 from domain.usecases.context import Context
 from functions.limits import Limiter
 from functions.links import Links, WithConsoleLinks
 from functions.settings import Settings
+from functions.teams_sso import TeamsSignIn
 
 log = logging.getLogger("balcao")
 
@@ -61,6 +72,7 @@ class Bootstrap:
     config_store: ConfigStore
     links: Links
     retention_days: int
+    teams: TeamsSignIn  # Teams SSO (functions/identity.py's third source)
 
     def now(self) -> datetime:
         return self.clock()
@@ -106,7 +118,28 @@ def teams_notifier(s: Settings) -> ClerkNotifier:
     5 posts within one second at the receiver were seen with the 50 ms margin of a single process."""
     from adapters.teams_webhook import TeamsWebhookNotifier
 
-    return TeamsWebhookNotifier(pacer=shared_limits().pacer, rate_margin=0.25)
+    return TeamsWebhookNotifier(
+        pacer=shared_limits().pacer, rate_margin=0.25, teams_app_id=s.get("BALCAO_TEAMS_APP_ID")
+    )
+
+
+def room_census(s: Settings) -> Callable[[str], RoomCensus | None]:
+    """Who can count people in a meeting room (domain/usecases/rooms.py): Jitsi, when
+    JITSI_ROOM_SIZE_URL is set (prosody's mod_muc_size); nobody else."""
+    found: dict[str, RoomCensus] = {}
+    if s.get("JITSI_ROOM_SIZE_URL"):
+        from adapters.meetings_jitsi import JitsiRoomCensus
+
+        app_id = s.get("JITSI_APP_ID") or None
+        found["jitsi"] = JitsiRoomCensus(
+            s.get("JITSI_ROOM_SIZE_URL"),
+            s.get("JITSI_XMPP_DOMAIN")
+            or urlsplit(s.get("JITSI_BASE_URL", "https://meet.jit.si")).hostname
+            or "",
+            app_id=app_id,
+            app_secret=s.secret("JITSI_JWT_SECRET") if app_id else None,
+        )
+    return found.get
 
 
 @dataclass(frozen=True)
@@ -179,6 +212,8 @@ def build(settings: Settings, clock: Clock, factories: Factories) -> Bootstrap:
         backoff=JitteredBackoff(),
         tasks=ThreadPoolRunner(),
         worker_id=secrets.token_hex(4),
+        favorites=TableFavoriteStore(tables),
+        room_census=room_census(settings),
         always_open=settings.always_open,
     )
     return Bootstrap(
@@ -193,6 +228,7 @@ def build(settings: Settings, clock: Clock, factories: Factories) -> Bootstrap:
         config_store=config_store,
         links=links,
         retention_days=settings.retention_days,
+        teams=TeamsSignIn(settings.env),
     )
 
 

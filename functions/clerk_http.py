@@ -6,7 +6,7 @@ import azure.functions as func
 
 from domain.errors import NotFoundError
 from domain.tickets import Action
-from domain.usecases import clerk_actions, clerk_queue, colleagues, directory
+from domain.usecases import clerk_actions, clerk_queue, colleagues, directory, no_show
 from functions import bootstrap
 from functions.answers import MeetingRetried, Status, present, respond
 from functions.answers import clerk as answers
@@ -21,7 +21,6 @@ NO_STORE = {"Cache-Control": "no-store"}
 ACTIONS = {
     "start": Action.START,
     "finish": Action.FINISH,
-    "no-show": Action.NO_SHOW,
     "requeue": Action.REQUEUE,
     "transfer": Action.TRANSFER,
 }
@@ -104,6 +103,9 @@ def clerk_ticket_action(req: func.HttpRequest) -> func.HttpResponse:
     if p["action"] == "retry-meeting":
         clerk_actions.retry_meeting(app.context, p["unit"], p["ticket"], who, app.now())
         return respond(MeetingRetried(status="called", meeting="pending"))
+    if p["action"] == "no-show":  # before the unit's no-show time only with the clerk's confirmation
+        status = no_show.mark_no_show(app.context, p["unit"], p["ticket"], who, app.now(), body.confirm)
+        return respond(Status(status=status.value))
     action = ACTIONS.get(p["action"])
     if action is None:
         raise NotFoundError("Ação desconhecida.")

@@ -24,7 +24,12 @@ platform sets them in every instance) App Service authentication removes a clien
 without it anybody could send the header, so principals are refused (`principal_trusted`). Outside
 Azure (the dev host, Core Tools, tests) the header is accepted, as the local hosts emulate sign-in.
 
-Issue 15 will add Teams SSO bearer tokens as a third source: another parser next to these two.
+**Teams SSO** (functions/teams_sso.py) is the third source: inside the Teams app's tabs, an Entra ID
+token that this app checks itself (signature with the tenant's keys, issuer, audience, expiry), sent
+in `X-Balcao-Authorization`. When a request carries one, it decides alone: a valid token gives its
+`preferred_username`, an invalid one is a 401, and the principal header is not looked at (no fallback
+from one source to the other). A token that this app verified needs no platform to vouch for it, so
+`principal_trusted` does not apply to it.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ import json
 import logging
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from domain.errors import UnauthenticatedError
 from functions.platform import running_in_azure
@@ -60,8 +65,20 @@ def principal_trusted(env: Mapping[str, str]) -> bool:
     return (env.get("WEBSITE_AUTH_ENABLED") or "").strip().lower() == "true"
 
 
-def staff_email_of(headers: Mapping[str, str], env: Mapping[str, str]) -> str:
+class TeamsTokens(Protocol):
+    """The Teams SSO source: the e-mail of the request's token, None when it carries none."""
+
+    def email_of(self, headers: Mapping[str, str]) -> str | None: ...
+
+
+def staff_email_of(
+    headers: Mapping[str, str], env: Mapping[str, str], teams: TeamsTokens | None = None
+) -> str:
     """The lower-cased e-mail of the signed-in staff member, or UnauthenticatedError."""
+    if teams is not None:
+        email = teams.email_of(headers)
+        if email is not None:
+            return email
     header = headers.get(PRINCIPAL_HEADER)
     if header and not principal_trusted(env):
         log.error("principal header refused: App Service authentication is not enabled in Azure")

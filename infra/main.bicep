@@ -75,6 +75,18 @@ param jitsiBaseUrl string = ''
 @description('Jitsi application id, when the Jitsi deployment requires JWTs.')
 param jitsiAppId string = ''
 
+@description('Jitsi room census (prosody mod_muc_size, e.g. https://meet.tribunal.jus.br/room-size): the console tells whether the citizen is in the room. Empty: not told.')
+param jitsiRoomSizeUrl string = ''
+
+@description('XMPP domain of the Jitsi deployment for the room census. Empty: the host of jitsiBaseUrl.')
+param jitsiXmppDomain string = ''
+
+@description('Id (GUID) of the Balcão Virtual Teams app (appPackage/manifest.json): cards deep-link to its Fila tab. Empty: cards link to the web console.')
+param teamsAppId string = ''
+
+@description('Application ID URI of the app registration for Teams SSO. Empty: api://<site host>/<entraClientId>.')
+param teamsAppIdUri string = ''
+
 @description('Graph client secret. Empty: leave the Key Vault secret as it is (set it with az keyvault secret set).')
 @secure()
 param graphClientSecret string = ''
@@ -175,6 +187,10 @@ var secretValues = union(teamsWebhookUrls, {
 var extraOrigins = filter(split(extraSiteOrigins, ','), origin => !empty(trim(origin)))
 var trimmedExtraOrigins = [for origin in extraOrigins: trim(origin)]
 var staticWebAppUrl = 'https://${staticWebApp.outputs.defaultHostname}'
+// Teams SSO: the tabs load from the site, so the registration's Application ID URI names its host.
+var siteUrl = empty(publicBaseUrl) ? staticWebAppUrl : publicBaseUrl
+var siteHost = split(replace(replace(siteUrl, 'https://', ''), 'http://', ''), '/')[0]
+var ssoAppIdUri = empty(entraClientId) ? '' : (empty(teamsAppIdUri) ? 'api://${siteHost}/${entraClientId}' : teamsAppIdUri)
 var siteOrigins = union([
   staticWebAppUrl
 ], trimmedExtraOrigins)
@@ -286,6 +302,13 @@ module functionApp 'modules/functionapp.bicep' = {
     graphUseManagedIdentity: graphUseManagedIdentity
     jitsiBaseUrl: jitsiBaseUrl
     jitsiAppId: jitsiAppId
+    jitsiRoomSizeUrl: jitsiRoomSizeUrl
+    jitsiXmppDomain: jitsiXmppDomain
+    entraClientId: entraClientId
+    entraTenantId: empty(entraClientId) ? '' : tenantId
+    entraAuthority: environment().authentication.loginEndpoint // https://login.microsoftonline.com/ in the public cloud
+    teamsAppId: teamsAppId
+    teamsAppIdUri: ssoAppIdUri
     maximumInstanceCount: maximumInstanceCount
     httpPerInstanceConcurrency: httpPerInstanceConcurrency
     instanceMemoryMB: instanceMemoryMB

@@ -1,10 +1,13 @@
 """The clerk console's view of a unit's line: who waits in call order with what they declared, who is
-absent, who is called (with the meeting), and which clerks are online."""
+absent, who is called (with the meeting and the time from which "Ausente" needs no confirmation:
+domain/usecases/no_show.py), today's no-shows (latest first: "Devolver à fila" puts one back), which
+clerks are online, and the server's time (the console counts time since a call from it, not from the
+clerk's computer clock)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,6 +20,7 @@ from domain.tickets import Status, TicketId
 from domain.times import from_ms, ms
 from domain.usecases.citizen_view import UnitRef, note_seen
 from domain.usecases.context import Context
+from domain.usecases.ticket_moves import entry_of
 from domain.usecases.unit_day import service_day
 
 
@@ -56,6 +60,12 @@ class CalledCitizen(Citizen):
     called_at: datetime
     status: Status
     meeting: ClerkMeeting
+    no_show_at: datetime  # from then on "Ausente" needs no confirmation
+
+
+@dataclass(frozen=True)
+class NoShowCitizen(Citizen):
+    no_show_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -70,8 +80,10 @@ class ClerkQueue:
     waiting: list[Citizen]
     absent: list[Citizen]
     called: list[CalledCitizen]
+    no_shows: list[NoShowCitizen]  # today's, latest first
     clerks: dict[str, str]  # e-mail → online | paused | offline
     me: Me
+    now: datetime
 
 
 def clerk_queue(ctx: Context, unit_id: str, clerk: Principal, now: datetime) -> ClerkQueue:
@@ -117,15 +129,31 @@ def clerk_queue(ctx: Context, unit_id: str, clerk: Principal, now: datetime) -> 
                 c.join_url or None,
                 tickets.get(c.entry.short, {}).get("clerkJoinUrl") or c.join_url or None,
             ),
+            no_show_at=from_ms(c.called_ms + unit.limits.no_show_s * 1000),
         )
         for c in state.called.values()
     ]
+    no_shows = sorted(
+        (t for t in tickets.values() if t.get("status") == Status.NO_SHOW.value and "seq" in t),
+        key=lambda t: str(t.get("no_showAt", "")),
+        reverse=True,
+    )
     me = state.clerks.get(clerk.email)
     return ClerkQueue(
-        UnitRef.of(unit),
-        [Citizen(**describe(e, display_number(e))) for e in order],
-        [Citizen(**describe(e, display_number(e))) for e in absent],
-        called,
-        {email: c.status for email, c in state.clerks.items()},
-        Me(clerk.email, me.status if me is not None else "offline"),
+        unit=UnitRef.of(unit),
+        waiting=[Citizen(**describe(e, display_number(e))) for e in order],
+        absent=[Citizen(**describe(e, display_number(e))) for e in absent],
+        called=called,
+        no_shows=[_no_show(describe, t) for t in no_shows],
+        clerks={email: c.status for email, c in state.clerks.items()},
+        me=Me(clerk.email, me.status if me is not None else "offline"),
+        now=now,
+    )
+
+
+def _no_show(describe: Callable[[Entry, str], dict[str, Any]], stored: dict[str, Any]) -> NoShowCitizen:
+    entry = entry_of(stored)
+    at = str(stored.get("no_showAt") or "")
+    return NoShowCitizen(
+        **describe(entry, display_number(entry)), no_show_at=datetime.fromisoformat(at) if at else None
     )

@@ -17,11 +17,13 @@ from domain.ports import (
     Backoff,
     Calendar,
     ClerkNotifier,
+    FavoriteStore,
     MeetingProviders,
     MessageBus,
     MetricsStore,
     QueueStore,
     RetentionStore,
+    RoomCensus,
     Sightings,
     TaskRunner,
     Turns,
@@ -52,6 +54,8 @@ class Context:
     backoff: Backoff
     tasks: TaskRunner
     worker_id: str
+    favorites: FavoriteStore
+    room_census: Callable[[str], RoomCensus | None]  # by meeting provider kind (domain/usecases/rooms.py)
     always_open: bool = False
     max_attempts: int = 60
 

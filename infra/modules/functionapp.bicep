@@ -78,6 +78,27 @@ param jitsiBaseUrl string = ''
 @description('Jitsi application id (JWT "iss"/"aud"), when the Jitsi deployment requires tokens.')
 param jitsiAppId string = ''
 
+@description('Jitsi room census URL (JITSI_ROOM_SIZE_URL); empty: not used.')
+param jitsiRoomSizeUrl string = ''
+
+@description('XMPP domain of the Jitsi deployment (JITSI_XMPP_DOMAIN); empty: the host of jitsiBaseUrl.')
+param jitsiXmppDomain string = ''
+
+@description('Client id of the app registration Teams SSO tokens are issued for (BALCAO_ENTRA_CLIENT_ID); empty: no Teams SSO.')
+param entraClientId string = ''
+
+@description('The court\'s Entra tenant (BALCAO_ENTRA_TENANT_ID), the issuer of Teams SSO tokens.')
+param entraTenantId string = ''
+
+@description('Entra ID sign-in endpoint of the cloud (BALCAO_ENTRA_AUTHORITY).')
+param entraAuthority string = 'https://login.microsoftonline.com'
+
+@description('Id of the Balcão Virtual Teams app (BALCAO_TEAMS_APP_ID): card buttons deep-link to its tabs.')
+param teamsAppId string = ''
+
+@description('Application ID URI of the registration (BALCAO_TEAMS_APP_ID_URI), an accepted audience of Teams SSO tokens.')
+param teamsAppIdUri string = ''
+
 @description('Spread the plan across availability zones (only in regions where Flex Consumption offers it).')
 param zoneRedundant bool = false
 
@@ -204,6 +225,35 @@ var balcaoAppSettings = [
   {
     name: 'PYTHON_THREADPOOL_THREAD_COUNT'
     value: string(httpPerInstanceConcurrency)
+  }
+  {
+    name: 'JITSI_ROOM_SIZE_URL'
+    value: jitsiRoomSizeUrl
+  }
+  {
+    name: 'JITSI_XMPP_DOMAIN'
+    value: jitsiXmppDomain
+  }
+  // Teams SSO (functions/teams_sso.py): the tabs' tokens are checked against the tenant's keys.
+  {
+    name: 'BALCAO_ENTRA_CLIENT_ID'
+    value: entraClientId
+  }
+  {
+    name: 'BALCAO_ENTRA_TENANT_ID'
+    value: entraTenantId
+  }
+  {
+    name: 'BALCAO_ENTRA_AUTHORITY'
+    value: entraAuthority
+  }
+  {
+    name: 'BALCAO_TEAMS_APP_ID_URI'
+    value: teamsAppIdUri
+  }
+  {
+    name: 'BALCAO_TEAMS_APP_ID'
+    value: teamsAppId
   }
 ]
 

@@ -287,8 +287,10 @@ def test_only_http_urls_reach_buttons(name: str) -> None:
 def test_hostile_urls_lose_their_button_and_good_ones_keep_it() -> None:
     for name in ("javascript_url", "data_url", "userinfo_url", "markdown"):
         assert list(urls(cards.build_card(hostile("citizen_called", HOSTILE[name])))) == []
+    # Both buttons of the card (the meeting, the console) keep the cleaned link.
     assert list(urls(cards.build_card(hostile("citizen_called", HOSTILE["spaced_url"])))) == [
-        "https://ok.example/path"
+        "https://ok.example/path",
+        "https://ok.example/path",
     ]
 
 

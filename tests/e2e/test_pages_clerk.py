@@ -117,10 +117,9 @@ def test_console_serves_the_queue_with_every_action(system: System, chromium: Br
     screenshot(page, "console-02-queue")
     assert_accessible(page, "console-queue")
 
-    # Shortcuts stay quiet while a field has the focus.
+    # Shortcuts stay quiet while a text or selection field has the focus (the presence radios keep
+    # them: tests/e2e/test_pages_console_shift.py).
     page.focus("#categoria-chamada")
-    page.keyboard.press("n")
-    page.focus("#presenca-online")
     page.keyboard.press("n")
     assert calls == []
 
@@ -203,11 +202,13 @@ def test_console_serves_the_queue_with_every_action(system: System, chromium: Br
     )
     citizen_context.close()
 
-    # N calls Antônio; A marks him absent (no-show).
+    # N calls Antônio; A, before the unit's no-show time, asks to confirm; then he is absent (no-show).
     page.focus("#chamar-proximo")
     page.keyboard.press("n")
     expect(current).to_contain_text("Antônio Normal")
     page.keyboard.press("a")
+    expect(page.locator("#dialogo-ausencia")).to_be_visible()
+    page.click("#ausencia-confirmar")
     expect(current).not_to_contain_text("Antônio Normal")
     assert wait_status(system, antonio, "no_show")
 

@@ -1,10 +1,11 @@
 """The administrator dashboard in a real browser.
 
 It must show exactly what the metrics API answers, formatted in pt-BR, and a clear "indisponível"
-state (no numbers at all) when an endpoint answers 404 or 5xx. The metrics API is being built in its
-own issue, so the tests check the page three ways: against whatever the real backend answers today,
-against fixed answers served through Playwright's routing (to check formatting, charts and tables),
-and against failing answers.
+state (no numbers at all) when an endpoint answers 404 or 5xx. The tests check the page three ways:
+against whatever the real backend answers, against fixed answers served through Playwright's routing
+(to check formatting, charts and tables), and against failing answers. Issue 15: one period drives
+every section, the page refreshes itself ("atualizado às"), the heatmap and the drop-off are drawn, the
+units table sorts and carries the staff member's stars, and its key columns fit at 360 px.
 """
 
 from __future__ import annotations
@@ -97,6 +98,43 @@ UNITS = {
 }
 
 
+HEATMAP = {
+    "period": "30",
+    "from": "2026-05-16",
+    "to": "2026-06-14",  # a Sunday
+    "weekdays": [
+        "segunda-feira",
+        "terça-feira",
+        "quarta-feira",
+        "quinta-feira",
+        "sexta-feira",
+        "sábado",
+        "domingo",
+    ],
+    "hours": list(range(24)),
+    "served": [[(d * 3 + h) % 5 if 8 <= h < 18 else 0 for h in range(24)] for d in range(7)],
+}
+DROPOFF = {
+    "buckets": [
+        {
+            "label": label,
+            "admitted": admitted,
+            "notServed": lost,
+            "share": round(lost / admitted, 3) if admitted else None,
+        }
+        for label, admitted, lost in (
+            ("1", 100, 2),
+            ("2 a 3", 80, 4),
+            ("4 a 5", 60, 6),
+            ("6 a 10", 40, 8),
+            ("11 a 20", 20, 10),
+            ("21 a 50", 10, 5),
+            ("51 ou mais", 0, 0),
+        )
+    ]
+}
+
+
 def daily(days: int) -> dict[str, Any]:
     last = date(2026, 6, 14)
     return {
@@ -135,6 +173,10 @@ def serve_metrics(page: Page, seen: list[str], status: int = 200) -> None:
             route.fulfill(json={**SUMMARY, "period": query.get("period", "7")})
         elif url.path.endswith("/daily"):
             route.fulfill(json=daily(int(query.get("days", "7"))))
+        elif url.path.endswith("/heatmap"):
+            route.fulfill(json={**HEATMAP, "period": query.get("period", "7")})
+        elif url.path.endswith("/dropoff"):
+            route.fulfill(json=DROPOFF)
         else:
             court = query.get("court")
             route.fulfill(
@@ -220,14 +262,19 @@ def test_dashboard_shows_what_the_real_metrics_api_answers(system: System, chrom
         units = answers["unidades"].json()["units"]
         rows = page.locator("#unidades-tabela tbody tr")
         expect(rows).to_have_count(len(units))
-        for row, unit in zip(rows.all(), units, strict=True):
-            cells = row.locator("th, td").all_inner_texts()
-            assert (
-                cells[0] == unit["name"]
-                and cells[3] == ptbr(unit["requests"])
-                and cells[4] == ptbr(unit["served"])
-            )
-            assert cells[7] == ptbr(unit["averageWaitMinutes"], decimals=True)
+        shown = {}
+        for row in rows.all():
+            cells = row.locator("th, td").all_inner_texts()  # ★, unit, today, queue, flow, served, wait...
+            shown[cells[1]] = cells
+        for unit in units:
+            cells = shown[unit["name"]]
+            assert cells[2:7] == [
+                ptbr(unit["today"]),
+                ptbr(unit["queue"]),
+                ptbr(unit["requests"]),
+                ptbr(unit["served"]),
+                ptbr(unit["averageWaitMinutes"], decimals=True),
+            ], unit["name"]
     screenshot(page, "dashboard-01-live-backend")
     assert_accessible(page, "dashboard-live-backend")
     context.close()
@@ -259,42 +306,151 @@ def test_dashboard_formats_the_metrics_in_portuguese_with_charts_tables_and_csv(
     expect(page.locator("#nao-atendidos")).to_contain_text("Não compareceram")
     expect(page.locator("#nao-atendidos")).to_contain_text("45")
 
-    # Charts over 7 days (inline SVG with a name), and the same numbers in a table.
+    # The period drives the charts too: 30 days (inline SVG with a name), the same numbers in a table.
+    assert "/api/metrics/daily?days=30" in seen
     expect(page.locator("#graficos svg[role=img]")).to_have_count(2)
-    expect(page.locator("#graficos rect.barra-dado")).to_have_count(7)
-    expect(page.locator("#graficos circle.ponto-dado")).to_have_count(7)
-    expect(page.locator("#graficos table tbody tr")).to_have_count(7)
+    expect(page.locator("#graficos rect.barra-dado")).to_have_count(30)
+    expect(page.locator("#graficos circle.ponto-dado")).to_have_count(30)
+    expect(page.locator("#graficos table tbody tr")).to_have_count(30)
     expect(page.locator("#graficos table tbody tr").last).to_contain_text("14/06/2026")
-    expect(page.locator("#graficos table tbody tr").last).to_contain_text("13")  # 10 + 6/2
-    expect(page.locator("#csv-diario")).to_have_attribute("href", "/api/metrics/daily?days=7&format=csv")
+    expect(page.locator("#graficos table tbody tr").last).to_contain_text("24,5")  # 10 + 29/2
+    expect(page.locator("#csv-diario")).to_have_attribute("href", "/api/metrics/daily?days=30&format=csv")
+
+    # Weekday × hour: one cell per hour of each day, shaded where something was served; a table too.
+    cells = page.locator("#mapa svg rect")
+    expect(cells).to_have_count(7 * 24)
+    served = sum(1 for row in HEATMAP["served"] for v in row if v > 0)
+    expect(page.locator("#mapa svg rect.celula-dado")).to_have_count(served)
+    expect(page.locator("#mapa table tbody tr")).to_have_count(7)
+    expect(page.locator("#mapa table tbody tr").first).to_contain_text("seg")
+    assert "/api/metrics/heatmap?period=30" in seen
+
+    # Drop-off by position in line: a bar per position band (none where nobody was admitted), a table.
+    expect(page.locator("#desistencia rect.barra-dado")).to_have_count(6)
+    expect(page.locator("#desistencia table tbody tr")).to_have_count(7)
+    expect(page.locator("#desistencia table tbody tr").nth(4)).to_contain_text("50")  # 10 of 20
+    assert "/api/metrics/dropoff?period=30" in seen
 
     rows = page.locator("#unidades-tabela tbody tr")
     expect(rows).to_have_count(2)
-    expect(rows.first).to_contain_text("1.020")
-    expect(rows.first).to_contain_text("11,4")
-    expect(rows.nth(1)).to_contain_text("—")  # no average: shown as missing, never as zero
+    first = rows.filter(has_text="TRF1 - SJAC")
+    expect(first).to_contain_text("1.020")
+    expect(first).to_contain_text("11,4")
+    expect(rows.filter(has_text="1ª Vara Cível")).to_contain_text("—")  # missing, never zero
     expect(page.locator("#csv-unidades")).to_have_attribute("href", "/api/metrics/units?period=30&format=csv")
     page.locator("#graficos details summary").click()
     screenshot(page, "dashboard-02-metrics")
     assert_accessible(page, "dashboard-metrics")
 
-    page.check("#dias-60")
+    page.select_option("#periodo", "60")
     expect(page.locator("#graficos rect.barra-dado")).to_have_count(60)
     assert any(s.startswith("/api/metrics/daily?days=60") for s in seen)
 
     page.select_option("#tribunal", "tjac")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("1ª Vara Cível e Empresarial")
-    assert "/api/metrics/summary?period=30&court=tjac" in seen
-    assert "/api/metrics/units?period=30&court=tjac" in seen
+    assert "/api/metrics/summary?period=60&court=tjac" in seen
+    assert "/api/metrics/units?period=60&court=tjac" in seen
     assert "/api/metrics/daily?days=60&court=tjac" in seen
     expect(page.locator("#csv-unidades")).to_have_attribute(
-        "href", "/api/metrics/units?period=30&court=tjac&format=csv"
+        "href", "/api/metrics/units?period=60&court=tjac&format=csv"
     )
+
+    # "Hoje": the chart is today's hours (from the day's heatmap); there is no daily series to export.
+    page.select_option("#periodo", "today")
+    expect(page.locator("#graficos figcaption").first).to_have_text("Atendimentos por hora — hoje")
+    expect(page.locator("#graficos rect.barra-dado")).to_have_count(
+        sum(1 for v in HEATMAP["served"][6] if v is not None)
+    )
+    expect(page.locator("#csv-diario")).to_be_hidden()
+    assert "/api/metrics/heatmap?period=today&court=tjac" in seen
+    sunday = HEATMAP["served"][6]  # "to" is a Sunday: the heatmap's last line
+    hour_rows = page.locator("#graficos table tbody tr")
+    expect(hour_rows).to_have_count(24)
+    for hour in (8, 9, 17, 18):
+        expect(hour_rows.nth(hour)).to_have_text(re.compile(rf"^{hour}h\s*{sunday[hour]}$"))
 
     page.set_viewport_size(PHONE)
     assert_fits(page)
     screenshot(page, "dashboard-03-phone")
+    context.close()
+
+
+def test_dashboard_refreshes_itself_and_says_when(system: System, chromium: Browser) -> None:
+    context = new_context(chromium, system, clerk=ADMIN)
+    page = context.new_page()
+    page.clock.install()
+    seen: list[str] = []
+    serve_metrics(page, seen)
+    page.goto("/painel.html")
+    expect(page.locator("#atualizado")).to_contain_text(re.compile(r"^Atualizado às \d{2}:\d{2}:\d{2}\."))
+    summaries = sum(1 for s in seen if "/summary" in s)
+    page.clock.run_for(61_000)
+    page.wait_for_timeout(50)  # let the answers of the refresh be handled (the clock is the page's)
+    expect(page.locator("#kpis > div")).to_have_count(10)
+    assert sum(1 for s in seen if "/summary" in s) == summaries + 1
+    for section in ("/units?", "/heatmap?", "/dropoff?", "/daily?"):
+        assert sum(1 for s in seen if section in s) == 2, section
+    context.close()
+
+
+def test_the_units_table_sorts_keeps_stars_and_fits_a_phone(system: System, chromium: Browser) -> None:
+    context = new_context(chromium, system, clerk=MANAGER)
+    page = context.new_page()
+    serve_metrics(page, [])
+    page.goto("/painel.html")
+    rows = page.locator("#unidades-tabela tbody tr")
+    expect(rows).to_have_count(1)  # the manager's court only (trf1)
+    context.close()
+
+    context = new_context(chromium, system, clerk=ADMIN)
+    page = context.new_page()
+    serve_metrics(page, [])
+    page.goto("/painel.html")
+    rows = page.locator("#unidades-tabela tbody tr")
+    expect(rows).to_have_count(2)
+    names = lambda: [r.locator("th").inner_text() for r in rows.all()]  # noqa: E731
+    assert names() == ["1ª Vara Cível e Empresarial", "TRF1 - SJAC - 01ª Vara Federal Cível e Criminal"]
+
+    today = page.locator("#unidades-tabela thead th", has_text="Hoje")
+    today.get_by_role("button").click()
+    expect(today).to_have_attribute("aria-sort", "ascending")
+    assert names()[0] == "1ª Vara Cível e Empresarial"  # 9 today
+    today.get_by_role("button").click()
+    expect(today).to_have_attribute("aria-sort", "descending")
+    assert names()[0].startswith("TRF1")  # 35 today
+    expect(today.get_by_role("button")).to_be_focused()
+
+    # A star, kept for this person by the API (the dev host, not the routed metrics).
+    star = page.get_by_role("button", name="Favorita: 1ª Vara Cível e Empresarial")
+    expect(star).to_have_attribute("aria-pressed", "false")
+    with page.expect_response(lambda r: r.url.endswith("/api/clerk/favorites/tjac-rbr-1vce")) as put:
+        star.click()
+    assert put.value.request.method == "PUT" and put.value.status == 200
+    expect(page.get_by_role("button", name="Favorita: 1ª Vara Cível e Empresarial")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    page.locator("#unidades-tabela thead th").first.get_by_role("button").click()  # sort by ★
+    assert names()[0] == "1ª Vara Cível e Empresarial"
+    page.reload()
+    expect(page.get_by_role("button", name="Favorita: 1ª Vara Cível e Empresarial")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    assert system.client.get("/api/clerk/favorites", headers=system.clerk(ADMIN)).json() == {
+        "units": ["tjac-rbr-1vce"]
+    }
+    assert_accessible(page, "dashboard-units-table")
+
+    # At 360 px the unit, "Hoje" and "Fila agora" are on screen without scrolling sideways.
+    page.set_viewport_size(PHONE)
+    page.locator("#unidades-tabela").scroll_into_view_if_needed()
+    for label in ("Unidade", "Hoje", "Fila agora"):
+        box = page.locator("#unidades-tabela thead th", has_text=label).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (label, box)
+    assert_fits(page)
+    screenshot(page, "dashboard-05-units-phone")
+    # Leave no star behind for other tests of this module.
+    system.client.delete("/api/clerk/favorites/tjac-rbr-1vce", headers=system.clerk(ADMIN))
     context.close()
 
 
@@ -305,13 +461,15 @@ def test_dashboard_says_unavailable_and_shows_no_numbers_when_the_api_fails(
     page = context.new_page()
     serve_metrics(page, [], status=503)
     page.goto("/painel.html")
-    for name in ("resumo", "serie", "unidades"):
+    for name in ("resumo", "serie", "unidades", "mapa", "desistencia"):
         state = page.locator(f"#{name}-estado")
         expect(state).to_contain_text("Indicadores indisponíveis")
         expect(state).to_contain_text("503")
     expect(page.locator("#kpis > div")).to_have_count(0)
     expect(page.locator("#graficos > *")).to_have_count(0)
     expect(page.locator("#unidades-tabela > *")).to_have_count(0)
+    expect(page.locator("#mapa > *")).to_have_count(0)
+    expect(page.locator("#desistencia > *")).to_have_count(0)
     expect(page.locator("#csv-diario")).to_be_hidden()
     expect(page.locator("#csv-unidades")).to_be_hidden()
     screenshot(page, "dashboard-04-unavailable")

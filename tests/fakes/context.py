@@ -13,10 +13,11 @@ from adapters.worker import PartitionTurns, PresenceBuffer
 from domain.auth import Principal
 from domain.config import Configuration, UnitConfig, parse_configuration
 from domain.errors import ProviderError, TransientProviderError
-from domain.ports import Meeting, MeetingProvider, MeetingRequest, Notification
+from domain.ports import Meeting, MeetingProvider, MeetingRequest, Notification, RoomCensus
 from domain.tokens import KeyRing
 from domain.usecases.context import Context
 from tests.fakes.memory_bus import MemoryBus
+from tests.fakes.memory_favorites import MemoryFavoriteStore
 from tests.fakes.memory_metrics import MemoryMetricsStore
 from tests.fakes.memory_records import MemoryUnitRecords
 from tests.fakes.memory_retention import MemoryRetentionStore
@@ -108,6 +109,8 @@ class Fakes:
     notifier: RecordingNotifier
     backoff: CountingBackoff
     sightings: PresenceBuffer
+    favorites: MemoryFavoriteStore = field(default_factory=MemoryFavoriteStore)
+    rooms: dict[str, RoomCensus] = field(default_factory=dict)  # provider kind → its room census
 
     def clerk(self, email: str) -> Principal:
         return Principal.from_staff(email, self.config)
@@ -163,6 +166,8 @@ def fake_context(
         backoff=fakes.backoff,
         tasks=InOrder(),
         worker_id="w1",
+        favorites=fakes.favorites,
+        room_census=fakes.rooms.get,
         always_open=always_open,
         max_attempts=max_attempts,
     )

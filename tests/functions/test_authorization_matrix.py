@@ -83,11 +83,13 @@ def who_gets_in(method: str, route: str) -> frozenset[str]:
         return EVERYONE
     if route.startswith("tickets/{ticket}"):
         return frozenset({CITIZEN})
-    if route == "clerk/me":
+    if route == "clerk/me" or route.startswith("clerk/favorites"):  # one's own identity and stars
         return SIGNED_IN
     if route.startswith("clerk/units/{unit}/"):
         return frozenset({CLERK})
     if route.startswith("metrics/"):
+        return frozenset({CLERK, MANAGER, ADMIN})
+    if route.startswith("gestao/units/{unit}/"):  # a unit's configuration, read-only: its people
         return frozenset({CLERK, MANAGER, ADMIN})
     if route.startswith("gestao/"):
         return frozenset({MANAGER, ADMIN})
@@ -144,6 +146,12 @@ SUCCESS: dict[tuple[str, str], int] = {
     ("GET", "metrics/breakdown"): 200,
     ("GET", "metrics/async"): 200,
     ("GET", "gestao/audit"): 200,
+    ("GET", "clerk/favorites"): 200,
+    ("PUT", "clerk/favorites/{unit}"): 200,
+    ("DELETE", "clerk/favorites/{unit}"): 200,
+    ("GET", "clerk/units/{unit}/rooms/{ticket}"): 200,
+    ("POST", "tickets/{ticket}/room"): 204,
+    ("GET", "gestao/units/{unit}/configuration"): 200,
 }
 
 
@@ -446,6 +454,19 @@ TARGETS: dict[tuple[str, str], Callable[[World], Target]] = {
         w.called(), body={"mode": "chat"}, check=same("mode", "chat")
     ),
     ("GET", "units/{unit}"): lambda w: Target(check=same("id", UNIT)),
+    # issue 15: one's own stars; whether the citizen is in the room (a called ticket; the local room
+    # reports with the ticket's token); the unit's configuration, read-only
+    ("PUT", "clerk/favorites/{unit}"): lambda w: Target(
+        {"unit": UNIT}, check=lambda a: "" if UNIT in a.json()["units"] else a.text
+    ),
+    ("DELETE", "clerk/favorites/{unit}"): lambda w: Target(
+        {"unit": UNIT}, check=lambda a: "" if UNIT not in a.json()["units"] else a.text
+    ),
+    ("GET", "clerk/units/{unit}/rooms/{ticket}"): lambda w: ticket_target(
+        w.called(), check=same("provider", "local")
+    ),
+    ("POST", "tickets/{ticket}/room"): lambda w: ticket_target(w.called()),
+    ("GET", "gestao/units/{unit}/configuration"): lambda w: Target({"unit": UNIT}, check=same("id", UNIT)),
     ("GET", "health"): lambda w: Target(check=same("status", "ok")),
 }
 

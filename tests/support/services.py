@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from adapters.calendars import build_calendar
+from adapters.favorites_table import TableFavoriteStore
 from adapters.meetings_local import LocalMeetingProvider
 from adapters.metrics_store import TableMetricsStore
 from adapters.queues import StorageQueueBus
@@ -77,5 +78,7 @@ def build_services(
         backoff=JitteredBackoff(),
         tasks=ThreadPoolRunner(),
         worker_id=secrets.token_hex(4),
+        favorites=TableFavoriteStore(tables),
+        room_census=lambda _kind: None,
         always_open=always_open,
     )

@@ -19,9 +19,22 @@ export class ApiError extends Error {
   }
 }
 
+// Extra headers for some paths (the Teams SSO token for the staff API, set by teams.js).
+let authorization = null;
+
+/** `headers()` (async) is added to every request whose path `applies(path)`. */
+export function setAuthorization(headers, applies) {
+  authorization = { headers, applies };
+}
+
 const OFFLINE = {
   title: "Sem conexão",
   detail: "Não foi possível falar com o Balcão Virtual. Verifique sua conexão; tentaremos de novo.",
+};
+
+const SSO_FAILED = {
+  title: "Entrada pelo Teams indisponível",
+  detail: "O Teams não forneceu a sua identificação. Feche e abra a aba novamente; se continuar, avise a equipe de TI.",
 };
 
 /**
@@ -38,6 +51,13 @@ async function call(root, path, { method = "GET", body, headers = {}, etag, sign
   const init = { method, headers: { Accept: "application/json", ...headers }, cache: "no-store", signal,
                  credentials: "same-origin" };
   if (etag) init.headers["If-None-Match"] = etag;
+  if (authorization && authorization.applies(path)) {
+    try {
+      Object.assign(init.headers, await authorization.headers());
+    } catch {
+      throw new ApiError(401, SSO_FAILED);
+    }
+  }
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);

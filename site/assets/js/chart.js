@@ -102,3 +102,35 @@ export function dataTable({ caption, columns, rows }) {
         ? h("th", { scope: "row", text: row[i] })
         : h("td", { class: c.numeric ? "num" : null, text: row[i] }))))))));
 }
+
+/**
+ * A weekday × hour grid: each cell shaded by its share of the largest value (0: empty outline), with
+ * the value in the cell's tooltip. `rows` label the lines, `columns` the columns; `values[r][c]`.
+ */
+export function heatmap({ title, description, rows, columns, values }) {
+  const left = 64;
+  const top = 8;
+  const cell = Math.floor((W - left - 8) / Math.max(1, columns.length));
+  const height = top + rows.length * cell + 22;
+  counter += 1;
+  const svg = h("svg:svg", { viewBox: `0 0 ${W} ${height}`, role: "img", "aria-labelledby": `mapa-t-${counter} mapa-d-${counter}`, focusable: "false" },
+    h("svg:title", { id: `mapa-t-${counter}`, text: title }),
+    h("svg:desc", { id: `mapa-d-${counter}`, text: description }));
+  const max = Math.max(0, ...values.flat().filter((v) => typeof v === "number"));
+  rows.forEach((label, r) => {
+    svg.append(h("svg:text", { x: left - 6, y: top + r * cell + cell * 0.7, "text-anchor": "end", text: label }));
+    columns.forEach((_, c) => {
+      const value = values[r] && typeof values[r][c] === "number" ? values[r][c] : 0;
+      svg.append(h("svg:rect", {
+        class: value > 0 ? "celula-dado" : "celula-vazia", x: left + c * cell + 1, y: top + r * cell + 1,
+        width: cell - 2, height: cell - 2, "fill-opacity": value > 0 ? (0.15 + 0.85 * (value / max)).toFixed(2) : null,
+        "data-valor": value,
+      }, h("svg:title", { text: `${label}, ${columns[c]}: ${value}` })));
+    });
+  });
+  columns.forEach((label, c) => {
+    if (c % 3 !== 0) return;
+    svg.append(h("svg:text", { x: left + c * cell + cell / 2, y: height - 6, "text-anchor": "middle", text: label }));
+  });
+  return h("figure", { class: "grafico mapa-calor" }, h("figcaption", { text: title }), svg);
+}

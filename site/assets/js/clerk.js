@@ -1,20 +1,31 @@
 // Clerk console: the units the signed-in clerk serves, the live queue (refreshed every 2 s), and the
 // actions on it — call next / call a specific ticket (reason when not the head), start, finish,
-// no-show, requeue, transfer, retry the meeting — plus presence and keyboard shortcuts.
+// no-show (only after the unit's no-show time, or confirmed), requeue (also today's no-shows),
+// transfer, retry the meeting — plus presence, the arrival cue and keyboard shortcuts.
+// Inside Teams (teams.js) the same page is the app's "Fila" tab, signed in with Teams SSO; a card's
+// deep link (the sub-page) or `?senha=` brings a ticket into view.
 
 import "./shell.js";
 import { api, apiPath, ApiError } from "./api.js";
-import { h, $, $$, replace, safeUrl, focusElement } from "./dom.js";
+import { h, $, $$, replace, focusElement } from "./dom.js";
 import { clearFieldError, questionField, setFieldError } from "./forms.js";
-import { num, timeOf, clock, profile, accessibilityText, GROUND_LABELS, PRESENCE_LABELS } from "./format.js";
-import { showSignIn } from "./session.js";
+import { clock, timeOf, PRESENCE_LABELS } from "./format.js";
+import { signedInStaff, askToSignIn, teamsSession } from "./staff.js";
+import {
+  useContext, renderCurrent, renderWaiting, renderAbsent, renderNoShows, renderOthers, renderTeam, duration,
+} from "./clerk-view.js";
+import {
+  syncClock, now, noShowDue, startClocks, noticeArrivals, forgetArrivals, soundOn, setSound, typingIn,
+  watchShortcutFocus,
+} from "./clerk-shift.js";
 
 const REFRESH_MS = 2000;
+const ROOM_MS = 5000;
 
 const state = {
   me: null,
   unitId: "",
-  unit: null,       // public unit info (reason labels)
+  unit: null,       // public unit info (reason labels, time zone)
   queue: null,
   lastJson: "",
   timer: 0,
@@ -22,27 +33,33 @@ const state = {
   presenceBusy: false,
   pendingCall: null, // entry awaiting a reason in the dialog
   pendingTransfer: null,
+  pendingNoShow: null,
+  focusTicket: "",   // a ticket to bring into view (deep link)
+  rooms: new Map(),  // ticketId → the room status the provider gives
+  opened: new Set(), // tickets whose room the clerk opened from here
+  roomTimer: 0,
 };
 
 const message = $("#mensagem");
 const errorBox = $("#erro");
+let redraw = () => {};
 
 // ---------------------------------------------------------------------------------------------
 // Start
 
 async function main() {
   wire();
+  const params = new URLSearchParams(window.location.search);
   try {
-    state.me = (await api("/clerk/me")).data;
+    state.me = await signedInStaff({ returnTo: `/servidor.html${window.location.search}`, hide: $("#console") });
   } catch (err) {
     $("#carregando").hidden = true;
-    if (err instanceof ApiError && err.status === 401) {
-      showSignIn($("#entrar"), $("#link-entrar"), `/servidor.html${window.location.search}`);
-      return;
-    }
     showError(err);
     return;
   }
+  if (!state.me) return;
+  const teams = teamsSession();
+  state.focusTicket = params.get("senha") || (teams && teams.subPageId) || "";
   $("#carregando").hidden = true;
   $("#eu-nome").textContent = state.me.name || state.me.email;
   $("#eu-email").textContent = state.me.name ? `(${state.me.email})` : "";
@@ -53,9 +70,11 @@ async function main() {
   }
   const select = $("#unidade");
   replace(select, units.map((u) => h("option", { value: u.id, text: u.name })));
-  const wanted = new URLSearchParams(window.location.search).get("unidade");
+  const wanted = params.get("unidade") || state.focusTicket.split(".")[0];
   select.value = units.some((u) => u.id === wanted) ? wanted : units[0].id;
   $("#console").hidden = false;
+  redraw = startClocks();
+  watchShortcutFocus($("#atalhos-estado"), () => $("#fila-titulo"));
   await selectUnit(select.value);
 }
 
@@ -63,10 +82,12 @@ async function selectUnit(unitId) {
   state.unitId = unitId;
   state.queue = null;
   state.lastJson = "";
+  state.rooms.clear();
+  forgetArrivals();
   const url = new URL(window.location.href);
   url.searchParams.set("unidade", unitId);
   window.history.replaceState(null, "", url);
-  const info = (state.me.units || []).find((u) => u.id === unitId) || {};
+  const info = unitInfo();
   document.title = `Console: ${info.name || unitId} — Balcão Virtual`;
   const categories = info.serviceCategories || [];
   $("#campo-categoria").hidden = !categories.length;
@@ -80,14 +101,28 @@ async function selectUnit(unitId) {
   await refresh();
 }
 
+function unitInfo() {
+  return ((state.me && state.me.units) || []).find((u) => u.id === state.unitId) || {};
+}
+
 function wire() {
   $("#unidade").addEventListener("change", (ev) => selectUnit(ev.target.value));
   $("#chamar-proximo").addEventListener("click", callNext);
   for (const radio of $$("input[name=presenca]")) {
     radio.addEventListener("change", () => setPresence(radio.value));
   }
+  $("#ficar-disponivel").addEventListener("click", () => setPresence("online"));
+  const sound = $("#som-chegada");
+  sound.checked = soundOn();
+  sound.addEventListener("change", () => setSound(sound.checked));
   document.addEventListener("keydown", onShortcut);
   document.addEventListener("visibilitychange", () => { if (!document.hidden && state.unitId) refresh(); });
+
+  useContext({
+    zone: unitZone, reasonLabel, categoryLabel, act, callSpecific, openTransfer, askNoShow,
+    openRoom: (c) => { state.opened.add(c.ticketId); },
+    room: (ticketId) => state.rooms.get(ticketId),
+  });
 
   $("main").append(
     dialog("motivo", "Chamar fora da ordem", "Chamar", confirmOutOfOrderCall, [{
@@ -97,7 +132,8 @@ function wire() {
     dialog("transferir", "Transferir atendimento", "Transferir", confirmTransfer, [
       { id: "transferir-destino", key: "targetUnit", kind: "select", label: "Unidade de destino", required: true, options: () => [] },
       { id: "transferir-motivo", key: "reason", kind: "textarea", label: "Motivo (opcional)", attrs: { maxlength: 200 } },
-    ]));
+    ]),
+    dialog("ausencia", "Marcar ausência antes do prazo", "Marcar ausência", confirmNoShow, []));
 }
 
 /**
@@ -120,6 +156,12 @@ function dialog(id, title, confirm, onConfirm, fields) {
 }
 
 let focusBeforeDialog = null;
+function openDialog(id, focusId) {
+  focusBeforeDialog = document.activeElement;
+  $(`#dialogo-${id}`).showModal();
+  $(`#${focusId}`).focus();
+}
+
 function restoreFocus() {
   const el = focusBeforeDialog;
   focusBeforeDialog = null;
@@ -144,29 +186,30 @@ async function refresh() {
     const { data } = await api(`/clerk/units/${apiPath(unitId)}/queue`);
     if (seq !== refreshSeq || unitId !== state.unitId) return;
     state.queue = data;
+    syncClock(data.now);
     // clerk-agenda.js (invitations, follow-ups, the day's appointments, messages) follows the queue
     document.dispatchEvent(new CustomEvent("balcao:fila", { detail: { unitId, queue: data } }));
+    noticeArrivals(data.waiting || [], unitInfo().name || unitId);
     const json = JSON.stringify(data);
     if (json !== state.lastJson) {
       state.lastJson = json;
       render();
     }
-    $("#atualizado").textContent = `Atualizado às ${clock(new Date(), unitZone())}.`;
+    $("#atualizado").textContent = `Atualizado às ${clock(new Date(now()), unitZone())}.`;
   } catch (err) {
     if (seq !== refreshSeq) return;
     if (err instanceof ApiError && err.status === 401) {
-      $("#console").hidden = true;
-      showSignIn($("#entrar"), $("#link-entrar"), `/servidor.html?unidade=${encodeURIComponent(unitId)}`);
+      askToSignIn(`/servidor.html?unidade=${encodeURIComponent(unitId)}`, err, $("#console"));
       return;
     }
-    $("#atualizado").textContent = `Sem atualização desde ${clock(new Date(), unitZone())}: ${err.message}`;
+    $("#atualizado").textContent = `Sem atualização desde ${clock(new Date(now()), unitZone())}: ${err.message}`;
   }
   window.clearTimeout(state.timer);
   state.timer = window.setTimeout(refresh, REFRESH_MS);
 }
 
 // ---------------------------------------------------------------------------------------------
-// Rendering (text only: names and reasons typed by citizens go through textContent)
+// Rendering (clerk-view.js; text only)
 
 function myEmail() {
   return ((state.queue && state.queue.me && state.queue.me.email) || (state.me && state.me.email) || "").toLowerCase();
@@ -190,145 +233,108 @@ function reasonLabel(id) {
 }
 
 function categoryLabel(id) {
-  const info = (state.me.units || []).find((u) => u.id === state.unitId) || {};
-  const found = (info.serviceCategories || []).find((c) => c.id === id);
+  const found = (unitInfo().serviceCategories || []).find((c) => c.id === id);
   return found ? found.label : id;
-}
-
-function priorityBadge(entry) {
-  const klass = Number.isInteger(entry.priorityClass) ? entry.priorityClass : 3;
-  return h("span", { class: `selo prioridade-${klass}`, text: entry.priority || "Atendimento geral" });
-}
-
-function details(entry, extra = []) {
-  const rows = [
-    ["Perfil", profile(entry)],
-    ["Processo", entry.processNumber],
-    ["Assunto", entry.reason ? reasonLabel(entry.reason) : ""],
-    ["Tipo", entry.category ? categoryLabel(entry.category) : ""],
-    ["Acompanhantes", entry.companions ? num(entry.companions) : ""],
-    ["Acessibilidade", accessibilityText(entry)],
-    ["Chegada", entry.arrivedAt ? `${timeOf(entry.arrivedAt, unitZone())} (espera de ${num(entry.waitingMinutes)} min)` : ""],
-    ...extra,
-  ].filter(([, v]) => v);
-  const grounds = (entry.grounds || []).map((g) => GROUND_LABELS[g] || g);
-  return [
-    h("dl", { class: "dados" }, rows.map(([k, v]) => [h("dt", { text: k }), h("dd", { text: v })])),
-    grounds.length ? [h("p", { class: "sr-only", text: "Prioridade declarada:" }),
-      h("ul", { class: "fundamentos", "aria-label": "Prioridade declarada" }, grounds.map((g) => h("li", { text: g })))] : null,
-  ];
-}
-
-function button(label, key, onClick, { cls = "", shortcut = "", srExtra = "" } = {}) {
-  return h("button", { type: "button", class: cls || null, dataset: { key }, "aria-keyshortcuts": shortcut || null,
-    on: { click: onClick } },
-  label, srExtra ? h("span", { class: "sr-only", text: ` ${srExtra}` }) : null,
-  shortcut ? [" ", h("kbd", { "aria-hidden": "true", text: shortcut })] : null);
 }
 
 function render() {
   const active = document.activeElement;
   const key = active && active.dataset ? active.dataset.key : null;
   const q = state.queue;
-  renderPresence(q.me && q.me.status);
-  renderCurrent();
-  renderWaiting(q.waiting || []);
-  renderAbsent(q.absent || []);
-  renderOthers((q.called || []).filter((c) => String(c.calledBy || "").toLowerCase() !== myEmail()));
-  renderTeam(q.clerks || {});
+  const waiting = q.waiting || [];
+  renderPresence(q.me && q.me.status, waiting.length);
+  renderCurrent($("#atual"), mine());
+  $("#fila-contagem").textContent = `(${waiting.length})`;
+  $("#fila-vazia").hidden = waiting.length > 0;
+  renderWaiting($("#fila"), waiting);
+  section("#secao-faltas", "#faltas", q.noShows || [], renderNoShows);
+  $("#faltas-contagem").textContent = `(${(q.noShows || []).length})`;
+  section("#secao-ausentes", "#ausentes", q.absent || [], renderAbsent);
+  section("#secao-outros", "#outros", (q.called || []).filter((c) => String(c.calledBy || "").toLowerCase() !== myEmail()), renderOthers);
+  renderTeam($("#equipe"), q.clerks || {});
+  redraw();
+  watchRooms();
   if (key && !document.contains(active)) {
     const again = document.querySelector(`[data-key="${CSS.escape(key)}"]`);
     if (again) again.focus();
     else $("#chamar-proximo").focus();
   }
+  bringIntoView();
 }
 
-function renderPresence(status) {
-  if (state.presenceBusy) return;
-  for (const radio of $$("input[name=presenca]")) radio.checked = radio.value === (status || "offline");
+function section(sectionSel, listSel, items, draw) {
+  $(sectionSel).hidden = !items.length;
+  draw($(listSel), items);
 }
 
-const STATUS_TEXT = { called: "Chamada — aguardando entrar na sala", in_service: "Em atendimento" };
-
-function renderCurrent() {
-  const box = $("#atual");
-  const items = mine();
-  if (!items.length) {
-    replace(box, h("p", { text: "Nenhuma senha chamada por você. Use “Chamar próximo” quando estiver pronto." }));
-    return;
+/** Presence radios follow the server; "offline with people waiting" gets a notice and one button. */
+function renderPresence(status, waiting) {
+  const current = status || "offline";
+  if (!state.presenceBusy) {
+    for (const radio of $$("input[name=presenca]")) radio.checked = radio.value === current;
   }
-  replace(box, items.map((c) => {
-    const meeting = c.meeting || {};
-    const link = meeting.clerkJoinUrl || meeting.joinUrl;
-    const url = link ? safeUrl(link) : null;
-    let room;
-    if (url) {
-      room = h("p", {}, h("a", { class: "botao", href: url, target: "_blank", rel: "noopener noreferrer",
-        dataset: { key: `join:${c.ticketId}` } }, "Abrir sala de atendimento", h("span", { class: "sr-only", text: " (abre em nova aba)" })));
-    } else if (meeting.status === "failed") {
-      room = h("p", { class: "aviso erro" }, "Falha ao criar a sala de vídeo. ",
-        button("Tentar criar a sala novamente", `retry:${c.ticketId}`, () => act(c, "retry-meeting"), { srExtra: `da senha ${c.displayNumber}` }));
-    } else {
-      room = h("p", { text: "Criando a sala de atendimento…" });
+  const warn = current !== "online" && waiting > 0;
+  $("#aviso-presenca").hidden = !warn;
+  if (warn) {
+    $("#aviso-presenca-texto").textContent = `Você está “${PRESENCE_LABELS[current]}” e há ${waiting} ` +
+      `${waiting === 1 ? "pessoa aguardando" : "pessoas aguardando"}. Fique disponível para atender e para contar na cobertura da unidade.`;
+  }
+}
+
+/** The ticket of a deep link (a card's button, `?senha=`): scrolled to, marked and focused once. */
+function bringIntoView() {
+  if (!state.focusTicket) return;
+  const el = document.querySelector(`[data-ticket="${CSS.escape(state.focusTicket)}"]`);
+  if (!el) return;
+  state.focusTicket = "";
+  el.classList.add("destacada");
+  focusElement(el);
+  el.scrollIntoView({ block: "center" });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Is the citizen in the room? (GET .../rooms/{ticket}: local and Jitsi can tell; Teams cannot)
+
+function watchRooms() {
+  window.clearTimeout(state.roomTimer);
+  const called = mine().filter((c) => c.meeting && c.meeting.status === "ready");
+  if (!called.length) return;
+  const unitId = state.unitId;
+  Promise.all(called.map(async (c) => {
+    try {
+      const { data } = await api(`/clerk/units/${apiPath(unitId)}/rooms/${apiPath(c.ticketId)}`);
+      return [c.ticketId, roomStatus(data, c.ticketId)];
+    } catch {
+      return [c.ticketId, null];
     }
-    const called = c.status === "called";
-    return h("article", { class: "senha-cartao atual", "aria-labelledby": `atual-${c.ticketId}` },
-      h("h3", { class: "senha-cabeca", id: `atual-${c.ticketId}` },
-        h("span", { class: "num", text: c.displayNumber }), " ",
-        h("span", { class: "nome", text: c.name || "(sem nome)" })),
-      h("p", {}, h("span", { class: "selo aberta", text: STATUS_TEXT[c.status] || c.status }), " ", priorityBadge(c)),
-      details(c, [["Chamada às", c.calledAt ? timeOf(c.calledAt, unitZone()) : ""]]),
-      room,
-      h("div", { class: "acoes" },
-        called ? button("Iniciar atendimento", `start:${c.ticketId}`, () => act(c, "start"), { shortcut: "I" }) : null,
-        button("Finalizar", `finish:${c.ticketId}`, () => act(c, "finish"), { shortcut: "F" }),
-        called ? button("Ausente", `no-show:${c.ticketId}`, () => act(c, "no-show"), { cls: "perigo", shortcut: "A", srExtra: "(não compareceu)" }) : null,
-        button("Devolver à fila", `requeue:${c.ticketId}`, () => act(c, "requeue"), { cls: "secundario" }),
-        button("Transferir…", `transfer:${c.ticketId}`, () => openTransfer(c), { cls: "secundario" })));
-  }));
+  })).then((found) => {
+    if (unitId !== state.unitId) return;
+    let changed = false;
+    for (const [id, room] of found) {
+      const before = JSON.stringify(state.rooms.get(id) || null);
+      if (room) state.rooms.set(id, room);
+      changed = changed || before !== JSON.stringify(room);
+    }
+    if (changed) {
+      renderCurrent($("#atual"), mine());
+      redraw();
+    }
+    state.roomTimer = window.setTimeout(watchRooms, ROOM_MS);
+  });
 }
 
-/** A ticket in a list: its number and the name as typed (text), `badges` beside them, then `body`. */
-function ticketItem(entry, badges, ...body) {
-  return h("li", { class: "senha-cartao" },
-    h("p", { class: "senha-cabeca" },
-      h("span", { class: "num", text: entry.displayNumber }),
-      h("span", { class: "nome", text: entry.name || "(sem nome)" }),
-      badges),
-    body);
-}
-
-function renderWaiting(waiting) {
-  $("#fila-contagem").textContent = `(${num(waiting.length)})`;
-  $("#fila-vazia").hidden = waiting.length > 0;
-  replace($("#fila"), waiting.map((entry, index) => {
-    const item = ticketItem(entry,
-      [priorityBadge(entry), entry.absent ? h("span", { class: "selo ausente", text: "Conexão interrompida" }) : null],
-      details(entry),
-      h("div", { class: "acoes" },
-        button(index === 0 ? "Chamar" : "Chamar fora da ordem…", `call:${entry.ticketId}`,
-          () => callSpecific(entry, index === 0), { cls: index === 0 ? "" : "secundario", srExtra: `senha ${entry.displayNumber}` })));
-    $(".senha-cabeca", item).prepend(h("span", { class: "pos", text: `${index + 1}º` }));
-    return item;
-  }));
-}
-
-function renderAbsent(absent) {
-  $("#secao-ausentes").hidden = !absent.length;
-  replace($("#ausentes"), absent.map((entry) => ticketItem(entry, priorityBadge(entry), details(entry))));
-}
-
-function renderOthers(called) {
-  $("#secao-outros").hidden = !called.length;
-  replace($("#outros"), called.map((c) => ticketItem(c, h("span", { class: "selo inativa", text: STATUS_TEXT[c.status] || c.status }),
-    h("p", { text: `Com ${c.calledBy}${c.calledAt ? `, chamada às ${timeOf(c.calledAt, unitZone())}` : ""}.` }))));
-}
-
-function renderTeam(clerks) {
-  const entries = Object.entries(clerks);
-  replace($("#equipe"), entries.length
-    ? entries.map(([email, status]) => h("li", { text: `${email}: ${PRESENCE_LABELS[status] || status}` }))
-    : h("li", { text: "Nenhum servidor conectado." }));
+/** The provider's answer in words (the server's); Jitsi counts people: with the clerk in, one more. */
+function roomStatus(data, ticketId) {
+  if (data.known && typeof data.participants === "number") {
+    const others = data.participants - (state.opened.has(ticketId) ? 1 : 0);
+    return {
+      known: true,
+      citizenInRoom: others > 0,
+      text: others > 0 ? `A pessoa entrou na sala (${data.participants} na sala).`
+        : `A pessoa ainda não entrou na sala (${data.participants} na sala).`,
+    };
+  }
+  return { known: Boolean(data.known), citizenInRoom: data.citizenInRoom, text: data.text };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -373,13 +379,11 @@ function callSpecific(entry, isHead) {
     return;
   }
   state.pendingCall = entry;
-  focusBeforeDialog = document.activeElement;
   $("#motivo-texto").textContent = `A senha ${entry.displayNumber} (${entry.name}) não é a próxima da fila. ` +
     "Informe por que ela será chamada agora.";
   $("#motivo").value = "";
   clearFieldError("motivo");
-  $("#dialogo-motivo").showModal();
-  $("#motivo").focus();
+  openDialog("motivo", "motivo");
 }
 
 function fieldError(id, text) {
@@ -393,8 +397,7 @@ async function confirmOutOfOrderCall() {
     fieldError("motivo", "Informe o motivo para chamar fora da ordem da fila.");
     return;
   }
-  const entry = state.pendingCall;
-  const ok = await doCall(entry, reason, { inDialog: true });
+  const ok = await doCall(state.pendingCall, reason, { inDialog: true });
   if (ok) $("#dialogo-motivo").close();
 }
 
@@ -422,7 +425,7 @@ async function doCall(entry, reason, { inDialog = false } = {}) {
 const DONE_TEXT = {
   start: "Atendimento iniciado.",
   finish: "Atendimento finalizado.",
-  "no-show": "Senha marcada como ausente (não compareceu).",
+  "no-show": "Senha marcada como ausente (não compareceu). Ela fica em “Não compareceram hoje”.",
   requeue: "Senha devolvida à fila.",
   transfer: "Atendimento transferido.",
   "retry-meeting": "Nova tentativa de criar a sala solicitada.",
@@ -444,17 +447,36 @@ async function act(ticket, action, body) {
   }
 }
 
+/** "Ausente": at once after the unit's no-show time; before it, only through the confirmation dialog. */
+function askNoShow(ticket) {
+  if (noShowDue(ticket)) {
+    act(ticket, "no-show");
+    return;
+  }
+  state.pendingNoShow = ticket;
+  const since = Date.parse(ticket.calledAt || "");
+  const wait = Date.parse(ticket.noShowAt || "") - since;
+  $("#ausencia-texto").textContent = `A senha ${ticket.displayNumber} (${ticket.name}) foi chamada há ` +
+    `${duration(now() - since)}${ticket.calledAt ? `, às ${timeOf(ticket.calledAt, unitZone())}` : ""}. ` +
+    `O prazo de espera da unidade é de ${duration(wait)}: a pessoa ainda pode estar entrando na sala. ` +
+    "Marcar a ausência agora? Se ela aparecer, a senha pode ser devolvida à fila.";
+  openDialog("ausencia", "ausencia-cancelar");
+}
+
+async function confirmNoShow() {
+  $("#dialogo-ausencia").close();
+  await act(state.pendingNoShow, "no-show", { confirm: true });
+}
+
 function openTransfer(ticket) {
   state.pendingTransfer = ticket;
-  focusBeforeDialog = document.activeElement;
   const targets = (state.me.transferTargets || []).filter((t) => t.id !== state.unitId);
   replace($("#transferir-destino"), h("option", { value: "", text: "Selecione a unidade" }),
     targets.map((t) => h("option", { value: t.id, text: t.name })));
   $("#transferir-motivo").value = "";
   $("#transferir-texto").textContent = `Senha ${ticket.displayNumber} (${ticket.name}). O cidadão mantém a hora de chegada na nova fila.`;
   clearFieldError("transferir-destino");
-  $("#dialogo-transferir").showModal();
-  $("#transferir-destino").focus();
+  openDialog("transferir", "transferir-destino");
 }
 
 async function confirmTransfer() {
@@ -484,13 +506,13 @@ async function setPresence(status) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Keyboard shortcuts (never while typing in a field or with a dialog open)
+// Keyboard shortcuts: never while typing (text fields, selects) or with a dialog open; radios,
+// checkboxes and buttons keep them (the presence control does not swallow N).
 
 function onShortcut(ev) {
   if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.repeat) return;
   if ($("#console").hidden || !state.queue) return;
-  const target = ev.target;
-  if (target instanceof Element && target.closest("input, textarea, select, [contenteditable=''], [contenteditable='true']")) return;
+  if (typingIn(ev.target)) return;
   if ($$("dialog").some((d) => d.open)) return;
   const key = ev.key.toLowerCase();
   const current = mine();
@@ -499,7 +521,7 @@ function onShortcut(ev) {
   if (key === "n") callNext();
   else if (key === "i" && calledOne) act(calledOne, "start");
   else if (key === "f" && current[0]) act(current[0], "finish");
-  else if (key === "a" && calledOne) act(calledOne, "no-show");
+  else if (key === "a" && calledOne) askNoShow(calledOne);
   else handled = false;
   if (handled) ev.preventDefault();
   else if (["i", "f", "a"].includes(key)) say("Nenhuma senha chamada por você para esta ação.");

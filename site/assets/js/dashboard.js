@@ -1,42 +1,45 @@
-// Administrator dashboard: reads the metrics API and shows exactly what it answers. When an endpoint
-// is missing (404) or failing (5xx, network), its section says "indisponível" and shows no numbers:
-// nothing here is ever estimated or filled in by the page.
+// Administrator dashboard (also the Teams app's "Painel" tab): reads the metrics API and shows exactly
+// what it answers. One period drives every section (summary, units, charts, heatmap, drop-off); the page
+// refreshes itself every minute and says when it last did. When an endpoint is missing (404) or failing
+// (5xx, network), its section says "indisponível" and shows no numbers: nothing here is ever estimated
+// or filled in by the page.
 
 import "./shell.js";
 import { api, API_BASE, ApiError } from "./api.js";
-import { h, $, $$, clear, replace } from "./dom.js";
-import { num, minutes, fullDate, dayMonth } from "./format.js";
-import { barChart, lineChart, dataTable } from "./chart.js";
-import { showSignIn } from "./session.js";
+import { h, $, clear, replace } from "./dom.js";
+import { num, minutes, fullDate, dayMonth, clock } from "./format.js";
+import { barChart, lineChart, dataTable, heatmap } from "./chart.js";
+import { signedInStaff, askToSignIn } from "./staff.js";
+import { favorites, sortableTable } from "./units-table.js";
 
+const REFRESH_MS = 60000;
 const PERIOD_TEXT = { today: "hoje", 7: "nos últimos 7 dias", 30: "nos últimos 30 dias", 60: "nos últimos 60 dias" };
+/** "segunda-feira" → "seg" (the API names the weekdays in full, Monday first). */
+const shortDay = (day) => String(day || "").slice(0, 3);
 let me = null;
+let refreshTimer = 0;
+const unitsSort = { key: "nome", dir: "ascending" };
 // Each section ignores answers to requests it has since replaced (the user changed a filter).
 const latest = {};
 
 async function main() {
   try {
-    me = (await api("/clerk/me")).data;
+    me = await signedInStaff({ returnTo: "/painel.html", hide: $("#painel") });
   } catch (err) {
-    $("#carregando").hidden = true;
-    if (err instanceof ApiError && err.status === 401) {
-      showSignIn($("#entrar"), $("#link-entrar"), "/painel.html");
-      return;
-    }
     $("#carregando").textContent = `Não foi possível identificar o usuário: ${err.message}`;
     return;
   }
+  if (!me) return;
   $("#carregando").hidden = true;
   $("#eu-nome").textContent = me.name || me.email;
   $("#painel").hidden = false;
-  await fillCourts();
+  await Promise.all([fillCourts(), favorites.load()]);
   $("#filtros-painel").addEventListener("submit", (ev) => {
     ev.preventDefault();
     loadAll();
   });
   $("#periodo").addEventListener("change", loadAll);
   $("#tribunal").addEventListener("change", loadAll);
-  for (const radio of $$("input[name=dias]")) radio.addEventListener("change", () => loadSection("daily"));
   loadAll();
 }
 
@@ -59,9 +62,17 @@ async function fillCourts() {
     courts.sort((a, b) => a[1].localeCompare(b[1], "pt-BR")).map(([id, name]) => h("option", { value: id, text: name })));
 }
 
-function loadAll() {
+/** Every section with the current filters; then again in a minute ("Atualizado às …" when all answered). */
+async function loadAll() {
+  window.clearTimeout(refreshTimer);
   $("#restrito").hidden = true;
-  for (const name of Object.keys(SECTIONS)) loadSection(name);
+  const results = await Promise.all(Object.keys(SECTIONS).map((name) => loadSection(name)));
+  if (results.every((r) => r !== "stale")) {
+    const failed = results.filter((r) => r === "failed").length;
+    $("#atualizado").textContent = `Atualizado às ${clock()}${failed ? ` (${failed} ${failed === 1 ? "seção indisponível" : "seções indisponíveis"})` : ""}. ` +
+      "Os números se atualizam sozinhos a cada minuto.";
+  }
+  refreshTimer = window.setTimeout(loadAll, REFRESH_MS);
 }
 
 function query(params) {
@@ -92,57 +103,57 @@ function unavailable(stateEl, contentEls, err) {
     h("strong", { text: "Indicadores indisponíveis: " }), `${why}. Nenhum número é exibido até que o serviço responda.`));
 }
 
-/** The filters as the API takes them. */
+/** The filters as the API takes them: the period is also the daily series' number of days. */
 function filters() {
-  return {
-    period: $("#periodo").value,
-    court: $("#tribunal").value,
-    days: ($("input[name=dias]:checked") || {}).value || "7",
-  };
+  const period = $("#periodo").value;
+  return { period, court: $("#tribunal").value, days: period === "today" ? "" : period };
 }
 
 /**
- * Load one section of SECTIONS with the filters it uses: "Carregando…" meanwhile; an answer to a
- * request a newer one replaced (the user changed a filter) is ignored; a failure leaves the section
- * "unavailable" (its content emptied, its CSV link hidden); otherwise the CSV link is shown and
- * `render(data, filters)` runs — given the rows instead when the section lists rows, or, when there
- * are none, its first content element says `empty`.
+ * Load one section of SECTIONS with the filters it uses: "Carregando…" on the first load (a refresh
+ * keeps the numbers on screen until the new ones arrive); an answer to a request a newer one replaced
+ * is ignored ("stale"); a failure leaves the section "unavailable" (its content emptied, its CSV link
+ * hidden: "failed"); otherwise the CSV link is shown and `render(data, filters)` runs — given the rows
+ * instead when the section lists rows, or, when there are none, its first content element says `empty`.
  */
 async function loadSection(name) {
   const section = SECTIONS[name];
   const all = filters();
-  const params = Object.fromEntries(section.params.map((key) => [key, all[key]]));
+  const path = typeof section.path === "function" ? section.path(all) : section.path;
+  const params = Object.fromEntries(section.params(all).map((key) => [key, all[key]]));
   const stateEl = $(section.state);
   const contentEls = section.content.map((sel) => $(sel));
   const csv = section.csv ? $(section.csv) : null;
   const gen = (latest[name] = (latest[name] || 0) + 1);
-  if (csv) csv.href = `${API_BASE}${section.path}?${query({ ...params, format: "csv" })}`;
-  stateEl.textContent = "Carregando…";
+  if (csv) csv.href = `${API_BASE}${path}?${query({ ...params, format: "csv" })}`;
+  if (!contentEls[0].firstChild) stateEl.textContent = "Carregando…";
   let data;
   try {
-    data = (await api(`${section.path}?${query(params)}`)).data || {};
+    data = (await api(`${path}?${query(params)}`)).data || {};
   } catch (err) {
-    if (gen !== latest[name] || handleAuth(err)) return;
+    if (gen !== latest[name]) return "stale";
+    if (handleAuth(err)) return "failed";
     unavailable(stateEl, contentEls, err);
     if (csv) csv.hidden = true;
-    return;
+    return "failed";
   }
-  if (gen !== latest[name]) return;
+  if (gen !== latest[name]) return "stale";
   clear(stateEl);
   if (csv) csv.hidden = false;
   if (!section.rows) {
     section.render(data, all);
-    return;
+    return "ok";
   }
   const rows = Array.isArray(section.rows(data)) ? section.rows(data) : [];
-  if (rows.length) section.render(rows, all);
+  if (rows.length) section.render(rows, all, data);
   else replace(contentEls[0], h("p", { text: section.empty }));
+  return "ok";
 }
 
 function handleAuth(err) {
   if (err instanceof ApiError && err.status === 401) {
-    $("#painel").hidden = true;
-    showSignIn($("#entrar"), $("#link-entrar"), "/painel.html");
+    window.clearTimeout(refreshTimer);
+    askToSignIn("/painel.html", err, $("#painel"));
     return true;
   }
   return false;
@@ -185,35 +196,105 @@ function renderSummary(data, { period, court }) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Daily series (charts + table alternative)
+// The period's series: per day (7, 30, 60 days) or, for "today", per hour (from the heatmap's answer)
 
-function renderDaily(series, { days }) {
+function total(list) {
+  return list.reduce((acc, p) => acc + (typeof p.value === "number" ? p.value : 0), 0);
+}
+
+function renderDaily(series, { period }) {
+  const days = series.length;
   const served = series.map((d) => ({ label: dayMonth(d.date), value: d.served }));
   const requests = series.map((d) => ({ label: dayMonth(d.date), value: d.requests }));
   const waits = series.map((d) => ({ label: dayMonth(d.date), value: d.averageWaitMinutes }));
-  const total = (list) => list.reduce((acc, p) => acc + (typeof p.value === "number" ? p.value : 0), 0);
   replace($("#graficos"),
     barChart({
-      title: `Atendimentos por dia — últimos ${days} dias`,
+      title: `Atendimentos por dia — ${PERIOD_TEXT[period] || `últimos ${days} dias`}`,
       description: `Total de ${num(total(served))} atendimentos e ${num(total(requests))} solicitações no intervalo. Os valores de cada dia estão na tabela a seguir.`,
       points: served, format: (v) => num(v),
     }),
     lineChart({
-      title: `Espera média por dia (minutos) — últimos ${days} dias`,
+      title: `Espera média por dia (minutos) — ${PERIOD_TEXT[period] || `últimos ${days} dias`}`,
       description: "Tempo médio de espera na fila em cada dia. Os valores estão na tabela a seguir.",
       points: waits, format: (v) => num(v, { decimals: true }),
     }),
     h("details", {}, h("summary", { text: "Ver os dados dos gráficos em tabela" }),
       dataTable({
-        caption: `Série diária — últimos ${days} dias`,
+        caption: `Série diária — ${PERIOD_TEXT[period] || `últimos ${days} dias`}`,
         columns: [{ label: "Dia" }, { label: "Solicitações", numeric: true }, { label: "Atendimentos", numeric: true },
           { label: "Espera média (min)", numeric: true }],
         rows: series.map((d) => [fullDate(d.date), num(d.requests), num(d.served), num(d.averageWaitMinutes, { decimals: true })]),
       })));
 }
 
+/** "Hoje": attendances per hour of today's weekday line of the heatmap (the period is one day). */
+function renderToday(data) {
+  const weekdays = data.weekdays || [];
+  const today = data.to ? (new Date(`${data.to}T12:00:00Z`).getUTCDay() + 6) % 7 : -1; // Monday first
+  const line = (data.served || [])[today] || [];
+  const hours = data.hours || [];
+  const points = hours.map((hour, i) => ({ label: `${hour}h`, value: typeof line[i] === "number" ? line[i] : null }));
+  $("#csv-diario").hidden = true; // the day's hours are in the heatmap's export
+  replace($("#graficos"),
+    barChart({
+      title: "Atendimentos por hora — hoje",
+      description: `Total de ${num(total(points))} atendimentos hoje (${weekdays[today] || ""}). Os valores de cada hora estão na tabela a seguir.`,
+      points, format: (v) => num(v),
+    }),
+    h("details", {}, h("summary", { text: "Ver os dados do gráfico em tabela" }),
+      dataTable({
+        caption: "Atendimentos por hora — hoje",
+        columns: [{ label: "Hora" }, { label: "Atendimentos", numeric: true }],
+        rows: points.map((p) => [p.label, num(p.value)]),
+      })));
+}
+
 // ---------------------------------------------------------------------------------------------
-// Per-unit table
+// Heatmap (weekday × hour) and drop-off by position in line
+
+function renderHeatmap(data, { period }) {
+  const weekdays = (data.weekdays || []).map(shortDay);
+  const hours = data.hours || [];
+  const values = data.served || [];
+  const busiest = [];
+  values.forEach((row, r) => row.forEach((v, c) => { if (v > 0) busiest.push([v, r, c]); }));
+  busiest.sort((a, b) => b[0] - a[0]);
+  const top = busiest[0];
+  replace($("#mapa"),
+    heatmap({
+      title: `Atendimentos concluídos por dia da semana e hora — ${PERIOD_TEXT[period] || period}`,
+      description: top
+        ? `O horário com mais atendimentos foi ${weekdays[top[1]]}, ${hours[top[2]]}h, com ${num(top[0])}. Os valores estão na tabela a seguir.`
+        : "Nenhum atendimento concluído no período.",
+      rows: weekdays, columns: hours.map((x) => `${x}h`), values,
+    }),
+    h("details", {}, h("summary", { text: "Ver os dados do mapa em tabela" }),
+      dataTable({
+        caption: "Atendimentos por dia da semana (linhas) e hora (colunas)",
+        columns: [{ label: "Dia" }, ...hours.map((x) => ({ label: `${x}h`, numeric: true }))],
+        rows: weekdays.map((d, r) => [d, ...hours.map((_, c) => num((values[r] || [])[c]))]),
+      })));
+}
+
+function renderDropoff(buckets, { period }) {
+  const points = buckets.map((b) => ({ label: b.label, value: typeof b.share === "number" ? Math.round(b.share * 1000) / 10 : null }));
+  replace($("#desistencia"),
+    barChart({
+      title: `Não atendidos (%) pela posição na fila ao entrar — ${PERIOD_TEXT[period] || period}`,
+      description: "Parte das pessoas admitidas em cada faixa de posição que não foi atendida (desistiu, expirou, não compareceu ou ficou para o fechamento). Os valores estão na tabela a seguir.",
+      points, format: (v) => `${num(v, { decimals: true })}%`,
+    }),
+    h("details", {}, h("summary", { text: "Ver os dados em tabela" }),
+      dataTable({
+        caption: "Não atendidos pela posição na fila ao entrar",
+        columns: [{ label: "Posição ao entrar" }, { label: "Admitidos", numeric: true }, { label: "Não atendidos", numeric: true },
+          { label: "Parte (%)", numeric: true }],
+        rows: buckets.map((b, i) => [b.label, num(b.admitted), num(b.notServed), num(points[i].value, { decimals: true })]),
+      })));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-unit table: sortable, ★ per user, the key columns first (visible at 360 px)
 
 function courtText(court) {
   if (!court) return "";
@@ -222,31 +303,60 @@ function courtText(court) {
 }
 
 function renderUnits(units, { period }) {
-  replace($("#unidades-tabela"), dataTable({
+  sortableTable($("#unidades-tabela"), {
     caption: `Unidades — ${PERIOD_TEXT[period] || period}`,
-    columns: [{ label: "Unidade" }, { label: "Seção" }, { label: "Tribunal" },
-      { label: "Fluxo (solicitações)", numeric: true }, { label: "Atendimentos", numeric: true },
-      { label: "Hoje", numeric: true }, { label: "Fila agora", numeric: true },
-      { label: "Espera média (min)", numeric: true }, { label: "Satisfação", numeric: true }],
-    rows: units.map((u) => [u.name || u.id, u.section || "", courtText(u.court), num(u.requests), num(u.served),
-      num(u.today), num(u.queue), num(u.averageWaitMinutes, { decimals: true }), num(u.surveyMean, { decimals: true })]),
-  }));
+    rows: units,
+    rowId: (u) => u.id,
+    rowName: (u) => u.name || u.id,
+    sort: unitsSort,
+    onStar: async (u) => {
+      try {
+        await favorites.toggle(u.id);
+      } catch (err) {
+        replace($("#unidades-estado"), h("p", { class: "aviso erro", text: `Não foi possível guardar a favorita: ${err.message}` }));
+      }
+    },
+    columns: [
+      { key: "nome", label: "Unidade", text: (u) => u.name || u.id },
+      { key: "hoje", label: "Hoje", numeric: true, value: (u) => u.today, text: (u) => num(u.today) },
+      { key: "fila", label: "Fila agora", numeric: true, value: (u) => u.queue, text: (u) => num(u.queue) },
+      { key: "fluxo", label: "Fluxo (solicitações)", numeric: true, value: (u) => u.requests, text: (u) => num(u.requests) },
+      { key: "atendimentos", label: "Atendimentos", numeric: true, value: (u) => u.served, text: (u) => num(u.served) },
+      { key: "espera", label: "Espera média (min)", numeric: true, value: (u) => u.averageWaitMinutes, text: (u) => num(u.averageWaitMinutes, { decimals: true }) },
+      { key: "satisfacao", label: "Satisfação", numeric: true, value: (u) => u.surveyMean, text: (u) => num(u.surveyMean, { decimals: true }) },
+      { key: "secao", label: "Seção", text: (u) => u.section || "" },
+      { key: "tribunal", label: "Tribunal", text: (u) => courtText(u.court) },
+    ],
+  });
 }
 
 const SECTIONS = {
   summary: {
-    path: "/metrics/summary", params: ["period", "court"], state: "#resumo-estado",
+    path: "/metrics/summary", params: () => ["period", "court"], state: "#resumo-estado",
     content: ["#resumo-periodo", "#kpis", "#nao-atendidos"], render: renderSummary,
   },
-  daily: {
-    path: "/metrics/daily", params: ["days", "court"], state: "#serie-estado", content: ["#graficos"],
-    csv: "#csv-diario", rows: (data) => data.days, render: renderDaily,
-    empty: "O serviço de métricas não devolveu dados para este intervalo.",
-  },
   units: {
-    path: "/metrics/units", params: ["period", "court"], state: "#unidades-estado", content: ["#unidades-tabela"],
+    path: "/metrics/units", params: () => ["period", "court"], state: "#unidades-estado", content: ["#unidades-tabela"],
     csv: "#csv-unidades", rows: (data) => data.units, render: renderUnits,
     empty: "Nenhuma unidade nos dados devolvidos pelo serviço de métricas.",
+  },
+  series: {
+    // "Hoje" has no daily series: its chart is the hours of today, from the heatmap of the day.
+    path: ({ period }) => (period === "today" ? "/metrics/heatmap" : "/metrics/daily"),
+    params: ({ period }) => (period === "today" ? ["period", "court"] : ["days", "court"]),
+    state: "#serie-estado", content: ["#graficos"], csv: "#csv-diario",
+    rows: (data) => data.days || (data.served ? [data] : []),
+    render: (rows, all, data) => (all.period === "today" ? renderToday(data) : renderDaily(rows, all)),
+    empty: "O serviço de métricas não devolveu dados para este intervalo.",
+  },
+  heatmap: {
+    path: "/metrics/heatmap", params: () => ["period", "court"], state: "#mapa-estado", content: ["#mapa"],
+    csv: "#csv-mapa", render: renderHeatmap,
+  },
+  dropoff: {
+    path: "/metrics/dropoff", params: () => ["period", "court"], state: "#desistencia-estado", content: ["#desistencia"],
+    rows: (data) => data.buckets, render: renderDropoff,
+    empty: "O serviço de métricas não devolveu dados de desistência para este período.",
   },
 };
 

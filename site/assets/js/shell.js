@@ -33,6 +33,10 @@ const PAGES = {
   painel: { subtitle: "Painel de indicadores", footer: [`${LEGAL} Os indicadores não contêm dados pessoais.`] },
   // What the Static Web App shows instead of a staff page to someone not signed in (entrar.js).
   entrar: { subtitle: "Área dos servidores", footer: [LEGAL] },
+  // The Teams app's other tabs (appPackage/manifest.json): inside Teams the frame gives way to Teams'.
+  serventias: { subtitle: "Serventias", footer: [`${LEGAL} A configuração das unidades é código, revisado pela TI do tribunal.`] },
+  sobre: { subtitle: "Sobre o Balcão Virtual", footer: [LEGAL] },
+  configurar: { subtitle: "Aba do Teams", bare: true, footer: [] },
   // The local meeting provider's stand-in for a video room (development only): no navigation.
   reuniao: { subtitle: "Sala de atendimento simulada", bare: true, footer: [] },
 };

@@ -1,0 +1,58 @@
+"""The staff member's favourite units (★): `GET /api/clerk/favorites`, `PUT` and `DELETE
+/api/clerk/favorites/{unit}` (domain/usecases/favorites.py). Any signed-in staff member, for their own
+list."""
+
+from __future__ import annotations
+
+import azure.functions as func
+
+from domain.usecases import favorites
+from functions import bootstrap
+from functions.answers import clerk as answers
+from functions.answers import present, respond
+from functions.http_common import principal
+from functions.operations import Operation
+from functions.triggers import http_route
+
+bp = func.Blueprint()
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _answer(found: favorites.Favorites) -> func.HttpResponse:
+    return respond(present(answers.Favorites, found), headers=NO_STORE)
+
+
+@http_route(
+    bp,
+    "clerk_favorites",
+    "GET",
+    "clerk/favorites",
+    Operation("Minhas unidades favoritas (★)", "servidor", answer=answers.Favorites),
+)
+def clerk_favorites(req: func.HttpRequest) -> func.HttpResponse:
+    return _answer(favorites.favorites(bootstrap.get().context, principal(req)))
+
+
+@http_route(
+    bp,
+    "clerk_favorite_add",
+    "PUT",
+    "clerk/favorites/{unit}",
+    Operation("Marcar a unidade como favorita", "servidor", answer=answers.Favorites, errors=(404, 409)),
+)
+def clerk_favorite_add(req: func.HttpRequest) -> func.HttpResponse:
+    app = bootstrap.get()
+    unit = req.route_params["unit"]
+    return _answer(favorites.add_favorite(app.context, principal(req), unit, app.now()))
+
+
+@http_route(
+    bp,
+    "clerk_favorite_remove",
+    "DELETE",
+    "clerk/favorites/{unit}",
+    Operation("Desmarcar a unidade favorita", "servidor", answer=answers.Favorites, errors=(404,)),
+)
+def clerk_favorite_remove(req: func.HttpRequest) -> func.HttpResponse:
+    unit = req.route_params["unit"]
+    return _answer(favorites.remove_favorite(bootstrap.get().context, principal(req), unit))
