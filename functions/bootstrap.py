@@ -72,7 +72,6 @@ class Bootstrap:
     config_store: ConfigStore
     links: Links
     retention_days: int
-    teams: TeamsSignIn  # Teams SSO (functions/identity.py's third source)
 
     def now(self) -> datetime:
         return self.clock()
@@ -228,13 +227,13 @@ def build(settings: Settings, clock: Clock, factories: Factories) -> Bootstrap:
         config_store=config_store,
         links=links,
         retention_days=settings.retention_days,
-        teams=TeamsSignIn(settings.env),
     )
 
 
 _lock = threading.Lock()
 _current: Bootstrap | None = None
 _limiter: Limiter | None = None
+_teams: TeamsSignIn | None = None
 _shared: TableLimits | None = None
 _shared_lock = threading.Lock()
 _clock: Clock = system_clock
@@ -266,6 +265,16 @@ def limiter() -> Limiter:
         if _limiter is None:
             _limiter = Limiter(shared=_SharedLimitsOnUse())
         return _limiter
+
+
+def teams() -> TeamsSignIn:
+    """Teams SSO (functions/identity.py's third source): needs no port, so a request's identity is
+    known before anything else is built."""
+    global _teams
+    with _lock:
+        if _teams is None:
+            _teams = TeamsSignIn(settings().env)
+        return _teams
 
 
 def shared_limits() -> TableLimits:
@@ -310,9 +319,9 @@ def set_clock(clock: Clock) -> None:
 
 def reset() -> None:
     """Forget every client, setting and cache, and the clock (tests start several hosts in a process)."""
-    global _current, _clock, _limiter, _shared
+    global _current, _clock, _limiter, _shared, _teams
     with _lock, _shared_lock:
-        _current = _limiter = _shared = None
+        _current = _limiter = _shared = _teams = None
         _clock = system_clock
 
 

@@ -240,9 +240,8 @@ def principal(req: func.HttpRequest) -> Principal:
     """The staff member behind the request (functions/identity.py: a Teams SSO token, or the principal
     header the platform sets, in the Static Web Apps or App Service format), with the roles the
     configuration gives them."""
-    app = bootstrap.get()
-    email = identity.staff_email_of(req.headers, app.settings.env, app.teams)
-    return app.context.principal(email)
+    email = identity.staff_email_of(req.headers, bootstrap.settings().env, bootstrap.teams())
+    return bootstrap.get().context.principal(email)
 
 
 def bearer(req: func.HttpRequest) -> str:

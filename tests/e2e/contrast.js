@@ -1,7 +1,9 @@
 // Decides the colour contrast of a text that axe-core left "incomplete" (see assert_accessible in
-// pages_support.py), for the two cases axe cannot model: the text of an inline SVG chart (axe treats the
-// SVG as an image, and a one-character label as too short to be text) and a text in an open modal
-// dialog (the top layer: axe compares it with the page underneath). WCAG 2.1 1.4.3: the ratio of the
+// pages_support.py), for the cases axe cannot model: the text of an inline SVG chart (axe treats
+// the SVG as an image, and a one-character label as too short to be text), a text in an open modal
+// dialog (the top layer: axe compares it with the page underneath) and a glyph hidden from assistive
+// technologies (★, a sort arrow: "only non-text characters", which axe does not judge) and a text in
+// a panel pinned to the screen over scrolled content (the long-shift console's current attendance). WCAG 2.1 1.4.3: the ratio of the
 // text's colour to the first opaque background behind it, with no gradient, image, translucency, shape
 // or element over or under the text. Returns { ratio } or { why } when it cannot decide either.
 (selector) => {
@@ -10,7 +12,18 @@
   const svgText = el.namespaceURI === "http://www.w3.org/2000/svg" && el.localName === "text";
   const dialog = el.closest("dialog");
   const inModal = dialog !== null && dialog.matches(":modal");
-  if (!svgText && !inModal) return { why: "neither the text of an SVG chart nor in an open modal dialog" };
+  // A glyph hidden from assistive technologies (a star, a sort arrow beside a text that says the same):
+  // axe skips "only non-text characters"; its contrast is decided here like any text's.
+  const glyph = el.closest('[aria-hidden="true"]') !== null && !/[\p{L}\p{N}]/u.test(el.textContent || "");
+  // A text in a panel pinned to the screen (position sticky or fixed) over content scrolled under it:
+  // axe sees the content beneath and gives up ("partially overlaps other elements").
+  let pinned = false;
+  for (let node = el; node && !pinned; node = node.parentElement) {
+    pinned = ["sticky", "fixed"].includes(getComputedStyle(node).position);
+  }
+  if (!svgText && !inModal && !glyph && !pinned) {
+    return { why: "neither the text of an SVG chart, in an open modal dialog, a hidden glyph nor in a pinned panel" };
+  }
   const rgb = (text) => {
     const m = /rgba?\(([^)]+)\)/.exec(text || "");
     if (!m) return null;
