@@ -15,9 +15,12 @@ import jwt
 import pytest
 
 from domain.errors import UnauthenticatedError
+from functions.identity import staff_email_of
 from functions.teams_sso import (
     REFETCH_MIN_S,
+    TEAMS_HEADER,
     SsoSettings,
+    TeamsSignIn,
     TenantKeys,
     email_from_token,
     http_jwks,
@@ -177,3 +180,34 @@ def test_settings_come_from_the_app_settings() -> None:
                 "BALCAO_ENTRA_AUTHORITY": "http://x",
             }
         )
+
+
+def _principal(email: str) -> dict[str, str]:
+    claims = [{"typ": "preferred_username", "val": email}]
+    blob = base64.b64encode(json.dumps({"auth_typ": "aad", "claims": claims}).encode()).decode()
+    return {"x-ms-client-principal": blob}
+
+
+def test_a_teams_token_decides_alone_over_the_principal_header(entra: FakeEntra) -> None:
+    """functions/identity.py's third source: a valid token gives its person, an invalid or malformed one
+    is a 401; the principal header is never the fallback."""
+    teams = TeamsSignIn(entra.settings())
+    boss = _principal("gestao@balcao.jus.br")
+    env: dict[str, str] = {}
+    token = entra.token(EMAIL)
+    assert staff_email_of({**boss, TEAMS_HEADER: f"Bearer {token}"}, env, teams) == EMAIL.lower()
+    assert staff_email_of({**boss, "authorization": f"Bearer {token}"}, env, teams) == EMAIL.lower()
+    for bad in ("Bearer a.b.c", "Bearer ", "Basic " + token, token):
+        with pytest.raises(UnauthenticatedError):
+            staff_email_of({**boss, TEAMS_HEADER: bad}, env, teams)
+    assert staff_email_of(boss, env, teams) == "gestao@balcao.jus.br"  # no token: the platform's header
+
+
+def test_without_teams_sso_configured_the_teams_header_is_refused(entra: FakeEntra) -> None:
+    teams = TeamsSignIn({})
+    boss = _principal("gestao@balcao.jus.br")
+    with pytest.raises(UnauthenticatedError, match="não está configurada"):
+        staff_email_of({**boss, TEAMS_HEADER: f"Bearer {entra.token(EMAIL)}"}, {}, teams)
+    # A JWT in Authorization is some other party's (a Static Web App's) where Teams SSO is not set up.
+    jwt_elsewhere = {**boss, "authorization": f"Bearer {entra.token(EMAIL)}"}
+    assert staff_email_of(jwt_elsewhere, {}, teams) == "gestao@balcao.jus.br"
