@@ -1,7 +1,7 @@
 // Simulated meeting room for the `local` provider: shows the ticket and the role from the URL (as text).
 // When the citizen who holds the ticket (this browser keeps its token: stored.js) is in the room, the
 // page tells the Balcão Virtual every few seconds, so the clerk's console can say "a pessoa está na sala"
-// — what a real video platform tells where it can (domain/rooms.py).
+// — what a real video platform tells where it can (domain/usecases/rooms.py).
 import "./shell.js";
 import { api, apiPath } from "./api.js";
 import { storedTicket } from "./stored.js";
