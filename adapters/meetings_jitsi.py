@@ -25,7 +25,7 @@ import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import SplitResult, quote, urlsplit
 
 import httpx
 import jwt
@@ -41,6 +41,15 @@ _SLUG_UNSAFE = re.compile(r"[^a-z0-9]+")
 
 def _slug(text: str, max_len: int) -> str:
     return _SLUG_UNSAFE.sub("-", text.lower()).strip("-")[:max_len].strip("-")
+
+
+def _https(url: str, what: str) -> SplitResult:
+    """The parts of `url`, which must be https (plain http only on the loopback, for tests)."""
+    parts = urlsplit(url)
+    loopback = parts.hostname in ("localhost", "127.0.0.1")
+    if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+        raise ValueError(f"{what} must be https")
+    return parts
 
 
 class JitsiMeetingProvider:
@@ -64,10 +73,7 @@ class JitsiMeetingProvider:
         citizen_display_name: str = "Cidadão",
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        parts = urlsplit(host_url)
-        loopback = parts.hostname in ("localhost", "127.0.0.1")
-        if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
-            raise ValueError("Jitsi host_url must be https")
+        parts = _https(host_url, "Jitsi host_url")
         if not parts.hostname or parts.query or parts.fragment:
             raise ValueError("Jitsi host_url must be a plain base URL (optionally with a tenant path)")
         if bool(app_id) != bool(app_secret):
@@ -164,10 +170,7 @@ class JitsiRoomCensus:
         timeout_s: float = 2.0,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        parts = urlsplit(room_size_url)
-        loopback = parts.hostname in ("localhost", "127.0.0.1")
-        if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
-            raise ValueError("JITSI_ROOM_SIZE_URL must be https")
+        _https(room_size_url, "JITSI_ROOM_SIZE_URL")
         self._url = room_size_url
         self._domain = xmpp_domain
         self._app_id = app_id
