@@ -19,8 +19,9 @@ from domain.errors import ConflictError
 from domain.queue import QueueState
 from domain.tickets import Action, Status
 from domain.times import ms
-from domain.usecases.clerk_actions import ClerkMove, clerk_action, clerk_ticket
+from domain.usecases.clerk_actions import ClerkMove, clerk_action
 from domain.usecases.context import Context
+from domain.usecases.ticket_moves import clerk_ticket
 from domain.usecases.unit_day import ticket_day
 
 CONFIRMED_EARLY = "confirmada pelo servidor antes do prazo"

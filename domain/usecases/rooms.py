@@ -20,8 +20,8 @@ from datetime import UTC, datetime
 from domain.auth import Principal
 from domain.errors import InvalidTransitionError, NotFoundError
 from domain.tickets import TicketId
-from domain.usecases.clerk_actions import clerk_ticket
 from domain.usecases.context import Context
+from domain.usecases.ticket_moves import clerk_ticket
 from domain.usecases.unit_day import ticket_day
 
 ROOM_SEEN_S = 30
