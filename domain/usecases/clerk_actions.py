@@ -106,7 +106,10 @@ def with_meeting(
 ) -> tuple[Calling, list[TicketWrite]]:
     """The call's change, with its meeting when the unit's provider makes it offline (module docstring)."""
     called = state.called[TicketId.parse(result.ticket_id).short]
-    provider = ctx.meetings.get(unit.meeting.provider)
+    try:
+        provider = ctx.meetings.get(unit.meeting.provider)
+    except Exception:  # cannot be built (settings missing): the meeting queue's handler reports it
+        provider = None
     if provider is None or not provider.offline:
         return Calling(result, called), writes
     request = MeetingRequest(

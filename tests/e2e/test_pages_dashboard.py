@@ -387,7 +387,7 @@ def test_dashboard_refreshes_itself_and_says_when(system: System, chromium: Brow
     summaries = sum(1 for s in seen if "/summary" in s)
     page.clock.run_for(61_000)
     page.wait_for_timeout(50)  # let the answers of the refresh be handled (the clock is the page's)
-    expect(page.locator("#kpis > div")).to_have_count(10)
+    expect(page.locator("#kpis > div")).to_have_count(11)  # "Atendimentos por chat" (issue 14) among them
     assert sum(1 for s in seen if "/summary" in s) == summaries + 1
     for section in ("/units?", "/heatmap?", "/dropoff?", "/daily?"):
         assert sum(1 for s in seen if section in s) == 2, section

@@ -165,6 +165,11 @@ def test_a_channel_tab_is_configured_to_one_unit(system: System, chromium: Brows
     expect(tab.locator("#form-configurar")).to_be_visible()
     assert host.calls("settings.setValidityState")[-1]["args"] == [False]
     tab.select_option("#unidade-canal", UNIT)
+    host.page.wait_for_function(  # the tab tells the host through postMessage: wait for it (bounded)
+        "() => { const v = window.__hostCalls.filter((c) => c.func === 'settings.setValidityState');"
+        " return v.length > 0 && v[v.length - 1].args[0] === true; }",
+        timeout=5000,
+    )
     assert host.calls("settings.setValidityState")[-1]["args"] == [True]
     host.press_save()
     expect(tab.locator("#unidade-canal")).to_be_visible()

@@ -160,7 +160,9 @@ def test_the_webhook_window_holds_across_instances(env: dict[str, str]) -> None:
     starts = sorted(windows[i % 3].reserve(deadline) or 0.0 for i in range(16))
     assert all(starts)
     gaps = [starts[i + 4] - starts[i] for i in range(len(starts) - 4)]
-    assert min(gaps) >= 1.05 - 1e-6, gaps  # never a fifth post within one window
+    # never a fifth post within one window; starts are given back in each caller's monotonic clock,
+    # converted from the wall clock in storage at each call: a microsecond apart, so a millisecond's slack
+    assert min(gaps) >= 1.05 - 1e-3, gaps
 
 
 def test_a_worker_that_wrote_a_shared_limit_last_changes_it_without_reading_it(env: dict[str, str]) -> None:
