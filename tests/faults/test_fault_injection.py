@@ -191,6 +191,62 @@ def test_storage_outage_answers_503_and_the_system_resumes_by_itself(monkeypatch
         system.wait(lambda: status(system, after) == "waiting", timeout=15)
 
 
+# --- the clock jumping ----------------------------------------------------------------------------
+
+RIO_BRANCO = "trf1-sjac-02vf"  # 08-12 and 14-18 in Rio Branco (UTC-5)
+
+
+# Before the Teams section: its module-scoped system stays up until the module ends, and the process's
+# bootstrap is shared, so a system started beside it can be built from the other one's settings
+# (always open, another Azurite) by one of its threads.
+def test_clock_jumps_at_opening_time_and_over_midnight() -> None:
+    monday = datetime(2026, 12, 7, 12, 59, 30, tzinfo=UTC)  # 07:59:30 in Rio Branco
+    clock = FakeClock(monday)
+    with running_system(always_open=False, clock=clock) as system:
+        refused = join(system, "Cedo Demais", RIO_BRANCO)
+        assert refused.status_code == 409 and refused.headers["content-type"].startswith(
+            "application/problem"
+        )
+        clock.set(monday + timedelta(minutes=1))  # 08:00:30: open
+        fault()
+        assert system.host.wait_idle(10)
+        first = joined(system, "Na Abertura", RIO_BRANCO)
+        system.wait(lambda: status(system, first) == "waiting")
+
+        clock.set(datetime(2026, 12, 7, 22, 59, 0, tzinfo=UTC))  # 17:59: a minute before closing
+        assert system.host.wait_idle(10)
+        last = joined(system, "No Fim do Dia", RIO_BRANCO)
+        system.wait(lambda: status(system, last) == "waiting")
+        runs = system.host.invocations("queue_upkeep")
+        clock.set(datetime(2026, 12, 8, 5, 0, 30, tzinfo=UTC))  # jump over closing and midnight: 00:00:30
+        fault()
+        assert system.host.wait_for_invocations("queue_upkeep", runs + 1, timeout=10)
+        assert system.host.wait_idle(15)
+        # yesterday's line is in its closing policy (serve the waiting, with overtime), not forgotten
+        assert status(system, last) in ("waiting", "closed")
+        runs = system.host.invocations("queue_upkeep")
+        clock.set(datetime(2026, 12, 8, 8, 0, 30, tzinfo=UTC))  # 03:00:30: past any overtime
+        assert system.host.wait_for_invocations("queue_upkeep", runs + 1, timeout=10)
+        assert system.host.wait_idle(15)
+        finals = {t["ticketId"]: status(system, t) for t in (first, last)}
+        listing = {u["id"]: u for u in system.client.get("/api/units").json()["units"]}
+        assert not listing[RIO_BRANCO]["openNow"] and listing[RIO_BRANCO]["peopleWaiting"] == 0
+        # every ticket ended (closed with the day, or expired after its page went silent) and still
+        # answers its holder: none is left waiting in a day that is over
+        assert set(finals.values()) <= {"closed", "expired"}, finals
+        checked(system, [first, last], {"closed", "expired"})
+
+        clock.set(datetime(2026, 12, 9, 13, 0, 30, tzinfo=UTC))  # Wednesday 08:00:30 (8 Dec is a holiday)
+        fault()
+        assert system.host.wait_idle(10)
+        fresh = joined(system, "Dia Seguinte", RIO_BRANCO)
+        system.wait(lambda: status(system, fresh) == "waiting")
+        assert fresh["ticketId"].split(".")[1] == "20261209"
+        state, _ = store_of(system).load(RIO_BRANCO, "20261209")
+        assert [e.seq for e in state.line] == [1]
+        checked(system, [fresh], {"waiting"})
+
+
 # --- Graph and the Teams webhook ------------------------------------------------------------------
 
 
@@ -379,56 +435,3 @@ def test_meeting_crashing_before_the_card_is_queued_sends_one_card(
     assert len(cards_mentioning(webhook, url)) == 1
     checked(teams, [ticket], {"called"}, {ticket["ticketId"]: url})
     finish(teams, ticket["ticketId"])
-
-
-# --- the clock jumping ----------------------------------------------------------------------------
-
-RIO_BRANCO = "trf1-sjac-02vf"  # 08-12 and 14-18 in Rio Branco (UTC-5)
-
-
-def test_clock_jumps_at_opening_time_and_over_midnight() -> None:
-    monday = datetime(2026, 12, 7, 12, 59, 30, tzinfo=UTC)  # 07:59:30 in Rio Branco
-    clock = FakeClock(monday)
-    with running_system(always_open=False, clock=clock) as system:
-        refused = join(system, "Cedo Demais", RIO_BRANCO)
-        assert refused.status_code == 409 and refused.headers["content-type"].startswith(
-            "application/problem"
-        )
-        clock.set(monday + timedelta(minutes=1))  # 08:00:30: open
-        fault()
-        assert system.host.wait_idle(10)
-        first = joined(system, "Na Abertura", RIO_BRANCO)
-        system.wait(lambda: status(system, first) == "waiting")
-
-        clock.set(datetime(2026, 12, 7, 22, 59, 0, tzinfo=UTC))  # 17:59: a minute before closing
-        assert system.host.wait_idle(10)
-        last = joined(system, "No Fim do Dia", RIO_BRANCO)
-        system.wait(lambda: status(system, last) == "waiting")
-        runs = system.host.invocations("queue_upkeep")
-        clock.set(datetime(2026, 12, 8, 5, 0, 30, tzinfo=UTC))  # jump over closing and midnight: 00:00:30
-        fault()
-        assert system.host.wait_for_invocations("queue_upkeep", runs + 1, timeout=10)
-        assert system.host.wait_idle(15)
-        # yesterday's line is in its closing policy (serve the waiting, with overtime), not forgotten
-        assert status(system, last) in ("waiting", "closed")
-        runs = system.host.invocations("queue_upkeep")
-        clock.set(datetime(2026, 12, 8, 8, 0, 30, tzinfo=UTC))  # 03:00:30: past any overtime
-        assert system.host.wait_for_invocations("queue_upkeep", runs + 1, timeout=10)
-        assert system.host.wait_idle(15)
-        finals = {t["ticketId"]: status(system, t) for t in (first, last)}
-        listing = {u["id"]: u for u in system.client.get("/api/units").json()["units"]}
-        assert not listing[RIO_BRANCO]["openNow"] and listing[RIO_BRANCO]["peopleWaiting"] == 0
-        # every ticket ended (closed with the day, or expired after its page went silent) and still
-        # answers its holder: none is left waiting in a day that is over
-        assert set(finals.values()) <= {"closed", "expired"}, finals
-        checked(system, [first, last], {"closed", "expired"})
-
-        clock.set(datetime(2026, 12, 9, 13, 0, 30, tzinfo=UTC))  # Wednesday 08:00:30 (8 Dec is a holiday)
-        fault()
-        assert system.host.wait_idle(10)
-        fresh = joined(system, "Dia Seguinte", RIO_BRANCO)
-        system.wait(lambda: status(system, fresh) == "waiting")
-        assert fresh["ticketId"].split(".")[1] == "20261209"
-        state, _ = store_of(system).load(RIO_BRANCO, "20261209")
-        assert [e.seq for e in state.line] == [1]
-        checked(system, [fresh], {"waiting"})
