@@ -17,7 +17,8 @@
     ├── ForbiddenError               authenticated but not allowed
     ├── RateLimitedError             too many requests (carries retry_after seconds)
     └── ProviderError                a meeting or notification provider failed
-        └── TransientProviderError   ... and may succeed if retried
+        ├── TransientProviderError   ... and may succeed if retried
+        └── ContactGoneError         a citizen's contact no longer answers (Web Push 404/410)
 
 Adapters translate their SDK errors into these (`raise ... from exc`); `functions/http_errors.py` holds
 the one table that maps them to HTTP statuses.
@@ -141,3 +142,8 @@ class ProviderError(DomainError):
 class TransientProviderError(ProviderError):
     code = "falha-temporaria-no-provedor"
     default_message = "O serviço externo está indisponível no momento."
+
+
+class ContactGoneError(ProviderError):
+    code = "contato-indisponivel"
+    default_message = "Não conseguimos mais avisar você por este canal."

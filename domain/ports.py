@@ -31,6 +31,7 @@ JOIN_QUEUE = "join-requests"
 MEETING_QUEUE = "meeting-requests"
 NOTIFY_QUEUE = "notifications"
 APPOINTMENT_QUEUE = "appointment-requests"
+CITIZEN_NOTICE_QUEUE = "citizen-notices"
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,51 @@ class ClerkNotifier(Protocol):
     one batch beyond `TransientProviderError` (the queue retries) ."""
 
     def send(self, webhook_url: str, notifications: Sequence[Notification]) -> None: ...
+
+
+# The channels a citizen can be told on when away from the page (issue 13).
+NoticeChannelName = Literal["push", "whatsapp", "sms", "email"]
+NOTICE_CHANNELS: tuple[NoticeChannelName, ...] = ("push", "whatsapp", "sms", "email")
+
+
+@dataclass(frozen=True)
+class CitizenNotice:
+    """One notice to one citizen on one channel, already rendered: the adapter only sends it.
+
+    `contact` is personal data (an E.164 number, an e-mail address, or a Web Push subscription as JSON):
+    it comes from the ticket at delivery time, never from a queue message, and adapters never log it.
+    `link` opens the citizen's own status page with the token in the URL fragment (`#t=...`).
+    """
+
+    kind: str  # "joined" | "near_front" | "called" | "meeting_retry" | "put_back" | "reminder" | "reply"
+    channel: NoticeChannelName
+    contact: str
+    title: str  # short pt-BR heading (push title, e-mail subject)
+    text: str  # the pt-BR body (push body, SMS text, e-mail text, WhatsApp free-form text)
+    link: str
+    dedup_key: str  # the same key twice is sent once
+    template: str = ""  # WhatsApp template name (outside the 24-hour window)
+    template_values: tuple[str, ...] = ()  # the template's variables, in order
+    actions: tuple[tuple[str, str], ...] = ()  # (action id, pt-BR label), e.g. ("here", "Estou aqui")
+
+
+class CitizenChannel(Protocol):
+    """Sends notices on one channel ("push", "whatsapp", "sms", "email").
+
+    Returns the provider's message id. Raises `TransientProviderError` for failures worth retrying
+    (429, 5xx, timeouts: the delivery retries with back-off), `ContactGoneError` when the contact can no
+    longer be reached (Web Push 404/410: the subscription is dropped), `ProviderError` for the rest.
+    """
+
+    name: NoticeChannelName
+
+    def send(self, notice: CitizenNotice) -> str: ...
+
+
+class CitizenChannels(Protocol):
+    """The channels configured in this deployment by name; None for one that is not set up."""
+
+    def get(self, name: str) -> CitizenChannel | None: ...
 
 
 class DuplicateTicketError(Exception):
