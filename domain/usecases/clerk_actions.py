@@ -21,7 +21,7 @@ from domain.config import UnitConfig
 from domain.errors import InvalidInputError, InvalidTransitionError, ProviderError, TicketNotFoundError
 from domain.ordering import CLASS_LABELS, Entry
 from domain.people import CLERK_REASON_MAX
-from domain.ports import MEETING_QUEUE, MeetingRequest
+from domain.ports import MEETING_QUEUE, Meeting, MeetingRequest
 from domain.queue import CLERK_STATUSES, Called, QueueState, display_number, order_reason
 from domain.tickets import Action, Status, TicketId, TicketWrite, move
 from domain.times import iso_utc, ms
@@ -94,6 +94,7 @@ class Calling:
 
     result: CallResult
     called: Called
+    meeting: Meeting | None = None  # made offline in the call's own transaction
 
 
 def with_meeting(
@@ -127,14 +128,14 @@ def with_meeting(
         return Calling(result, called), writes  # the meeting queue's handler tries again and reports
     called.join_url, called.meeting = meeting.join_url, READY
     fields = {**writes[0].fields, **meeting_fields(meeting), "meetingReadyAt": iso_utc(now)}
-    return Calling(result, called), [replace(writes[0], fields=fields), *writes[1:]]
+    return Calling(result, called, meeting), [replace(writes[0], fields=fields), *writes[1:]]
 
 
 def after_call(ctx: Context, unit: UnitConfig, calling: Calling, now: datetime) -> CallResult:
     """Once the call is committed: the clerks' card (and the Libras interpreter's invitation, when the
     citizen asked for one) when the meeting is ready, else ask for the meeting (whose handler does both)."""
     if calling.called.meeting == READY:
-        notify_called(ctx, unit, calling.result.ticket_id, calling.called)
+        notify_called(ctx, unit, calling.result.ticket_id, calling.called, calling.meeting)
         invite_interpreter_if_asked(ctx, unit, calling.result.ticket_id, calling.called.clerk, now)
     else:
         ctx.bus.send(MEETING_QUEUE, {"ticketId": calling.result.ticket_id})

@@ -11,13 +11,14 @@ from datetime import datetime
 
 from domain.config import UnitConfig
 from domain.errors import ProviderError, TransientProviderError
+from domain.ordering import CLASS_LABELS
 from domain.ports import Meeting, MeetingRequest
 from domain.queue import Called, QueueState
 from domain.tickets import TicketId, TicketWrite
 from domain.times import iso_utc
 from domain.usecases.colleagues import invite_interpreter_if_asked
 from domain.usecases.context import Context
-from domain.usecases.notices import send_notice
+from domain.usecases.notices import clerk_name, send_notice
 from domain.usecases.unit_day import mutate, ticket_day
 
 GONE, READY, FAILED = "gone", "ready", "failed"
@@ -94,7 +95,7 @@ def attach_meeting(
     updated = mutate(ctx, unit.id, ticket_day(tid), change)
     if updated is None:
         return GONE
-    notify_called(ctx, unit, ticket_id, updated)
+    notify_called(ctx, unit, ticket_id, updated, meeting)
     invite_interpreter_if_asked(ctx, unit, ticket_id, updated.clerk, now)
     return READY
 
@@ -125,6 +126,26 @@ def meeting_failed(ctx: Context, unit: UnitConfig, tid: TicketId, why: str) -> s
     return FAILED
 
 
-def notify_called(ctx: Context, unit: UnitConfig, ticket_id: str, called: Called) -> None:
+def notify_called(
+    ctx: Context, unit: UnitConfig, ticket_id: str, called: Called, meeting: Meeting | None = None
+) -> None:
+    """The clerks' card for a call. With the meeting at hand the message carries the card's fields (its
+    delivery reads nothing); without it (a replay) the delivery reads them from the ticket. No role,
+    reason or name: the console keeps the details (a Teams channel is out of the purge's reach)."""
     short = TicketId.parse(ticket_id).short
-    send_notice(ctx, "citizen_called", unit.id, f"called.{short}.{called.called_ms}", ticket_id)
+    key = f"called.{short}.{called.called_ms}"
+    if meeting is None:
+        send_notice(ctx, "citizen_called", unit.id, key, ticket_id)
+        return
+    send_notice(
+        ctx,
+        "citizen_called",
+        unit.id,
+        key,
+        ticket_id,
+        display_number=called.display,
+        priority=CLASS_LABELS[called.entry.klass],
+        clerk_name=clerk_name(ctx, called.clerk),
+        join_url=meeting.join_url,
+        clerk_join_url=meeting.clerk_join_url or "",
+    )

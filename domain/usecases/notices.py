@@ -3,8 +3,9 @@ meeting failed, nobody online, a colleague invited, an appointment about to star
 sent as queue messages by the use cases and delivered as cards to the unit's Teams channel, once per
 dedup key.
 
-Queue messages carry no personal data: the card's citizen fields are read from the ticket when the
-notice is delivered.
+Queue messages carry no personal data. A citizen's call carries its card's fields (display number,
+priority class, clerk, links: what the call knows), so its delivery reads nothing; the other notices
+about a ticket read the card's fields from the ticket when they are delivered.
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ MESSAGE_FIELDS = (
     "received_at_text",
     "due_at_text",
     "overdue_text",
+    "display_number",
+    "priority",
+    "clerk_name",
 )
 
 
@@ -130,18 +134,23 @@ def notification_data(ctx: Context, unit: UnitConfig, msg: Mapping[str, Any]) ->
     data: dict[str, Any] = {key: msg[key] for key in MESSAGE_FIELDS if key in msg}
     ticket_id = msg.get("ticketId")
     if ticket_id:
+        data["ticket_id"] = str(ticket_id)
+    if ticket_id and "display_number" not in msg:
         t = ctx.store.get_ticket(str(ticket_id)) or {}
         grounds = json.loads(t.get("grounds") or "[]")
-        clerk = t.get("calledBy", "")
-        member = next((m for m in ctx.config().staff if m.email == clerk), None)
         data.update(
-            ticket_id=str(ticket_id),
             display_number=t.get("display", ""),
             role=ROLES.get(t.get("role", ""), ""),
             reason=reason_label(unit, t.get("reason", "")),
             priority=CLASS_LABELS[classify(grounds)],
-            clerk_name=member.name if member else clerk,
+            clerk_name=clerk_name(ctx, t.get("calledBy", "")),
             join_url=t.get("joinUrl", ""),
             clerk_join_url=t.get("clerkJoinUrl", ""),
         )
     return data
+
+
+def clerk_name(ctx: Context, email: str) -> str:
+    """The staff member's name from the configuration (the e-mail when not listed)."""
+    member = next((m for m in ctx.config().staff if m.email == email), None)
+    return member.name if member else email

@@ -183,3 +183,33 @@ def test_an_offline_provider_that_refuses_leaves_the_meeting_to_the_queue(world:
     assert world.fakes.bus.take(NOTIFY_QUEUE) == []
     world.fakes.meetings.broken = ""
     assert meetings.attach_meeting(world.ctx, ticket.ticket_id, world.now, last_try=False) == "ready"
+
+
+def test_a_calls_card_is_delivered_from_its_message_without_reading_the_ticket(
+    teams: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 17: the call knows what its card shows (number, class, clerk, links), so delivering the
+    card reads nothing; a replay of the meeting request (no meeting at hand) carries no fields and is
+    deduplicated before anything is read."""
+    teams.fakes.meetings.offline = True
+    ticket = teams.arrive("Maria das Dores")
+    teams.call(ticket)
+    notice = teams.fakes.bus.take(NOTIFY_QUEUE)
+    stored = teams.stored(ticket)
+    reads: list[str] = []
+    read = teams.fakes.store.get_ticket
+    monkeypatch.setattr(teams.fakes.store, "get_ticket", lambda t: reads.append(t) or read(t))
+    assert notices.deliver_notifications(teams.ctx, notice, teams.now) == 1
+    assert reads == []
+    [card] = teams.fakes.notifier.cards()
+    assert card.data["display_number"] == stored["display"]
+    assert card.data["priority"] == "Atendimento geral"  # nobody in line claimed a priority
+    assert card.data["clerk_name"] == "Ana Souza"
+    assert card.data["join_url"] == stored["joinUrl"]
+    assert "role" not in card.data and "reason" not in card.data  # the console keeps the details
+    meetings.attach_meeting(teams.ctx, ticket.ticket_id, teams.now, last_try=False)  # a replay
+    replayed = teams.fakes.bus.take(NOTIFY_QUEUE)
+    assert "display_number" not in replayed[0]
+    reads.clear()  # what the replayed request itself read (the interpreter's check) is not the card's
+    assert notices.deliver_notifications(teams.ctx, replayed, teams.now) == 0
+    assert reads == []
