@@ -122,6 +122,11 @@ def _ticket_rk(ticket_id: str) -> tuple[str, str]:
     return f"{tid.unit_id}.{tid.day:%Y%m%d}", f"t.{tid.short}"
 
 
+def _survey_slot(ticket_rk: str) -> str:
+    """The row that says a finished attendance's survey is still to be answered (no personal data)."""
+    return f"v.{ticket_rk[2:]}"
+
+
 def _event_entity(pk: str, event: TicketEvent | AttendanceEvent) -> dict[str, Any]:
     short = TicketId.parse(event.ticket_id).short
     at_ms = int(event.at.timestamp() * 1000)
@@ -225,6 +230,11 @@ class TableQueueStore:
             if write.event is not None:
                 ops.append(("upsert", _event_entity(pk, write.event), {"mode": UpdateMode.REPLACE}))
                 owners.append("")
+            if write.opens_survey:
+                ops.append(
+                    ("upsert", {"PartitionKey": pk, "RowKey": _survey_slot(rk)}, {"mode": UpdateMode.REPLACE})
+                )
+                owners.append("")
         if len(ops) > 100:
             raise ValueError(f"a transaction holds at most 100 operations, got {len(ops)}")
         try:
@@ -290,6 +300,25 @@ class TableQueueStore:
             if exc.index == 0 and ("AlreadyExists" in code or exc.status_code == 409):
                 raise ConflictError("A pesquisa desta senha já foi respondida. Obrigado!") from None
             raise
+
+    def answer_survey(
+        self, ticket_id: str, fields: Mapping[str, Any], ticket_fields: Mapping[str, Any]
+    ) -> bool:
+        """One entity-group transaction: delete the open slot (must exist), create the survey, mark the
+        ticket. A missing slot fails the whole transaction at its first operation: nothing is written."""
+        pk, rk = _ticket_rk(ticket_id)
+        ops: list[tuple[Any, ...]] = [
+            ("delete", {"PartitionKey": pk, "RowKey": _survey_slot(rk)}),
+            ("create", {"PartitionKey": pk, "RowKey": f"s.{rk[2:]}", "ticketId": ticket_id, **fields}),
+            ("update", {"PartitionKey": pk, "RowKey": rk, **ticket_fields}, {"mode": UpdateMode.MERGE}),
+        ]
+        try:
+            self.table.submit_transaction(ops)  # type: ignore[arg-type]
+        except TableTransactionError as exc:
+            if exc.index == 0 and exc.status_code == 404:
+                return False
+            raise
+        return True
 
     # --- presence heartbeats (domain/presence.py) --------------------------------------------
 

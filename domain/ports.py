@@ -184,6 +184,14 @@ class QueueStore(Protocol):
         Raises ConflictError (and writes nothing) if the ticket already has a survey."""
         ...
 
+    def answer_survey(
+        self, ticket_id: str, fields: Mapping[str, Any], ticket_fields: Mapping[str, Any]
+    ) -> bool:
+        """`add_survey` through the slot the attendance's end opened (`TicketWrite.opens_survey`), closed in
+        the same transaction: True when done; False, writing nothing, when no slot is open (not finished,
+        already answered, or finished before slots existed: the caller reads the ticket to tell which)."""
+        ...
+
     def claim_once(self, unit_id: str, day: str, key: str, now_ms: int, stale_after_ms: int) -> str:
         """Claim the side effect `key` of the partition before doing it (dedup across workers):
         "claimed" (do it, then `settle_once`), "done" (already done), or "busy" (another worker

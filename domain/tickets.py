@@ -195,12 +195,14 @@ class TicketWrite:
 
     `create` fails if the ticket exists (that is how a replayed admission is recognised);
     otherwise the given fields are merged. `event` is appended to the audit/metrics log in the same
-    commit. A write that changes `status` is made by `move`."""
+    commit. A write that changes `status` is made by `move`. `opens_survey`: the attendance ended, its
+    survey may be answered once (the store keeps an open slot, closed by the answer: no read to answer)."""
 
     ticket_id: str
     fields: Mapping[str, Any]
     create: bool = False
     event: TicketEvent | AttendanceEvent | None = None
+    opens_survey: bool = False
 
 
 def move(
@@ -223,6 +225,7 @@ def move(
         {**(fields or {}), "status": new.value},
         create=create,
         event=TicketEvent(ticket_id, action, new, at, by, reason, dict(data or {})),
+        opens_survey=new == Status.DONE,
     )
 
 

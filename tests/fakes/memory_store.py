@@ -41,6 +41,7 @@ class Partition:
     events: dict[str, dict[str, Any]] = field(default_factory=dict)  # by row key e.{ms}.{short}.{action}
     surveys: dict[str, dict[str, Any]] = field(default_factory=dict)  # by short id
     markers: dict[str, tuple[str, int]] = field(default_factory=dict)  # key -> (state, claimed at ms)
+    survey_slots: set[str] = field(default_factory=set)  # short ids of finished tickets not yet surveyed
     heartbeats: dict[str, dict[str, int]] = field(default_factory=dict)  # by worker
 
 
@@ -102,7 +103,7 @@ class MemoryQueueStore:
     def commit(self, state: QueueState, etag: str | None, writes: Sequence[TicketWrite] = ()) -> None:
         with self._lock:
             part = self.partition(state.unit_id, state.day)
-            operations = 1 + len(writes) + sum(1 for w in writes if w.event is not None)
+            operations = 1 + len(writes) + sum((w.event is not None) + w.opens_survey for w in writes)
             if operations > 100:
                 raise ValueError(f"a transaction holds at most 100 operations, got {operations}")
             if etag != part.etag or (etag is None and part.state is not None):
@@ -128,6 +129,7 @@ class MemoryQueueStore:
                     key, row = event_row(write.event)
                     events[key] = row
             part.state = copy.deepcopy(state)
+            part.survey_slots |= {TicketId.parse(w.ticket_id).short for w in writes if w.opens_survey}
             part.etag = new_etag()
             part.tickets = tickets
             part.events = events
@@ -172,6 +174,19 @@ class MemoryQueueStore:
             part.surveys[tid.short] = {"ticketId": ticket_id, **fields}
             if ticket_fields:
                 part.tickets[tid.short].update(ticket_fields)
+
+    def answer_survey(
+        self, ticket_id: str, fields: Mapping[str, Any], ticket_fields: Mapping[str, Any]
+    ) -> bool:
+        tid = TicketId.parse(ticket_id)
+        with self._lock:
+            part = self.partition(tid.unit_id, f"{tid.day:%Y%m%d}")
+            if tid.short not in part.survey_slots:
+                return False
+            part.survey_slots.discard(tid.short)
+            part.surveys[tid.short] = {"ticketId": ticket_id, **fields}
+            part.tickets[tid.short].update(ticket_fields)
+            return True
 
     # --- side effects and presence -----------------------------------------------------------
 

@@ -187,3 +187,23 @@ def test_a_survey_and_its_mark_on_the_ticket_are_written_together_once(ports: Po
     with pytest.raises(ConflictError):
         ports.store.add_survey(tid("b"), {"score": 1}, {"surveyed": True, "surveyScore": 1})
     assert ports.store.get_ticket(tid("b"))["surveyScore"] == 4  # type: ignore[index]
+
+
+def test_a_finished_attendance_opens_its_survey_once_and_the_answer_closes_it(ports: Ports) -> None:
+    """Issue 17: answering through the slot the end of the attendance opened is one transaction and
+    reads nothing; without a slot (not finished, already answered) nothing is written."""
+    state, etag = first_commit(ports, admitted("b"), admitted("c"))
+    mark = {"surveyed": True, "surveyScore": 4}
+    assert not ports.store.answer_survey(tid("b"), {"score": 4}, mark)  # waiting: no slot
+    assert "surveyed" not in ports.store.get_ticket(tid("b"))  # type: ignore[operator]
+    finish = TicketWrite(tid("b"), {"status": "done"}, opens_survey=True)
+    ports.store.commit(state, etag, [finish])
+    before = METER.total()
+    assert ports.store.answer_survey(tid("b"), {"score": 4}, mark)
+    assert METER.total() - before <= 1  # one request on Azurite (the fake makes none)
+    assert ports.store.get_ticket(tid("b"))["surveyScore"] == 4  # type: ignore[index]
+    assert not ports.store.answer_survey(tid("b"), {"score": 1}, {"surveyed": True, "surveyScore": 1})
+    assert ports.store.get_ticket(tid("b"))["surveyScore"] == 4  # type: ignore[index]
+    with pytest.raises(ConflictError):  # and the survey itself is there, once
+        ports.store.add_survey(tid("b"), {"score": 1})
+    assert not ports.store.answer_survey(tid("c"), {"score": 2}, mark)  # another ticket: its own slot
