@@ -1,5 +1,6 @@
 """The local front door as in Azure: the SWA CLI serves the pages under the production headers of
-staticwebapp.config.json, blocks the other sign-in providers and the staff pages to anonymous users, and
+staticwebapp.config.json, blocks the other sign-in providers, gates nothing by role (the Function App
+decides: a Teams tab has no SWA session, its SSO token passes in `X-Balcao-Authorization`), and
 proxies /api to the dev host with the Static Web Apps principal (no claims). A clerk signs in through
 the emulator's login page and works the queue (call, start, finish) in Chromium.
 """
@@ -23,6 +24,7 @@ from tests.e2e.pages_support import (
     screenshot,
     wait_status,
 )
+from tests.fakes.fake_entra import FakeEntra
 from tests.support.front_door import SITE, serve_login_page_scripts, swa_front_door
 from tests.support.system import System, running_system
 
@@ -36,8 +38,14 @@ CONFIG = json.loads((SITE / "staticwebapp.config.json").read_text(encoding="utf-
 
 
 @pytest.fixture(scope="module")
-def system() -> Iterator[System]:
-    with running_system() as running:
+def entra() -> Iterator[FakeEntra]:
+    with FakeEntra() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def system(entra: FakeEntra) -> Iterator[System]:
+    with running_system(extra_settings=entra.settings()) as running:
         yield running
 
 
@@ -77,11 +85,30 @@ def test_other_sign_in_providers_are_blocked(front_door: str, provider: str) -> 
     assert httpx.get(f"{front_door}/.auth/login/aad").status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/servidor.html", "/painel.html", "/api/clerk/me", "/api/gestao/audit"])
-def test_staff_pages_and_routes_need_a_signed_in_user(front_door: str, path: str) -> None:
+@pytest.mark.parametrize("path", ["/api/clerk/me", "/api/gestao/audit", "/api/metrics/summary"])
+def test_staff_routes_refuse_an_anonymous_caller_with_the_functions_own_answer(
+    front_door: str, path: str
+) -> None:
+    """Nothing is gated at the edge (issue 15: Teams tabs have no SWA session); the Function App refuses
+    a caller with neither a signed-in principal nor a Teams token, and its problem+json reaches the page."""
     anonymous = httpx.get(f"{front_door}{path}")
     assert anonymous.status_code == 401
-    assert "Entre com sua conta institucional" in anonymous.text  # entrar.html, not the page asked for
+    assert anonymous.headers["content-type"].startswith("application/problem+json")
+    assert anonymous.json()["status"] == 401
+
+
+def test_a_teams_token_passes_the_front_door_and_opens_the_clerks_routes(
+    front_door: str, entra: FakeEntra
+) -> None:
+    """A tab's SSO token in `X-Balcao-Authorization` (a Static Web App replaces `Authorization` on its way
+    to the linked Function App) reaches the function through the front door; without a SWA session."""
+    token = entra.token(ANA)
+    me = httpx.get(f"{front_door}/api/clerk/me", headers={"X-Balcao-Authorization": f"Bearer {token}"})
+    assert me.status_code == 200, me.text
+    assert me.json()["email"] == ANA
+    forged = FakeEntra.unsigned(token)
+    refused = httpx.get(f"{front_door}/api/clerk/me", headers={"X-Balcao-Authorization": f"Bearer {forged}"})
+    assert refused.status_code == 401
 
 
 def test_the_api_gets_the_static_web_apps_principal(front_door: str, system: System) -> None:

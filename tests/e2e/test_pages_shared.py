@@ -44,7 +44,7 @@ FRAMES: dict[str, tuple[str, str | None, tuple[str, ...]] | None] = {
         ("Chamadas fora da ordem de chegada ficam registradas com o motivo.",),
     ),
     "/painel.html": ("Painel de indicadores", "Painel", ("Os indicadores não contêm dados pessoais.",)),
-    "/entrar.html": ("Área dos servidores", None, ("Resolução CNJ nº 372/2021.",)),  # SWA's 401 page
+    "/entrar.html": ("Área dos servidores", None, ("Resolução CNJ nº 372/2021.",)),  # staff sign-in
     "/reuniao.html?senha=A001": None,  # the local stand-in for a video room: brand and subtitle only
 }
 

@@ -1,6 +1,7 @@
 """staticwebapp.config.json: sign-in with the court's Entra ID tenant only, every other provider blocked,
-staff pages and staff API routes for signed-in users only; the Azure copy pins the tenant and the
-emulator copy differs only by the custom registration (the SWA CLI cannot run the real flow offline).
+no route gated by role at the edge (the Function App decides: Teams tabs have no SWA session); the
+Azure copy pins the tenant and the emulator copy differs only by the custom registration (the SWA CLI
+cannot run the real flow offline).
 """
 
 from __future__ import annotations
@@ -57,23 +58,31 @@ def staff_api_prefixes() -> set[str]:
     return {template.split("/")[0] for template in staff}
 
 
-def test_staff_pages_and_every_staff_api_route_need_a_signed_in_user() -> None:
-    prefixes = staff_api_prefixes()
-    assert {"clerk", "gestao", "metrics"} <= prefixes
-    paths = ["/servidor.html", "/painel.html", *(f"/api/{p}/x" for p in sorted(prefixes))]
-    for path in paths:
-        rule = rule_for(path)
-        assert rule is not None and rule.get("allowedRoles") == ["authenticated"], path
-    for public in ("/index.html", "/api/units", "/api/tickets/x"):
-        rule = rule_for(public)
-        assert rule is None or "allowedRoles" not in rule, public
+STAFF_PAGES = ("/servidor.html", "/painel.html", "/serventias.html", "/configurar.html")
 
 
-def test_an_anonymous_visitor_of_a_staff_page_gets_the_sign_in_page() -> None:
-    override = CONFIG["responseOverrides"]["401"]
-    assert override == {"rewrite": "/entrar.html", "statusCode": 401}
-    page = (SITE / "entrar.html").read_text(encoding="utf-8")
-    assert "/.auth/login/aad" in page and "Entre com sua conta institucional" in page
+def test_nothing_is_gated_at_the_edge_the_function_app_decides() -> None:
+    """Issue 15: inside Teams a tab has no Static Web Apps session (Entra ID's sign-in cannot run in
+    Teams' frame), so a page or API route that needs the SWA's `authenticated` role would never open as
+    a tab: its Teams SSO token travels in `X-Balcao-Authorization` to the Function App, which decides
+    (the SWA principal or the Teams token, functions/identity.py). So no route is gated by role at the
+    edge; every staff API route is in the authorization table with staff roles only (below), and the
+    pages are shells that hold no data (their sign-in panel shows on the API's 401)."""
+    gated = [rule["route"] for rule in CONFIG["routes"] if "allowedRoles" in rule]
+    assert gated == []
+    assert {"clerk", "gestao", "metrics"} <= staff_api_prefixes()
+    open_roles = {authz.Role.ANONYMOUS, authz.Role.CITIZEN}
+    for (_, template), rule in authz.ROUTES.items():
+        if template.split("/")[0] in {"clerk", "gestao"}:
+            assert not rule.roles & open_roles, template
+
+
+def test_an_api_401_reaches_the_page_as_it_is_and_each_staff_page_offers_the_sign_in() -> None:
+    """No 401 override: it would turn the API's problem+json into a page the console cannot read."""
+    assert "responseOverrides" not in CONFIG or "401" not in CONFIG["responseOverrides"]
+    for path in STAFF_PAGES[:3]:
+        page = (SITE / path.lstrip("/")).read_text(encoding="utf-8")
+        assert "Entre com sua conta institucional" in page, path
 
 
 def test_the_azure_copy_pins_the_tenant_and_refuses_anything_else() -> None:

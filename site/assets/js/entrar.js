@@ -1,5 +1,6 @@
-// The page the Static Web App shows (staticwebapp.config.json, responseOverrides 401) instead of a staff
-// page to someone not signed in. The address bar still shows the page asked for: sign-in returns there.
+// The staff sign-in page ("Área dos servidores"): signing in returns to the console. Nothing is gated at
+// the edge any more (README, "Who decides who is staff"): each staff page shows this same panel itself
+// when its API answers 401; a page served under another address would return there.
 
 import "./shell.js";
 import { showSignIn } from "./session.js";
