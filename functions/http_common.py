@@ -204,7 +204,9 @@ def authorize(req: func.HttpRequest, found: authz.RouteMatch | None) -> None:
         )
 
 
-BEARER_MISSING = "Envie o token da senha no cabeçalho Authorization: Bearer <token>."
+BEARER_MISSING = (
+    "Envie o token da senha no cabeçalho X-Balcao-Authorization (ou Authorization): Bearer <token>."
+)
 _FORBIDDEN = {
     "clerk": "Você não está designado(a) para atender nesta unidade.",
     "metrics": "Você não tem acesso a estes indicadores.",
@@ -223,8 +225,24 @@ def _refused(found: authz.RouteMatch, why: str, scope: str = "") -> None:
 
 
 def _has_bearer(req: func.HttpRequest) -> bool:
-    scheme, _, token = (req.headers.get("authorization") or "").partition(" ")
-    return scheme.lower() == "bearer" and bool(token.strip())
+    return _bearer_of(req) is not None
+
+
+# Where a citizen's ticket token travels: `X-Balcao-Authorization` first, because a Static Web App
+# replaces `Authorization` on its way to its linked Function App (it uses that header itself:
+# Azure/static-web-apps#34, "by design"), so the pages send the token there; `Authorization` still
+# counts for a client that calls the Function App directly. When the first is present it decides alone.
+TOKEN_HEADERS = ("x-balcao-authorization", "authorization")
+
+
+def _bearer_of(req: func.HttpRequest) -> str | None:
+    for name in TOKEN_HEADERS:
+        value = req.headers.get(name)
+        if value is None:
+            continue
+        scheme, _, token = value.partition(" ")
+        return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+    return None
 
 
 def _ids(req: func.HttpRequest) -> dict[str, str]:
@@ -245,10 +263,11 @@ def principal(req: func.HttpRequest) -> Principal:
 
 
 def bearer(req: func.HttpRequest) -> str:
-    scheme, _, token = (req.headers.get("authorization") or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    """The ticket token of a citizen's request (TOKEN_HEADERS), or 401."""
+    token = _bearer_of(req)
+    if token is None:
         raise UnauthenticatedError(BEARER_MISSING)
-    return token.strip()
+    return token
 
 
 F = TypeVar("F", bound=Callable[..., None])

@@ -53,7 +53,9 @@ _SECURITY = {
     "ticketToken": {
         "type": "http",
         "scheme": "bearer",
-        "description": "O token devolvido ao entrar na fila (HMAC do id da senha).",
+        "description": "O token devolvido ao entrar na fila (HMAC do id da senha), como `Bearer <token>` em "
+        "`X-Balcao-Authorization` (que vale sozinho quando presente: o Static Web App troca o "
+        "`Authorization` no caminho para a Function App) ou em `Authorization`.",
     },
     "easyAuth": {
         "type": "apiKey",

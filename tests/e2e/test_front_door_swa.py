@@ -159,3 +159,22 @@ def test_a_clerk_signs_in_through_the_emulator_and_works_the_queue(
     screenshot(page, "front-door-console")
     assert problems == []
     context.close()
+
+
+def test_a_citizens_token_travels_in_its_own_header_beside_the_platforms_authorization(
+    system: System,
+) -> None:
+    """In Azure the Static Web App replaces `Authorization` with its own token on the way to the linked
+    Function App (Azure/static-web-apps#34): the ticket token goes in `X-Balcao-Authorization`, which
+    wins and decides alone; `Authorization` still serves a client that calls the Function App directly."""
+    ticket = join(system, UNIT, "Cidadã Atrás Do Balcão", category="partes")
+    wait_status(system, ticket, "waiting")
+    path = f"/api/tickets/{ticket['ticketId']}"
+    platform = "Bearer eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJzd2EifQ.c2lnbmF0dXJh"  # what SWA puts there
+    own = {"X-Balcao-Authorization": f"Bearer {ticket['token']}", "Authorization": platform}
+    assert system.client.get(path, headers=own).status_code == 200
+    assert system.client.get(path, headers={"Authorization": f"Bearer {ticket['token']}"}).status_code == 200
+    assert system.client.get(path, headers={"Authorization": platform}).status_code == 401
+    malformed = {"X-Balcao-Authorization": "Basic x", "Authorization": f"Bearer {ticket['token']}"}
+    refused = system.client.get(path, headers=malformed)
+    assert refused.status_code == 401 and "X-Balcao-Authorization" in refused.json()["detail"]
