@@ -20,6 +20,10 @@ export class ApiError extends Error {
 }
 
 // Extra headers for some paths (the Teams SSO token for the staff API, set by teams.js).
+// A citizen's ticket token, in its own header: a Static Web App replaces `Authorization` on its way to its
+// linked Function App (README, "Who decides who is staff"); the functions read this header first.
+export const ticketAuth = (token) => ({ "X-Balcao-Authorization": `Bearer ${token}` });
+
 let authorization = null;
 
 /** `headers()` (async) is added to every request whose path `applies(path)`. */

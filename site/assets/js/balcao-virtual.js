@@ -10,7 +10,7 @@
 // stylesheet, so the widget works under a strict Content-Security-Policy (script-src and connect-src
 // must allow this origin). The place in the line is kept in the court site's localStorage.
 
-import { ApiError, apiClient, apiPath } from "./api.js";
+import { ApiError, apiClient, apiPath, ticketAuth } from "./api.js";
 import { converse, initialState, promptOf } from "./conversation.js";
 import { h, replace, safeUrl } from "./dom.js";
 import { prepareJoin } from "./join-hooks.js";
@@ -274,7 +274,7 @@ class BalcaoVirtual extends HTMLElement {
   }
 }
 
-const bearer = (ticket) => ({ Authorization: `Bearer ${ticket.token}` });
+const bearer = (ticket) => ticketAuth(ticket.token);
 
 function helpText(text, id) {
   if (text.length <= LONG_HELP) return h("p", { class: "dica", id, text });

@@ -2,7 +2,7 @@
 // citizen is called or in service, the transcript is read every few seconds; when the clerk chose chat,
 // the conversation shows under the call, with a box to answer.
 
-import { api, apiPath } from "./api.js";
+import { api, apiPath, ticketAuth } from "./api.js";
 import { $ } from "./dom.js";
 import { chatPanel } from "./chat-view.js";
 import { storedTicket } from "./stored.js";
@@ -17,7 +17,7 @@ function main() {
   let ticket = null;
   let timer = 0;
   const path = () => `/tickets/${apiPath(ticket.ticketId)}/chat`;
-  const auth = () => ({ Authorization: `Bearer ${ticket.token}` });
+  const auth = () => ticketAuth(ticket.token);
 
   async function refresh() {
     if (!ticket) return;

@@ -3,7 +3,7 @@
 // a text message (when the unit has the asynchronous channel); after an attendance, the follow-up the
 // clerk booked (Resolução CNJ nº 372/2021, art. 4º), with the link that follows it.
 
-import { api, apiPath } from "./api.js";
+import { api, apiPath, ticketAuth } from "./api.js";
 import { h, $, replace } from "./dom.js";
 import { APPOINTMENTS, appointmentLink, remember, storedTicket } from "./stored.js";
 
@@ -39,7 +39,7 @@ async function showFollowUp(ticket, tries = FOLLOW_UP_TRIES) {
   let offered;
   try {
     offered = (await api(`/tickets/${apiPath(ticket.ticketId)}/follow-up`, {
-      headers: { Authorization: `Bearer ${ticket.token}` },
+      headers: ticketAuth(ticket.token),
     })).data;
   } catch {
     // none booked (yet), or not reachable now

@@ -3,7 +3,7 @@
 // localStorage, so a reload or a dropped connection keeps the place in the queue.
 
 import "./shell.js";
-import { api, apiPath, ApiError } from "./api.js";
+import { api, apiPath, ApiError, ticketAuth } from "./api.js";
 import { h, $, replace, announce, safeUrl, focusElement } from "./dom.js";
 import { askQuestions, clearErrors, handleSubmit, problemErrors, showErrors } from "./forms.js";
 import { num, nextOpening } from "./format.js";
@@ -296,7 +296,7 @@ async function poll() {
   const ticket = current;
   try {
     const result = await api(`/tickets/${apiPath(ticket.ticketId)}`, {
-      headers: { Authorization: `Bearer ${ticket.token}` }, etag,
+      headers: ticketAuth(ticket.token), etag,
     });
     if (ticket !== current) return;
     failures = 0;
@@ -618,7 +618,7 @@ function wireWaiting() {
     dialog.close();
     if (!ticket) return;
     try {
-      await api(`/tickets/${apiPath(ticket.ticketId)}`, { method: "DELETE", headers: { Authorization: `Bearer ${ticket.token}` } });
+      await api(`/tickets/${apiPath(ticket.ticketId)}`, { method: "DELETE", headers: ticketAuth(ticket.token) });
       stopPolling();
       current = null;
       endTicket("Você saiu da fila. Sua senha foi cancelada.");
@@ -663,7 +663,7 @@ async function submitSurvey(ev) {
   const ticket = current;
   try {
     await api(`/tickets/${apiPath(ticket.ticketId)}/survey`, {
-      method: "POST", body, headers: { Authorization: `Bearer ${ticket.token}` },
+      method: "POST", body, headers: ticketAuth(ticket.token),
     });
     thank("Obrigado pela sua avaliação!");
   } catch (err) {

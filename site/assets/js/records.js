@@ -4,7 +4,7 @@
 // unit's heading, and following a record — its token from the link or this browser, the first load
 // (a failure there is final) and the polling after it.
 
-import { api, apiPath, ApiError } from "./api.js";
+import { api, apiPath, ApiError, ticketAuth } from "./api.js";
 import { h, $, $$, replace, focusElement } from "./dom.js";
 import { recall, remember, tokenFromHash } from "./stored.js";
 
@@ -85,7 +85,7 @@ export function followRecord({ store, id, link, linkEl, path, missing, notFound,
   remember(store, id, { ...stored, token });
   linkEl.href = link(id, token);
   linkEl.textContent = new URL(link(id, token), window.location.href).href;
-  const record = { id, token, view: null, headers: { Authorization: `Bearer ${token}` } };
+  const record = { id, token, view: null, headers: ticketAuth(token) };
   let timer = 0;
   record.poll = async (first = false) => {
     window.clearTimeout(timer);

@@ -3,7 +3,7 @@
 // page tells the Balcão Virtual every few seconds, so the clerk's console can say "a pessoa está na sala"
 // — what a real video platform tells where it can (domain/usecases/rooms.py).
 import "./shell.js";
-import { api, apiPath } from "./api.js";
+import { api, apiPath, ticketAuth } from "./api.js";
 import { storedTicket } from "./stored.js";
 
 const HEARTBEAT_MS = 10000;
@@ -17,7 +17,7 @@ document.getElementById("papel").textContent = clerk ? "servidor(a)" : "cidadão
 const held = storedTicket();
 if (!clerk && held && held.ticketId === ticketId && held.token) {
   const beat = () => api(`/tickets/${apiPath(ticketId)}/room`, {
-    method: "POST", headers: { Authorization: `Bearer ${held.token}` },
+    method: "POST", headers: ticketAuth(held.token),
   }).catch(() => {}); // the attendance may have ended: nothing to tell
   beat();
   window.setInterval(beat, HEARTBEAT_MS);
