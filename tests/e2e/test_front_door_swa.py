@@ -26,7 +26,7 @@ from tests.e2e.pages_support import (
 )
 from tests.fakes.fake_entra import FakeEntra
 from tests.support.front_door import SITE, serve_login_page_scripts, swa_front_door
-from tests.support.system import System, running_system
+from tests.support.system import System
 
 __all__ = ["chromium", "playwright"]  # fixtures from pages_support
 
@@ -38,15 +38,8 @@ CONFIG = json.loads((SITE / "staticwebapp.config.json").read_text(encoding="utf-
 
 
 @pytest.fixture(scope="module")
-def entra() -> Iterator[FakeEntra]:
-    with FakeEntra() as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
-def system(entra: FakeEntra) -> Iterator[System]:
-    with running_system(extra_settings=entra.settings()) as running:
-        yield running
+def system(entra_system: System) -> System:
+    return entra_system
 
 
 @pytest.fixture(scope="module")

@@ -5,13 +5,11 @@ unsigned or `alg: none` tokens are a 401 problem+json in pt-BR and change nothin
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from tests.e2e.pages_support import join, wait_status
 from tests.fakes.fake_entra import FakeEntra, SigningKey
-from tests.support.system import System, running_system
+from tests.support.system import System
 
 pytestmark = [pytest.mark.e2e, pytest.mark.azurite]
 
@@ -20,15 +18,8 @@ ANA = "Ana.Souza@trf1.jus.br"  # as Entra ID may write it; the staff list has it
 
 
 @pytest.fixture(scope="module")
-def entra() -> Iterator[FakeEntra]:
-    with FakeEntra() as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
-def system(entra: FakeEntra) -> Iterator[System]:
-    with running_system(extra_settings=entra.settings()) as running:
-        yield running
+def system(entra_system: System) -> System:
+    return entra_system
 
 
 def teams(token: str, header: str = "X-Balcao-Authorization") -> dict[str, str]:

@@ -8,7 +8,6 @@ Static Web Apps sign-in."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,7 +16,7 @@ from playwright.sync_api import Browser, BrowserContext, Frame, expect
 from tests.e2e.pages_support import assert_accessible, join, new_context, screenshot, wait_status
 from tests.e2e.teams_host import TAB_ORIGIN, open_tab, serve_tab_origin
 from tests.fakes.fake_entra import FakeEntra
-from tests.support.system import System, running_system
+from tests.support.system import System
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.azurite]
 
@@ -27,15 +26,8 @@ ADMIN = "gestao@balcao.jus.br"
 
 
 @pytest.fixture(scope="module")
-def entra() -> Iterator[FakeEntra]:
-    with FakeEntra() as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
-def system(entra: FakeEntra) -> Iterator[System]:
-    with running_system(extra_settings=entra.settings()) as running:
-        yield running
+def system(entra_system: System) -> System:
+    return entra_system
 
 
 def teams_context(chromium: Browser, system: System) -> tuple[BrowserContext, list[dict[str, Any]]]:
