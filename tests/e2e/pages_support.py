@@ -107,7 +107,7 @@ def chromium(playwright: Playwright) -> Iterator[Browser]:
 # `Authorization` (Azure/static-web-apps#34, "by design"). Every page test runs behind that, so a page that
 # sent a citizen's token in `Authorization` fails here as it would in Azure (README, "Who decides who is
 # staff"). Page-level routes of a test run first and fall through to this one.
-PLATFORM_AUTHORIZATION = "Bearer eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJzdGF0aWMtd2ViLWFwcCJ9.cGxhdGFmb3JtYQ"
+PLATFORM_AUTHORIZATION = "Bearer static-web-app-platform-token"
 
 
 def behind_static_web_app(route: Route) -> None:

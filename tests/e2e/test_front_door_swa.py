@@ -163,7 +163,7 @@ def test_a_citizens_token_travels_in_its_own_header_beside_the_platforms_authori
     ticket = join(system, UNIT, "Cidadã Atrás Do Balcão", category="partes")
     wait_status(system, ticket, "waiting")
     path = f"/api/tickets/{ticket['ticketId']}"
-    platform = "Bearer eyJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJzd2EifQ.c2lnbmF0dXJh"  # what SWA puts there
+    platform = "Bearer static-web-app-platform-token"  # what the SWA puts there (its own token)
     own = {"X-Balcao-Authorization": f"Bearer {ticket['token']}", "Authorization": platform}
     assert system.client.get(path, headers=own).status_code == 200
     assert system.client.get(path, headers={"Authorization": f"Bearer {ticket['token']}"}).status_code == 200
