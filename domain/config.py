@@ -70,20 +70,45 @@ class SchedulingConfig(_Model):
     reminder_minutes: int = Field(default=30, ge=1, le=24 * 60, alias="reminderMinutes")
 
 
+RESPONSE_HOURS_MAX = 48
+"""The longest `responseHours` a unit may declare for its asynchronous channel. The channel stands in
+for a counter that must attend *immediately* (Res. 372 arts. 1 and 2 §1): an answer weeks later is no
+counter at all. 48 hours counted in opening hours (the default, `openingHoursOnly`) is about five working
+days of nine hours, the time the law gives a court's clerk to carry out an act (CPC art. 228, II); counted
+in calendar hours it is two days. The former bound, 720 h (30 days), let a unit promise a month."""
+
+
 class AsyncChannelConfig(_Model):
     """The asynchronous channel (Res. 372 art. 2 §1) for units where video is impractical: text
-    messages answered within `responseHours`, counted in opening hours only when `openingHoursOnly`."""
+    messages answered within `responseHours` (at most `RESPONSE_HOURS_MAX`), counted in opening hours
+    only when `openingHoursOnly`."""
 
     enabled: bool = False
-    response_hours: float = Field(default=48, gt=0, le=24 * 30, alias="responseHours")
+    response_hours: float = Field(default=48, gt=0, le=RESPONSE_HOURS_MAX, alias="responseHours")
     opening_hours_only: bool = Field(default=True, alias="openingHoursOnly")
     max_length: int = Field(default=2000, ge=100, le=5000, alias="maxLength")
 
 
 class OrderingPolicy(_Model):
+    """The order of service (domain/ordering.py). `interleave` alternates priority and other calls, so a
+    waiting priority person can be passed; Decreto 5.296/2004 art. 6 §2 allows that only where priority
+    people have a desk of their own, so a unit declares one (`dedicatedPriorityDesk`: true, a clerk who
+    serves only priority people) to be allowed `interleave`; without it a waiting priority person is
+    the next one called (`priority_first`)."""
+
     mode: Literal["priority_first", "interleave"] = "priority_first"
     priority_calls: int = Field(default=2, ge=1, alias="priorityCalls")
     normal_calls: int = Field(default=1, ge=1, alias="normalCalls")
+    dedicated_priority_desk: bool = Field(default=False, alias="dedicatedPriorityDesk")
+
+    @model_validator(mode="after")
+    def _interleave_needs_a_priority_desk(self) -> OrderingPolicy:
+        if self.mode == "interleave" and not self.dedicated_priority_desk:
+            raise ValueError(
+                "a intercalação (interleave) só é aceita numa unidade com balcão exclusivo para "
+                "prioridades (dedicatedPriorityDesk: true; Decreto 5.296/2004, art. 6º, § 2º)"
+            )
+        return self
 
     def policy(self) -> Policy:
         return Policy(self.mode, self.priority_calls, self.normal_calls)

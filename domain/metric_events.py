@@ -145,6 +145,8 @@ def one_shot(event: MetricEvent, unit_id: str) -> Rollup:
         part.calls = 1
         if event.reason.strip():
             part.out_of_order = {order_reason_category(event.reason): 1}
+        if data.get("passedPriority"):
+            part.passed_priority = {str(data["passedPriority"]): 1}
     elif event.action == "chat":
         part.chats = 1
     elif event.action == "finish":

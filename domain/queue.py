@@ -184,20 +184,36 @@ def display_number(entry: Entry) -> str:
     return f"{entry.category[:1].upper()}{entry.seq:03d}"
 
 
+PASSED_PRIORITY = "prioridade preterida"
+"""Written after the rule's reason when a call passes a waiting priority person (interleave, a call by
+service category, a clerk's pick): the compliance report counts these calls by rule (issue 16)."""
+
+
+def passes_priority(state: QueueState, entry: Entry) -> bool:
+    """Whether calling `entry` passes someone present in the line with a better legal priority class
+    (80+, the groups of Lei 10.048/2000, blood donors); an appointment is not a legal priority."""
+    return any(
+        PriorityClass.SCHEDULED < e.klass < entry.klass
+        for e in state.line
+        if not e.absent_since_ms and e.short != entry.short
+    )
+
+
 def order_reason(state: QueueState, entry: Entry, category: str) -> str:
-    """Why calling `entry` is not calling the earliest arrival still waiting ("" when it is). A citizen
-    with an appointment (domain/appointments.py) is always recorded as such."""
+    """Why calling `entry` is not calling the earliest arrival still waiting ("" when it is, and nobody
+    with a better priority is passed). A citizen with an appointment (domain/appointments.py) is always
+    recorded as such; a call that passes a priority person says so after the rule that caused it."""
     if entry.klass == PriorityClass.SCHEDULED:
         return SCHEDULED_REASON
+    passed = passes_priority(state, entry)
     earlier = [
         e
         for e in state.line
         if not e.absent_since_ms and (e.arrived_ms, e.seq) < (entry.arrived_ms, entry.seq)
     ]
-    if not earlier:
+    if not earlier and not passed:
         return ""
-    if entry.klass != PriorityClass.NORMAL and any(e.klass > entry.klass for e in earlier):
+    if not passed and entry.klass != PriorityClass.NORMAL and any(e.klass > entry.klass for e in earlier):
         return "prioridade legal"
-    if category:
-        return f"categoria de atendimento: {category}"
-    return "política de intercalação"
+    rule = f"categoria de atendimento: {category}" if category else "política de intercalação"
+    return f"{rule} — {PASSED_PRIORITY}" if passed else rule

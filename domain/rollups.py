@@ -105,6 +105,9 @@ ORDER_REASONS: dict[str, str] = {
 """Categories of the reasons recorded on calls out of arrival order. The clerk's own words are not
 kept in rollups (they might name someone): only their category."""
 
+PASSING_RULES: tuple[str, ...] = ("intercalacao", "categoria", "servidor")
+"""The rules under which a call can pass a waiting priority person (ORDER_REASONS keys)."""
+
 LAG_MS = 5 * 60_000
 """Each pass reads the log again from this far behind the latest event merged (see module doc)."""
 
@@ -214,7 +217,7 @@ _COUNTERS = (
     "calls",
     "chats",
 )
-_TALLIES = ("not_served", "by_class", "by_role", "by_reason", "out_of_order", "dropoff")
+_TALLIES = ("not_served", "by_class", "by_role", "by_reason", "out_of_order", "passed_priority", "dropoff")
 
 
 def _tally(target: dict[str, int], other: Mapping[str, int], sign: int) -> None:
@@ -251,6 +254,8 @@ class Rollup:
     calls: int = 0
     chats: int = 0  # attendances by chat
     out_of_order: dict[str, int] = field(default_factory=dict)  # ORDER_REASONS key → calls
+    # calls that passed a waiting priority person ("prioridade preterida"), by the rule that did
+    passed_priority: dict[str, int] = field(default_factory=dict)  # ORDER_REASONS key → calls
     dropoff: dict[str, int] = field(default_factory=dict)
     clerks: set[str] = field(default_factory=set)
     units: set[str] = field(default_factory=set)
@@ -294,6 +299,7 @@ class Rollup:
             "calls": self.calls,
             "chats": self.chats,
             "outOfOrder": self.out_of_order,
+            "passedPriority": self.passed_priority,
             "dropoff": self.dropoff,
             "clerks": sorted(self.clerks),
             "units": sorted(self.units),
@@ -327,6 +333,7 @@ class Rollup:
             calls=int(data.get("calls", 0)),
             chats=int(data.get("chats", 0)),
             out_of_order=tally(data.get("outOfOrder")),
+            passed_priority=tally(data.get("passedPriority")),
             dropoff=tally(data.get("dropoff")),
             clerks=set(data.get("clerks") or ()),
             units=set(data.get("units") or ()),

@@ -22,7 +22,7 @@ from typing import Any, Generic, TypeVar
 import azure.functions as func
 
 from domain.errors import InvalidInputError
-from domain.rollups import ORDER_REASONS
+from domain.rollups import ORDER_REASONS, PASSING_RULES
 from domain.usecases import metrics_reports as mr
 from domain.usecases.context import Context
 from domain.usecases.metrics_scope import ReportQuery
@@ -128,8 +128,8 @@ def heatmap_rows(report: mr.Heatmap) -> Table:
     return header, [[day, *counts] for day, counts in zip(report.weekdays, report.served, strict=True)]
 
 
-def _reason_column(index: int, label: str) -> Column:
-    return f"Fora da ordem: {label}", lambda u: u.out_of_order_reasons[index].count
+def _count_column(header: str, counts: Callable[[Any], list[mr.Tally]], index: int) -> Column:
+    return header, lambda u: counts(u)[index].count
 
 
 COMPLIANCE_COLUMNS: tuple[Column, ...] = (
@@ -142,7 +142,15 @@ COMPLIANCE_COLUMNS: tuple[Column, ...] = (
     ("Mediana da espera até a chamada (min)", lambda u: u.median_wait_minutes),
     ("Chamadas", lambda u: u.calls),
     ("Chamadas fora da ordem", lambda u: u.out_of_order_calls),
-    *(_reason_column(i, label) for i, label in enumerate(ORDER_REASONS.values())),
+    *(
+        _count_column(f"Fora da ordem: {label}", lambda u: u.out_of_order_reasons, i)
+        for i, label in enumerate(ORDER_REASONS.values())
+    ),
+    ("Prioridade preterida", lambda u: u.passed_priority_calls),
+    *(
+        _count_column(f"Prioridade preterida: {ORDER_REASONS[key]}", lambda u: u.passed_priority_rules, i)
+        for i, key in enumerate(PASSING_RULES)
+    ),
 )
 
 

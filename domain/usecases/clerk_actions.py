@@ -22,7 +22,16 @@ from domain.errors import InvalidInputError, InvalidTransitionError, ProviderErr
 from domain.ordering import CLASS_LABELS, Entry
 from domain.people import CLERK_REASON_MAX
 from domain.ports import MEETING_QUEUE, Meeting, MeetingRequest
-from domain.queue import CLERK_STATUSES, Called, QueueState, display_number, order_reason
+from domain.queue import (
+    CLERK_STATUSES,
+    PASSED_PRIORITY,
+    Called,
+    QueueState,
+    display_number,
+    order_reason,
+    passes_priority,
+)
+from domain.rollups import order_reason_category
 from domain.tickets import Action, Status, TicketId, TicketWrite, move
 from domain.times import iso_utc, ms
 from domain.usecases.colleagues import invite_interpreter_if_asked
@@ -83,6 +92,8 @@ def call_ticket(
                 fields={"reason": "obrigatório quando a senha não é a próxima da fila"},
             )
         why = order_reason(state, entry, "") if is_head else f"servidor: {reason}"
+        if not is_head and passes_priority(state, entry):
+            why = f"{why} — {PASSED_PRIORITY}"
         return with_meeting(ctx, unit, state, *call_entry(state, unit, entry, clerk, now, why), now)
 
     return after_call(ctx, unit, mutate(ctx, unit.id, ticket_day(tid), change), now)
@@ -150,6 +161,9 @@ def call_entry(
     display = display_number(entry)
     current = Status.ABSENT if entry.absent_since_ms else Status.WAITING
     wait_s = max(0, (ms(now) - entry.arrived_ms) // 1000)
+    data: dict[str, int | str] = {"waitSeconds": wait_s, "klass": int(entry.klass)}
+    if passes_priority(state, entry):  # the rule that passed a priority person, for the compliance report
+        data["passedPriority"] = order_reason_category(reason)
     write = move(
         ticket_id,
         current,
@@ -157,7 +171,7 @@ def call_entry(
         now,
         clerk.email,
         reason,
-        {"waitSeconds": wait_s, "klass": int(entry.klass)},
+        data,
         fields={
             "calledAt": iso_utc(now),
             "calledBy": clerk.email,

@@ -14,6 +14,7 @@ from domain.rollups import (
     NOT_SERVED,
     NOT_SERVED_LABELS,
     ORDER_REASONS,
+    PASSING_RULES,
     POSITION_EDGES,
     POSITION_LABELS,
     WEEKDAYS,
@@ -179,6 +180,8 @@ class UnitCompliance:
     calls: int
     out_of_order_calls: int
     out_of_order_reasons: list[Tally]
+    passed_priority_calls: int  # calls that passed a waiting priority person ("prioridade preterida")
+    passed_priority_rules: list[Tally]  # by the rule that passed them (intercalação, categoria, servidor)
 
 
 @dataclass(frozen=True)
@@ -297,7 +300,8 @@ def dropoff(ctx: Context, query: ReportQuery, now: datetime) -> Dropoff:
 
 def compliance(ctx: Context, query: ReportQuery, now: datetime) -> Compliance:
     """Per unit, for the Corregedoria: share of opening minutes with a clerk online (sampled each
-    minute), median minutes from joining to the first call, calls out of arrival order by reason."""
+    minute), median minutes from joining to the first call, calls out of arrival order by reason, and
+    calls that passed a waiting priority person by the rule that did it."""
     scope, period = open_report(ctx, query, now)
     read = UnitRollups(ctx, scope, period)
     rows = []
@@ -318,6 +322,8 @@ def compliance(ctx: Context, query: ReportQuery, now: datetime) -> Compliance:
                 t.calls,
                 sum(t.out_of_order.values()),
                 [Tally(k, label, t.out_of_order.get(k, 0)) for k, label in ORDER_REASONS.items()],
+                sum(t.passed_priority.values()),
+                [Tally(k, ORDER_REASONS[k], t.passed_priority.get(k, 0)) for k in PASSING_RULES],
             )
         )
     return Compliance(*covering(period), rows)

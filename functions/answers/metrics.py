@@ -11,7 +11,13 @@ ReasonCount = answer_of(mr.Tally, "ReasonCount", rename={"key": "reason"})
 RoleCount = answer_of(mr.Tally, "RoleCount", rename={"key": "role"})
 ClassCount = answer_of(mr.Tally, "ClassCount", rename={"key": "class"}, types={"key": int})
 DropoffBucket = answer_of(mr.DropoffBucket, rename=PERIOD)
-UnitCompliance = answer_of(mr.UnitCompliance, types={"out_of_order_reasons": list[ReasonCount]})  # type: ignore[valid-type]
+UnitCompliance = answer_of(
+    mr.UnitCompliance,
+    types={
+        "out_of_order_reasons": list[ReasonCount],  # type: ignore[valid-type]
+        "passed_priority_rules": list[ReasonCount],  # type: ignore[valid-type]
+    },
+)
 
 Summary = answer_of(mr.Summary, rename=PERIOD)
 Daily = answer_of(mr.Daily, rename=PERIOD)

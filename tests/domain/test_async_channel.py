@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from domain.calendar import UnitCalendar
 from domain.closures import HolidayCalendar
-from domain.config import AsyncChannelConfig, UnitConfig
+from domain.config import RESPONSE_HOURS_MAX, AsyncChannelConfig, UnitConfig
 from domain.errors import InvalidInputError
 from domain.hours import TimeRange, WeeklyHours
 from domain.messages import MessageInput, deadline_clock, due_at, validate_message
@@ -125,7 +125,7 @@ def test_the_clerks_clock_counts_down_in_opening_hours_and_then_counts_the_delay
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.integers(0, 60 * 24 * 30), st.floats(0.25, 200))
+@given(st.integers(0, 60 * 24 * 30), st.floats(0.25, RESPONSE_HOURS_MAX))
 def test_the_deadline_leaves_exactly_the_stated_opening_time(offset_min: int, hours: float) -> None:
     received = datetime(2026, 12, 1, tzinfo=UTC) + timedelta(minutes=offset_min)
     settings = AsyncChannelConfig(responseHours=hours, openingHoursOnly=True)

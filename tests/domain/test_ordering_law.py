@@ -125,7 +125,12 @@ def config_with(mode: str, priority_calls: int = 2, normal_calls: int = 1) -> Co
     raw = json.loads(CONFIG_FILE.read_bytes())
     for unit in raw["units"]:
         if unit["id"] == UNIT:
-            unit["ordering"] = {"mode": mode, "priorityCalls": priority_calls, "normalCalls": normal_calls}
+            unit["ordering"] = {
+                "mode": mode,
+                "priorityCalls": priority_calls,
+                "normalCalls": normal_calls,
+                "dedicatedPriorityDesk": mode == "interleave",
+            }
             unit["limits"] = {**unit.get("limits", {}), "maxWaiting": 5000}
     return parse_configuration(json.dumps(raw))
 
