@@ -147,6 +147,26 @@ class Closure(_Model):
     message: str = Field(min_length=1, max_length=300)
 
 
+Phone = Annotated[str, Field(pattern=r"^[0-9()+\- ]{8,24}$")]
+Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
+class DataProtectionOfficer(_Model):
+    """The court's encarregado (LGPD art. 41): published with their contact on every citizen page."""
+
+    name: str = Field(min_length=1, max_length=120)
+    email: Email
+    phone: Phone | Literal[""] = ""
+
+
+class CourtPrivacy(_Model):
+    """Who answers for the personal data of the court's units (domain/privacy.py): the controller (the
+    court's name when empty) and its data protection officer."""
+
+    controller: str = Field(default="", max_length=200)
+    encarregado: DataProtectionOfficer
+
+
 class Court(_Model):
     id: str = Field(pattern=_ID)
     name: str = Field(min_length=1, max_length=160)
@@ -156,6 +176,7 @@ class Court(_Model):
     calendar: Literal["federal", "state"] = "state"
     holidays: tuple[Holiday, ...] = ()
     closures: tuple[Closure, ...] = ()  # apply to every unit of the court
+    privacy: CourtPrivacy
 
 
 DEFAULT_REASONS = (
@@ -164,10 +185,6 @@ DEFAULT_REASONS = (
     Option(id="certidao", label="Certidões e documentos"),
     Option(id="outro", label="Outro assunto"),
 )
-
-
-Phone = Annotated[str, Field(pattern=r"^[0-9()+\- ]{8,24}$")]
-Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
 
 class UnitConfig(_Model):

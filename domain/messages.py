@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from domain.config import AsyncChannelConfig, UnitConfig
 from domain.errors import InvalidInputError, NotFoundError
-from domain.people import Person, PersonInput, Problems, check_consent, check_person
+from domain.people import Person, PersonInput, Problems, check_person
 from domain.ports import Calendar, Row, RowWrite, UnitRecords
 from domain.records import record_key, require_record
 from domain.tickets import TicketId
@@ -73,7 +73,6 @@ def validate_message(unit: UnitConfig, data: MessageInput) -> Message:
     text = text_only(data.text or "", settings.max_length, "o limite desta unidade é")
     problems = Problems()
     person = check_person(unit, data, problems)
-    check_consent(data, problems)
     problems.raise_if_any()
     return Message(person, text)
 

@@ -46,8 +46,8 @@ class Person:
 
 @dataclass(frozen=True)
 class PersonInput(Person):
-    """What a citizen types about themselves (not validated yet), and whether they consent to the use
-    of the data for the attendance."""
+    """What a citizen types about themselves (not validated yet). `consent` is still read from older
+    clients and ignored: the legal basis is the public service, not consent (domain/privacy.py)."""
 
     consent: bool = field(default=False, kw_only=True)
 
@@ -100,7 +100,7 @@ class Problems:
 
 
 def check_person(unit: UnitConfig, data: PersonInput, problems: Problems) -> Person:
-    """The person's fields, validated; problems are recorded (consent is the caller's last check)."""
+    """The person's fields, validated; problems are recorded."""
     name = problems.check(
         lambda: clean_text(data.name, field="name", label="seu nome", max_len=NAME_MAX, required=True),
         "name",
@@ -117,11 +117,6 @@ def check_person(unit: UnitConfig, data: PersonInput, problems: Problems) -> Per
     if data.reason not in {r.id for r in unit.reasons}:
         problems.add("reason", "escolha um dos assuntos da lista")
     return Person(name, data.role, data.reason, oab[0], oab[1], process)
-
-
-def check_consent(data: PersonInput, problems: Problems) -> None:
-    if not data.consent:
-        problems.add("consent", "é preciso concordar com o uso dos dados para o atendimento")
 
 
 def person_key(keys: KeyRing, unit_id: str, person: Person) -> str:

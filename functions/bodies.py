@@ -51,7 +51,6 @@ PERSON_EXAMPLE: dict[str, Any] = {
     "name": "Maria da Silva",
     "role": "parte",
     "reason": "orientacao",
-    "consent": True,
 }
 LAWYER_EXAMPLE: dict[str, Any] = {
     "name": "João Pereira Lima",
@@ -79,7 +78,11 @@ class PersonBody(Body):
     name: str = Field(max_length=NAME_MAX, description="Nome de quem será atendido")
     role: Literal["parte", "advogado", "outro"]
     reason: str = Field(max_length=REASON_ID_MAX, description="Assunto, da lista da unidade")
-    consent: bool = Field(description="Concorda com o uso dos dados pessoais para o atendimento")
+    consent: bool = Field(
+        default=False,
+        description="Aceito por compatibilidade e ignorado: a base legal do tratamento é o serviço público "
+        "(LGPD art. 7º, III, e art. 23), não o consentimento",
+    )
     oab_number: str = Field(default="", max_length=20, alias="oabNumber")
     oab_state: str = Field(default="", max_length=2, alias="oabState")
     process_number: str = Field(default="", max_length=30, alias="processNumber")

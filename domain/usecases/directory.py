@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from domain.auth import Principal
 from domain.config import Option, UnitConfig
 from domain.places import matches, search_text
+from domain.privacy import PrivacyNotice, notice_of
 from domain.queue import WaitRange, estimate_wait
 from domain.usecases.citizen_view import UnitRef
 from domain.usecases.context import Context
@@ -40,6 +41,7 @@ class UnitSummary:
     alternatives: tuple[str, ...]
     phones: tuple[str, ...]
     emails: tuple[str, ...]
+    privacy: PrivacyNotice | None  # the legal basis, the controller and its encarregado (LGPD)
 
 
 def unit_summary(ctx: Context, unit: UnitConfig, now: datetime) -> UnitSummary:
@@ -73,6 +75,7 @@ def unit_summary(ctx: Context, unit: UnitConfig, now: datetime) -> UnitSummary:
         alternatives=tuple(unit.alternatives),
         phones=tuple(unit.phones),
         emails=tuple(unit.emails),
+        privacy=notice_of(court) if court else None,
     )
 
 

@@ -11,7 +11,7 @@ from domain.arrivals import Arrival
 from domain.config import UnitConfig
 from domain.errors import AlreadyInQueueError, QueueFullError, UnitClosedError
 from domain.ordering import classify
-from domain.people import Person, PersonInput, Problems, check_consent, check_person, person_key
+from domain.people import Person, PersonInput, Problems, check_person, person_key
 from domain.ports import JOIN_QUEUE
 from domain.tickets import TicketId
 from domain.times import ms
@@ -77,7 +77,6 @@ def validate_join(unit: UnitConfig, data: JoinInput) -> JoinRequest:
         "accessibilityNote",
         "",
     )
-    check_consent(data, problems)
     problems.raise_if_any()
     return JoinRequest(
         person,

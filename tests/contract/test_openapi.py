@@ -97,7 +97,8 @@ def test_security_and_errors_follow_the_authorization_table(spec: dict[str, Any]
 def test_bodies_are_strict(spec: dict[str, Any]) -> None:
     join = spec["components"]["schemas"]["JoinBody"]
     assert join["additionalProperties"] is False
-    assert {"name", "role", "reason", "consent"} <= set(join["required"])
+    assert {"name", "role", "reason"} <= set(join["required"])
+    assert "consent" in join["properties"] and "consent" not in join["required"]  # read, not required
     op = spec["paths"]["/units/{unit}/tickets"]["post"]
     assert {"413", "415", "429"} <= set(op["responses"])
 

@@ -50,3 +50,13 @@ def test_the_response_time_of_the_asynchronous_channel_is_bounded(hours: int, ac
     with pytest.raises(InvalidInputError) as refused:
         parse_configuration(config)
     assert "responseHours" in str(refused.value)
+
+
+def test_every_court_names_its_encarregado() -> None:
+    """LGPD art. 41 §1: the identity and contact of the data protection officer are published; a court
+    without them is refused, so no page can be left without it."""
+    raw = json.loads(CONFIG_FILE.read_bytes())
+    del raw["courts"][0]["privacy"]
+    with pytest.raises(InvalidInputError) as refused:
+        parse_configuration(json.dumps(raw))
+    assert "privacy" in str(refused.value)

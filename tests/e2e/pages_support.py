@@ -263,7 +263,7 @@ def follow_ticket(page: Page, ticket: dict[str, Any], unit: str) -> None:
 
 
 def fill_join_form(page: Page, name: str, *, category: str | None = None, process: str = "") -> None:
-    """The join form's required answers (a party, "orientação", consent)."""
+    """The join form's required answers (a party, "orientação"; no consent: issue 16)."""
     page.fill("#nome", name)
     page.check("#papel-parte")
     if process:
@@ -271,7 +271,6 @@ def fill_join_form(page: Page, name: str, *, category: str | None = None, proces
     page.select_option("#assunto", "orientacao")
     if category:
         page.select_option("#categoria", category)
-    page.check("#consentimento")
 
 
 def keep_place(context: BrowserContext, key: str, ticket: dict[str, Any], unit: str) -> None:

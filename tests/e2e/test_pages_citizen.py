@@ -166,7 +166,7 @@ def test_join_form_marks_missing_fields_and_shows_the_servers_problems(
     page.goto(f"/?unidade={JOURNEY_UNIT}")
     expect(page.locator("#campo-categoria")).to_be_visible()
     page.click("#botao-entrar")  # everything missing: an error next to each required field
-    for field in ("nome", "papel", "assunto", "categoria", "consentimento"):
+    for field in ("nome", "papel", "assunto", "categoria"):
         expect(page.locator(f"#{field}-erro")).to_be_visible()
     assert focused_id(page) == "nome"
     expect(page.locator("#nome")).to_have_attribute("aria-invalid", "true")
@@ -196,7 +196,6 @@ def test_join_form_marks_missing_fields_and_shows_the_servers_problems(
     page.select_option("#oab-uf", "AM")
     page.select_option("#assunto", "certidao")
     page.select_option("#categoria", "advogados")
-    page.check("#consentimento")
     page.click("#botao-entrar")
     expect(page.locator("#resumo-erros")).to_contain_text("Verifique os dados informados (oabNumber).")
     expect(page.locator("#oab-numero-erro")).to_have_text("inscrição não encontrada")
@@ -408,8 +407,6 @@ def test_the_citizen_journey_works_with_the_keyboard_alone(system: System, chrom
     page.keyboard.press("ArrowDown")
     expect(page.locator("#assunto")).not_to_have_value("")
     tab_to(page, "el.id === 'prio-idoso_60'")
-    page.keyboard.press("Space")
-    tab_to(page, "el.id === 'consentimento'")
     page.keyboard.press("Space")
     tab_to(page, "el.id === 'botao-entrar'")
     page.keyboard.press("Enter")

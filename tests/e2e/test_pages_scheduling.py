@@ -66,7 +66,6 @@ def test_booking_and_cancelling_an_appointment(system: System, chromium: Browser
     page.select_option("#assunto", "orientacao")
     page.locator("#horario input[type=radio]").first.check()
     chosen = page.locator("#horario input[type=radio]").first.get_attribute("value")
-    page.check("#consentimento")
     screenshot(page, "agendar-01-form")
     page.click("#botao-agendar")
 
@@ -100,7 +99,6 @@ def test_a_message_is_refused_with_html_then_sent_and_answered(system: System, c
     page.select_option("#assunto", "orientacao")
     page.fill("#texto", "<b>Urgente</b>: a audiência foi mantida?")
     expect(page.locator("#texto-contagem")).to_contain_text("de 2.000 caracteres")
-    page.check("#consentimento")
     page.click("#botao-enviar")
     expect(page.locator("#texto-erro")).to_contain_text("sem HTML")
     expect(page.locator("#texto")).to_be_focused()

@@ -58,7 +58,6 @@ PERSON = [
     ("assunto", "Assunto"),
 ]
 CATEGORY = ("categoria", "Tipo de atendimento")
-CONSENT = ("consentimento", "Concordo com o uso dos meus dados pessoais para este atendimento")
 FORMS = {
     f"/?unidade={UNIT}": [
         *PERSON,
@@ -67,12 +66,11 @@ FORMS = {
         ("acompanhantes", "Acompanhantes no atendimento"),
         ("acessibilidade", "Acessibilidade no atendimento (se precisar)"),  # issue 14: Libras at joining
         ("acessibilidade-outra", "Qual necessidade? (opcional)"),
-        CONSENT,
     ],
-    f"/agendar.html?unidade={UNIT}": [*PERSON, CATEGORY, CONSENT],
-    f"/mensagem.html?unidade={UNIT}": [*PERSON, ("texto", "Mensagem"), CONSENT],
+    f"/agendar.html?unidade={UNIT}": [*PERSON, CATEGORY],
+    f"/mensagem.html?unidade={UNIT}": [*PERSON, ("texto", "Mensagem")],
 }
-SHARED_BLOCKS = ["campo-nome", "papel", "grupo-oab", "campo-processo", "campo-assunto", "campo-consentimento"]
+SHARED_BLOCKS = ["campo-nome", "papel", "grupo-oab", "campo-processo", "campo-assunto", "aviso-privacidade"]
 
 CSP_PROBE = """
 window.__cspViolations = [];
@@ -207,12 +205,9 @@ def test_the_three_forms_ask_the_same_questions_from_one_definition_in_its_words
     expect(page.locator("#oab-numero-erro")).to_have_text(
         "Informe o número de inscrição na OAB (até 6 dígitos)."
     )
-    expect(page.locator("#consentimento-erro")).to_have_text(
-        "É preciso concordar com o uso dos dados pessoais para este atendimento."
-    )
     expect(page.locator("#texto-erro")).to_have_text("Escreva a sua mensagem.")
     summary = page.locator("#resumo-erros")
-    expect(summary).to_contain_text("Corrija os 6 campos indicados para enviar a mensagem.")
+    expect(summary).to_contain_text("Corrija os 5 campos indicados para enviar a mensagem.")
     expect(summary.get_by_role("link", name=re.compile("^Número da OAB: "))).to_have_attribute(
         "href", "#oab-numero"
     )
@@ -234,13 +229,11 @@ def test_the_questions_can_be_asked_one_at_a_time_and_give_a_request_the_api_acc
         "priority": ["idoso_60"],
         "companions": "1",
         "accessibility": ["libras"],  # asked for a Libras interpreter; no other need, so no note
-        "consent": True,
     }
     wrong = {  # an answer a citizen might give, and what the conversation must say back
         "name": ("  ", "Informe seu nome."),
         "oabNumber": ("12345678", "Informe o número de inscrição na OAB (até 6 dígitos)."),
         "processNumber": (f"0001234{(int(check) + 1) % 100:02d}20264013000", "dígitos verificadores"),
-        "consent": (False, "É preciso concordar com o uso dos dados pessoais para este atendimento."),
     }
     unit = system.client.get(f"/api/units/{UNIT}").json()
     context = new_context(chromium, system)

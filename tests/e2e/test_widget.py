@@ -222,6 +222,16 @@ def test_a_citizen_joins_follows_is_called_and_answers_the_survey_with_the_keybo
     page.keyboard.press("Enter")
     expect(widget(page).locator("li.msg", has_text=f"Você está em: {UNIT_NAME}")).to_be_visible()
     expect(widget(page).locator("li.msg", has_text="Pessoas na fila: 1")).to_be_visible()
+    # The legal basis and who answers for the data (issue 16): the court's, from the configuration.
+    privacy = widget(page).locator("li.msg", has_text="Seus dados pessoais")
+    expect(privacy).to_contain_text("art. 7º, inciso III, e art. 23")
+    expect(privacy).to_contain_text(
+        "Responsável pelos dados (controlador): Tribunal de Justiça do Estado do Acre"
+    )
+    expect(privacy).to_contain_text("Encarregado(a) de proteção de dados: Ricardo Nogueira Lima")
+    expect(privacy).to_contain_text("encarregado@tjac.jus.br")
+    screenshot(page, "widget-03-privacy-360")
+    assert_accessible(page, "widget-privacy")
     assert "Vamos lá" in focused(page)
     page.keyboard.press("Enter")
 
@@ -256,11 +266,7 @@ def test_a_citizen_joins_follows_is_called_and_answers_the_survey_with_the_keybo
     page.keyboard.press("Enter")  # "Nenhum", the first choice, has the focus
     expect(last_bot(page)).to_have_text("Você precisa de algum recurso de acessibilidade no atendimento?")
     press_until(page, "Não preciso")
-    page.keyboard.press("Enter")
-    expect(last_bot(page)).to_contain_text("Lei Geral de Proteção de Dados")
-    screenshot(page, "widget-03-consent-360")
-    assert_accessible(page, "widget-consent")
-    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # no consent asked: the join is sent
 
     expect(widget(page).locator("li.msg", has_text="Ok! Você já está na fila de atendimento")).to_be_visible()
     expect(widget(page).locator("li.msg", has_text="Por favor aguarde para ser atendido!")).to_be_visible()

@@ -47,11 +47,11 @@ test("typed answers (numbers and labels) become the request the API documents", 
   const { state } = started();
   // A lawyer: the two OAB questions apply; the process number is skipped; two priority grounds by number.
   const done = run([reply("Ana Lima"), reply("2"), reply("12.345"), reply("ac"), reply(""), reply("Informação processual"),
-    reply("2, 10"), reply("nenhum"), reply("nenhum"), reply("sim")], state);
+    reply("2, 10"), reply("nenhum"), reply("nenhum")], state);
   assert.deepEqual(done.effects, [{
     type: "join", unitId: "vara-1",
     body: { name: "Ana Lima", role: "advogado", oabNumber: "12345", oabState: "AC", reason: "informacao-processual",
-      priority: ["idoso_60", "doador_de_sangue"], consent: true },
+      priority: ["idoso_60", "doador_de_sangue"] },
   }]);
   assert.equal(done.state.phase, "joining");
 });
@@ -66,17 +66,29 @@ test("a wrong answer is explained and the same question asked again", () => {
   assert.match(promptOf(process.state).error, /os 2 números depois do traço/);
 });
 
-test("a refusal naming a field goes back to that question, then asks for the consent again", () => {
+test("a refusal naming a field goes back to that question, then sends again with the other answers", () => {
   const { state } = started();
-  const sent = run([reply("Ana"), reply("1"), reply(""), reply("1"), reply("nenhum"), reply("0"), reply("nenhum"), reply("sim")], state);
+  const sent = run([reply("Ana"), reply("1"), reply(""), reply("1"), reply("nenhum"), reply("0"), reply("nenhum")], state);
   assert.equal(sent.effects[0].type, "join");
   const refused = converse(sent.state, { type: "failed", effect: "join", status: 400,
     problem: { detail: "Verifique os dados informados.", errors: { name: "informe seu nome" } } });
   assert.equal(refused.state.asking, "name");
   assert.equal(promptOf(refused.state).error, "informe seu nome");
   const again = run([reply("Ana Maria")], refused.state);
-  assert.equal(again.state.asking, "consent"); // the other answers are kept
-  assert.equal(run([reply("sim")], again.state).effects[0].body.name, "Ana Maria");
+  assert.equal(again.effects[0].type, "join"); // the other answers are kept; no consent is asked
+  assert.equal(again.effects[0].body.name, "Ana Maria");
+  assert.equal(again.effects[0].body.reason, "informacao-processual");
+});
+
+test("an open unit's description gives the legal basis and who answers for the data; no consent is asked", () => {
+  const privacy = { legalBasis: "Seus dados pessoais são usados para prestar o serviço público (art. 7º, inciso III, e art. 23).",
+    controller: "Tribunal de Justiça do Acre", encarregado: { name: "Rita Dados", email: "dpo@tj.jus.br", phone: "" } };
+  const shown = converse(initialState(), { type: "unit", unit: { ...OPEN_UNIT, privacy } }).messages;
+  const notice = shown.find((m) => m.text.startsWith("Seus dados pessoais:"));
+  assert.ok(notice, shown.map((m) => m.text));
+  assert.match(notice.text, /art\. 7º, inciso III, e art\. 23/);
+  assert.deepEqual(notice.items, ["Responsável pelos dados (controlador): Tribunal de Justiça do Acre.",
+    "Encarregado(a) de proteção de dados: Rita Dados (e-mail dpo@tj.jus.br)."]);
 });
 
 test("a closed unit says the Balcão serves only in opening hours and lists its other contacts", () => {
@@ -95,7 +107,7 @@ test("the notices step is asked only when the unit offers channels", () => {
     ({ state } = run([reply("Ana"), reply("1"), reply(""), reply("1"), reply("nenhum"), reply("0"), reply("nenhum")], state));
     return state.asking;
   };
-  assert.equal(skipFrom(OPEN_UNIT), "consent");
+  assert.equal(skipFrom(OPEN_UNIT), ""); // nothing left to ask: the join is sent
   assert.equal(skipFrom({ ...OPEN_UNIT, noticeChannels: [{ id: "whatsapp", label: "WhatsApp" }] }), "notices");
 });
 
@@ -161,7 +173,7 @@ test("a process number of another court is accepted with a hint naming both cour
 
 test("asking for a Libras interpreter goes in the request; the citizen is told when one is called", () => {
   const { state } = started();
-  const done = run([reply("Ana"), reply("1"), reply(""), reply("1"), reply("nenhum"), reply("0"), reply("1"), reply("sim")], state);
+  const done = run([reply("Ana"), reply("1"), reply(""), reply("1"), reply("nenhum"), reply("0"), reply("1")], state);
   assert.deepEqual(done.effects[0].body.accessibility, ["libras"]);
   const ticket = { ticketId: "vara-1.20260301.abc", token: "t" };
   let out = run([{ type: "start", ticket }, { type: "view", view: { status: "called", meeting: { status: "pending" } } }]);

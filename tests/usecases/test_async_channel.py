@@ -69,7 +69,6 @@ def reply_json(
         message("<p>Prezados,</p><p>segue</p>"),
         message("x" * 2001),
         message("   "),
-        message(consent=False),
     ],
 )
 def test_refused_messages_store_nothing(svc: Context, records: MemoryUnitRecords, bad: MessageInput) -> None:

@@ -57,7 +57,6 @@ def refused_fields(world: World, **changes: Any) -> dict[str, str]:
         ({"role": "juiz"}, "role"),
         ({"role": ""}, "role"),
         ({"reason": "assunto-inexistente"}, "reason"),
-        ({"consent": False}, "consent"),
         ({"category": ""}, "category"),
         ({"category": "vip"}, "category"),
         ({"priority": ("rei",)}, "priority"),
@@ -78,8 +77,17 @@ def test_a_bad_field_is_named_and_nothing_is_queued(
 
 
 def test_every_bad_field_is_named_at_once(world: World) -> None:
-    fields = refused_fields(world, name="", role="juiz", reason="x", consent=False, category="")
-    assert set(fields) == {"name", "role", "reason", "consent", "category"}
+    fields = refused_fields(world, name="", role="juiz", reason="x", category="")
+    assert set(fields) == {"name", "role", "reason", "category"}
+
+
+def test_joining_does_not_depend_on_consent(world: World) -> None:
+    """The legal basis is the public service (LGPD art. 7 III, art. 23), not consent: a join without
+    it, or with `consent: false` from an older client, is accepted (issue 16, observation 7)."""
+    for consent in (False, True):
+        body = {**VALID, "name": f"Pessoa {consent}", "consent": consent}
+        accepted = joining.accept_join(world.ctx, UNIT, JoinInput(**body), NOW)
+        assert accepted.ticket_id
 
 
 def test_a_name_of_exactly_the_limit_is_accepted(world: World) -> None:

@@ -30,7 +30,12 @@ MONDAY = datetime(2026, 12, 7, tzinfo=UTC)  # a Monday with no holiday (30 Nov i
 def config() -> Any:
     raw = json.loads(CONFIG_FILE.read_bytes())
     raw["courts"].append(
-        {"id": "tjdf", "name": "Tribunal de Justiça do Distrito Federal", "calendar": "state"}
+        {
+            "id": "tjdf",
+            "name": "Tribunal de Justiça do Distrito Federal",
+            "calendar": "state",
+            "privacy": {"encarregado": {"name": "Encarregada TJDF", "email": "encarregado@tjdft.jus.br"}},
+        }
     )
     raw["units"].append(
         {

@@ -9,7 +9,7 @@
 import "./shell.js";
 import { api, apiPath, ApiError } from "./api.js";
 import { h, $, replace, focusElement, announce, safeUrl } from "./dom.js";
-import { askQuestions, handleSubmit } from "./forms.js";
+import { askQuestions, handleSubmit, showPrivacy } from "./forms.js";
 import { FLOWS } from "./questions.js";
 import { followRecord, loadUnit, notOffered, pageViews, startPage, unitHeading } from "./records.js";
 import { APPOINTMENTS, appointmentLink, remember, saveTicket } from "./stored.js";
@@ -73,6 +73,7 @@ async function startBooking(unitId) {
   form.hidden = false;
   const person = askQuestions($("#perguntas"), FLOWS.booking,
     { reasons: unit.reasons, categories: unit.serviceCategories });
+  showPrivacy($("#aviso-privacidade"), unit.privacy);
   let picked = slotPicker($("#escolha-horario"), offered, "horario");
   handleSubmit(form, {
     summary: $("#resumo-erros"), button: $("#botao-agendar"), busyText: "Agendando…", purpose: "agendar",

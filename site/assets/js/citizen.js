@@ -5,7 +5,7 @@
 import "./shell.js";
 import { api, apiPath, ApiError, ticketAuth } from "./api.js";
 import { h, $, replace, announce, safeUrl, focusElement } from "./dom.js";
-import { askQuestions, clearErrors, handleSubmit, problemErrors, showErrors } from "./forms.js";
+import { askQuestions, clearErrors, handleSubmit, problemErrors, showErrors, showPrivacy } from "./forms.js";
 import { num, nextOpening } from "./format.js";
 import { FLOWS } from "./questions.js";
 import { storedTicket, saveTicket, forgetTicket, tokenFromHash } from "./stored.js";
@@ -236,6 +236,7 @@ function wireJoinForm(unit) {
   const form = $("#form-entrada");
   const person = askQuestions($("#perguntas"), FLOWS.join, { reasons: unit.reasons, categories: unit.serviceCategories,
     courtCode: unit.courtCode, courtName: unit.court && unit.court.name });
+  showPrivacy($("#aviso-privacidade"), unit.privacy);
   form.addEventListener("submit", unlockSound); // the click lets the page beep later, when called
   handleSubmit(form, {
     summary: $("#resumo-erros"), button: $("#botao-entrar"), busyText: "Enviando…", purpose: "entrar na fila",

@@ -21,6 +21,7 @@
 
 import { FLOWS, applies, readAnswers } from "./questions.js";
 import { nextOpening, num } from "./format.js";
+import { PRIVACY_TITLE, privacyLines } from "./privacy.js";
 import { INTERPRETER, ONLY_IN_HOURS, aheadText, endText, etaText, movedBackText } from "./waiting.js";
 
 export const WELCOME = "Bem vindo(a) ao nosso canal de atendimento on-line.";
@@ -39,9 +40,9 @@ export const NOTICES = {
   read: (raw) => ({ value: Array.isArray(raw) ? raw : [], error: "" }),
 };
 
-/** The join questions in the order the widget asks them: the form's, with the notices before consent. */
-export const JOIN_STEPS = [...FLOWS.join.filter((q) => q.key !== "consent"), NOTICES,
-  ...FLOWS.join.filter((q) => q.key === "consent")];
+/** The join questions in the order the widget asks them: the form's, then the notices. No consent is
+ * asked: the legal basis is the public service, said when the unit is described (privacy.js). */
+export const JOIN_STEPS = [...FLOWS.join, NOTICES];
 
 const SCORES = [["1", "1 — Muito insatisfeito"], ["2", "2 — Insatisfeito"], ["3", "3 — Regular"],
   ["4", "4 — Satisfeito"], ["5", "5 — Muito satisfeito"]].map(([value, label]) => ({ value, label }));
@@ -320,7 +321,7 @@ function askNext(state) {
     [{ type: "join", unitId: state.unit.id, body }]);
 }
 
-/** A refused join: back to the first question the API named (its answer and the consent asked again). */
+/** A refused join: back to the first question the API named (its answer asked again). */
 function joinRefused(state, status, problem, detail) {
   const named = Object.keys(problem.errors || {})
     .map((key) => JOIN_STEPS.find((q) => q.key === key || (q.aliases || []).includes(key))).filter(Boolean);
@@ -328,7 +329,6 @@ function joinRefused(state, status, problem, detail) {
     const q = named[0];
     const answers = { ...state.answers };
     delete answers[q.key];
-    delete answers.consent;
     const key = [q.key, ...(q.aliases || [])].find((name) => name in problem.errors);
     return result({ ...state, phase: "ask", asking: q.key, answers, error: String(problem.errors[key]) },
       [say(detail, { tone: "error" })]);
@@ -352,6 +352,8 @@ function describeUnit(unit) {
   } else {
     lines.push(say(`Pessoas na fila: ${num(unit.peopleWaiting)}. Espera estimada: ${etaText(unit, unit.peopleWaiting)}.`));
     lines.push(say(PETITIONS));
+    const privacy = privacyLines(unit.privacy);
+    if (privacy.length) lines.push(say(`${PRIVACY_TITLE}: ${privacy[0]}`, { items: privacy.slice(1) }));
     return lines;
   }
   if (contacts.length) lines.push(say("Outras formas de contato:", { items: contacts }));

@@ -8,6 +8,7 @@ import { ApiError } from "./api.js";
 import { h, $, $$, clear, replace, focusElement, describe } from "./dom.js";
 import { num } from "./format.js";
 import { applies, fieldIdOf, readAnswers } from "./questions.js";
+import { PRIVACY_TITLE, privacyLines } from "./privacy.js";
 
 const byId = (id) => document.getElementById(id);
 
@@ -326,4 +327,16 @@ export function askQuestions(container, questions, context) {
       return readAnswers(questions, answers(), context);
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The personal-data notice of the citizen's forms (privacy.js): the legal basis, not a consent box
+
+/** Fill `container` with the unit's privacy notice (legal basis, controller, encarregado). */
+export function showPrivacy(container, privacy) {
+  const lines = privacyLines(privacy);
+  if (!container || !lines.length) return;
+  replace(container, h("h3", { text: PRIVACY_TITLE }), ...lines.map((text) => h("p", { text })),
+    h("p", {}, h("a", { href: "sobre.html#privacidade", text: "Saiba mais sobre privacidade" })));
+  container.hidden = false;
 }

@@ -1,7 +1,7 @@
 // What a join request goes through before it is sent, for the queue page's form and the widget alike.
 // A module that must add to the request (the proof of work a unit near its cap asks for, issue 16)
 // registers a hook with `beforeJoin` and is imported by citizen.js and balcao-virtual.js; the legal-basis
-// notice lives with the questions (questions.js, `consent`), which both ask.
+// notice (privacy.js) is shown by the form and said by the conversation.
 
 const hooks = [];
 

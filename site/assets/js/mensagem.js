@@ -8,7 +8,7 @@
 import "./shell.js";
 import { api, apiPath } from "./api.js";
 import { h, $, focusElement, announce } from "./dom.js";
-import { askQuestions, handleSubmit } from "./forms.js";
+import { askQuestions, handleSubmit, showPrivacy } from "./forms.js";
 import { dateTime } from "./format.js";
 import { FLOWS } from "./questions.js";
 import { followRecord, loadUnit, notOffered, pageViews, startPage, unitHeading } from "./records.js";
@@ -41,6 +41,7 @@ async function startSending(unitId) {
   form.hidden = false;
   const message = askQuestions($("#perguntas"), FLOWS.message,
     { reasons: info.reasons, maxLength: info.maxLength });
+  showPrivacy($("#aviso-privacidade"), unit.privacy);
   handleSubmit(form, {
     summary: $("#resumo-erros"), button: $("#botao-enviar"), busyText: "Enviando…", purpose: "enviar a mensagem",
     collect: () => message.collect(),

@@ -148,24 +148,16 @@ export const QUESTIONS = {
       return { value: String(raw ?? ""), error };
     },
   },
-  consent: {
-    key: "consent", id: "consentimento", kind: "checkbox", required: true, ask: "Seus dados pessoais",
-    label: "Concordo com o uso dos meus dados pessoais para este atendimento",
-    help: "Conforme a Lei Geral de Proteção de Dados (Lei nº 13.709/2018), seus dados são usados só para " +
-      "organizar e realizar este atendimento, são vistos apenas pelos servidores da unidade e são apagados ao " +
-      "fim do prazo de guarda.",
-    read: (raw) => ({ value: raw === true, error: raw === true ? "" : "É preciso concordar com o uso dos dados pessoais para este atendimento." }),
-  },
 };
 
 const PERSON = ["name", "role", "oabNumber", "oabState", "processNumber", "reason"];
 
 /** The questions of each flow, in the order they are asked. */
 export const FLOWS = {
-  join: [...PERSON, "category", "priority", "companions", "accessibility", "accessibilityNote", "consent"]
+  join: [...PERSON, "category", "priority", "companions", "accessibility", "accessibilityNote"]
     .map((key) => QUESTIONS[key]),
-  booking: [...PERSON, "category", "consent"].map((key) => QUESTIONS[key]),
-  message: [...PERSON, "text", "consent"].map((key) => QUESTIONS[key]),
+  booking: [...PERSON, "category"].map((key) => QUESTIONS[key]),
+  message: [...PERSON, "text"].map((key) => QUESTIONS[key]),
 };
 
 /** Whether a question is asked, given the answers so far (by API key) and what the unit offers. */
