@@ -31,7 +31,7 @@ import httpx
 
 from bench.targets import Record
 from tests.support.cluster import running_cluster
-from tests.support.system import CONFIG_FILE, principal_header
+from tests.support.system import CONFIG_FILE, async_json_writes, principal_header
 
 UNIT = "tjac-rbr-1vce"
 CITIZENS = 1000
@@ -157,7 +157,10 @@ class Load:
 
 def _clients(base_urls: list[str]) -> list[httpx.AsyncClient]:
     limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
-    return [httpx.AsyncClient(base_url=url, timeout=30, limits=limits) for url in base_urls]
+    hooks = {"request": [async_json_writes]}  # writes say JSON, as the pages do
+    return [
+        httpx.AsyncClient(base_url=url, timeout=30, limits=limits, event_hooks=hooks) for url in base_urls
+    ]
 
 
 async def _join_all(base_urls: list[str]) -> dict[str, Any]:

@@ -24,7 +24,7 @@ import httpx
 from adapters.storage import METER, table_service
 from adapters.tables import TableQueueStore
 from bench.targets import FLAT_TOLERANCE, Record
-from tests.support.system import CONFIG_FILE, System, principal_header, running_system
+from tests.support.system import CONFIG_FILE, System, api_client, principal_header, running_system
 
 UNIT = "tjac-rbr-1vce"  # one category, default policy
 CLERK = "diego.rocha@tjac.jus.br"
@@ -50,8 +50,8 @@ class Bench:
     def __init__(self, system: System) -> None:
         self.system = system
         self.store = TableQueueStore(table_service(system.settings))
-        self.client = httpx.Client(
-            base_url=system.base_url,
+        self.client = api_client(
+            system.base_url,
             timeout=30,
             limits=httpx.Limits(max_connections=64, max_keepalive_connections=64),
         )

@@ -20,7 +20,7 @@ from domain.usecases import async_channel, async_overdue
 from functions import bootstrap
 from functions.answers import messages as answers
 from functions.answers import present, respond
-from functions.bodies import MessageBody, ReplyBody, parse_body
+from functions.bodies import MessageBody, ReplyBody, parse_body, require_json
 from functions.http_common import bearer, principal
 from functions.operations import COURT, UNIT, Operation, Param
 from functions.triggers import http_route
@@ -28,6 +28,15 @@ from functions.triggers import http_route
 bp = func.Blueprint()
 NO_STORE = {"Cache-Control": "no-store"}
 ATTACHMENT_TYPES = ("application/octet-stream", "application/pdf")
+
+
+def message_media(req: func.HttpRequest) -> None:
+    """A message must be JSON like every write (415), but an upload (a multipart form, a file's type)
+    gets the channel's own words first (400): the citizen learns that the channel takes no attachments."""
+    ctype = (req.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if ctype.startswith("multipart/") or ctype in ATTACHMENT_TYPES:
+        raise InvalidInputError(ATTACHMENTS_REFUSED, fields={"attachments": "anexos não são aceitos"})
+    require_json(req)
 
 
 @http_route(
@@ -57,11 +66,9 @@ def async_channel_info(req: func.HttpRequest) -> func.HttpResponse:
         errors=(409,),
         headers={"Location": "URL da mensagem"},
     ),
+    media_check=message_media,
 )
 def send_message(req: func.HttpRequest) -> func.HttpResponse:
-    ctype = (req.headers.get("content-type") or "").split(";")[0].strip().lower()
-    if ctype.startswith("multipart/") or ctype in ATTACHMENT_TYPES:
-        raise InvalidInputError(ATTACHMENTS_REFUSED, fields={"attachments": "anexos não são aceitos"})
     app = bootstrap.get()
     body = parse_body(req, MessageBody)
     sent = async_channel.send_message(app.context, req.route_params["unit"], body.to_input(), app.now())

@@ -245,13 +245,20 @@ class PayloadTooLargeError(InvalidInputError):
 
 
 class UnsupportedMediaTypeError(InvalidInputError):
-    """415: the body is not JSON in UTF-8."""
+    """415: the request of a write route is not declared as JSON in UTF-8."""
 
     code = "tipo-de-conteudo-nao-suportado"
     default_message = "Envie os dados como JSON (Content-Type: application/json; charset=utf-8)."
 
 
-def _check_content_type(req: func.HttpRequest) -> None:
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def require_json(req: func.HttpRequest) -> None:
+    """415 unless the request says `Content-Type: application/json` (charset, if any, UTF-8). Every write
+    route asks it, body or not (issue 16, observation 11): a page of another site can send text/plain,
+    a form type or no type at all without a CORS preflight, carrying the clerk's sign-in cookie; a JSON
+    type makes the browser ask first, and only the court's origins are let through."""
     media, _, params = (req.headers.get("content-type") or "").partition(";")
     charset = next(
         (
@@ -317,7 +324,7 @@ def parse_body(req: func.HttpRequest, model: type[M], *, optional: bool = False)
         raise PayloadTooLargeError()
     if not raw.strip() and optional:
         return model()
-    _check_content_type(req)
+    require_json(req)
     data = strict_json(raw)
     if not isinstance(data, dict):
         raise InvalidInputError("O corpo da requisição deve ser um objeto JSON.")

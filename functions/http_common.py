@@ -35,7 +35,7 @@ from domain.errors import DomainError, ForbiddenError, RateLimitedError, Unauthe
 from domain.tickets import TicketId
 from domain.usecases import citizen_view, joining
 from functions import authz, bootstrap, identity, limits
-from functions.bodies import JoinBody, parse_body
+from functions.bodies import WRITE_METHODS, JoinBody, parse_body, require_json
 from functions.http_errors import from_error, problem
 
 log = logging.getLogger("balcao.http")
@@ -44,9 +44,13 @@ Handler = Callable[[func.HttpRequest], func.HttpResponse]
 AUTHORIZED = "__balcao_authorized__"  # set on every handler wrapped by `endpoint` (tests check it)
 
 
-def endpoint(handler: Handler) -> Handler:
-    """Authorize by the table, map domain errors to problem+json; anything else is logged and answered
-    500 (no details). Every HTTP route of the app goes through here."""
+MediaCheck = Callable[[func.HttpRequest], None]
+
+
+def endpoint(handler: Handler, media_check: MediaCheck = require_json) -> Handler:
+    """Refuse a write that is not JSON (415, `media_check`), authorize by the table, map domain errors
+    to problem+json; anything else is logged and answered 500 (no details). Every HTTP route of the app
+    goes through here."""
 
     @functools.wraps(handler)
     def wrapper(req: func.HttpRequest, context: func.Context | None = None) -> func.HttpResponse:
@@ -56,7 +60,7 @@ def endpoint(handler: Handler) -> Handler:
         parent = telemetry.invocation_parent(context)
         method = req.method.upper()
         with telemetry.http_span(method, route, req.headers, _ids(req), invocation=parent) as span:
-            response = _serve(handler, req, found)
+            response = _serve(handler, req, found, media_check)
             telemetry.record_status(span, response.status_code)
             return response
 
@@ -76,9 +80,13 @@ def _with_context(wrapper: Callable[..., Any], handler: Callable[..., Any]) -> N
     wrapper.__annotations__ = {**getattr(handler, "__annotations__", {}), "context": func.Context}
 
 
-def _serve(handler: Handler, req: func.HttpRequest, found: authz.RouteMatch | None) -> func.HttpResponse:
+def _serve(
+    handler: Handler, req: func.HttpRequest, found: authz.RouteMatch | None, media_check: MediaCheck
+) -> func.HttpResponse:
     try:
         with operation(handler.__name__):
+            if req.method.upper() in WRITE_METHODS:
+                media_check(req)  # the cheapest check: nothing is charged or read before it
             kind = limits.KINDS.get((found.method, found.template)) if found else None
             client = limits.client_address(req.headers) if kind else None
             if kind:

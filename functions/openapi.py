@@ -8,8 +8,9 @@ ones. The rest is derived, so that it cannot drift:
   given what `app.get_functions()` registers; nothing is documented that the app does not serve);
 - who may call it (security schemes and the 401/403 answers) comes from the authorization table
   (functions/authz.py);
-- every error is `application/problem+json` (`Problem`); 400 for parameters, 413/415 for bodies, 429
-  where rate limits apply (functions/limits.py), 503 when storage is unreachable.
+- every error is `application/problem+json` (`Problem`); 400 for parameters, 413 for bodies, 415 for
+  every write that is not JSON, 429 where rate limits apply (functions/limits.py), 503 when storage is
+  unreachable.
 
 **Adding a route**: its decorator (`functions.triggers.http_route`) takes its `Operation`
 (functions/operations.py), which it gives to `document`. tests/contract/test_openapi.py fails, naming the
@@ -27,7 +28,7 @@ from pydantic.json_schema import models_json_schema
 
 from functions import authz, limits
 from functions.answers import Problem
-from functions.bodies import Body
+from functions.bodies import WRITE_METHODS, Body
 from functions.operations import JSON, Operation
 
 VERSION = "1.0.0"
@@ -72,7 +73,7 @@ _ERROR_TEXT = {
     404: "Não encontrado",
     409: "Conflito com o estado atual",
     413: "Corpo grande demais",
-    415: "Corpo que não é JSON em UTF-8",
+    415: "Escrita sem Content-Type: application/json (UTF-8), com corpo ou sem",
     429: "Limite de requisições (veja Retry-After)",
     502: "Falha em serviço externo",
     503: "Armazenamento ou serviço externo indisponível (veja Retry-After)",
@@ -188,7 +189,9 @@ def _operation(method: str, route: str, op: Operation) -> dict[str, Any]:
     if limits.applies(method, route):
         errors.add(429)
     if op.body is not None:
-        errors |= {413, 415}
+        errors |= {413}
+    if method.upper() in WRITE_METHODS:
+        errors |= {415}  # every write says JSON, body or not (functions/bodies.py, `require_json`)
     out: dict[str, Any] = {
         "operationId": f"{method.lower()}_{re.sub(r'[^A-Za-z0-9]+', '_', route).strip('_')}",
         "summary": op.summary,

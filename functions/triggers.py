@@ -14,20 +14,30 @@ import azure.functions as func
 from azure.functions.decorators.function_app import FunctionBuilder
 
 from functions import openapi
-from functions.http_common import Handler, endpoint, measured
+from functions.bodies import require_json
+from functions.http_common import Handler, MediaCheck, endpoint, measured
 from functions.operations import Operation
 
 Register = Callable[[Callable[..., Any]], FunctionBuilder]
 
 
-def http_route(bp: func.Blueprint, name: str, method: str, route: str, doc: Operation) -> Register:
+def http_route(
+    bp: func.Blueprint,
+    name: str,
+    method: str,
+    route: str,
+    doc: Operation,
+    *,
+    media_check: MediaCheck = require_json,
+) -> Register:
     """An HTTP function (anonymous at the host: `endpoint` applies the authorization table), with its
-    declaration for the OpenAPI description."""
+    declaration for the OpenAPI description. A write must be JSON (`media_check`, functions/bodies.py);
+    a route may refuse some types with its own words first."""
     openapi.document(method, route, doc)
 
     def register(handler: Handler) -> FunctionBuilder:
         trigger = bp.route(route=route, methods=[method], auth_level=func.AuthLevel.ANONYMOUS)
-        built: FunctionBuilder = bp.function_name(name)(trigger(endpoint(handler)))
+        built: FunctionBuilder = bp.function_name(name)(trigger(endpoint(handler, media_check)))
         return built
 
     return register

@@ -10,14 +10,13 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import httpx
 import pytest
 
 from domain.errors import RateLimitedError
 from domain.ratelimit import Buckets, Rate, TokenBucket, retry_after
 from functions import limits
 from tests.support.services import demo_config
-from tests.support.system import System, running_system
+from tests.support.system import System, api_client, running_system
 
 UNIT = "trf1-sjac-01vf"
 JOIN = {"role": "parte", "reason": "orientacao", "consent": True, "category": "partes"}
@@ -113,7 +112,7 @@ def test_a_flooding_client_gets_429_and_others_are_not_slowed(system: System) ->
     flood: list[int] = []
 
     def flooding() -> None:
-        with httpx.Client(base_url=system.base_url, timeout=10) as client:
+        with api_client(system.base_url, timeout=10) as client:
             while not stop.is_set() and len(flood) < 3000:
                 r = client.get(
                     f"/api/tickets/{bot['ticketId']}",

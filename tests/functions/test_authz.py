@@ -23,7 +23,7 @@ def request(method: str, path: str, route_params: dict[str, str] | None = None) 
     return func.HttpRequest(
         method,
         f"http://127.0.0.1:7071{path}",
-        headers={},
+        headers={} if method in ("GET", "HEAD") else {"Content-Type": "application/json"},
         params={},
         route_params=route_params or {},
         body=b"",

@@ -28,7 +28,7 @@ from adapters.config_source import BlobConfigSource
 from adapters.storage import blob_service
 from devhost.cluster import Cluster
 from tests.support.azurite import Azurite, free_port
-from tests.support.system import CONFIG_FILE, ROOT, fast_host_json
+from tests.support.system import CONFIG_FILE, ROOT, api_client, fast_host_json
 
 
 @dataclass
@@ -119,7 +119,7 @@ def running_cluster(
         try:
             for url in cluster.base_urls:
                 _wait_ready(url, timeout=60)
-                system.clients.append(httpx.Client(base_url=url, timeout=30, limits=limits))
+                system.clients.append(api_client(url, timeout=30, limits=limits))
             yield system
         finally:
             for client in system.clients:

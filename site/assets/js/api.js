@@ -62,10 +62,12 @@ async function call(root, path, { method = "GET", body, headers = {}, etag, sign
       throw new ApiError(401, SSO_FAILED);
     }
   }
-  if (body !== undefined) {
+  // Every write says it is JSON, with a body or not: the API refuses any other (415), so that a page of
+  // another site cannot post to it without the browser asking first (CORS preflight; issue 16).
+  if (body !== undefined || !["GET", "HEAD"].includes(method.toUpperCase())) {
     init.headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body);
   }
+  if (body !== undefined) init.body = JSON.stringify(body);
   let response;
   try {
     response = await fetch(`${root}${path}`, init);
