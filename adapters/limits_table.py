@@ -6,6 +6,9 @@
   that way). Cost: one read and one write per call, more only under contention.
 - `held(client)` / `hold(client, ticket_id)`: the tickets a client address was given, for the cap on
   active tickets per client. Cost: one read; one read and one write.
+- `held_bookings(client)` / `hold_booking(client, appointment_id, until)`: the appointments a client
+  address booked, for the cap on its active bookings (a count, issue 16), in `bookingsheld` (not per
+  day: an appointment may be weeks ahead); each is kept only until its time. Cost as above.
 - `pacer(hook, ...)`: the sliding window of one Teams webhook (at most N posts in any window of W
   seconds, every instance included), a drop-in for the notifier's in-memory window. Cost: one read and
   one write per post.
@@ -36,6 +39,7 @@ from domain.ratelimit import Rate, TokenBucket
 
 TABLE_PREFIX = "limits"
 PACING_TABLE = "webhookpacing"
+BOOKINGS_TABLE = "bookingsheld"  # not per day: an appointment may be weeks ahead
 HELD_FOR_S = 12 * 3600  # no ticket is active longer than a service day
 MAX_HELD = 50
 _ATTEMPTS = 20
@@ -84,15 +88,24 @@ class TableLimits:
         return _held_of(entity)
 
     def hold(self, client: str, ticket_id: str) -> None:
-        table, pk = self._today(), self._fingerprint(f"held|{client}")
-        for _ in range(_ATTEMPTS):
-            entity, etag = _read(table, pk)
-            now = self._wall()
-            kept = [(t, at) for t, at in _held_of(entity) if now - at < HELD_FOR_S]
-            kept = [*kept, (ticket_id, now)][-MAX_HELD:]
-            if _write(table, {"PartitionKey": pk, "RowKey": "", "held": json.dumps(kept)}, etag)[0]:
-                return
-        log.warning("tickets held by a client not recorded: too many concurrent joins from it")
+        now = self._wall()
+        kept = _append(self._today(), self._fingerprint(f"held|{client}"), (ticket_id, now), now - HELD_FOR_S)
+        if not kept:
+            log.warning("tickets held by a client not recorded: too many concurrent joins from it")
+
+    # --- appointments booked by a client ---------------------------------------------------------
+
+    def held_bookings(self, client: str) -> list[str]:
+        """The appointments booked by `client` whose time has not come (ids)."""
+        entity, _ = _read(self._table(BOOKINGS_TABLE), self._fingerprint(f"bookings|{client}"))
+        now = self._wall()
+        return [a for a, until in _held_of(entity) if until > now]
+
+    def hold_booking(self, client: str, appointment_id: str, until: float) -> None:
+        """Record an appointment booked by `client`, kept until its time (`until`, wall seconds)."""
+        table, pk = self._table(BOOKINGS_TABLE), self._fingerprint(f"bookings|{client}")
+        if not _append(table, pk, (appointment_id, until), self._wall()):
+            log.warning("appointments held by a client not recorded: too many concurrent bookings from it")
 
     # --- webhook pacing --------------------------------------------------------------------------
 
@@ -243,6 +256,18 @@ def _write(table: TableClient, entity: dict[str, Any], etag: str | None) -> tupl
 
 def _fields(bucket: TokenBucket) -> dict[str, float]:
     return {"tokens": bucket.tokens, "updated": bucket.updated}
+
+
+def _append(table: TableClient, pk: str, item: tuple[str, float], drop_before: float) -> bool:
+    """Add `item` to the `held` list of entity `pk` (the items whose time is before `drop_before`
+    dropped, the last `MAX_HELD` kept), under its ETag; False when too contended to write."""
+    for _ in range(_ATTEMPTS):
+        entity, etag = _read(table, pk)
+        kept = [(t, at) for t, at in _held_of(entity) if at >= drop_before]
+        kept = [*kept, item][-MAX_HELD:]
+        if _write(table, {"PartitionKey": pk, "RowKey": "", "held": json.dumps(kept)}, etag)[0]:
+            return True
+    return False
 
 
 def _held_of(entity: dict[str, Any]) -> list[tuple[str, float]]:

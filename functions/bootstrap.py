@@ -301,6 +301,12 @@ class _SharedLimitsOnUse:
     def hold(self, client: str, ticket_id: str) -> None:
         shared_limits().hold(client, ticket_id)
 
+    def held_bookings(self, client: str) -> list[str]:
+        return shared_limits().held_bookings(client)
+
+    def hold_booking(self, client: str, appointment_id: str, until: float) -> None:
+        shared_limits().hold_booking(client, appointment_id, until)
+
 
 def settings() -> Settings:
     """The settings alone, without building the ports (CORS needs them even when a port cannot be

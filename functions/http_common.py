@@ -33,7 +33,7 @@ from adapters.storage import operation, unavailable
 from domain.auth import Principal
 from domain.errors import DomainError, ForbiddenError, RateLimitedError, UnauthenticatedError
 from domain.tickets import TicketId
-from domain.usecases import citizen_view, joining
+from domain.usecases import booking, citizen_view, joining
 from functions import authz, bootstrap, identity, limits
 from functions.bodies import WRITE_METHODS, JoinBody, parse_body, require_json
 from functions.http_errors import from_error, problem
@@ -89,12 +89,15 @@ def _serve(
                 media_check(req)  # the cheapest check: nothing is charged or read before it
             kind = limits.KINDS.get((found.method, found.template)) if found else None
             client = limits.client_address(req.headers) if kind else None
+            route = (found.method, found.template) if found else ("", "")
             if kind:
-                limit(req, kind, client)
+                limit(req, kind, client, route)
             authorize(req, found)
             response = handler(req)
             if kind == limits.JOIN and (ticket_id := limits.joined_ticket(response)):
                 bootstrap.limiter().accepted(client, ticket_id)
+            if route in limits.BOOKED and (made := limits.booked_appointment(response)):
+                bootstrap.limiter().booked(client, *made)
             return with_cors(req, response)
     except DomainError as exc:
         return with_cors(req, from_error(exc))
@@ -116,21 +119,22 @@ def storage_down() -> func.HttpResponse:
     )
 
 
-def limit(req: func.HttpRequest, kind: str, client: str | None) -> None:
+def limit(req: func.HttpRequest, kind: str, client: str | None, route: tuple[str, str]) -> None:
     """Raise RateLimitedError when the request is over a limit. A refused poll with a valid token still
     counts as a sign of life (`citizen_view.refused_poll`)."""
     try:
-        _charge(req, kind, client)
+        _charge(req, kind, client, route)
     except RateLimitedError:
         if kind == limits.POLL:
             _sign_of_life(req)
         raise
 
 
-def _charge(req: func.HttpRequest, kind: str, client: str | None) -> None:
+def _charge(req: func.HttpRequest, kind: str, client: str | None, route: tuple[str, str]) -> None:
     """The client's own bucket first (free); then the unit's and the shared limits, after the cheap
     checks: a join's body and rules (a refused join is answered 400 and charges nothing), a poll's
-    token (a made-up token is answered 401 and spends no unit's poll budget)."""
+    token (a made-up token is answered 401 and spends no unit's poll budget); a new booking, the count
+    of the client's active bookings."""
     bootstrap.limiter().screen(kind, client)
     unit_id = limits.unit_id_of(kind, req.route_params)
     unit = bootstrap.get().config().unit(unit_id) if unit_id else None
@@ -138,6 +142,8 @@ def _charge(req: func.HttpRequest, kind: str, client: str | None) -> None:
         joining.validate_join(unit, parse_body(req, JoinBody).to_input())
     if kind == limits.POLL and unit is not None and not _signed(bootstrap.get(), req):
         unit = None
+    if route == limits.BOOKING:  # before the shared bucket: a booking refused by the count spends none
+        bootstrap.limiter().check_bookings(client, _is_booked)
     bootstrap.limiter().charge(kind, client, unit, _is_live)
 
 
@@ -167,6 +173,12 @@ def _is_live(ticket_id: str) -> bool:
         return False
     state = bootstrap.get().context.store.peek(tid.unit_id, f"{tid.day:%Y%m%d}")
     return state.find(tid.short) is not None or tid.short in state.called
+
+
+def _is_booked(appointment_id: str) -> bool:
+    """Whether an appointment the client was given still holds its place (one read per appointment;
+    bookings are rare and a client holds a handful)."""
+    return booking.is_booked(bootstrap.get().context, appointment_id)
 
 
 CORS_EXPOSED = "ETag, Location, Retry-After"

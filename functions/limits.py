@@ -37,10 +37,11 @@ loopback) and gets the per-unit limits only. Several people behind one NAT share
 per-client numbers leave room for a family or an office, not for a bot.
 
 **The numbers.** Per client: 10 joins at once, then one every 6 s; 60 polls at once, then 20 a second
-(a page polls at most every 2 s, as its answers say); 3 bookings (or reschedules), then one every 10
-minutes (the cap on one client's bookings: 35 bookings no longer take a unit's agenda); 5 messages,
-then one every 2 minutes; 10 survey answers, then one every 6 s; at most 10 active tickets (pending,
-waiting, called) per client.
+(a page polls at most every 2 s, as its answers say); 5 bookings or reschedules, then one every 2
+minutes, and at most 3 appointments booked and not yet come per client, a *count* kept in storage
+(`check_bookings`: 35 bookings no longer take a unit's agenda, nor does one every few minutes; a
+citizen who cancels may book again at once); 5 messages, then one every 2 minutes; 10 survey answers,
+then one every 6 s; at most 10 active tickets (pending, waiting, called) per client.
 Per unit (from its `limits.maxWaiting`, *W*): joins, a third of *W* at once (at least 10), then as
 many a minute, well below the line's cap, so no set of addresses fills the line in one burst; polls
 2·*W* a second (at least 100), bursts of twice that: the unit's own citizens polling at the page's pace
@@ -57,6 +58,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 import azure.functions as func
@@ -86,11 +88,14 @@ log = logging.getLogger("balcao.limits")
 PER_CLIENT = {
     JOIN: Rate(10, 1 / 6),
     POLL: Rate(60, 20),
-    BOOK: Rate(3, 1 / 600),  # the cap on bookings: 3, then one every 10 minutes
+    BOOK: Rate(5, 1 / 120),  # bookings and reschedules; the cap is the count of active bookings (3)
     MESSAGE: Rate(5, 1 / 120),
     SURVEY: Rate(10, 1 / 6),
 }
 MAX_ACTIVE_PER_CLIENT = 10
+MAX_ACTIVE_BOOKINGS_PER_CLIENT = 3  # a count, not a rate: booked appointments not yet come (issue 16)
+BOOKING: tuple[str, str] = ("POST", "units/{unit}/appointments")  # a new booking: the count is checked
+BOOKED: frozenset[tuple[str, str]] = frozenset({BOOKING, ("POST", "tickets/{ticket}/appointment/reschedule")})
 PENDING_GRACE_S = 60.0  # a ticket accepted this recently counts as active without looking
 
 
@@ -155,6 +160,10 @@ class SharedLimits(Protocol):
 
     def hold(self, client: str, ticket_id: str) -> None: ...
 
+    def held_bookings(self, client: str) -> list[str]: ...
+
+    def hold_booking(self, client: str, appointment_id: str, until: float) -> None: ...
+
 
 def unit_lease(rate: Rate) -> int:
     """Join tokens of a unit an instance takes at once: a tenth of the burst, 1 to 10."""
@@ -174,6 +183,7 @@ class Limiter:
         self._units = Buckets(max_keys=10_000)
         self._active: OrderedDict[str, list[tuple[str, float]]] = OrderedDict()
         self._leased: dict[str, int] = {}  # unit id -> join tokens taken from the shared bucket, unspent
+        self._bookings: OrderedDict[str, list[tuple[str, float]]] = OrderedDict()  # without `shared`
         self._lock = threading.Lock()
 
     def check(
@@ -278,6 +288,41 @@ class Limiter:
             while len(self._active) > 100_000:
                 self._active.popitem(last=False)
 
+    def check_bookings(self, client: str | None, is_booked: Callable[[str], bool]) -> None:
+        """Refuse a new booking from a client that already holds `MAX_ACTIVE_BOOKINGS_PER_CLIENT`
+        appointments still booked (every instance's, when shared): a count in storage, so a slow bot
+        cannot take a unit's agenda one booking every ten minutes either."""
+        if client is None:
+            return
+        if self._shared is not None:
+            held = self._shared.held_bookings(client)
+        else:
+            wall = time.time()
+            with self._lock:
+                held = [a for a, until in self._bookings.get(client, []) if until > wall]
+        if sum(1 for appointment_id in held if is_booked(appointment_id)) >= MAX_ACTIVE_BOOKINGS_PER_CLIENT:
+            raise RateLimitedError(
+                f"Este endereço de rede já tem {MAX_ACTIVE_BOOKINGS_PER_CLIENT} agendamentos marcados. "
+                "Cancele um deles ou espere a data de um deles passar antes de agendar outro.",
+                retry_after=600,
+            )
+
+    def booked(self, client: str | None, appointment_id: str, until: float) -> None:
+        """Record an appointment given to `client`, held for the count until its time (`until`, wall)."""
+        if client is None:
+            return
+        if self._shared is not None:
+            try:
+                self._shared.hold_booking(client, appointment_id, until)
+            except Exception:  # the appointment is booked: answer 201 even if the count's record failed
+                log.warning("the appointment given to a client could not be recorded for its cap")
+            return
+        with self._lock:
+            self._bookings.setdefault(client, []).append((appointment_id, until))
+            self._bookings.move_to_end(client)
+            while len(self._bookings) > 100_000:
+                self._bookings.popitem(last=False)
+
 
 _CLIENT_TEXT = {
     JOIN: "Muitas entradas na fila a partir deste endereço. Aguarde um pouco e tente novamente.",
@@ -303,10 +348,23 @@ def unit_id_of(kind: str, route_params: Mapping[str, str]) -> str:
 
 def joined_ticket(response: func.HttpResponse) -> str:
     """The ticket id of an accepted join (202), else ""."""
-    if response.status_code != 202:
-        return ""
+    return str(_answer(response, 202).get("ticketId", ""))
+
+
+def booked_appointment(response: func.HttpResponse) -> tuple[str, float] | None:
+    """(appointment id, its start in wall seconds) of an accepted booking or reschedule (201)."""
+    body = _answer(response, 201)
+    try:
+        return str(body["appointmentId"]), datetime.fromisoformat(str(body["startsAt"])).timestamp()
+    except (KeyError, ValueError):
+        return None
+
+
+def _answer(response: func.HttpResponse, status: int) -> dict[str, object]:
+    if response.status_code != status:
+        return {}
     try:
         body = json.loads(response.get_body())
     except ValueError:
-        return ""
-    return str(body.get("ticketId", "")) if isinstance(body, dict) else ""
+        return {}
+    return body if isinstance(body, dict) else {}

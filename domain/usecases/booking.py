@@ -41,6 +41,7 @@ from domain.auth import Principal
 from domain.config import SchedulingConfig, UnitConfig
 from domain.errors import (
     ConflictError,
+    DomainError,
     InvalidInputError,
     InvalidTransitionError,
     NotFoundError,
@@ -207,6 +208,17 @@ def reserve(ctx: Context, unit: UnitConfig, slot: Slot, tid: TicketId, fields: d
             RowWrite(f"a.{slot.day:%Y%m%d}.{tid.short}", fields, "create"),
         ],
     )
+
+
+def is_booked(ctx: Context, appointment_id: str) -> bool:
+    """Whether an appointment still holds its place (booked, not yet admitted, cancelled, moved or
+    missed): what the cap on a client's active bookings counts (functions/limits.py)."""
+    try:
+        tid, key = appointment_key(appointment_id)
+    except DomainError:  # a malformed id: nothing held
+        return False
+    row = ctx.appointments.get(tid.unit_id, key)
+    return row is not None and status_of(row.fields) == AppointmentStatus.BOOKED
 
 
 def cancel(ctx: Context, appointment_id: str, token: str, now: datetime) -> None:
