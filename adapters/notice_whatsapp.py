@@ -1,0 +1,114 @@
+"""Citizen notices on WhatsApp through Azure Communication Services Advanced Messaging
+(`azure-communication-messages`, issue 13).
+
+A business may write first on WhatsApp only with a **template** Meta approved, so every notice is a
+template message: ``POST {endpoint}/messages/notifications:send?api-version=2024-08-30`` with the
+court's WhatsApp channel (`ACS_WHATSAPP_CHANNEL_ID`, the channel registration id ACS shows once the
+court's WhatsApp Business account is connected), the citizen's E.164 number, the template's name
+(`CitizenNotice.template`, else the notice's kind) in Brazilian Portuguese (``pt_BR``) and its values
+(`CitizenNotice.template_values`, in order) bound to the body's ``{{1}}``, ``{{2}}``, ``{{3}}``.
+Free-form text inside the 24-hour window is issue 18's.
+
+`TEMPLATES` is what the court registers with Meta (README, "Avisos por WhatsApp"): a template the table
+does not know, or values that do not fit it, are a `ProviderError` before anything is sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from azure.communication.messages import NotificationMessagesClient
+from azure.communication.messages.models import (
+    MessageTemplate,
+    MessageTemplateText,
+    MessageTemplateValue,
+    TemplateNotificationContent,
+    WhatsAppMessageTemplateBindings,
+    WhatsAppMessageTemplateBindingsComponent,
+)
+from azure.core.exceptions import AzureError
+
+from adapters.acs_client import translated
+from domain.errors import ProviderError
+from domain.ports import CitizenNotice, NoticeChannelName
+
+LANGUAGE = "pt_BR"
+_PRIVATE = "(o link é só seu, não compartilhe)."
+
+
+@dataclass(frozen=True)
+class WhatsAppTemplate:
+    body: str  # as registered with Meta, {{n}} for the n-th value
+    variables: tuple[str, ...]  # what each value is, in order
+
+
+_VARS = ("nome da unidade", "número da senha (ou do protocolo)", "link da página do cidadão")
+
+
+def _template(body: str) -> WhatsAppTemplate:
+    return WhatsAppTemplate(f"{body} {_PRIVATE}", _VARS)
+
+
+TEMPLATES: dict[str, WhatsAppTemplate] = {
+    "joined": _template("Você entrou na fila de {{1}}. Sua senha é {{2}}. Acompanhe a sua vez aqui: {{3}}"),
+    "near_front": _template(
+        'A sua vez em {{1}} está chegando (senha {{2}}). Abra o link e toque em "Estou aqui": {{3}}'
+    ),
+    "called": _template("Chegou a sua vez em {{1}}! Senha {{2}}. Entre no atendimento agora: {{3}}"),
+    "meeting_retry": _template(
+        "A sala de atendimento de {{1}} não abriu (senha {{2}}). Estamos tentando de novo. "
+        "Acompanhe aqui: {{3}}"
+    ),
+    "put_back": _template(
+        "Você foi chamado(a) em {{1}} (senha {{2}}), mas não entrou a tempo. A sua senha voltou para a "
+        "fila, alguns lugares atrás. Acompanhe aqui: {{3}}"
+    ),
+    "reminder": _template(
+        "Lembrete: você tem atendimento marcado em {{1}} (senha {{2}}). Veja o horário e entre "
+        "por aqui: {{3}}"
+    ),
+    "reply": _template("{{1}} respondeu à sua mensagem (protocolo {{2}}). Leia a resposta aqui: {{3}}"),
+}
+
+
+def template_content(channel_id: str, notice: CitizenNotice) -> TemplateNotificationContent:
+    name = notice.template or notice.kind
+    known = TEMPLATES.get(name)
+    if known is None:
+        raise ProviderError(f"Modelo de WhatsApp desconhecido: {name}.", channel="whatsapp", template=name)
+    if len(notice.template_values) != len(known.variables) or not all(notice.template_values):
+        raise ProviderError(
+            f"O modelo de WhatsApp {name} pede {len(known.variables)} valores.",
+            channel="whatsapp",
+            template=name,
+        )
+    values: list[MessageTemplateValue] = [
+        MessageTemplateText(name=f"v{i}", text=text) for i, text in enumerate(notice.template_values, 1)
+    ]
+    bindings = WhatsAppMessageTemplateBindings(
+        body=[WhatsAppMessageTemplateBindingsComponent(ref_value=value.name) for value in values]
+    )
+    return TemplateNotificationContent(
+        channel_registration_id=channel_id,
+        to=[notice.contact],
+        template=MessageTemplate(name=name, language=LANGUAGE, template_values=values, bindings=bindings),
+    )
+
+
+class AcsWhatsAppChannel:
+    name: NoticeChannelName = "whatsapp"
+
+    def __init__(self, client: NotificationMessagesClient, channel_id: str) -> None:
+        self._client = client
+        self._channel_id = channel_id
+
+    def send(self, notice: CitizenNotice) -> str:
+        content = template_content(self._channel_id, notice)
+        try:
+            result = self._client.send(content)
+        except AzureError as exc:
+            raise translated(self.name, exc) from None
+        receipts = result.receipts or []
+        if not receipts or not receipts[0].message_id:
+            raise ProviderError("O serviço de WhatsApp não devolveu o número da mensagem.", channel=self.name)
+        return str(receipts[0].message_id)
