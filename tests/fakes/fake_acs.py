@@ -228,7 +228,7 @@ class FakeAcs(LocalServer):
                 status, answer = self._answers[repeat_id]  # a repeat: the first answer, nothing sent
             record = Received(method, parts.path, query.get("api-version", ""), headers, body, status, answer)
             self.received.append(record)
-            if status == 202 and not repeat:
+            if status == 202 and not repeat and _delivered(answer):
                 self.sent.append(record)
                 if repeat_id:
                     self._answers[repeat_id] = (status, answer)
@@ -310,6 +310,12 @@ class FakeAcs(LocalServer):
             "repeatabilityResult": "accepted",
             "successful": True,
         }
+
+
+def _delivered(answer: Any) -> bool:
+    """Whether a 202 sent anything: an SMS request whose every recipient failed sent nothing."""
+    results = answer.get("value") if isinstance(answer, dict) else None
+    return results is None or any(r.get("successful") for r in results)
 
 
 def _error(code: str, message: str) -> dict[str, Any]:
