@@ -45,14 +45,6 @@ from azure.core.pipeline.policies import RetryPolicy
 from domain.errors import ProviderError, TransientProviderError
 from domain.ports import CitizenNotice
 
-# Settings (app settings in Azure, local.settings.json locally).
-ACS_ENDPOINT = "ACS_ENDPOINT"
-ACS_CONNECTION_STRING = "ACS_CONNECTION_STRING"
-ACS_SMS_FROM = "ACS_SMS_FROM"
-ACS_EMAIL_FROM = "ACS_EMAIL_FROM"
-ACS_WHATSAPP_CHANNEL_ID = "ACS_WHATSAPP_CHANNEL_ID"
-AZURE_CLIENT_ID = "AZURE_CLIENT_ID"
-
 RETRIES = 2
 BACKOFF_FACTOR_S = 0.25
 MAX_WAIT_S = 2.0
@@ -106,9 +98,9 @@ def client_options(connection_verify: bool | str = True) -> dict[str, Any]:
     }
 
 
-def configured(settings: Mapping[str, str], name: str) -> str:
+def configured(value: str | None) -> str:
     """A setting's value, or "" when absent, blank or an unresolved Key Vault reference."""
-    value = (settings.get(name) or "").strip()
+    value = (value or "").strip()
     return "" if value.startswith("@Microsoft.KeyVault(") else value
 
 
@@ -116,7 +108,7 @@ def managed_identity(settings: Mapping[str, str]) -> TokenCredential:
     """The function app's managed identity (user-assigned when `AZURE_CLIENT_ID` names it)."""
     from azure.identity import ManagedIdentityCredential
 
-    client_id = configured(settings, AZURE_CLIENT_ID)
+    client_id = configured(settings.get("AZURE_CLIENT_ID"))
     return ManagedIdentityCredential(client_id=client_id) if client_id else ManagedIdentityCredential()
 
 

@@ -14,7 +14,7 @@ logging): `adapters/acs_client.py`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from azure.communication.email import EmailClient
@@ -22,16 +22,7 @@ from azure.communication.messages import NotificationMessagesClient
 from azure.communication.sms import SmsClient
 from azure.core.credentials import TokenCredential
 
-from adapters.acs_client import (
-    ACS_CONNECTION_STRING,
-    ACS_EMAIL_FROM,
-    ACS_ENDPOINT,
-    ACS_SMS_FROM,
-    ACS_WHATSAPP_CHANNEL_ID,
-    client_options,
-    configured,
-    managed_identity,
-)
+from adapters.acs_client import client_options, configured, managed_identity
 from adapters.notice_email import AcsEmailChannel
 from adapters.notice_sms import AcsSmsChannel
 from adapters.notice_whatsapp import AcsWhatsAppChannel
@@ -42,8 +33,8 @@ def acs_channels(
     settings: Mapping[str, str], *, connection_verify: bool | str = True
 ) -> dict[str, CitizenChannel]:
     """The ACS channels set up in `settings`. `connection_verify`: a CA bundle (tests' local fake)."""
-    connection_string = configured(settings, ACS_CONNECTION_STRING)
-    endpoint = configured(settings, ACS_ENDPOINT)
+    connection_string = configured(settings.get("ACS_CONNECTION_STRING"))
+    endpoint = configured(settings.get("ACS_ENDPOINT"))
     if not connection_string and not endpoint:
         return {}
     credential: list[TokenCredential] = []  # one managed identity for the three clients, made on need
@@ -57,17 +48,10 @@ def acs_channels(
         return kind(endpoint, credential[0], **options)
 
     channels: dict[str, CitizenChannel] = {}
-    builders: list[tuple[str, str, Callable[[str], CitizenChannel]]] = [
-        ("sms", ACS_SMS_FROM, lambda sender: AcsSmsChannel(client(SmsClient), sender)),
-        ("email", ACS_EMAIL_FROM, lambda sender: AcsEmailChannel(client(EmailClient), sender)),
-        (
-            "whatsapp",
-            ACS_WHATSAPP_CHANNEL_ID,
-            lambda channel: AcsWhatsAppChannel(client(NotificationMessagesClient), channel),
-        ),
-    ]
-    for name, setting, build in builders:
-        value = configured(settings, setting)
-        if value:
-            channels[name] = build(value)
+    if sms_from := configured(settings.get("ACS_SMS_FROM")):
+        channels["sms"] = AcsSmsChannel(client(SmsClient), sms_from)
+    if email_from := configured(settings.get("ACS_EMAIL_FROM")):
+        channels["email"] = AcsEmailChannel(client(EmailClient), email_from)
+    if whatsapp_channel := configured(settings.get("ACS_WHATSAPP_CHANNEL_ID")):
+        channels["whatsapp"] = AcsWhatsAppChannel(client(NotificationMessagesClient), whatsapp_channel)
     return channels

@@ -6,6 +6,8 @@
 //   ├─ storage account (tables, queues, blobs; no shared keys) ── config/balcao.json
 //   ├─ Key Vault (RBAC, soft delete, purge protection) ── Graph secret, token keys, Jitsi secret, webhooks
 //   ├─ Function App, Flex Consumption, Python 3.11 ── app settings as identity connections and KV references
+//   ├─ Communication Services + Email Communication Service (data in Brazil) ── citizen notices by SMS,
+//   │  WhatsApp and e-mail (communication.bicep); the identity may send through it (rbac.bicep)
 //   ├─ Static Web App (Standard) for site/ ── linked to the Function App as /api, Easy Auth (apiauth.bicep)
 //   └─ deployment script that uploads infra/config/balcao.json (configupload.bicep)
 //
@@ -86,6 +88,28 @@ param teamsAppId string = ''
 
 @description('Application ID URI of the app registration for Teams SSO. Empty: api://<site host>/<entraClientId>.')
 param teamsAppIdUri string = ''
+
+@description('Geography where Azure Communication Services keeps its data (citizen notices).')
+param acsDataLocation string = 'Brazil'
+
+@description('The court\'s SMS number (E.164, e.g. +5568...) bought in the ACS resource. Empty: no SMS notices.')
+param acsSmsFrom string = ''
+
+@description('Channel registration id of the court\'s WhatsApp Business number connected to ACS Advanced Messaging. Empty: no WhatsApp notices.')
+param acsWhatsAppChannelId string = ''
+
+@description('Sender address of e-mail notices. Empty: naoresponda@ the linked e-mail domain.')
+param acsEmailFrom string = ''
+
+@description('The court\'s own e-mail domain for notices (e.g. tjac.jus.br). Empty: an Azure-managed domain.')
+param acsCustomEmailDomain string = ''
+
+@description('"true" once the DNS records of acsCustomEmailDomain are verified in the portal; it is linked (and e-mail sent) only then.')
+@allowed([
+  'true'
+  'false'
+])
+param acsCustomEmailDomainVerified string = 'false'
 
 @description('Graph client secret. Empty: leave the Key Vault secret as it is (set it with az keyvault secret set).')
 @secure()
@@ -250,6 +274,19 @@ module keyVault 'modules/keyvault.bicep' = {
   }
 }
 
+module communication 'modules/communication.bicep' = {
+  name: 'communication'
+  scope: rg
+  params: {
+    name: 'acs-balcao-${resourceToken}'
+    emailServiceName: 'ecs-balcao-${resourceToken}'
+    dataLocation: acsDataLocation
+    tags: tags
+    customEmailDomain: acsCustomEmailDomain
+    customEmailDomainVerified: acsCustomEmailDomainVerified == 'true'
+  }
+}
+
 module rbac 'modules/rbac.bicep' = {
   name: 'rbac'
   scope: rg
@@ -258,6 +295,7 @@ module rbac 'modules/rbac.bicep' = {
     storageAccountName: storage.outputs.name
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     keyVaultName: keyVault.outputs.name
+    communicationServiceName: communication.outputs.name
     administratorPrincipalId: administratorPrincipalId
   }
 }
@@ -309,6 +347,10 @@ module functionApp 'modules/functionapp.bicep' = {
     entraAuthority: environment().authentication.loginEndpoint // https://login.microsoftonline.com/ in the public cloud
     teamsAppId: teamsAppId
     teamsAppIdUri: ssoAppIdUri
+    acsEndpoint: communication.outputs.endpoint
+    acsSmsFrom: acsSmsFrom
+    acsEmailFrom: empty(acsEmailFrom) ? communication.outputs.senderAddress : acsEmailFrom
+    acsWhatsAppChannelId: acsWhatsAppChannelId
     maximumInstanceCount: maximumInstanceCount
     httpPerInstanceConcurrency: httpPerInstanceConcurrency
     instanceMemoryMB: instanceMemoryMB
@@ -352,4 +394,6 @@ output AZURE_STATIC_WEB_APP_NAME string = staticWebApp.outputs.name
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output BALCAO_SITE_URL string = empty(publicBaseUrl) ? staticWebAppUrl : publicBaseUrl
+output AZURE_COMMUNICATION_SERVICE_NAME string = communication.outputs.name
+output ACS_ENDPOINT string = communication.outputs.endpoint
 output BALCAO_CONFIG_BLOB string = '${configContainerName}/${configBlobName}'

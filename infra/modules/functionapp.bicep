@@ -99,6 +99,20 @@ param teamsAppId string = ''
 @description('Application ID URI of the registration (BALCAO_TEAMS_APP_ID_URI), an accepted audience of Teams SSO tokens.')
 param teamsAppIdUri string = ''
 
+// Citizen notices through Azure Communication Services (adapters/notice_acs.py), reached with the
+// user-assigned identity (AZURE_CLIENT_ID): a channel whose setting is empty is not offered.
+@description('Endpoint of the Communication Services resource (ACS_ENDPOINT).')
+param acsEndpoint string = ''
+
+@description('The court\'s SMS number in E.164, bought in the ACS resource (ACS_SMS_FROM); empty: no SMS.')
+param acsSmsFrom string = ''
+
+@description('Sender address of the linked e-mail domain (ACS_EMAIL_FROM); empty: no e-mail.')
+param acsEmailFrom string = ''
+
+@description('Channel registration id of the court\'s WhatsApp Business number in ACS (ACS_WHATSAPP_CHANNEL_ID); empty: no WhatsApp.')
+param acsWhatsAppChannelId string = ''
+
 @description('Spread the plan across availability zones (only in regions where Flex Consumption offers it).')
 param zoneRedundant bool = false
 
@@ -254,6 +268,23 @@ var balcaoAppSettings = [
   {
     name: 'BALCAO_TEAMS_APP_ID'
     value: teamsAppId
+  }
+  // Citizen notices (issue 13): no key; the identity holds a role on the ACS resource (rbac.bicep).
+  {
+    name: 'ACS_ENDPOINT'
+    value: acsEndpoint
+  }
+  {
+    name: 'ACS_SMS_FROM'
+    value: acsSmsFrom
+  }
+  {
+    name: 'ACS_EMAIL_FROM'
+    value: acsEmailFrom
+  }
+  {
+    name: 'ACS_WHATSAPP_CHANNEL_ID'
+    value: acsWhatsAppChannelId
   }
 ]
 

@@ -4,6 +4,10 @@
 //                         Queue Data Contributor, Table Data Contributor
 //   Application Insights: Monitoring Metrics Publisher (Entra-authenticated telemetry)
 //   Key Vault:            Secrets User (Key Vault references in app settings)
+//   Communication Services: Communication and Email Service Owner (sending SMS, e-mail and WhatsApp
+//                         with an Entra token). It is the only built-in role for ACS besides
+//                         Contributor and Owner, so it is the narrowest one; it is scoped to the ACS
+//                         resource alone (not its resource group, not the Email Communication Service).
 // Optionally the administrator who deploys (azd's AZURE_PRINCIPAL_ID) gets Key Vault Secrets Officer, so
 // they can set webhook URLs and rotate secrets with `az keyvault secret set`.
 
@@ -19,6 +23,9 @@ param applicationInsightsName string
 @description('Name of the Key Vault.')
 param keyVaultName string
 
+@description('Name of the Communication Services resource (citizen notices).')
+param communicationServiceName string
+
 @description('Object id of the administrator who may manage secrets. Empty: no assignment.')
 param administratorPrincipalId string = ''
 
@@ -29,6 +36,7 @@ var roles = {
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
+  communicationAndEmailServiceOwner: '09976791-48a7-449e-bb21-39d1a415f350'
 }
 
 var storageRoles = [
@@ -47,6 +55,10 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
   name: keyVaultName
+}
+
+resource communication 'Microsoft.Communication/communicationServices@2023-04-01' existing = {
+  name: communicationServiceName
 }
 
 resource storageAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for roleId in storageRoles: {
@@ -74,6 +86,16 @@ resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: vault
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+    principalId: identityPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource communicationSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(communication.id, identityPrincipalId, roles.communicationAndEmailServiceOwner)
+  scope: communication
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.communicationAndEmailServiceOwner)
     principalId: identityPrincipalId
     principalType: 'ServicePrincipal'
   }

@@ -574,6 +574,32 @@ def render_module_params(
     return {k: scope.eval(v, {}) for k, v in main["modules"][module]["config"]["params"].items()}
 
 
+def render_module_resources(
+    module: str, config_path: Path | None = None, main_params: Mapping[str, Any] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Each resource a module of main.bicep declares (by module symbol), by its symbol: `type`,
+    `existing` and its evaluated config (`name`, `location`, `properties`, ...), with the parameters
+    main.bicep passes it (main_params overrides main.bicep's parameter values)."""
+    scope, main = _main_scope(config_path, main_params)
+    if module not in main.get("modules", {}):
+        raise AssertionError(f"main.bicep has no module {module}")
+    declared = main["modules"][module]
+    path = (MAIN_BICEP.parent / _name(declared["detail"]["path"])).resolve()
+    params = {k: scope.eval(v, {}) for k, v in declared["config"]["params"].items()}
+    parsed = parse_bicep(path)
+    for name in _secure_params(parsed):
+        params[name] = _SecretMarker(name)
+    module_scope = _make_scope(path, parsed, params, scope.load_json)
+    return {
+        symbol: {
+            "type": resource["type"],
+            "existing": resource["existing"],
+            **{key: module_scope.eval(value, {}) for key, value in resource["config"].items()},
+        }
+        for symbol, resource in parsed["resources"].items()
+    }
+
+
 def render_function_app_properties(
     config_path: Path | None = None, main_params: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:

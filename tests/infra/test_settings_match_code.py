@@ -50,6 +50,8 @@ NOT_DEPLOYED = {
     "BALCAO_RETENTION_DAYS": "optional; personal data is kept 30 days by default (domain/retention.py)",
     "BALCAO_SYNC_CONFIG_ON_START": "optional switch for a sync when an instance starts in Azure; off by "
     "default: Flex Consumption starts instances often and the minute schedule applies a change",
+    "ACS_CONNECTION_STRING": "an ACS access key (HMAC): local runs and tests only; in Azure the app "
+    "reaches ACS_ENDPOINT with its managed identity, which holds a role on the resource (rbac.bicep)",
     "WEBSITE_AUTH_ENABLED": "set by the platform itself when App Service authentication is on (apiauth.bicep "
     "turns it on); in Azure the app refuses principal headers without it (functions/identity.py)",
 }
