@@ -9,8 +9,10 @@ court's WhatsApp Business account is connected), the citizen's E.164 number, the
 (`CitizenNotice.template_values`, in order) bound to the body's ``{{1}}``, ``{{2}}``, ``{{3}}``.
 Free-form text inside the 24-hour window is issue 18's.
 
-`TEMPLATES` is what the court registers with Meta (README, "Avisos por WhatsApp"): a template the table
-does not know, or values that do not fit it, are a `ProviderError` before anything is sent.
+Meta refuses a template body that starts or ends with a variable, hence the words around `{{1}}` and
+after the link. `TEMPLATES` is what the court registers with Meta (README, "Avisos por SMS, WhatsApp e
+e-mail"): a template the table does not know, or values that do not fit it, are a `ProviderError`
+before anything is sent.
 """
 
 from __future__ import annotations
@@ -67,7 +69,9 @@ TEMPLATES: dict[str, WhatsAppTemplate] = {
         "Lembrete: você tem atendimento marcado em {{1}} (senha {{2}}). Veja o horário e entre "
         "por aqui: {{3}}"
     ),
-    "reply": _template("{{1}} respondeu à sua mensagem (protocolo {{2}}). Leia a resposta aqui: {{3}}"),
+    "reply": _template(
+        "Chegou a resposta de {{1}} à sua mensagem (protocolo {{2}}). Leia a resposta aqui: {{3}}"
+    ),
 }
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from adapters.notice_acs import acs_channels
+from adapters.notice_whatsapp import TEMPLATES
 from domain.errors import ProviderError, TransientProviderError
 from domain.ports import CitizenChannel, CitizenNotice
 from tests.fakes.fake_acs import FakeAcs, make_certificate, record_sleeps
@@ -326,3 +327,13 @@ def test_no_contact_nor_text_in_any_log_line(
     for secret in (PHONE, PHONE[1:], MAIL, TEXT, LINK, "T0001.tok"):
         leaking = [line for line in lines if secret in line]
         assert leaking == [], f"{secret!r} reached a log line: {leaking[:1]}"
+
+
+def test_the_readme_lists_every_whatsapp_template_the_adapter_sends() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert set(TEMPLATES) == set(REGISTERED), "the notices of issue 13, one template each"
+    for name, template in TEMPLATES.items():
+        assert f"- `{name}`: {template.body}" in readme, f"README: template {name} missing or different"
+        body = template.body
+        assert not body.startswith("{{") and not body.endswith("}}"), "Meta refuses a variable at either end"
+        assert [body.count(f"{{{{{i}}}}}") for i in (1, 2, 3)] == [1, 1, 1]
