@@ -5,21 +5,28 @@ bounded retries, the error translation and no contact in any log line."""
 from __future__ import annotations
 
 import base64
+import email.utils
+import hashlib
+import json
 import logging
 import os
 import socket
+import ssl
 import traceback
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
 from adapters.notice_acs import acs_channels
 from adapters.notice_whatsapp import TEMPLATES
 from domain.errors import ProviderError, TransientProviderError
 from domain.ports import CitizenChannel, CitizenNotice
-from tests.fakes.fake_acs import FakeAcs, make_certificate, record_sleeps
+from tests.fakes.fake_acs import FakeAcs, make_certificate, record_sleeps, signature
 
 SMS_FROM = "+5568999990000"
 EMAIL_FROM = "avisos@balcao.tjac.test"
@@ -211,6 +218,43 @@ def test_a_request_signed_with_another_key_is_refused(
     assert not isinstance(refused.value, TransientProviderError), "a wrong key is not retried later"
     assert refused.value.details["status"] == 401
     assert acs.unsigned == 1 and acs.sent == []
+
+
+def _signed_post(acs: FakeAcs, certificate: tuple[Path, Path], **change: str) -> int:
+    """POST an SMS request signed by the documented scheme, then alter one signed element."""
+    body = json.dumps({"from": SMS_FROM, "smsRecipients": [{"to": PHONE}], "message": "oi"}).encode()
+    path, host = "/sms?api-version=2021-03-07", urlsplit(acs.endpoint).netloc
+    when = datetime.fromisoformat(change["when"]) if "when" in change else datetime.now(UTC)
+    date = email.utils.format_datetime(when, usegmt=True)
+    content_hash = base64.b64encode(hashlib.sha256(body).digest()).decode()
+    signed = signature(
+        acs.access_key,
+        "POST",
+        change.get("signed_path", path),
+        date,
+        change.get("signed_host", host),
+        content_hash,
+    )
+    headers = {
+        "x-ms-date": date,
+        "x-ms-content-sha256": content_hash,
+        "Authorization": f"HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature={signed}",
+        "Content-Type": "application/json",
+    }
+    sent = change.get("body", "").encode() or body
+    trust = ssl.create_default_context(cafile=str(certificate[0]))
+    answer = httpx.post(f"{acs.endpoint}{path}", content=sent, headers=headers, verify=trust, timeout=5)
+    return answer.status_code
+
+
+def test_the_fake_checks_every_signed_element(acs: FakeAcs, certificate: tuple[Path, Path]) -> None:
+    assert _signed_post(acs, certificate) == 202
+    assert _signed_post(acs, certificate, signed_path="/sms?api-version=2024-01-01") == 401  # query
+    assert _signed_post(acs, certificate, signed_path="/emails:send?api-version=2021-03-07") == 401  # path
+    assert _signed_post(acs, certificate, signed_host="other.communication.azure.com") == 401  # host
+    assert _signed_post(acs, certificate, body='{"from": "+5568000000000"}') == 401  # body
+    assert _signed_post(acs, certificate, when="2026-01-01T00:00:00+00:00") == 401  # x-ms-date too old
+    assert acs.unsigned == 5 and len(acs.sent) == 1
 
 
 # ------------------------------------------------------------------------------ retries and errors

@@ -3,7 +3,8 @@ on 127.0.0.1 for the real `azure-communication-*` SDKs.
 
 The SDKs' `from_connection_string` always speak https to the endpoint's host, so the fake serves TLS
 with a certificate made for the test run (`make_certificate`: self-signed, for the IP 127.0.0.1); the
-clients trust it through azure-core's `connection_verify` (a CA bundle path).
+clients trust it through azure-core's `connection_verify` (a CA bundle path), or, in another process
+such as the dev host, through ``REQUESTS_CA_BUNDLE`` (azure-core's requests transport honours it).
 
 Like ACS, it verifies each request's HMAC-SHA256 signature (the access-key scheme): the
 ``Authorization: HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=…`` header,
