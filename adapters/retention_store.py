@@ -116,7 +116,7 @@ class TableRetentionStore:
         pk = f"{tid.unit_id}.{tid.day:%Y%m%d}"
         table = self.table()
         ops: list[tuple[Any, ...]] = []
-        for rk in (f"t.{tid.short}", f"s.{tid.short}"):
+        for rk in (f"t.{tid.short}", f"s.{tid.short}", f"c.{tid.short}"):
             try:
                 entity = table.get_entity(pk, rk)
             except ResourceNotFoundError:

@@ -29,7 +29,7 @@ from adapters.storage import TableClients
 from domain.errors import ConcurrentUpdateError, ConflictError
 from domain.ordering import Entry, PriorityClass
 from domain.ports import DuplicateTicketError
-from domain.queue import Called, Clerk, QueueState
+from domain.queue import Called, Clerk, QueueState, Reach
 from domain.tickets import AttendanceEvent, TicketEvent, TicketId, TicketWrite
 
 TICKETS_TABLE = "tickets"
@@ -89,6 +89,7 @@ def state_to_entity(state: QueueState) -> dict[str, Any]:
         json.dumps({k: {**asdict(c), "entry": encode_line([c.entry])} for k, c in state.called.items()}),
     )
     put_long_text(entity, "clerks", json.dumps({k: asdict(c) for k, c in state.clerks.items()}))
+    put_long_text(entity, "reach", json.dumps({k: asdict(r) for k, r in state.reach.items()}))
     return entity
 
 
@@ -99,6 +100,7 @@ def state_from_entity(unit_id: str, day: str, entity: Mapping[str, Any]) -> Queu
         raw["entry"] = decode_line(raw["entry"])[0]
         called[key] = Called(**raw)
     clerks = {k: Clerk(**v) for k, v in json.loads(get_long_text(entity, "clerks") or "{}").items()}
+    reach = {k: Reach(**v) for k, v in json.loads(get_long_text(entity, "reach") or "{}").items()}
     return QueueState(
         unit_id=unit_id,
         day=day,
@@ -114,6 +116,7 @@ def state_from_entity(unit_id: str, day: str, entity: Mapping[str, Any]) -> Queu
         closed_at_ms=int(entity.get("closedAt") or 0),
         unattended_since_ms=int(entity.get("unattendedSince") or 0),
         unattended_alerted=bool(entity.get("unattendedAlerted", False)),
+        reach=reach,
     )
 
 
@@ -282,6 +285,20 @@ class TableQueueStore:
     def merge_ticket(self, ticket_id: str, fields: Mapping[str, Any]) -> None:
         pk, rk = _ticket_rk(ticket_id)
         self.table.update_entity({"PartitionKey": pk, "RowKey": rk, **fields}, mode=UpdateMode.MERGE)
+
+    def get_contacts(self, ticket_id: str) -> dict[str, str]:
+        pk, rk = _ticket_rk(ticket_id)
+        try:
+            entity = self.table.get_entity(pk, f"c.{rk[2:]}")
+        except ResourceNotFoundError:
+            return {}
+        found = json.loads(str(entity.get("contacts") or "{}"))
+        return {str(k): str(v) for k, v in found.items()}
+
+    def put_contacts(self, ticket_id: str, contacts: Mapping[str, str]) -> None:
+        pk, rk = _ticket_rk(ticket_id)
+        entity = {"PartitionKey": pk, "RowKey": f"c.{rk[2:]}", "ticketId": ticket_id}
+        self.table.upsert_entity({**entity, "contacts": json.dumps(dict(contacts))}, mode=UpdateMode.REPLACE)
 
     def add_survey(
         self, ticket_id: str, fields: Mapping[str, Any], ticket_fields: Mapping[str, Any] | None = None

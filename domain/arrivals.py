@@ -30,6 +30,7 @@ class Arrival:
     transferred_from: str = ""
     accessibility: tuple[str, ...] = ()  # "libras", "outra": what the citizen asked for at joining
     accessibility_note: str = ""  # what else they need, in their words (personal data)
+    channels: tuple[str, ...] = ()  # the notice channels chosen at joining (names; the contacts are not here)
 
     @property
     def klass(self) -> PriorityClass:
@@ -70,6 +71,8 @@ class Arrival:
         if self.accessibility:
             message["accessibility"] = list(self.accessibility)
             message["accessibilityNote"] = self.accessibility_note
+        if self.channels:
+            message["noticeChannels"] = list(self.channels)
         return message
 
     @staticmethod
@@ -85,6 +88,7 @@ class Arrival:
             transferred_from=str(message.get("transferredFrom", "")),
             accessibility=tuple(message.get("accessibility", ())),
             accessibility_note=str(message.get("accessibilityNote", "")),
+            channels=tuple(str(c) for c in message.get("noticeChannels", ())),
         )
 
     # --- the stored ticket ------------------------------------------------------------------------

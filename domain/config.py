@@ -89,6 +89,19 @@ class AsyncChannelConfig(_Model):
     max_length: int = Field(default=2000, ge=100, le=5000, alias="maxLength")
 
 
+class NoticesConfig(_Model):
+    """How citizens are told off the page (issue 13): the `channels` the court or unit enables (a
+    channel listed but not set up in the deployment is not offered), the position from which a
+    reachable citizen is told the turn is near and asked to confirm ("Estou aqui"), and what happens to
+    a called citizen who does not join within `noShowSeconds`: put back `putBackPlaces` places behind,
+    at most `putBackTimes` times, then marked no-show. A unit's `notices` replaces its court's."""
+
+    channels: tuple[Literal["push", "whatsapp", "sms", "email"], ...] = ("push", "whatsapp", "sms", "email")
+    near_front_position: int = Field(default=3, ge=1, le=50, alias="nearFrontPosition")
+    put_back_places: int = Field(default=3, ge=1, le=50, alias="putBackPlaces")
+    put_back_times: int = Field(default=1, ge=0, le=3, alias="putBackTimes")
+
+
 class OrderingPolicy(_Model):
     """The order of service (domain/ordering.py). `interleave` alternates priority and other calls, so a
     waiting priority person can be passed; Decreto 5.296/2004 art. 6 §2 allows that only where priority
@@ -177,6 +190,7 @@ class Court(_Model):
     holidays: tuple[Holiday, ...] = ()
     closures: tuple[Closure, ...] = ()  # apply to every unit of the court
     privacy: CourtPrivacy
+    notices: NoticesConfig | None = None  # the units' default (issue 13)
 
 
 DEFAULT_REASONS = (
@@ -218,6 +232,7 @@ class UnitConfig(_Model):
     emails: tuple[Email, ...] = Field(default=(), max_length=5)
     scheduling: SchedulingConfig = SchedulingConfig()
     async_channel: AsyncChannelConfig = Field(default=AsyncChannelConfig(), alias="asyncChannel")
+    notices: NoticesConfig | None = None  # None: the court's (NoticesConfig's defaults without one)
 
     @field_validator("timezone")
     @classmethod
@@ -302,6 +317,11 @@ class Configuration(_Model):
 
     def court(self, court_id: str) -> Court | None:
         return next((c for c in self.courts if c.id == court_id), None)
+
+    def notices_for(self, unit: UnitConfig) -> NoticesConfig:
+        """The unit's notice settings: its own, else its court's, else the defaults."""
+        court = self.court(unit.court)
+        return unit.notices or (court.notices if court else None) or NoticesConfig()
 
 
 def parse_configuration(text: str | bytes) -> Configuration:

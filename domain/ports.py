@@ -177,6 +177,15 @@ class QueueStore(Protocol):
 
     def merge_ticket(self, ticket_id: str, fields: Mapping[str, Any]) -> None: ...
 
+    def get_contacts(self, ticket_id: str) -> dict[str, str]:
+        """The ticket's notice contacts, channel → contact ({} when none): personal data, kept in a
+        companion row of the ticket's partition (written before admission creates the ticket)."""
+        ...
+
+    def put_contacts(self, ticket_id: str, contacts: Mapping[str, str]) -> None:
+        """Replace the ticket's notice contacts (an empty mapping keeps none)."""
+        ...
+
     def add_survey(
         self, ticket_id: str, fields: Mapping[str, Any], ticket_fields: Mapping[str, Any] | None = None
     ) -> None:

@@ -40,6 +40,22 @@ CLERK_STATUSES = ("online", "paused", "offline")
 
 
 @dataclass
+class Reach:
+    """How a ticket's citizen is told off the page (issue 13): the channel names only (the contacts,
+    personal data, are kept with the ticket: domain/contacts.py), and what was told and confirmed."""
+
+    channels: list[str] = field(default_factory=list)
+    lost: str = ""  # a channel dropped because it answered "gone" (Web Push 404/410)
+    near_ms: int = 0  # when the "near the front" notice was queued
+    here_ms: int = 0  # when the citizen confirmed "Estou aqui"
+    put_back: int = 0  # times put back in line after not joining a call in time
+
+    @property
+    def reachable(self) -> bool:
+        return bool(self.channels)
+
+
+@dataclass
 class QueueState:
     unit_id: str
     day: str  # YYYYMMDD, the unit's local service day
@@ -55,6 +71,7 @@ class QueueState:
     closed_at_ms: int = 0  # when the unit closed for the day (start of the overtime)
     unattended_since_ms: int = 0  # open with nobody online since then (0: someone is online)
     unattended_alerted: bool = False  # the coverage alert for this episode went out
+    reach: dict[str, Reach] = field(default_factory=dict)  # by short id, tickets with channels or marks
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -63,6 +80,14 @@ class QueueState:
             if entry.short == short:
                 return entry
         return None
+
+    def reach_of(self, short: str) -> Reach:
+        """The ticket's channels and marks (an empty `Reach` when it has none)."""
+        return self.reach.get(short) or Reach()
+
+    def reachable(self, short: str) -> bool:
+        found = self.reach.get(short)
+        return found is not None and found.reachable
 
     def persons(self) -> set[str]:
         return {e.person for e in self.line if e.person} | {
@@ -174,6 +199,19 @@ def estimate_wait(ahead: int, state: QueueState, default_service_s: float) -> Wa
     clerks = max(1, state.clerks_online())
     minutes = ahead * per_person / clerks / 60.0
     return WaitEstimate(max(0, math.floor(minutes * 0.7)), max(1, math.ceil(minutes * 1.3)), basis)
+
+
+def put_back(entry: Entry, places: int, order: list[Entry]) -> Entry:
+    """A called citizen who did not join in time, put back `places` places behind the head of the
+    line's call `order` among the people of its own class (the law's classes still apply: a priority
+    citizen stays ahead of the others; with fewer people of its class, behind the last of them). Its
+    arrival time becomes one millisecond after the one it goes behind; its order number, and so its
+    display number, are kept."""
+    same = [e for e in order if e.klass == entry.klass and e.short != entry.short]
+    if not same:
+        return replace(entry, absent_since_ms=0)
+    behind = same[min(places, len(same)) - 1]
+    return replace(entry, arrived_ms=behind.arrived_ms + 1, absent_since_ms=0)
 
 
 SCHEDULED_REASON = "atendimento agendado"

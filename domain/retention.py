@@ -39,6 +39,7 @@ PERSONAL_FIELDS = frozenset(
         "processNumber",
         "comment",
         "contact",
+        "contacts",  # how a citizen asked to be told: phones, e-mail, Web Push subscription (issue 13)
         "email",
         "phone",
         "person",

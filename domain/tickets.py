@@ -173,6 +173,8 @@ class AttendanceAction(StrEnum):
     INVITE = "invite"
     FOLLOW_UP = "follow_up"
     CHAT = "chat"  # the attendance went on by chat (counted by the metric rollups)
+    NOTICE = "notice"  # the citizen was told off the page (issue 13): kind, channels, outcomes
+    HERE = "here"  # the citizen near the front confirmed "Estou aqui"
 
 
 @dataclass(frozen=True)

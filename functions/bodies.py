@@ -15,6 +15,7 @@ from typing import Any, Literal, TypeVar
 import azure.functions as func
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from domain.contacts import EMAIL_MAX, ENDPOINT_MAX, NoticeRequest
 from domain.errors import InvalidInputError
 from domain.messages import MessageInput
 from domain.people import CLERK_REASON_MAX, COMMENT_MAX, NAME_MAX, REASON_ID_MAX, REPLY_MAX
@@ -88,6 +89,61 @@ class PersonBody(Body):
     process_number: str = Field(default="", max_length=30, alias="processNumber")
 
 
+PUSH_EXAMPLE: dict[str, Any] = {
+    "channel": "push",
+    "subscription": {
+        "endpoint": "https://fcm.googleapis.com/fcm/send/cXk1bG9uZy1yYW5kb20tdG9rZW4",
+        "keys": {
+            "p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-"
+            "Ts1XbjhazAkj7I99e8QcYP7DkM",
+            "auth": "tBHItJI5svbpez7KI4CCXg",
+        },
+    },
+}
+NOTICES_EXAMPLE: dict[str, Any] = {
+    "notices": [PUSH_EXAMPLE, {"channel": "whatsapp", "phone": "+5592991234567"}]
+}
+
+
+class PushKeys(Body):
+    p256dh: str = Field(max_length=200, description="Chave pública P-256 do navegador (base64url)")
+    auth: str = Field(max_length=100, description="Segredo de autenticação (base64url, 16 bytes)")
+
+
+class PushSubscriptionBody(Body):
+    """`PushSubscription.toJSON()` of the page's service worker."""
+
+    endpoint: str = Field(max_length=ENDPOINT_MAX, description="Endereço https do serviço de push")
+    keys: PushKeys
+    expiration_time: int | None = Field(default=None, alias="expirationTime")
+
+
+class NoticeItem(Body):
+    """One way to be told off the page: push (the subscription), WhatsApp or SMS (the mobile number in
+    E.164, +55 and the DDD), or e-mail."""
+
+    channel: Literal["push", "whatsapp", "sms", "email"]
+    phone: str = Field(default="", max_length=24, description="Celular: +55, DDD e número")
+    email: str = Field(default="", max_length=EMAIL_MAX)
+    subscription: PushSubscriptionBody | None = None
+
+    def to_request(self) -> NoticeRequest:
+        sub = self.subscription
+        raw = None if sub is None else {"endpoint": sub.endpoint, "keys": sub.keys.model_dump()}
+        return NoticeRequest(self.channel, self.phone, self.email, raw)
+
+
+class NoticesBody(Body):
+    """The ticket's channels, replacing the ones it had (an empty list: none)."""
+
+    model_config = examples(NOTICES_EXAMPLE, {"notices": []})
+
+    notices: list[NoticeItem] = Field(max_length=4)
+
+    def to_requests(self) -> tuple[NoticeRequest, ...]:
+        return tuple(item.to_request() for item in self.notices)
+
+
 class JoinBody(PersonBody):
     model_config = examples(PERSON_EXAMPLE, LAWYER_EXAMPLE)
 
@@ -104,12 +160,17 @@ class JoinBody(PersonBody):
         description="A outra necessidade, em poucas palavras",
     )
 
+    notices: list[NoticeItem] = Field(
+        default_factory=list, max_length=4, description="Como quer ser avisado(a) fora da página"
+    )
+
     def to_input(self) -> JoinInput:
         return JoinInput(
             **{
                 **self.fields_of(JoinInput),
                 "priority": tuple(self.priority),
                 "accessibility": tuple(self.accessibility),
+                "notices": tuple(item.to_request() for item in self.notices),
             }
         )
 

@@ -12,7 +12,8 @@ import logging
 import os
 import secrets
 import threading
-from collections.abc import Callable, Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -31,8 +32,10 @@ from adapters.storage import blob_service, queue_service, table_service
 from adapters.tables import TableQueueStore
 from adapters.worker import JitteredBackoff, PartitionTurns, PresenceBuffer, ThreadPoolRunner
 from domain.config import Configuration
+from domain.contacts import PUSH_HOSTS
 from domain.ports import (
     BatchBus,
+    CitizenChannel,
     ClerkNotifier,
     ConfigFile,
     ConfigStore,
@@ -53,6 +56,7 @@ log = logging.getLogger("balcao")
 Clock = Callable[[], datetime]
 ProviderFactory = Callable[[Settings], MeetingProvider]
 NotifierFactory = Callable[[Settings], ClerkNotifier]
+ChannelFactory = Callable[[Settings], Mapping[str, CitizenChannel]]
 
 
 def system_clock() -> datetime:
@@ -142,6 +146,60 @@ def room_census(s: Settings) -> Callable[[str], RoomCensus | None]:
     return found.get
 
 
+def push_channels(s: Settings) -> dict[str, CitizenChannel]:
+    """Web Push, when the VAPID keys are set (PUSH_VAPID_PUBLIC_KEY, PUSH_VAPID_PRIVATE_KEY: base64url;
+    PUSH_VAPID_SUBJECT: the court's mailto:)."""
+    if not (s.get("PUSH_VAPID_PUBLIC_KEY") and s.get("PUSH_VAPID_PRIVATE_KEY")):
+        return {}
+    from adapters.notice_push import WebPushChannel
+
+    subject = s.get("PUSH_VAPID_SUBJECT") or "mailto:balcao-virtual@example.invalid"
+    return {"push": WebPushChannel(s.secret("PUSH_VAPID_PRIVATE_KEY"), subject)}
+
+
+# Sends per window of seconds, per channel, across instances (CITIZEN_NOTICE_RATE_<CHANNEL>="N/W"
+# overrides): conservative defaults, below what the push services and ACS accept by default.
+CHANNEL_RATES = {"push": (50, 1.0), "whatsapp": (10, 1.0), "sms": (5, 1.0), "email": (10, 1.0)}
+
+
+class CitizenChannelSet:
+    """The citizen-notice channels of this deployment (`CitizenChannels`), built on first use from the
+    channel factories (push here; ACS's SMS, WhatsApp and e-mail from theirs), each paced across
+    instances. A factory that fails (a setting missing) sets up none of its channels, and says so."""
+
+    def __init__(self, factories: Sequence[ChannelFactory], settings: Settings) -> None:
+        self._factories = factories
+        self._settings = settings
+        self._built: dict[str, CitizenChannel] | None = None
+        self._lock = threading.Lock()
+
+    def get(self, name: str) -> CitizenChannel | None:
+        with self._lock:
+            if self._built is None:
+                self._built = self._build()
+            return self._built.get(name)
+
+    def _build(self) -> dict[str, CitizenChannel]:
+        from adapters.notice_pacing import PacedChannel
+
+        found: dict[str, CitizenChannel] = {}
+        for factory in self._factories:
+            try:
+                found.update(factory(self._settings))
+            except Exception:  # a channel that cannot be built is not offered
+                log.warning("citizen notice channels of %s not set up", getattr(factory, "__name__", "?"))
+        paced: dict[str, CitizenChannel] = {}
+        for name, channel in found.items():
+            count, window = CHANNEL_RATES.get(name, (5, 1.0))
+            custom = self._settings.get(f"CITIZEN_NOTICE_RATE_{name.upper()}")
+            if custom:
+                first, _, second = custom.partition("/")
+                count, window = int(first), float(second or 1)
+            pacer = shared_limits().pacer(f"citizen.{name}", count, window, time.monotonic)
+            paced[name] = PacedChannel(channel, pacer)
+        return paced
+
+
 @dataclass(frozen=True)
 class Factories:
     """How the adapters that reach other services are built (tests replace them: `replaced`)."""
@@ -150,6 +208,8 @@ class Factories:
         default_factory=lambda: {"local": local_provider, "teams": teams_provider, "jitsi": jitsi_provider}
     )
     notifier: NotifierFactory = teams_notifier
+    # citizen-notice channels: push here; issue 13's ACS adapters add `adapters.notice_acs.acs_channels`
+    channels: tuple[ChannelFactory, ...] = (push_channels,)
 
 
 class MeetingProviders:
@@ -215,6 +275,11 @@ def build(settings: Settings, clock: Clock, factories: Factories) -> Bootstrap:
         favorites=TableFavoriteStore(tables),
         room_census=room_census(settings),
         always_open=settings.always_open,
+        citizen_channels=CitizenChannelSet(factories.channels, settings),
+        push_public_key=settings.get("PUSH_VAPID_PUBLIC_KEY"),
+        push_hosts=PUSH_HOSTS
+        + tuple(h.strip() for h in settings.get("PUSH_ENDPOINT_HOSTS").split(",") if h.strip()),
+        citizen_page=links.citizen_page,
     )
     return Bootstrap(
         settings=settings,
@@ -334,13 +399,19 @@ def reset() -> None:
 
 @contextmanager
 def replaced(
-    *, meetings: Mapping[str, ProviderFactory] | None = None, notifier: NotifierFactory | None = None
+    *,
+    meetings: Mapping[str, ProviderFactory] | None = None,
+    notifier: NotifierFactory | None = None,
+    channels: tuple[ChannelFactory, ...] | None = None,
 ) -> Iterator[None]:
-    """Build the given adapters differently while the block runs (tests: fake Graph, short timeouts)."""
+    """Build the given adapters differently while the block runs (tests: fake Graph, short timeouts,
+    citizen-notice channels)."""
     global _factories
     before = _factories
     _factories = Factories(
-        meetings={**before.meetings, **(meetings or {})}, notifier=notifier or before.notifier
+        meetings={**before.meetings, **(meetings or {})},
+        notifier=notifier or before.notifier,
+        channels=before.channels if channels is None else channels,
     )
     try:
         yield

@@ -33,7 +33,7 @@ from adapters.storage import operation, unavailable
 from domain.auth import Principal
 from domain.errors import DomainError, ForbiddenError, RateLimitedError, UnauthenticatedError
 from domain.tickets import TicketId
-from domain.usecases import booking, citizen_view, joining
+from domain.usecases import booking, citizen_view, joining, reach
 from functions import authz, bootstrap, identity, limits
 from functions.bodies import WRITE_METHODS, JoinBody, parse_body, require_json
 from functions.http_errors import from_error, problem
@@ -139,7 +139,9 @@ def _charge(req: func.HttpRequest, kind: str, client: str | None, route: tuple[s
     unit_id = limits.unit_id_of(kind, req.route_params)
     unit = bootstrap.get().config().unit(unit_id) if unit_id else None
     if kind == limits.JOIN and unit is not None:
-        joining.validate_join(unit, parse_body(req, JoinBody).to_input())
+        ctx = bootstrap.get().context
+        offered = reach.offered_channels(ctx, unit)
+        joining.validate_join(unit, parse_body(req, JoinBody).to_input(), offered, ctx.push_hosts)
     if kind == limits.POLL and unit is not None and not _signed(bootstrap.get(), req):
         unit = None
     if route == limits.BOOKING:  # before the shared bucket: a booking refused by the count spends none

@@ -41,7 +41,8 @@ per-client numbers leave room for a family or an office, not for a bot.
 minutes, and at most 3 appointments booked and not yet come per client, a *count* kept in storage
 (`check_bookings`: 35 bookings no longer take a unit's agenda, nor does one every few minutes; a
 citizen who cancels may book again at once); 5 messages, then one every 2 minutes; 10 survey answers,
-then one every 6 s; at most 10 active tickets (pending, waiting, called) per client.
+then one every 6 s; 10 changes of the notice channels or "Estou aqui", then one every 6 s (in each
+instance's memory, like surveys); at most 10 active tickets (pending, waiting, called) per client.
 Per unit (from its `limits.maxWaiting`, *W*): joins, a third of *W* at once (at least 10), then as
 many a minute, well below the line's cap, so no set of addresses fills the line in one burst; polls
 2·*W* a second (at least 100), bursts of twice that: the unit's own citizens polling at the page's pace
@@ -73,6 +74,7 @@ POLL = "poll"
 BOOK = "book"
 MESSAGE = "message"
 SURVEY = "survey"
+NOTICES = "notices"
 KINDS: Mapping[tuple[str, str], str] = {
     ("POST", "units/{unit}/tickets"): JOIN,
     ("GET", "tickets/{ticket}"): POLL,
@@ -80,6 +82,8 @@ KINDS: Mapping[tuple[str, str], str] = {
     ("POST", "tickets/{ticket}/appointment/reschedule"): BOOK,
     ("POST", "units/{unit}/messages"): MESSAGE,
     ("POST", "tickets/{ticket}/survey"): SURVEY,
+    ("PUT", "tickets/{ticket}/notices"): NOTICES,
+    ("POST", "tickets/{ticket}/here"): NOTICES,
 }
 SHARED_PER_CLIENT = frozenset({JOIN, BOOK, MESSAGE})  # held in storage: exact across instances
 
@@ -91,6 +95,7 @@ PER_CLIENT = {
     BOOK: Rate(5, 1 / 120),  # bookings and reschedules; the cap is the count of active bookings (3)
     MESSAGE: Rate(5, 1 / 120),
     SURVEY: Rate(10, 1 / 6),
+    NOTICES: Rate(10, 1 / 6),  # choosing channels, "Estou aqui": a few times per wait
 }
 MAX_ACTIVE_PER_CLIENT = 10
 MAX_ACTIVE_BOOKINGS_PER_CLIENT = 3  # a count, not a rate: booked appointments not yet come (issue 16)

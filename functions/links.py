@@ -24,6 +24,11 @@ class Links:
     def unit_page(self, unit_id: str) -> str:
         return f"{self.base}/?unidade={unit_id}"
 
+    def citizen_page(self, unit_id: str, ticket_id: str, token: str) -> str:
+        """The citizen's own page of a ticket, for notices: the token only in the fragment (never sent
+        to a server, so never in a server log)."""
+        return f"{self.base}/entrar.html#u={unit_id}&t={ticket_id}.{token}"
+
     def console(self, unit_id: str) -> str:
         return f"{self.base}/servidor.html?unidade={unit_id}"
 

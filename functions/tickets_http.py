@@ -1,4 +1,5 @@
-"""The citizen's ticket: join, follow (cheap polls with ETag), leave, answer the survey."""
+"""The citizen's ticket: join, follow (cheap polls with ETag), leave, answer the survey; how to be told off
+the page (`PUT .../notices`) and "Estou aqui" near the front (`POST .../here`)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ from typing import Any
 
 import azure.functions as func
 
-from domain.usecases import citizen_view, joining, surveys
+from domain.usecases import citizen_view, joining, reach, surveys
 from functions import bootstrap
 from functions.answers import dump, respond
 from functions.answers import tickets as answers
-from functions.bodies import JoinBody, SurveyBody, parse_body
+from functions.bodies import JoinBody, NoticesBody, SurveyBody, parse_body
 from functions.http_common import bearer
 from functions.http_errors import ok
 from functions.operations import TICKET_HEADERS, Operation
@@ -113,3 +114,48 @@ def answer_survey(req: func.HttpRequest) -> func.HttpResponse:
     body = parse_body(req, SurveyBody)
     surveys.submit_survey(app.context, req.route_params["ticket"], token, body.score, body.comment, app.now())
     return respond(answers.SurveyAccepted(status="recebida"), 201)
+
+
+@http_route(
+    bp,
+    "set_ticket_notices",
+    "PUT",
+    "tickets/{ticket}/notices",
+    Operation(
+        "Escolher como ser avisado(a) fora da página",
+        "cidadão",
+        description="Substitui os meios de aviso da senha (lista vazia: nenhum). Celular no formato +55, "
+        "DDD e número; e-mail válido; inscrição de push com endereço https e chaves base64url. Dados "
+        "inválidos: 400, nada é guardado.",
+        body=NoticesBody,
+        answer=answers.NoticesSet,
+        errors=(409,),
+    ),
+)
+def set_ticket_notices(req: func.HttpRequest) -> func.HttpResponse:
+    app = bootstrap.get()
+    token = bearer(req)
+    body = parse_body(req, NoticesBody)
+    view = reach.set_notices(app.context, req.route_params["ticket"], token, body.to_requests(), app.now())
+    return respond(answers.notices_set(view), headers={"Cache-Control": "no-store"})
+
+
+@http_route(
+    bp,
+    "confirm_here",
+    "POST",
+    "tickets/{ticket}/here",
+    Operation(
+        "Estou aqui (perto da vez)",
+        "cidadão",
+        description="A pessoa confirma que está acompanhando: conta como sinal de vida e aparece "
+        "para o servidor.",
+        status=204,
+        empty=True,
+        errors=(409,),
+    ),
+)
+def confirm_here(req: func.HttpRequest) -> func.HttpResponse:
+    app = bootstrap.get()
+    reach.confirm_here(app.context, req.route_params["ticket"], bearer(req), app.now())
+    return func.HttpResponse(status_code=204, headers={"Cache-Control": "no-store"})

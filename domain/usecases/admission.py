@@ -15,9 +15,10 @@ from domain.config import UnitConfig
 from domain.errors import AlreadyInQueueError, QueueFullError
 from domain.ordering import Entry, PriorityClass
 from domain.ports import DuplicateTicketError
-from domain.queue import QueueState, display_number
+from domain.queue import QueueState, Reach, display_number
 from domain.tickets import Action, Status, TicketId, TicketWrite, move, status_of
 from domain.times import iso_utc
+from domain.usecases.citizen_notices import mark_near_front, queue_citizen_notice, tell_near
 from domain.usecases.context import Context
 from domain.usecases.unit_day import mutate, ticket_day
 
@@ -54,8 +55,10 @@ def admit_chunk(
 ) -> dict[str, str]:
     unit = ctx.config().unit(unit_id)
     already: set[str] = set()
+    near: list[str] = []
 
     def change(state: QueueState) -> tuple[dict[str, str], list[TicketWrite]]:
+        near.clear()  # of an attempt that lost to another writer
         known = {e.short for e in state.line} | set(state.called)
         persons = state.persons()
         writes: list[TicketWrite] = []
@@ -76,13 +79,21 @@ def admit_chunk(
                 persons.add(placed.entry.person)
                 writes.append(placed.write)
             result[arrival.ticket_id] = status_of(writes[-1]).value
+        if unit is not None:
+            near.extend(mark_near_front(ctx, state, unit, now))
         return result, writes
 
     while True:
         try:
-            return mutate(ctx, unit_id, day, change)
+            result = mutate(ctx, unit_id, day, change)
+            break
         except DuplicateTicketError as dup:  # a replay: this one was admitted by an earlier delivery
             already.add(dup.ticket_id)
+    for arrival in arrivals:  # a replay queues it again: the delivery sends each dedup key once
+        if arrival.channels and result.get(arrival.ticket_id) in (Status.WAITING.value, DUPLICATE):
+            queue_citizen_notice(ctx, "joined", arrival.ticket_id)
+    tell_near(ctx, near)
+    return result
 
 
 def place(
@@ -107,6 +118,8 @@ def place(
             person=arrival.person_key,
         )
     )
+    if arrival.channels:
+        state.reach[short] = Reach(channels=list(arrival.channels))
     write = move(
         arrival.ticket_id,
         Status.PENDING,

@@ -111,10 +111,24 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class Reachability:
+    """How the citizen is told off the page (issue 13): the channels, whether any works, near the front
+    (position ≤ the unit's `nearFrontPosition`), "Estou aqui" said, and a channel dropped because it
+    answered "gone" (the page offers to subscribe again)."""
+
+    notice_channels: tuple[str, ...] = ()
+    reachable: bool = False
+    near_front: bool = False
+    here_confirmed: bool = False
+    channel_lost: str | None = None
+
+
+@dataclass(frozen=True)
 class TicketView:
     ticket_id: str
     unit: UnitRef
     state: InLine | BeingServed | NotYetAdmitted | Outcome
+    reach: Reachability = Reachability()
 
 
 def ticket_view(ctx: Context, ticket_id: str, token: str, now: datetime) -> TicketView:
@@ -138,8 +152,24 @@ def ticket_view(ctx: Context, ticket_id: str, token: str, now: datetime) -> Tick
     note_seen(ctx, unit.id, day, tid.short, now)
     if live.status == Status.ABSENT:  # they came back within the grace period
         transition_ticket(ctx, tid, Action.RETURN, "citizen", now, reason="voltou a acompanhar a fila")
-        live = live_view(ctx.store.peek(unit.id, day, max_age_s=0.0), unit, tid.short) or live
-    return TicketView(*head, live)
+        state = ctx.store.peek(unit.id, day, max_age_s=0.0)
+        live = live_view(state, unit, tid.short) or live
+    return TicketView(*head, live, reachability(ctx, state, unit, tid.short, live))
+
+
+def reachability(
+    ctx: Context, state: QueueState, unit: UnitConfig, short: str, live: InLine | BeingServed
+) -> Reachability:
+    reach = state.reach_of(short)
+    position = live.position if isinstance(live, InLine) else None
+    limit = ctx.config().notices_for(unit).near_front_position
+    return Reachability(
+        tuple(reach.channels),
+        reach.reachable,
+        position is not None and position <= limit,
+        bool(reach.here_ms),
+        reach.lost or None,
+    )
 
 
 def refused_poll(ctx: Context, ticket_id: str, token: str, now: datetime) -> None:

@@ -34,6 +34,7 @@ from domain.queue import (
 from domain.rollups import order_reason_category
 from domain.tickets import Action, Status, TicketId, TicketWrite, move
 from domain.times import iso_utc, ms
+from domain.usecases.citizen_notices import sweep_near_front
 from domain.usecases.colleagues import invite_interpreter_if_asked
 from domain.usecases.context import Context
 from domain.usecases.meetings import READY, meeting_fields, notify_called
@@ -150,6 +151,7 @@ def after_call(ctx: Context, unit: UnitConfig, calling: Calling, now: datetime) 
         invite_interpreter_if_asked(ctx, unit, calling.result.ticket_id, calling.called.clerk, now)
     else:
         ctx.bus.send(MEETING_QUEUE, {"ticketId": calling.result.ticket_id})
+    sweep_near_front(ctx, unit, ticket_day(TicketId.parse(calling.result.ticket_id)), now)
     return calling.result
 
 

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 
 from domain.auth import Principal
 from domain.config import Configuration, UnitConfig
+from domain.contacts import PUSH_HOSTS
 from domain.errors import UnitNotFoundError
 from domain.ports import (
     Backoff,
     Calendar,
+    CitizenChannels,
     ClerkNotifier,
     FavoriteStore,
     MeetingProviders,
@@ -58,6 +60,15 @@ class Context:
     room_census: Callable[[str], RoomCensus | None]  # by meeting provider kind (domain/usecases/rooms.py)
     always_open: bool = False
     max_attempts: int = 60
+    # Citizen notices (issue 13): the channels set up in this deployment (None: none), the VAPID public
+    # key the pages subscribe with, the push services' hosts a subscription may name, and the citizen's
+    # own page of a ticket (unit, ticket id, token → URL; made at the edge, the token in the fragment).
+    citizen_channels: CitizenChannels | None = None
+    push_public_key: str = ""
+    push_hosts: tuple[str, ...] = PUSH_HOSTS
+    citizen_page: Callable[[str, str, str], str] = lambda unit, ticket, token: (
+        f"/entrar.html#u={unit}&t={ticket}.{token}"
+    )
 
     def unit(self, unit_id: str) -> UnitConfig:
         unit = self.config().unit(unit_id)

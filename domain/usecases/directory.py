@@ -14,6 +14,7 @@ from domain.privacy import PrivacyNotice, notice_of
 from domain.queue import WaitRange, estimate_wait
 from domain.usecases.citizen_view import UnitRef
 from domain.usecases.context import Context
+from domain.usecases.reach import offered_channels
 from domain.usecases.unit_day import service_day
 
 
@@ -42,6 +43,8 @@ class UnitSummary:
     phones: tuple[str, ...]
     emails: tuple[str, ...]
     privacy: PrivacyNotice | None  # the legal basis, the controller and its encarregado (LGPD)
+    notice_channels: tuple[str, ...]  # how a citizen may ask to be told off the page (issue 13)
+    push_public_key: str | None  # the VAPID key the page subscribes with, when push is offered
 
 
 def unit_summary(ctx: Context, unit: UnitConfig, now: datetime) -> UnitSummary:
@@ -52,6 +55,7 @@ def unit_summary(ctx: Context, unit: UnitConfig, now: datetime) -> UnitSummary:
     waiting = state.waiting_count() if unit.active else 0
     eta = estimate_wait(waiting, state, unit.limits.default_service_min * 60)
     court = ctx.config().court(unit.court)
+    channels = offered_channels(ctx, unit)
     return UnitSummary(
         id=unit.id,
         name=unit.name,
@@ -76,6 +80,8 @@ def unit_summary(ctx: Context, unit: UnitConfig, now: datetime) -> UnitSummary:
         phones=tuple(unit.phones),
         emails=tuple(unit.emails),
         privacy=notice_of(court) if court else None,
+        notice_channels=channels,
+        push_public_key=ctx.push_public_key if "push" in channels and ctx.push_public_key else None,
     )
 
 

@@ -3,12 +3,14 @@ request to the `join-requests` queue (admission places it, domain/usecases/admis
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from domain.arrivals import Arrival
 from domain.config import UnitConfig
+from domain.contacts import PUSH_HOSTS, NoticeRequest, parse_notices
 from domain.errors import AlreadyInQueueError, QueueFullError, UnitClosedError
 from domain.ordering import classify
 from domain.people import Person, PersonInput, Problems, check_person, person_key
@@ -16,6 +18,7 @@ from domain.ports import JOIN_QUEUE
 from domain.tickets import TicketId
 from domain.times import ms
 from domain.usecases.context import Context
+from domain.usecases.reach import offered_channels
 from domain.usecases.unit_day import service_day
 from domain.validation import clean_text
 
@@ -33,6 +36,7 @@ class JoinInput(PersonInput):
     companions: int = 0
     accessibility: tuple[str, ...] = ()
     accessibility_note: str = ""
+    notices: tuple[NoticeRequest, ...] = ()  # how to be told off the page (issue 13)
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class JoinRequest:
     companions: int
     accessibility: tuple[str, ...] = ()
     accessibility_note: str = ""
+    contacts: Mapping[str, str] = field(default_factory=dict)  # channel → contact (personal data)
 
 
 @dataclass(frozen=True)
@@ -54,8 +59,11 @@ class JoinAccepted:
     unit_id: str
 
 
-def validate_join(unit: UnitConfig, data: JoinInput) -> JoinRequest:
-    """The join request as it will be stored, or InvalidInputError naming every bad field."""
+def validate_join(
+    unit: UnitConfig, data: JoinInput, offered: Collection[str] = (), push_hosts: Collection[str] = PUSH_HOSTS
+) -> JoinRequest:
+    """The join request as it will be stored, or InvalidInputError naming every bad field. `offered`:
+    the notice channels the unit offers in this deployment."""
     problems = Problems()
     person = check_person(unit, data, problems)
     categories = {c.id for c in unit.service_categories}
@@ -77,6 +85,10 @@ def validate_join(unit: UnitConfig, data: JoinInput) -> JoinRequest:
         "accessibilityNote",
         "",
     )
+    no_contacts: dict[str, str] = {}
+    contacts = problems.check(
+        lambda: parse_notices(data.notices, offered, push_hosts), "notices", no_contacts
+    )
     problems.raise_if_any()
     return JoinRequest(
         person,
@@ -85,6 +97,7 @@ def validate_join(unit: UnitConfig, data: JoinInput) -> JoinRequest:
         data.companions,
         tuple(a for a in ACCESSIBILITY if a in data.accessibility),
         note if "outra" in data.accessibility else "",
+        contacts,
     )
 
 
@@ -112,7 +125,7 @@ def check_open(ctx: Context, unit: UnitConfig, now: datetime) -> None:
 def accept_join(ctx: Context, unit_id: str, data: JoinInput, now: datetime) -> JoinAccepted:
     """Validate, check the unit is open and has room, sign a token, and enqueue the request."""
     unit = ctx.unit(unit_id)
-    request = validate_join(unit, data)
+    request = validate_join(unit, data, offered_channels(ctx, unit), ctx.push_hosts)
     check_open(ctx, unit, now)
     day = service_day(unit, now)
     key = person_key(ctx.keys, unit.id, request.person)
@@ -136,6 +149,9 @@ def accept_join(ctx: Context, unit_id: str, data: JoinInput, now: datetime) -> J
         request.companions,
         accessibility=request.accessibility,
         accessibility_note=request.accessibility_note,
+        channels=tuple(c for c in ctx.config().notices_for(unit).channels if c in request.contacts),
     )
+    if request.contacts:  # kept with the ticket, never in the queue message (domain/contacts.py)
+        ctx.store.put_contacts(ticket_id, request.contacts)
     ctx.bus.send(JOIN_QUEUE, arrival.to_message())
     return JoinAccepted(ticket_id=ticket_id, token=ctx.keys.sign(ticket_id), unit_id=unit.id)

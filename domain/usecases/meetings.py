@@ -16,6 +16,7 @@ from domain.ports import Meeting, MeetingRequest
 from domain.queue import Called, QueueState
 from domain.tickets import TicketId, TicketWrite
 from domain.times import iso_utc
+from domain.usecases.citizen_notices import queue_if_reachable
 from domain.usecases.colleagues import invite_interpreter_if_asked
 from domain.usecases.context import Context
 from domain.usecases.notices import clerk_name, send_notice
@@ -123,6 +124,8 @@ def meeting_failed(ctx: Context, unit: UnitConfig, tid: TicketId, why: str) -> s
         send_notice(
             ctx, "meeting_failed", unit.id, f"failed.{tid.short}.{failed.called_ms}", ticket_id, error=why
         )
+        state = ctx.store.load_for_change(unit.id, ticket_day(tid))[0]
+        queue_if_reachable(ctx, state, "meeting_retry", ticket_id, f"retry.{tid.short}.{failed.called_ms}")
     return FAILED
 
 
@@ -132,8 +135,10 @@ def notify_called(
     """The clerks' card for a call. With the meeting at hand the message carries the card's fields (its
     delivery reads nothing); without it (a replay) the delivery reads them from the ticket. No role,
     reason or name: the console keeps the details (a Teams channel is out of the purge's reach)."""
-    short = TicketId.parse(ticket_id).short
-    key = f"called.{short}.{called.called_ms}"
+    tid = TicketId.parse(ticket_id)
+    key = f"called.{tid.short}.{called.called_ms}"
+    # issue 13: the citizen's notice on every channel, once the link exists (this worker's copy: no read)
+    queue_if_reachable(ctx, ctx.store.load_for_change(unit.id, ticket_day(tid))[0], "called", ticket_id, key)
     if meeting is None:
         send_notice(ctx, "citizen_called", unit.id, key, ticket_id)
         return

@@ -17,11 +17,10 @@ from datetime import datetime
 from typing import Any
 
 from domain.config import UnitConfig
-from domain.errors import TransientProviderError
 from domain.ordering import CLASS_LABELS, classify
 from domain.people import ROLES, reason_label
 from domain.ports import NOTIFY_QUEUE, Notification
-from domain.times import ms
+from domain.usecases import once
 from domain.usecases.context import Context
 from domain.usecases.unit_day import service_day
 
@@ -65,9 +64,6 @@ def send_notice(
     ctx.bus.send(NOTIFY_QUEUE, payload)
 
 
-NOTICE_CLAIM_MS = 120_000  # longer than a send may take (the notifier gives up after 30 s)
-
-
 def deliver_notifications(ctx: Context, messages: Sequence[Mapping[str, Any]], now: datetime) -> int:
     """Render and send notices to each unit's Teams channel, once per dedup key, whatever worker
     (instance) the message reaches: the key is claimed in storage before the card is sent, marked done
@@ -87,9 +83,9 @@ def deliver_notifications(ctx: Context, messages: Sequence[Mapping[str, Any]], n
             continue  # the same notice twice in this batch
         if key:
             batch.add((unit.id, key))
-            claim = ctx.store.claim_once(unit.id, service_day(unit, now), key, ms(now), NOTICE_CLAIM_MS)
-            if claim != "claimed":
-                in_flight += claim == "busy"
+            claimed = once.claim(ctx, unit.id, service_day(unit, now), key, now)
+            if claimed != "claimed":
+                in_flight += claimed == "busy"
                 continue
         by_unit[unit.id].append(
             Notification(
@@ -107,25 +103,18 @@ def deliver_notifications(ctx: Context, messages: Sequence[Mapping[str, Any]], n
         keys = [note.dedup_key for note in notes if note.dedup_key]
         url = ctx.webhook_url_for(unit)
         if not url:
-            _settle(ctx, unit.id, day, keys, done=False)
+            once.settle(ctx, unit.id, day, keys, done=False)
             continue
         try:
             ctx.notifier.send(url, notes)
         except Exception:
-            _settle(ctx, unit.id, day, keys, done=False)
+            once.settle(ctx, unit.id, day, keys, done=False)
             raise
-        _settle(ctx, unit.id, day, keys, done=True)
+        once.settle(ctx, unit.id, day, keys, done=True)
         sent += len(notes)
     if in_flight:
-        raise TransientProviderError(
-            "Outro processo está enviando este aviso; ele será conferido de novo.", reason="in_flight"
-        )
+        raise once.in_flight()
     return sent
-
-
-def _settle(ctx: Context, unit_id: str, day: str, keys: Sequence[str], *, done: bool) -> None:
-    for key in keys:
-        ctx.store.settle_once(unit_id, day, key, done)
 
 
 def notification_data(ctx: Context, unit: UnitConfig, msg: Mapping[str, Any]) -> dict[str, Any]:

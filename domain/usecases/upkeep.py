@@ -20,15 +20,16 @@ per unit per minute, and a write only when something changes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from domain.config import UnitConfig
 from domain.ordering import Entry
 from domain.presence import merge
-from domain.queue import QueueState
+from domain.queue import QueueState, put_back
 from domain.tickets import Action, Status, TicketWrite, move
 from domain.times import iso_utc, ms
+from domain.usecases.citizen_notices import mark_near_front, queue_citizen_notice, tell_near
 from domain.usecases.context import Context
 from domain.usecases.notices import send_notice
 from domain.usecases.unit_day import NoChange, mutate, service_day
@@ -72,9 +73,15 @@ def upkeep_unit(ctx: Context, unit: UnitConfig, day: str, now: datetime) -> Upke
     report = UpkeepReport(unit.id, day, open_now)
     now_ms = ms(now)
 
+    notices = ctx.config().notices_for(unit)
+    put_back_ids: list[str] = []
+    near: list[str] = []
+
     def change(state: QueueState) -> tuple[bool, list[TicketWrite]]:
         writes: list[TicketWrite] = []
         dirty = False
+        put_back_ids.clear()  # of an attempt that lost to another writer, or of the last round
+        near.clear()
 
         def record(short: str, current: Status, action: Action, reason: str) -> None:
             ticket_id = f"{unit.id}.{day}.{short}"
@@ -115,6 +122,12 @@ def upkeep_unit(ctx: Context, unit: UnitConfig, day: str, now: datetime) -> Upke
             if len(writes) >= MAX_PER_COMMIT:
                 break
             last = max(seen.get(entry.short, 0), entry.arrived_ms)
+            if state.reachable(entry.short):  # told off the page: never absent for silence (DESIGN §6)
+                if entry.absent_since_ms:  # absent before choosing a channel: back in line
+                    record(entry.short, Status.ABSENT, Action.RETURN, "pode ser avisado(a) fora da página")
+                    state.remove(entry.short)
+                    state.restore(entry)
+                continue
             if not entry.absent_since_ms and now_ms - last >= unit.limits.absent_after_s * 1000:
                 record(entry.short, Status.WAITING, Action.MARK_ABSENT, "página sem atualizar")
                 state.mark_absent(entry.short, now_ms)
@@ -129,6 +142,20 @@ def upkeep_unit(ctx: Context, unit: UnitConfig, day: str, now: datetime) -> Upke
             if len(writes) >= MAX_PER_COMMIT:
                 break
             if not called.started_ms and now_ms - called.called_ms >= unit.limits.no_show_s * 1000:
+                reach = state.reach_of(short)
+                if reach.put_back < notices.put_back_times and not state.closed:
+                    order = state.order(unit.ordering.policy())
+                    state.take_called(short)
+                    state.restore(put_back(called.entry, notices.put_back_places, order))
+                    reach.put_back, reach.near_ms, reach.here_ms = reach.put_back + 1, 0, 0
+                    state.reach[short] = reach
+                    places = f"{notices.put_back_places} lugares atrás"
+                    record(short, Status.CALLED, Action.REQUEUE, f"não entrou a tempo: voltou {places}")
+                    writes[-1] = replace(
+                        writes[-1], fields={**writes[-1].fields, "putBackPlaces": notices.put_back_places}
+                    )
+                    put_back_ids.append(f"{unit.id}.{day}.{short}")
+                    continue
                 record(short, Status.CALLED, Action.NO_SHOW, "não entrou no atendimento a tempo")
                 state.take_called(short)
         for email, clerk in state.clerks.items():
@@ -136,6 +163,10 @@ def upkeep_unit(ctx: Context, unit: UnitConfig, day: str, now: datetime) -> Upke
             if clerk.status != "offline" and now_ms - last_seen >= CLERK_STALE_S * 1000:
                 state.set_clerk(email, "offline", now_ms)
                 dirty = True
+
+        # Reachable citizens who came near the front (the line moved, or they were put back).
+        near.extend(mark_near_front(ctx, state, unit, now) if not day_over else [])
+        dirty = dirty or bool(near)
 
         # 3. Coverage.
         if open_now and state.clerks_online() == 0:
@@ -158,8 +189,14 @@ def upkeep_unit(ctx: Context, unit: UnitConfig, day: str, now: datetime) -> Upke
         more = bool(writes) and len(writes) >= MAX_PER_COMMIT
         return more, writes
 
-    while mutate(ctx, unit.id, day, change):
-        pass  # more than one transaction's worth of transitions: go again
+    more = True
+    while more:  # more than one transaction's worth of transitions: go again
+        more = mutate(ctx, unit.id, day, change)
+        for ticket_id in put_back_ids:
+            queue_citizen_notice(
+                ctx, "put_back", ticket_id, f"put_back.{ticket_id.rpartition('.')[2]}.{now_ms}"
+            )
+        tell_near(ctx, near)
     if report.alerted:
         state = ctx.store.peek(unit.id, day, max_age_s=0.0)
         send_notice(

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from domain.queue import WaitEstimate
 from domain.usecases import citizen_view as cv
-from domain.usecases import directory, joining
+from domain.usecases import directory, joining, reach
 from functions.answers import Answer, answer_of, present
 from functions.links import Links
 
@@ -70,11 +70,27 @@ class TicketView(Answer):
         default=None,
         description="Em quantos segundos a página deve consultar de novo: 2 perto da vez, até 30 longe dela",
     )
+    notice_channels: list[str] = Field(default_factory=list, description="Como a pessoa será avisada")
+    reachable: bool = Field(default=False, description="Algum meio de aviso funciona: a vaga não expira")
+    near_front: bool = Field(default=False, description='Perto da vez: a página pede "Estou aqui"')
+    here_confirmed: bool = False
+    channel_lost: Literal["push", "whatsapp", "sms", "email"] | None = Field(
+        default=None, description="Meio de aviso que deixou de funcionar (a página oferece ativar de novo)"
+    )
 
 
 def ticket_view(v: cv.TicketView, links: Links) -> TicketView:
     s = v.state
-    head: dict[str, Any] = {"ticket_id": v.ticket_id, "unit": v.unit}
+    r = v.reach
+    head: dict[str, Any] = {
+        "ticket_id": v.ticket_id,
+        "unit": v.unit,
+        "notice_channels": list(r.notice_channels),
+        "reachable": r.reachable,
+        "near_front": r.near_front,
+        "here_confirmed": r.here_confirmed,
+        "channel_lost": r.channel_lost,
+    }
     if isinstance(s, cv.NotYetAdmitted):
         return present(TicketView, s, status="pending", **head)
     if not isinstance(s, cv.Outcome):
@@ -85,6 +101,13 @@ def ticket_view(v: cv.TicketView, links: Links) -> TicketView:
     return present(
         TicketView, s, omit_none=("survey_answered", "message", "alternatives", "transferred_to"), **head
     )
+
+
+NoticesSet = answer_of(reach.ReachView, "NoticesSet", rename={"channels": "noticeChannels"})
+
+
+def notices_set(view: reach.ReachView) -> Answer:
+    return present(NoticesSet, view)
 
 
 class SurveyAccepted(Answer):

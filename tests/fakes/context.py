@@ -12,10 +12,12 @@ from adapters.calendars import build_calendar
 from adapters.worker import PartitionTurns, PresenceBuffer
 from domain.auth import Principal
 from domain.config import Configuration, UnitConfig, parse_configuration
+from domain.contacts import PUSH_HOSTS
 from domain.errors import ProviderError, TransientProviderError
-from domain.ports import Meeting, MeetingProvider, MeetingRequest, Notification, RoomCensus
+from domain.ports import Meeting, MeetingProvider, MeetingRequest, NoticeChannelName, Notification, RoomCensus
 from domain.tokens import KeyRing
 from domain.usecases.context import Context
+from tests.fakes.fake_channels import Channels, RecordingChannel
 from tests.fakes.memory_bus import MemoryBus
 from tests.fakes.memory_favorites import MemoryFavoriteStore
 from tests.fakes.memory_metrics import MemoryMetricsStore
@@ -111,6 +113,7 @@ class Fakes:
     sightings: PresenceBuffer
     favorites: MemoryFavoriteStore = field(default_factory=MemoryFavoriteStore)
     rooms: dict[str, RoomCensus] = field(default_factory=dict)  # provider kind → its room census
+    channels: dict[str, RecordingChannel] = field(default_factory=dict)  # citizen-notice channels by name
 
     def clerk(self, email: str) -> Principal:
         return Principal.from_staff(email, self.config)
@@ -122,8 +125,11 @@ def fake_context(
     always_open: bool = True,
     webhooks: Mapping[str, str] | None = None,
     max_attempts: int = 60,
+    channels: tuple[NoticeChannelName, ...] = ("push", "whatsapp", "sms", "email"),
+    push_hosts: tuple[str, ...] = PUSH_HOSTS,
 ) -> tuple[Context, Fakes]:
-    """A context over fresh fakes. `webhooks`: unit id → the URL of its Teams channel."""
+    """A context over fresh fakes. `webhooks`: unit id → the URL of its Teams channel; `channels`: the
+    citizen-notice channels set up (recording fakes)."""
     cfg = config or demo_config()
     store = MemoryQueueStore()
     appointments, messages = MemoryUnitRecords(), MemoryUnitRecords()
@@ -139,6 +145,7 @@ def fake_context(
         notifier=RecordingNotifier(),
         backoff=CountingBackoff(),
         sightings=PresenceBuffer(),
+        channels={name: RecordingChannel(name) for name in channels},
     )
     calendars: dict[str, Any] = {}
 
@@ -170,5 +177,8 @@ def fake_context(
         room_census=fakes.rooms.get,
         always_open=always_open,
         max_attempts=max_attempts,
+        citizen_channels=Channels(fakes.channels),
+        push_public_key="BPUBLICKEY-fake" if "push" in channels else "",
+        push_hosts=push_hosts,
     )
     return ctx, fakes

@@ -50,6 +50,7 @@ class MemoryRetentionStore:
             for entities, changes_of in (
                 (part.tickets, scrub_fields),
                 (part.surveys, scrub_fields),
+                (part.contacts, scrub_fields),
                 (part.events, event_changes),
             ):
                 for entity in entities.values():
@@ -91,9 +92,9 @@ class MemoryRetentionStore:
             ticket = part.tickets.get(tid.short)
             if ticket is not None:
                 ticket.update({**scrub_fields(ticket), "dataErasedAt": iso_utc(now)})
-            survey = part.surveys.get(tid.short)
-            if survey is not None:
-                survey.update(scrub_fields(survey))
+            for row in (part.surveys.get(tid.short), part.contacts.get(tid.short)):
+                if row is not None:
+                    row.update(scrub_fields(row))
             for row in part.events.values():
                 if row.get("ticketId") == ticket_id:
                     row.update(event_changes(row))

@@ -43,6 +43,7 @@ class Partition:
     markers: dict[str, tuple[str, int]] = field(default_factory=dict)  # key -> (state, claimed at ms)
     survey_slots: set[str] = field(default_factory=set)  # short ids of finished tickets not yet surveyed
     heartbeats: dict[str, dict[str, int]] = field(default_factory=dict)  # by worker
+    contacts: dict[str, dict[str, Any]] = field(default_factory=dict)  # by short id: {"contacts": json}
 
 
 def event_row(event: TicketEvent | AttendanceEvent) -> tuple[str, dict[str, Any]]:
@@ -160,6 +161,18 @@ class MemoryQueueStore:
             if tid.short not in tickets:
                 raise LookupError(f"ticket {ticket_id} does not exist")
             tickets[tid.short].update(fields)
+
+    def get_contacts(self, ticket_id: str) -> dict[str, str]:
+        tid = TicketId.parse(ticket_id)
+        with self._lock:
+            row = self.partition(tid.unit_id, f"{tid.day:%Y%m%d}").contacts.get(tid.short) or {}
+            return {str(k): str(v) for k, v in json.loads(row.get("contacts") or "{}").items()}
+
+    def put_contacts(self, ticket_id: str, contacts: Mapping[str, str]) -> None:
+        tid = TicketId.parse(ticket_id)
+        with self._lock:
+            part = self.partition(tid.unit_id, f"{tid.day:%Y%m%d}")
+            part.contacts[tid.short] = {"ticketId": ticket_id, "contacts": json.dumps(dict(contacts))}
 
     def add_survey(
         self, ticket_id: str, fields: Mapping[str, Any], ticket_fields: Mapping[str, Any] | None = None

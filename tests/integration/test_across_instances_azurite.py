@@ -21,7 +21,7 @@ from adapters.limits_table import TableLimits
 from adapters.storage import METER, table_service
 from domain.errors import RateLimitedError, TransientProviderError
 from domain.ports import Notification
-from domain.usecases import notices
+from domain.usecases import notices, once
 from domain.usecases.context import Context
 from domain.usecases.unit_day import service_day
 from functions.limits import JOIN, MAX_ACTIVE_PER_CLIENT, Limiter, per_unit
@@ -98,13 +98,10 @@ def test_a_card_is_sent_once_whichever_worker_gets_its_message(env: dict[str, st
 
     # A worker that died while sending leaves a claim; after the claim's time another takes over.
     day = service_day(first.unit(UNIT), NOW)
-    assert (
-        first.store.claim_once(UNIT, day, "k3", int(NOW.timestamp() * 1000), notices.NOTICE_CLAIM_MS)
-        == "claimed"
-    )
+    assert first.store.claim_once(UNIT, day, "k3", int(NOW.timestamp() * 1000), once.CLAIM_MS) == "claimed"
     with pytest.raises(TransientProviderError):
         notices.deliver_notifications(second, [message("k3")], NOW + timedelta(seconds=30))
-    later = NOW + timedelta(milliseconds=notices.NOTICE_CLAIM_MS + 1000)
+    later = NOW + timedelta(milliseconds=once.CLAIM_MS + 1000)
     assert notices.deliver_notifications(second, [message("k3")], later) == 1
     assert channel.sent == ["k1", "k2", "k3"]
 

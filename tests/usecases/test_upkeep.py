@@ -176,10 +176,19 @@ def test_absent_then_restored_then_absent_then_expired_and_called_then_no_show(
     clerk = svc.principal("ivo@tjdft.jus.br")
     called = clerk_actions.call_next(svc, BSB, clerk, grace_over)
     assert called.ticket_id == b.ticket_id
+    caio = c.ticket_id.split(".")[2]
+    note_seen(svc, BSB, "20261207", caio, grace_over + timedelta(seconds=170))  # Caio's page polls
     run_upkeep(svc, grace_over + timedelta(seconds=179))
     assert view(svc, b, grace_over + timedelta(seconds=179))["status"] == "called"
-    run_upkeep(svc, grace_over + timedelta(seconds=181))
-    assert view(svc, b, grace_over + timedelta(seconds=182))["status"] == "no_show"
+    first_miss = grace_over + timedelta(seconds=181)
+    note_seen(svc, BSB, "20261207", caio, first_miss)
+    run_upkeep(svc, first_miss)  # issue 13: put back once (behind Caio, the only one of her class)...
+    assert view(svc, b, first_miss)["status"] == "waiting"
+    assert clerk_actions.call_next(svc, BSB, clerk, first_miss).ticket_id == c.ticket_id
+    assert clerk_actions.call_next(svc, BSB, clerk, first_miss).ticket_id == b.ticket_id
+    second_miss = first_miss + timedelta(seconds=181)
+    run_upkeep(svc, second_miss)  # ... then, missing the call again, marked no-show
+    assert view(svc, b, second_miss)["status"] == "no_show"
 
 
 def test_open_with_nobody_answering_alerts_once(svc: Context, fakes: Fakes) -> None:

@@ -10,7 +10,7 @@ import pytest
 from adapters.storage import METER
 from domain.errors import ConcurrentUpdateError, ConflictError
 from domain.ports import DuplicateTicketError
-from domain.queue import QueueState
+from domain.queue import QueueState, Reach
 from domain.tickets import Action, Status, TicketEvent, TicketWrite
 from tests.contract.ports.conftest import Ports
 
@@ -207,3 +207,22 @@ def test_a_finished_attendance_opens_its_survey_once_and_the_answer_closes_it(po
     with pytest.raises(ConflictError):  # and the survey itself is there, once
         ports.store.add_survey(tid("b"), {"score": 1})
     assert not ports.store.answer_survey(tid("c"), {"score": 2}, mark)  # another ticket: its own slot
+
+
+def test_contacts_live_beside_the_ticket_and_are_replaced_whole(ports: Ports) -> None:
+    assert ports.store.get_contacts(tid("b")) == {}
+    ports.store.put_contacts(tid("b"), {"sms": "+5568999123456", "push": '{"endpoint":"https://x"}'})
+    first_commit(ports, admitted("b"))  # admission creates the ticket after its contacts were kept
+    assert ports.store.get_contacts(tid("b")) == {"sms": "+5568999123456", "push": '{"endpoint":"https://x"}'}
+    ports.store.put_contacts(tid("b"), {"email": "a@b.com.br"})
+    assert ports.store.get_contacts(tid("b")) == {"email": "a@b.com.br"}
+    assert ports.store.get_contacts(tid("c")) == {}
+    assert [t["ticketId"] for t in ports.store.list_tickets(UNIT, DAY)] == [tid("b")]  # not a ticket
+
+
+def test_the_channels_and_marks_of_each_ticket_are_kept_in_the_state(ports: Ports) -> None:
+    state, etag = first_commit(ports, admitted("b"))
+    state.reach["bbbbbbbbbb"] = Reach(["push", "sms"], lost="email", near_ms=5, here_ms=6, put_back=1)
+    ports.store.commit(state, etag)
+    again, _ = ports.store.load(UNIT, DAY)
+    assert again.reach == {"bbbbbbbbbb": Reach(["push", "sms"], "email", 5, 6, 1)}

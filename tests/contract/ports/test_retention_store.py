@@ -15,6 +15,7 @@ from tests.contract.ports.conftest import Ports
 UNIT = "trf1-sjac-01vf"
 NOW = datetime(2027, 3, 1, 6, 30, tzinfo=UTC)
 PERSONAL = {"name": "Maria da Silva", "oabNumber": "12345", "processNumber": "0000000-00.2026.4.01.3000"}
+CONTACTS = {"whatsapp": "+5568999123456", "email": "maria@exemplo.com.br"}  # issue 13: notice contacts
 
 
 def day_with_a_ticket(ports: Ports, day: str, short: str = "b") -> str:
@@ -31,6 +32,7 @@ def day_with_a_ticket(ports: Ports, day: str, short: str = "b") -> str:
     )
     ports.store.add_survey(ticket_id, {"score": 5, "comment": "Obrigada, Maria"})
     ports.store.write_heartbeat(UNIT, day, "w1", {short: 1})
+    ports.store.put_contacts(ticket_id, CONTACTS)
     return ticket_id
 
 
@@ -47,6 +49,7 @@ def test_expired_partitions_are_purged_once(ports: Ports) -> None:
     assert "Maria" not in str(event.get("reason", "")) and event["action"] == "requeue"
     assert ports.retention.expired_partitions("20270101") == []  # marked purged
     assert (ports.store.get_ticket(recent) or {})["name"] == "Maria da Silva"  # within the period
+    assert ports.store.get_contacts(old) == {} and ports.store.get_contacts(recent) == CONTACTS
 
 
 def test_records_before_the_cutoff_are_blanked_once(ports: Ports) -> None:
@@ -81,3 +84,4 @@ def test_one_ticket_is_erased_on_request(ports: Ports) -> None:
     assert "Maria" not in str(events[erased].get("reason", ""))
     assert "Maria" in str(events[other]["reason"])
     assert (ports.store.get_ticket(other) or {})["name"] == "Maria da Silva"
+    assert ports.store.get_contacts(erased) == {} and ports.store.get_contacts(other) == CONTACTS
