@@ -38,12 +38,15 @@ install-infra: .venv-infra/.installed
 	.venv-infra/bin/pip install --quiet --disable-pip-version-check -r requirements-infra.txt
 	touch $@
 
-# local.settings.json from the sample, with a fresh random token key (never committed).
+# local.settings.json from the sample, with a fresh random token key and a local VAPID key pair for Web
+# Push (never committed).
 settings: local.settings.json
 local.settings.json: local.settings.sample.json
 	@$(BIN)/python -c "import json,base64,os; s=json.load(open('local.settings.sample.json')); \
 	s['Values']['BALCAO_TOKEN_KEYS']='k1:'+base64.b64encode(os.urandom(32)).decode(); \
 	s['Values']['BALCAO_ALWAYS_OPEN']=os.environ.get('ALWAYS_OPEN', s['Values']['BALCAO_ALWAYS_OPEN']); \
+	from adapters.notice_push import new_vapid_keys; \
+	s['Values']['PUSH_VAPID_PUBLIC_KEY'], s['Values']['PUSH_VAPID_PRIVATE_KEY'] = new_vapid_keys(); \
 	json.dump(s, open('local.settings.json','w'), indent=2)"
 	@echo "local.settings.json criado"
 

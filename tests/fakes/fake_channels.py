@@ -17,10 +17,16 @@ class RecordingChannel:
     transient_failures: int = 0  # the next N sends raise TransientProviderError
     gone: bool = False  # every send raises ContactGoneError (Web Push 404/410)
     broken: str = ""  # every send raises ProviderError with this message
+    next_failures: list[str] = field(default_factory=list)  # one per send: "gone" | "transient" | "refused"
 
     def send(self, notice: CitizenNotice) -> str:
         self.tried += 1
-        if self.gone:
+        once = self.next_failures.pop(0) if self.next_failures else ""
+        if once == "transient":
+            raise TransientProviderError("O serviço de avisos não respondeu.")
+        if once == "refused":
+            raise ProviderError("O serviço de avisos recusou o aviso.")
+        if self.gone or once == "gone":
             raise ContactGoneError()
         if self.broken:
             raise ProviderError(self.broken)
