@@ -11,8 +11,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from domain.auth import Principal
+from domain.contacts import LABELS
 from domain.ordering import CLASS_LABELS, Entry
 from domain.people import oab_text
 from domain.queue import display_number
@@ -45,6 +47,9 @@ class Citizen:
     absent: bool
     accessibility: list[str]  # "libras", "outra": asked for at joining, seen before calling
     accessibility_note: str
+    notice_channels: list[str]  # how the citizen is told off the page (issue 13)
+    here_confirmed: bool  # said "Estou aqui" near the front
+    noticed: str  # the last notice that went out: "avisado por WhatsApp às 10:42" ("" if none)
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,9 @@ def clerk_queue(ctx: Context, unit_id: str, clerk: Principal, now: datetime) -> 
             absent=bool(entry.absent_since_ms),
             accessibility=json.loads(t.get("accessibility") or "[]"),
             accessibility_note=t.get("accessibilityNote", ""),
+            notice_channels=list(state.reach_of(entry.short).channels),
+            here_confirmed=bool(state.reach_of(entry.short).here_ms),
+            noticed=noticed_text(t, unit.timezone),
         )
 
     called = [
@@ -157,3 +165,14 @@ def _no_show(describe: Callable[[Entry, str], dict[str, Any]], stored: dict[str,
     return NoShowCitizen(
         **describe(entry, display_number(entry)), no_show_at=datetime.fromisoformat(at) if at else None
     )
+
+
+def noticed_text(ticket: Mapping[str, Any], timezone: str) -> str:
+    """ "avisado por WhatsApp às 10:42": the last notice sent (domain/usecases/citizen_notices.py), at the
+    unit's local time."""
+    sent = [r for r in json.loads(str(ticket.get("notices") or "[]")) if r.get("outcome") == "sent"]
+    if not sent:
+        return ""
+    last = sent[-1]
+    at = datetime.fromisoformat(str(last["at"])).astimezone(ZoneInfo(timezone))
+    return f"avisado por {LABELS.get(str(last['channel']), str(last['channel']))} às {at:%H:%M}"

@@ -171,7 +171,9 @@ def test_reachable_never_ages_out_unreachable_does_and_near_the_front_confirms(
     assert system.client.post(f"/api/tickets/{reachable['ticketId']}/here", json={}).status_code == 401
     assert poll(system, reachable)["hereConfirmed"] is True
     queue = system.client.get(f"/api/clerk/units/{UNIT}/queue", headers=principal_header(CLERK)).json()
-    assert queue  # the console's data answers (what it shows of "here" is checked in the unit tier)
+    shown = next(c for c in queue["waiting"] if c["ticketId"] == reachable["ticketId"])
+    assert shown["hereConfirmed"] is True and shown["noticeChannels"] == ["push"]
+    assert shown["noticed"] == "avisado por notificação no celular às 08:30"  # Rio Branco time
     for ticket in (reachable, silent):
         system.client.delete(f"/api/tickets/{ticket['ticketId']}", headers=bearer(ticket))
 

@@ -235,3 +235,18 @@ def test_contacts_are_erased_with_the_ticket(world: World) -> None:
     ticket = world.arrive(notices=notices(WHATSAPP, MAIL))
     retention.erase_own_data(world.ctx, ticket.ticket_id, ticket.token, world.tick())
     assert world.ctx.store.get_contacts(ticket.ticket_id) == {}
+
+
+def test_the_console_shows_how_each_citizen_was_told_and_who_is_here(world: World) -> None:
+    from domain.usecases.clerk_queue import clerk_queue
+
+    told = world.arrive("Maria Avisada", notices=notices(WHATSAPP))
+    world.arrive("Joao Sem Aviso")
+    world.now = world.now.replace(hour=15, minute=42, second=0)  # 10:42 in Rio Branco (UTC-5)
+    deliver(world)
+    reach.confirm_here(world.ctx, told.ticket_id, told.token, world.tick())
+    queue = clerk_queue(world.ctx, UNIT, world.who(ANA), world.tick())
+    first, second = queue.waiting
+    assert first.noticed == "avisado por WhatsApp às 10:42" and first.here_confirmed
+    assert first.notice_channels == ["whatsapp"]
+    assert second.noticed == "" and not second.here_confirmed and second.notice_channels == []

@@ -39,6 +39,8 @@ function summaryLine(entry) {
     entry.reason ? ctx.reasonLabel(entry.reason) : "",
     entry.category ? ctx.categoryLabel(entry.category) : "",
     entry.companions ? `${num(entry.companions)} acompanhante${entry.companions === 1 ? "" : "s"}` : "",
+    entry.hereConfirmed ? "disse \"Estou aqui\"" : "",
+    entry.noticed || "",
   ].filter(Boolean).join(" · ");
 }
 
