@@ -177,14 +177,11 @@ class QueueStore(Protocol):
 
     def merge_ticket(self, ticket_id: str, fields: Mapping[str, Any]) -> None: ...
 
-    def get_contacts(self, ticket_id: str) -> dict[str, str]:
-        """The ticket's notice contacts, channel → contact ({} when none): personal data, kept in a
-        companion row of the ticket's partition (written before admission creates the ticket)."""
-        ...
+    # A ticket's notice contacts, channel → contact (personal data: domain/contacts.py), in a row beside
+    # the ticket (written before admission creates it); `put_contacts` replaces them all.
+    def get_contacts(self, ticket_id: str) -> dict[str, str]: ...
 
-    def put_contacts(self, ticket_id: str, contacts: Mapping[str, str]) -> None:
-        """Replace the ticket's notice contacts (an empty mapping keeps none)."""
-        ...
+    def put_contacts(self, ticket_id: str, contacts: Mapping[str, str]) -> None: ...
 
     def add_survey(
         self, ticket_id: str, fields: Mapping[str, Any], ticket_fields: Mapping[str, Any] | None = None

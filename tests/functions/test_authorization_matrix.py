@@ -151,6 +151,8 @@ SUCCESS: dict[tuple[str, str], int] = {
     ("DELETE", "clerk/favorites/{unit}"): 200,
     ("GET", "clerk/units/{unit}/rooms/{ticket}"): 200,
     ("POST", "tickets/{ticket}/room"): 204,
+    ("PUT", "tickets/{ticket}/notices"): 200,  # issue 13
+    ("POST", "tickets/{ticket}/here"): 204,
     ("GET", "gestao/units/{unit}/configuration"): 200,
 }
 
@@ -466,6 +468,11 @@ TARGETS: dict[tuple[str, str], Callable[[World], Target]] = {
         w.called(), check=same("provider", "local")
     ),
     ("POST", "tickets/{ticket}/room"): lambda w: ticket_target(w.called()),
+    # issue 13: the ticket's notice channels (none set up here: an empty choice), "Estou aqui"
+    ("PUT", "tickets/{ticket}/notices"): lambda w: ticket_target(
+        w.waiting(), body={"notices": []}, check=same("reachable", False)
+    ),
+    ("POST", "tickets/{ticket}/here"): lambda w: ticket_target(w.waiting()),
     ("GET", "gestao/units/{unit}/configuration"): lambda w: Target({"unit": UNIT}, check=same("id", UNIT)),
     ("GET", "health"): lambda w: Target(check=same("status", "ok")),
 }
