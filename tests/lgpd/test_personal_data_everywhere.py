@@ -13,6 +13,9 @@ chat (a message each way) of a citizen who described an accessibility need at jo
 booked by the citizen; an asynchronous message (with a phone and an e-mail in its text) and the clerk's
 reply. The erased set also has a join request that kept failing and went to `join-requests-poison`.
 
+Issue 13: the lawyer of each set also chose to be told by Web Push (a subscription to a local push
+service, which receives the notices): the subscription's endpoint and keys are searched like the rest.
+
 The holder erases with `DELETE /api/tickets/{id}/data` and the token of each thing they hold (ticket,
 appointment, message). Where the current code leaves data, the correct behaviour was asserted
 in tests marked `xfail(strict=True)` naming issue 16, which closed them. A queue message is not
@@ -31,10 +34,14 @@ from typing import Any
 import pytest
 from azure.storage.queue import QueueServiceClient
 
+from adapters.notice_push import WebPushChannel, new_vapid_keys
 from devhost.clock import FakeClock
-from domain.ports import JOIN_QUEUE
+from domain.ports import JOIN_QUEUE, CitizenChannel
 from domain.retention import DEFAULT_RETENTION_DAYS
 from domain.usecases import admission
+from functions import bootstrap
+from functions.settings import Settings
+from tests.fakes.fake_push import FakePush
 from tests.fakes.fake_webhook import FakeWebhook
 from tests.support.storage_dump import Record, dump_account, record, where_found
 from tests.support.system import CONFIG_FILE, System, principal_header, running_system
@@ -63,6 +70,7 @@ class Planted:
 
     tag: str
     texts: dict[str, list[str]] = field(default_factory=dict)
+    subscription: dict[str, Any] = field(default_factory=dict)  # Web Push (issue 13), made by the fixture
     held: list[dict[str, str]] = field(default_factory=list)  # {"id":..., "token":...} the holder keeps
 
     def of(self, *kinds: str) -> list[str]:
@@ -168,6 +176,7 @@ class Citizen:
             oabState="AM",
             processNumber=process,
             priority=t["grounds"],
+            notices=[{"channel": "push", "subscription": planted.subscription}],
         )
         self.act("call", {"ticketId": lawyer["ticketId"], "reason": call_reason})
         self.system.wait(  # the meeting is made and the unit's channel gets its card
@@ -322,19 +331,41 @@ def webhook() -> Iterator[FakeWebhook]:
 
 
 @pytest.fixture(scope="module")
-def dumps(webhook: FakeWebhook) -> Iterator[Dumps]:
+def push() -> Iterator[FakePush]:
+    with FakePush() as service:
+        for planted in (ERASED, RETAINED):
+            planted.subscription = service.subscribe()
+            keys = planted.subscription["keys"]
+            planted.texts["contacts"] = [planted.subscription["endpoint"], keys["p256dh"], keys["auth"]]
+        yield service
+
+
+@pytest.fixture(scope="module")
+def dumps(webhook: FakeWebhook, push: FakePush) -> Iterator[Dumps]:
     clock = FakeClock(DAY)
+    public, private = new_vapid_keys()
     hooks = {
         "TEAMS_WEBHOOK_TJAM_TEFE_VU": webhook.url("/tefe"),
         "TEAMS_WEBHOOK_TJAC_RBR_1VCE": webhook.url("/rbr"),
+        "PUSH_VAPID_PUBLIC_KEY": public,
+        "PUSH_VAPID_PRIVATE_KEY": private,
+        "PUSH_ENDPOINT_HOSTS": "localhost",
     }
-    with running_system(clock=clock, config=CONFIG_FILE.read_bytes(), extra_settings=hooks) as system:
+
+    def push_channels(s: Settings) -> dict[str, CitizenChannel]:
+        return {"push": WebPushChannel(private, "mailto:ti@tjam.jus.br", session=push.session())}
+
+    with (
+        bootstrap.replaced(channels=(push_channels,)),
+        running_system(clock=clock, config=CONFIG_FILE.read_bytes(), extra_settings=hooks) as system,
+    ):
         citizen = Citizen(system)
         poisoned_join(system, citizen, ERASED)
         citizen.waiting(AHEAD, priority=["idoso_80"])
         for planted in (ERASED, RETAINED):
             citizen.day_of_work(planted)
         assert system.host.wait_idle(15)
+        assert push.received, "no notice reached the push service"
         for held in ERASED.held:
             erased = system.client.delete(
                 f"/api/tickets/{held['id']}/data", headers={"Authorization": f"Bearer {held['token']}"}
@@ -391,7 +422,7 @@ def test_erasure_leaves_nothing_of_the_ticket_the_survey_or_the_typed_reasons(du
     assert not found, "after the holder's erasure:\n" + report(found)
 
 
-ERASURE_REACHES = ["grounds", "transfer", "follow_up", "appointment", "message reply", "poison"]
+ERASURE_REACHES = ["grounds", "transfer", "follow_up", "appointment", "message reply", "poison", "contacts"]
 
 
 @pytest.mark.parametrize("kinds", ERASURE_REACHES)
