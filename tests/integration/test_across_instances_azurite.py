@@ -186,3 +186,33 @@ def test_a_worker_that_wrote_a_shared_limit_last_changes_it_without_reading_it(e
     for _ in range(3):
         assert window.reserve(deadline) is not None
     assert METER.total() - before == 3
+
+
+def test_a_citizen_channel_is_paced_across_instances(env: dict[str, str]) -> None:
+    """Issue 13: three instances sending on one channel share its window in storage: never more than N
+    sends in any window, whichever instance sends (the sends themselves, timed where they arrive)."""
+    from adapters.notice_pacing import PacedChannel
+    from domain.ports import CitizenNotice
+    from tests.fakes.fake_channels import RecordingChannel
+
+    arrived: list[float] = []
+
+    class Timed(RecordingChannel):
+        def send(self, notice: CitizenNotice) -> str:
+            arrived.append(time.monotonic())
+            return super().send(notice)
+
+    name = f"citizen.push.{os.urandom(4).hex()}"
+    instances = [
+        PacedChannel(Timed("push"), shared(env).pacer(name, 3, 1.0, time.monotonic)) for _ in range(3)
+    ]
+    notice = CitizenNotice("called", "push", "contact", "t", "x", "https://l", "k")
+    threads = [threading.Thread(target=lambda c=c: [c.send(notice) for _ in range(3)]) for c in instances]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    arrived.sort()
+    assert len(arrived) == 9
+    gaps = [arrived[i + 3] - arrived[i] for i in range(len(arrived) - 3)]
+    assert min(gaps) >= 1.0 - 0.25, gaps  # a fourth send never within one window (thread wake-up aside)
