@@ -7,7 +7,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import abuse_bench, attendance_bench, polling_bench, queue_bench
+from bench import abuse_bench, attendance_bench, notice_bench, polling_bench, queue_bench
 from bench.targets import Figures
 
 RESULTS = Path(__file__).resolve().parents[1] / "bench-results"
@@ -26,6 +26,7 @@ def main() -> int:
         report(f"Balcão Virtual benchmark — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
         queue_bench.run(report, figures.record)
         polling_bench.run(report, figures.record)
+        notice_bench.run(report, figures.record)
         attendance_bench.run(report, figures.record)
         abuse_bench.run(report, figures.record)
         try:

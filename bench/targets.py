@@ -75,6 +75,9 @@ TARGETS: tuple[Target, ...] = (
     Target(
         "adaptive polling citizens marked absent", 0, "adaptive polling: no page that follows it is absent"
     ),
+    Target("push called notices lost", 0, "Web Push: every called citizen who chose push gets the call"),
+    Target("push called notices sent twice", 0, "Web Push: the call is pushed once per citizen"),
+    Target("push requests failing the VAPID check", 0, "Web Push: every request signed (RFC 8292)"),
     Target("abuse real citizen not admitted", 0, "bots filling a unit: the real citizen is admitted"),
     Target(
         "abuse real citizen polls failed %",

@@ -100,6 +100,7 @@ def running_system(
     clock: Callable[[], datetime] | None = None,
     extra_settings: Mapping[str, str] | None = None,
     court_origins: Sequence[str] = (),
+    host_json: Mapping[str, Any] | None = None,
 ) -> Iterator[System]:
     """Start Azurite + dev host + app; yields when the configuration is applied. `court_origins`: other
     sites allowed to call the API from a browser (a court's site embedding the widget)."""
@@ -127,7 +128,7 @@ def running_system(
         host = DevHost(
             function_app.build_app(),
             settings=settings,
-            host_json=fast_host_json(),
+            host_json=dict(host_json) if host_json is not None else fast_host_json(),
             site_dir=ROOT / "site",
             port=port,
             clock=clock,
