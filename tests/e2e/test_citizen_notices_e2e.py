@@ -13,11 +13,11 @@ import pytest
 
 from adapters.notice_push import WebPushChannel, new_vapid_keys
 from adapters.storage import table_service
-from adapters.tables import TableQueueStore
 from devhost.clock import FakeClock
 from domain.ports import CitizenChannel
 from functions import bootstrap
 from functions.settings import Settings
+from tests.e2e.test_timers_e2e import line_entry, upkeep_at
 from tests.fakes.fake_push import FakePush
 from tests.support.system import System, principal_header, running_system
 
@@ -87,16 +87,7 @@ def waiting(system: System, name: str, notices: list[dict[str, Any]] | None = No
 
 
 def entry(system: System, ticket: dict[str, Any]) -> Any:
-    """The ticket's entry in the stored line (read from Table Storage: a poll would be a sign of life)."""
-    state, _ = TableQueueStore(table_service(system.settings)).load(UNIT, DAY)
-    return state.find(ticket["ticketId"].rsplit(".", 1)[1])
-
-
-def upkeep_at(system: System, clock: FakeClock, at: datetime) -> None:
-    runs = system.host.invocations("queue_upkeep")
-    clock.set(at)
-    assert system.host.wait_for_invocations("queue_upkeep", runs + 1, timeout=10)
-    assert system.host.wait_idle(10)
+    return line_entry(system, UNIT, DAY, ticket)
 
 
 def pushes(push: FakePush, subscription: dict[str, Any], kind: str) -> list[dict[str, Any]]:
