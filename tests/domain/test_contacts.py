@@ -116,7 +116,7 @@ def test_a_subscription_is_kept_as_compact_json_of_endpoint_and_keys() -> None:
         (sub(endpoint="http://fcm.googleapis.com/fcm/send/x"), "https"),
         (sub(endpoint="https://evil.example/fcm.googleapis.com"), "serviço de notificações"),
         (sub(endpoint="https://127.0.0.1/push"), "serviço de notificações"),
-        (sub(endpoint="https://user:pw@fcm.googleapis.com/x"), "https"),
+        (sub(endpoint="https://user:pw@fcm.googleapis.com/x"), "https"),  # pragma: allowlist secret
         (sub(endpoint=FCM + "x" * 1024), "1024"),
         (sub(p256dh=b64(64)), "p256dh"),  # 64 bytes: not an uncompressed point
         (sub(p256dh=b64(65, first=3)), "p256dh"),  # compressed form
