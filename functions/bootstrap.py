@@ -157,6 +157,14 @@ def push_channels(s: Settings) -> dict[str, CitizenChannel]:
     return {"push": WebPushChannel(s.secret("PUSH_VAPID_PRIVATE_KEY"), subject)}
 
 
+def acs_channels(s: Settings) -> dict[str, CitizenChannel]:
+    """SMS, WhatsApp and e-mail through Azure Communication Services, those whose settings are present
+    (adapters/notice_acs.py)."""
+    from adapters.notice_acs import acs_channels as build_acs
+
+    return build_acs(s.env)
+
+
 # Sends per window of seconds, per channel, across instances (CITIZEN_NOTICE_RATE_<CHANNEL>="N/W"
 # overrides): conservative defaults, below what the push services and ACS accept by default.
 CHANNEL_RATES = {"push": (50, 1.0), "whatsapp": (10, 1.0), "sms": (5, 1.0), "email": (10, 1.0)}
@@ -208,8 +216,8 @@ class Factories:
         default_factory=lambda: {"local": local_provider, "teams": teams_provider, "jitsi": jitsi_provider}
     )
     notifier: NotifierFactory = teams_notifier
-    # citizen-notice channels: push here; issue 13's ACS adapters add `adapters.notice_acs.acs_channels`
-    channels: tuple[ChannelFactory, ...] = (push_channels,)
+    # citizen-notice channels (issue 13): Web Push, and SMS, WhatsApp and e-mail through ACS
+    channels: tuple[ChannelFactory, ...] = (push_channels, acs_channels)
 
 
 class MeetingProviders:
