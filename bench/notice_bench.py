@@ -43,7 +43,7 @@ def run(report: Callable[[str], None], record: Record) -> None:
         settings = {
             "PUSH_VAPID_PUBLIC_KEY": public,
             "PUSH_VAPID_PRIVATE_KEY": private,
-            "PUSH_ENDPOINT_HOSTS": "localhost",
+            "PUSH_ENDPOINT_HOSTS": "127.0.0.1",
         }
         with (
             bootstrap.replaced(channels=(push_channels,)),

@@ -51,7 +51,7 @@ def system(push: FakePush, clock: FakeClock) -> Iterator[System]:
     settings = {
         "PUSH_VAPID_PUBLIC_KEY": PUBLIC,
         "PUSH_VAPID_PRIVATE_KEY": PRIVATE,
-        "PUSH_ENDPOINT_HOSTS": "localhost",  # the local push service's host
+        "PUSH_ENDPOINT_HOSTS": "127.0.0.1",  # the local push service's host
     }
     with (
         bootstrap.replaced(channels=(push_channels,)),

@@ -1,5 +1,5 @@
-"""A local Web Push service (RFC 8030), served over HTTPS on 127.0.0.1 as `localhost` with a certificate
-it makes for itself, for the real `pywebpush` sender (adapters/notice_push.py).
+"""A local Web Push service (RFC 8030), served over HTTPS on 127.0.0.1 with a certificate made
+for the run (the fake ACS's `make_certificate`), for the real `pywebpush` sender (adapters/notice_push.py).
 
 - `subscribe()` plays the browser: it makes a P-256 key pair and a 16-byte auth secret and returns the
   subscription (`PushSubscription.toJSON()`), keeping the private half to read what arrives.
@@ -16,8 +16,6 @@ it makes for itself, for the real `pywebpush` sender (adapters/notice_push.py).
 from __future__ import annotations
 
 import base64
-import datetime
-import ipaddress
 import json
 import secrets
 import ssl
@@ -32,11 +30,10 @@ from typing import Any
 import http_ece
 import jwt
 import requests
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
+from tests.fakes.fake_acs import make_certificate
 from tests.fakes.local_server import LocalServer
 
 
@@ -60,37 +57,6 @@ class PushReceived:
     status: int
 
 
-def _self_signed(directory: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = directory / "push.crt", directory / "push.key"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    return cert_file, key_file
-
-
 class FakePush(LocalServer):
     def __init__(self) -> None:
         self.received: list[PushReceived] = []
@@ -99,7 +65,7 @@ class FakePush(LocalServer):
         self._always = 0
         self._lock = threading.Condition()
         self._dir = tempfile.TemporaryDirectory(prefix="fake-push-")
-        self.cert_file, key_file = _self_signed(Path(self._dir.name))
+        self.cert_file, key_file = make_certificate(Path(self._dir.name))
         super().__init__()
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(self.cert_file, key_file)
@@ -107,7 +73,7 @@ class FakePush(LocalServer):
 
     @property
     def origin(self) -> str:
-        return f"https://localhost:{self._server.server_address[1]}"
+        return f"https://127.0.0.1:{self._server.server_address[1]}"
 
     def session(self) -> requests.Session:
         s = requests.Session()

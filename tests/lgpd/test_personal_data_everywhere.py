@@ -336,7 +336,8 @@ def push() -> Iterator[FakePush]:
         for planted in (ERASED, RETAINED):
             planted.subscription = service.subscribe()
             keys = planted.subscription["keys"]
-            planted.texts["contacts"] = [planted.subscription["endpoint"], keys["p256dh"], keys["auth"]]
+            endpoint_id = planted.subscription["endpoint"].rpartition("/")[2]  # the host is the test's
+            planted.texts["contacts"] = [f"/push/{endpoint_id}", keys["p256dh"], keys["auth"]]
         yield service
 
 
@@ -349,7 +350,7 @@ def dumps(webhook: FakeWebhook, push: FakePush) -> Iterator[Dumps]:
         "TEAMS_WEBHOOK_TJAC_RBR_1VCE": webhook.url("/rbr"),
         "PUSH_VAPID_PUBLIC_KEY": public,
         "PUSH_VAPID_PRIVATE_KEY": private,
-        "PUSH_ENDPOINT_HOSTS": "localhost",
+        "PUSH_ENDPOINT_HOSTS": "127.0.0.1",
     }
 
     def push_channels(s: Settings) -> dict[str, CitizenChannel]:
