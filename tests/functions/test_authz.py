@@ -66,7 +66,7 @@ def test_a_public_route_is_served_without_credentials() -> None:
 def test_citizen_routes_want_the_token_before_the_handler() -> None:
     answer = handler(request("GET", "/api/tickets/x.20260302.abc", {"ticket": "x.20260302.abc"}))
     assert answer.status_code == 401
-    assert "Authorization: Bearer" in json.loads(answer.get_body())["detail"]
+    assert "X-Balcao-Authorization" in json.loads(answer.get_body())["detail"]  # the header the pages use
     assert answer.headers["WWW-Authenticate"].startswith("Bearer")
 
 
