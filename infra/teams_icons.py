@@ -1,4 +1,5 @@
-"""The Teams app's two icons, drawn by code so that anyone can regenerate the very same bytes.
+"""The Teams app's two icons and the citizen site's app icons, drawn by code so that anyone can
+regenerate the very same bytes.
 
 Teams asks for (https://learn.microsoft.com/microsoftteams/platform/concepts/build-and-test/apps-package):
 
@@ -11,7 +12,12 @@ are anti-aliased by supersampling (4 × 4 samples per pixel): the outline's pixe
 alpha between 0 and 255, which Teams accepts. Standard library only (zlib), deterministic: the test
 regenerates both files and compares them byte for byte with the committed ones.
 
-    python infra/teams_icons.py [--out appPackage]
+The site's installable waiting page (`site/manifest.webmanifest`, issue 13) names two more, drawn
+from the same symbol on the same blue: `site/assets/img/app-192.png` and `app-512.png` (192 × 192 and
+512 × 512, "any maskable"): the symbol keeps inside the central 60 % of the side, within the circle of
+radius 40 % that a maskable icon's safe zone is (a launcher may crop the rest).
+
+    python infra/teams_icons.py [--out appPackage] [--site site/assets/img]
 """
 
 from __future__ import annotations
@@ -106,15 +112,22 @@ def icons() -> dict[str, bytes]:
     }
 
 
+def site_icons() -> dict[str, bytes]:
+    """The web app manifest's icons: the symbol in the central 60 % (inside the maskable safe zone)."""
+    return {f"app-{side}.png": png(render(side, round(side * 0.6), BACKGROUND)) for side in (192, 512)}
+
+
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Draw the Teams app icons.")
-    parser.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "appPackage"))
+    root = Path(__file__).resolve().parents[1]
+    parser = argparse.ArgumentParser(description="Draw the Teams app icons and the site's app icons.")
+    parser.add_argument("--out", default=str(root / "appPackage"))
+    parser.add_argument("--site", default=str(root / "site" / "assets" / "img"))
     args = parser.parse_args(argv)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    for name, data in icons().items():
-        (out / name).write_bytes(data)
-        print(f"{out / name}: {len(data)} bytes")
+    for folder, drawn in ((Path(args.out), icons()), (Path(args.site), site_icons())):
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, data in drawn.items():
+            (folder / name).write_bytes(data)
+            print(f"{folder / name}: {len(data)} bytes")
 
 
 if __name__ == "__main__":

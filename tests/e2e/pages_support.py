@@ -55,7 +55,8 @@ DECIDE_CONTRAST = (Path(__file__).with_name("contrast.js")).read_text(encoding="
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 PHONE: ViewportSize = {"width": 360, "height": 740}
 
-# Wraps the browser APIs the "your turn" alert uses, so tests can see that it beeped and notified.
+# Wraps the browser APIs the "your turn" alert uses (WebAudio, the notification permission and the service
+# worker's showNotification), so tests can see that it beeped and notified.
 ALERT_PROBE = """
 (() => {
   window.__beeps = 0;
@@ -72,6 +73,13 @@ ALERT_PROBE = """
     close() {}
   }
   window.Notification = ProbeNotification;
+  // The page shows its notifications through the service worker (issue 13): recorded the same way.
+  if (window.ServiceWorkerRegistration) {
+    window.ServiceWorkerRegistration.prototype.showNotification = function (title, options) {
+      window.__notifications.push({ title, body: options && options.body });
+      return Promise.resolve();
+    };
+  }
 })();
 """
 

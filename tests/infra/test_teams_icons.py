@@ -53,3 +53,24 @@ def test_committed_icons_are_what_the_script_draws() -> None:
     for name, data in teams_icons.icons().items():
         assert data == (APP_PACKAGE / name).read_bytes(), f"{name}: run python infra/teams_icons.py"
         assert Image.open(BytesIO(data)).size == load(name).size
+
+
+SITE_IMAGES = APP_PACKAGE.parent / "site" / "assets" / "img"
+
+
+def test_the_sites_app_icons_are_what_the_script_draws_and_fit_a_maskable_crop() -> None:
+    for name, data in teams_icons.site_icons().items():
+        assert data == (SITE_IMAGES / name).read_bytes(), f"{name}: run python infra/teams_icons.py"
+        image = Image.open(BytesIO(data)).convert("RGBA")
+        side = int(name.removeprefix("app-").removesuffix(".png"))
+        assert image.size == (side, side)
+        background = image.getpixel((0, 0))
+        assert {a for *_, a in image.get_flattened_data()} == {255}, "opaque: a launcher draws no halo"
+        # Maskable icons (W3C Web App Manifest): a launcher may crop everything outside the circle of
+        # radius 40 % of the side around the centre; the symbol must be inside it.
+        centre, radius = side / 2, 0.4 * side
+        for x in range(0, side, 2):
+            for y in range(0, side, 2):
+                if (x + 0.5 - centre) ** 2 + (y + 0.5 - centre) ** 2 > radius**2:
+                    assert image.getpixel((x, y)) == background, (name, x, y)
+        assert (255, 255, 255, 255) in set(image.get_flattened_data()), "the white symbol is there"

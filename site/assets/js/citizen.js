@@ -8,7 +8,9 @@ import { h, $, replace, announce, safeUrl, focusElement } from "./dom.js";
 import { askQuestions, clearErrors, handleSubmit, problemErrors, showErrors, showPrivacy } from "./forms.js";
 import { num, nextOpening } from "./format.js";
 import { FLOWS } from "./questions.js";
-import { storedTicket, saveTicket, forgetTicket, tokenFromHash } from "./stored.js";
+import { storedTicket, saveTicket, forgetTicket, ticketFromLink } from "./stored.js";
+import { PushUnavailable, channelsText, noticeChoices, pushSupported, registerWorker, showNotification,
+  subscribePush } from "./notices.js";
 import { ONLY_IN_HOURS, aheadText, endText, etaText, movedBackText, waitingTitle } from "./waiting.js";
 
 // The server says when to poll next (`pollAfterSeconds`: ~2 s near the front or when called, up to
@@ -232,22 +234,60 @@ async function startJoin(unitId) {
   focusElement(title);
 }
 
+/** The unit's notice channels (none from a server that does not offer notices yet). */
+const offeredChannels = (unit) => (unit && Array.isArray(unit.noticeChannels) ? unit.noticeChannels : []);
+
 function wireJoinForm(unit) {
   const form = $("#form-entrada");
   const person = askQuestions($("#perguntas"), FLOWS.join, { reasons: unit.reasons, categories: unit.serviceCategories,
     courtCode: unit.courtCode, courtName: unit.court && unit.court.name });
   showPrivacy($("#aviso-privacidade"), unit.privacy);
+  const offered = offeredChannels(unit);
+  const optIn = offered.length ? noticeChoices($("#entrada-avisos"), { prefix: "entrada-aviso", offered }) : null;
   form.addEventListener("submit", unlockSound); // the click lets the page beep later, when called
   handleSubmit(form, {
     summary: $("#resumo-erros"), button: $("#botao-entrar"), busyText: "Enviando…", purpose: "entrar na fila",
-    collect: () => person.collect(),
+    // API fields `notices[i].phone` … are placed next to the choices; the others next to the questions.
+    fields: new Proxy({}, { get: (_, key) => (optIn && typeof key === "string" ? optIn.fieldOf(key) : null) }),
+    collect() {
+      const answers = person.collect();
+      if (!optIn) return answers;
+      const notices = optIn.collect();
+      const body = { ...answers.body };
+      if (notices.items.length) body.notices = notices.items;
+      return { body, errors: [...answers.errors, ...notices.errors] };
+    },
     async send(body) {
+      let pushNote = "";
+      if (optIn && optIn.wantsPush()) {
+        // Asked at once, inside the click: browsers only show the permission prompt after a gesture.
+        try {
+          const subscription = await subscribePush(unit.pushPublicKey);
+          body.notices = [...(body.notices || []), { channel: "push", subscription }];
+        } catch (err) {
+          if (!(err instanceof PushUnavailable)) throw err;
+          pushNote = `${err.message} Você entrou na fila sem a notificação; pode tentar de novo em "Como quer ser avisado?".`;
+        }
+      }
+      if (optIn) optIn.sending(body.notices || []);
       const { data } = await api(`/units/${apiPath(unit.id)}/tickets`, { method: "POST", body });
       const ticket = { ticketId: data.ticketId, token: data.token, unitId: data.unitId || unit.id, unitName: unit.name };
+      if (body.notices) ticket.contacts = contactsOf(body.notices);
       saveTicket(ticket);
-      startWaiting(ticket);
+      startWaiting(ticket, { pushNote });
     },
   });
+}
+
+/** What this browser keeps of the choices (to show them again and to add push back without losing the
+ *  others): the channels and the phone and e-mail typed — erased with the ticket (forgetTicket). */
+function contactsOf(items) {
+  const out = { channels: items.map((i) => i.channel) };
+  for (const item of items) {
+    if (item.phone) out.phone = item.phone;
+    if (item.email) out.email = item.email;
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -262,8 +302,9 @@ let lastView = null;
 let alertedFor = null;
 let polling = false;
 
-function startWaiting(ticket) {
+function startWaiting(ticket, { pushNote = "" } = {}) {
   current = ticket;
+  waitingNotices(ticket, pushNote);
   etag = null;
   lastStatus = null;
   lastView = null;
@@ -378,6 +419,7 @@ function render(view) {
   $("#sair-fila").hidden = !(waitingLike || calledLike);
   $("#acoes-espera").hidden = !(waitingLike || calledLike);
 
+  renderNotices(view, waitingLike || calledLike);
   if (waitingLike) renderWaiting(view, previous, before);
   else if (calledLike) renderCalled(view, previous);
   else renderEnd(view, previous);
@@ -499,6 +541,172 @@ function endTicket(message) {
   focusElement($("#fim-texto"));
 }
 
+// ---------------------------------------------------------------------------------------------
+// Notices off the page (issue 13): how the citizen is told, "Estou aqui" near the front, a lost channel
+
+let waitingUnit = null; // the unit's answer (its noticeChannels and pushPublicKey), once fetched
+let waitingChoices = null;
+let pushNoteShown = "";
+
+/** The waiting page's "Como quer ser avisado?": the unit's channels, the ones chosen before. */
+async function waitingNotices(ticket, pushNote) {
+  pushNoteShown = pushNote;
+  waitingUnit = null;
+  waitingChoices = null;
+  $("#espera-opcoes-aviso").hidden = true;
+  if (!ticket.unitId) return;
+  try {
+    waitingUnit = (await api(`/units/${apiPath(ticket.unitId)}`)).data;
+  } catch {
+    return; // offline or an old ticket: the page works without the choices
+  }
+  if (ticket !== current) return;
+  updateNotificationButton();
+  const offered = offeredChannels(waitingUnit);
+  if (!offered.length) return;
+  waitingChoices = noticeChoices($("#espera-avisos"), { prefix: "espera-aviso", offered, saved: ticket.contacts || {} });
+  if (!waitingChoices.channels.length) return;
+  const details = $("#espera-opcoes-aviso");
+  details.hidden = false;
+  details.open = !(ticket.contacts && ticket.contacts.channels && ticket.contacts.channels.length) || Boolean(pushNote);
+  if (pushNote) waitingChoices.pushStatus(pushNote);
+}
+
+/** The notice part of a poll answer: how the citizen is told, near the front, a lost channel. */
+function renderNotices(view, active) {
+  const channels = Array.isArray(view.noticeChannels) ? view.noticeChannels : null;
+  const told = $("#espera-avisado");
+  if (!active || channels === null) told.textContent = "";
+  else if (channels.length) told.textContent = `Você será avisado(a) por ${channelsText(channels)}, mesmo com esta página fechada.`;
+  else told.textContent = "Sem aviso fora desta página: mantenha-a aberta ou escolha como quer ser avisado(a).";
+  $("#espera-dica").hidden = Boolean(active && channels && channels.length && view.reachable);
+  $("#espera-canal-perdido").hidden = !(active && view.channelLost === "push" && pushSupported());
+  const near = view.status === "waiting" && view.nearFront === true;
+  $("#espera-aqui").hidden = !near;
+  if (near) {
+    const confirmed = view.hereConfirmed === true;
+    $("#botao-aqui").hidden = confirmed;
+    $("#espera-aqui-texto").textContent = confirmed
+      ? "Obrigado! Você confirmou que está aqui. Fique atento(a): você será chamado(a) em breve."
+      : "Sua vez está chegando. Confirme que você está acompanhando a fila:";
+    if (!confirmed && !(lastNear && lastNear === view.ticketId)) announce(urgent, "Sua vez está chegando. Use o botão Estou aqui.");
+  }
+  lastNear = near ? view.ticketId : "";
+}
+let lastNear = "";
+
+/** PUT the choices (push subscribed here, inside the click); the answer says the channels now. */
+async function saveNotices(items, choices) {
+  const ticket = current;
+  choices.sending(items);
+  const { data } = await api(`/tickets/${apiPath(ticket.ticketId)}/notices`, {
+    method: "PUT", body: { notices: items }, headers: { Authorization: `Bearer ${ticket.token}` },
+  });
+  ticket.contacts = contactsOf(items);
+  saveTicket(ticket);
+  if (data && Array.isArray(data.noticeChannels)) renderNotices({ ...lastView, ...data, channelLost: null }, true);
+  schedule(0);
+}
+
+async function withPush(items, publicKey, choices) {
+  try {
+    const subscription = await subscribePush(publicKey);
+    return [...items.filter((i) => i.channel !== "push"), { channel: "push", subscription }];
+  } catch (err) {
+    if (!(err instanceof PushUnavailable)) throw err;
+    choices.pushStatus(err.message);
+    return null;
+  }
+}
+
+function wireNotices() {
+  $("#botao-aqui").addEventListener("click", async () => {
+    const ticket = current;
+    if (!ticket) return;
+    const button = $("#botao-aqui");
+    button.disabled = true;
+    try {
+      await api(`/tickets/${apiPath(ticket.ticketId)}/here`, { method: "POST", body: {}, headers: { Authorization: `Bearer ${ticket.token}` } });
+      button.hidden = true;
+      $("#espera-aqui-texto").textContent = "Obrigado! Você confirmou que está aqui. Fique atento(a): você será chamado(a) em breve.";
+      announce(live, "Confirmado: você está aqui.");
+      schedule(0);
+    } catch (err) {
+      $("#espera-aqui-texto").textContent = err.message;
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  $("#form-avisos").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const choices = waitingChoices;
+    const form = ev.currentTarget;
+    const summary = $("#avisos-erros");
+    if (!choices || !current) return;
+    clearErrors(form, summary);
+    choices.pushStatus("");
+    const { items, errors } = choices.collect();
+    if (errors.length) {
+      showErrors(form, summary, errors, "Corrija o que está indicado para salvar.");
+      return;
+    }
+    const button = $("#salvar-avisos");
+    button.disabled = true;
+    try {
+      let list = items;
+      if (choices.wantsPush()) list = (await withPush(items, waitingUnit.pushPublicKey, choices)) || items;
+      await saveNotices(list, choices);
+      announce(live, "Pronto: suas escolhas de aviso foram salvas.");
+    } catch (err) {
+      const fields = new Proxy({}, { get: (_, key) => (typeof key === "string" ? choices.fieldOf(key) : null) });
+      showErrors(form, summary, problemErrors(err, fields), err.message);
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  $("#reativar-push").addEventListener("click", async () => {
+    const choices = waitingChoices;
+    if (!choices || !current || !waitingUnit) return;
+    const kept = (current.contacts || {});
+    const others = [];
+    for (const channel of kept.channels || []) {
+      if (channel === "email" && kept.email) others.push({ channel, email: kept.email });
+      else if ((channel === "sms" || channel === "whatsapp") && kept.phone) others.push({ channel, phone: kept.phone });
+    }
+    const list = await withPush(others, waitingUnit.pushPublicKey, choices);
+    if (!list) {
+      const details = $("#espera-opcoes-aviso");
+      details.open = true;
+      focusElement($("summary", details));
+      return;
+    }
+    try {
+      await saveNotices(list, choices);
+      $("#espera-canal-perdido").hidden = true;
+      announce(live, "Notificações ativadas de novo.");
+    } catch (err) {
+      choices.pushStatus(err.message);
+    }
+  });
+
+  // The service worker after a click on a notice: look at the ticket now (or open the one it names).
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.addEventListener("message", (ev) => {
+      const data = ev.data || {};
+      if (data.type !== "balcao:abrir" && data.type !== "balcao:aqui") return;
+      const named = data.type === "balcao:abrir" && data.url ? ticketFromLink(new URL(data.url)) : null;
+      if (named && (!current || current.ticketId !== named.ticketId)) {
+        saveTicket(named);
+        startWaiting(named);
+        return;
+      }
+      if (current && keepPolling(lastStatus)) schedule(0);
+    });
+  }
+}
+
 // ---- "your turn" alert: sound, flashing title, notification
 
 let audio = null;
@@ -562,21 +770,15 @@ function stopAlert() {
   stopFlash();
 }
 
+/** The call as a notification, shown by the service worker (Android Chrome refuses `new Notification()`
+ *  in a page); a click brings this page back. Same tag as a Web Push notice of the call: one, not two. */
 function notify(view) {
-  if (!("Notification" in window) || window.Notification.permission !== "granted") return;
-  try {
-    const note = new window.Notification("Balcão Virtual: agora é sua vez", {
-      body: `Você foi chamado em ${(view.unit && view.unit.name) || "sua unidade"}. Volte à página e entre no atendimento.`,
-      tag: view.ticketId,
-      requireInteraction: true,
-    });
-    note.onclick = () => {
-      window.focus();
-      note.close();
-    };
-  } catch {
-    /* some platforms allow notifications only from a service worker */
-  }
+  showNotification("Balcão Virtual: agora é sua vez", {
+    body: `Você foi chamado em ${(view.unit && view.unit.name) || "sua unidade"}. Volte à página e entre no atendimento.`,
+    tag: view.ticketId,
+    url: `${window.location.origin}/`,
+    ticket: view.ticketId,
+  });
 }
 
 function callAlert(view) {
@@ -585,9 +787,11 @@ function callAlert(view) {
   notify(view);
 }
 
+/** The browser's notification while this page is open, for a unit that does not offer push notices. */
 function updateNotificationButton() {
   const button = $("#ativar-notificacao");
-  button.hidden = !("Notification" in window) || window.Notification.permission !== "default";
+  button.hidden = !("Notification" in window) || window.Notification.permission !== "default"
+    || offeredChannels(waitingUnit).includes("push");
 }
 
 function wireWaiting() {
@@ -688,21 +892,24 @@ function thank(message) {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * A ticket handed over by its link (`?senha={id}#t={token}`, the kiosk's QR code): kept in this browser,
- * and the token taken out of the address bar and the history at once.
+ * A ticket handed over by its link (`?senha={id}#t={token}`, the kiosk's QR code; a notice's
+ * `#u={unit}&t={id}.{token}`): kept in this browser, and the token taken out of the address bar and the
+ * history at once (it is only ever in the fragment, which no server sees).
  */
-function adoptTicket(params) {
-  const ticketId = params.get("senha");
-  const token = tokenFromHash();
-  if (!ticketId || !token) return;
-  saveTicket({ ticketId, token, unitId: ticketId.split(".")[0], unitName: "" });
+function adoptTicket() {
+  const ticket = ticketFromLink();
+  if (!ticket) return;
+  const kept = storedTicket();
+  saveTicket(kept && kept.ticketId === ticket.ticketId ? { ...kept, token: ticket.token } : ticket);
   window.history.replaceState(null, "", window.location.pathname);
 }
 
 function main() {
+  registerWorker();
   wireWaiting();
+  wireNotices();
   const params = new URLSearchParams(window.location.search);
-  adoptTicket(params);
+  adoptTicket();
   const stored = storedTicket();
   const unitId = params.get("unidade");
   if (stored) {

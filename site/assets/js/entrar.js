@@ -4,6 +4,11 @@
 
 import "./shell.js";
 import { showSignIn } from "./session.js";
+import { ticketFromLink } from "./stored.js";
+
+// A citizen's notice link that names this page (`entrar.html#u=…&t=…`): the waiting page takes it. The
+// fragment goes along in the browser only (no server sees it).
+if (ticketFromLink()) window.location.replace(`/${window.location.hash}`);
 
 const asked = `${window.location.pathname}${window.location.search}`;
 showSignIn(

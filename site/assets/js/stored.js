@@ -52,6 +52,28 @@ export function tokenFromHash() {
   return new URLSearchParams(window.location.hash.replace(/^#/, "")).get("t") || "";
 }
 
+/**
+ * The ticket a link hands over, or null: `?senha={id}#t={token}` (the kiosk's QR code), or a notice's
+ * `#senha={id}&t={token}` / `#u={unit}&t={id}.{token}` (issue 13). The token is only ever read from the
+ * fragment, which no server sees. Ticket ids are `{unit}.{day}.{code}` and tokens `{key}.{signature}`.
+ */
+export function ticketFromLink(location = window.location) {
+  const fragment = new URLSearchParams(location.hash.replace(/^#/, ""));
+  const given = fragment.get("t") || "";
+  let ticketId = fragment.get("senha") || new URLSearchParams(location.search).get("senha") || "";
+  let token = given;
+  if (!ticketId) {
+    const parts = given.split(".");
+    if (parts.length < 5) return null;
+    ticketId = parts.slice(0, -2).join(".");
+    token = parts.slice(-2).join(".");
+  } else if (given.startsWith(`${ticketId}.`)) {
+    token = given.slice(ticketId.length + 1);
+  }
+  if (!ticketId || !token) return null;
+  return { ticketId, token, unitId: fragment.get("u") || ticketId.split(".")[0], unitName: "" };
+}
+
 const recordLink = (page, param) => (id, token) =>
   `${page}?${param}=${encodeURIComponent(id)}#t=${encodeURIComponent(token)}`;
 
