@@ -82,7 +82,10 @@ export async function showNotification(title, { body, tag, url, ticket }) {
   const options = { body, tag, renotify: true, requireInteraction: true, data: { url, ticket },
                     icon: "/assets/img/app-192.png", actions: [{ action: "open", title: "Entrar no atendimento" }] };
   try {
-    if (registration) await registration.showNotification(title, options);
+    if (!registration) return;
+    // A Web Push notice of the same ticket already on screen says it: one notification, not two.
+    if ((await registration.getNotifications({ tag })).length) return;
+    await registration.showNotification(title, options);
   } catch {
     /* a notification is a courtesy: the page still beeps and flashes */
   }
