@@ -160,7 +160,9 @@ export function phoneE164(typed) {
  * before. Returns {collect, items, errorsFrom, clear}.
  */
 export function noticeChoices(container, { prefix, offered, saved = {} }) {
-  const channels = CHANNELS.filter((c) => offered.includes(c) && (c !== "push" || pushSupported()));
+  // A kiosk is a shared computer (kiosk.js): its notifications would reach the next person, not this one.
+  const shared = document.body.classList.contains("quiosque");
+  const channels = CHANNELS.filter((c) => offered.includes(c) && (c !== "push" || (pushSupported() && !shared)));
   const id = (name) => `${prefix}-${name}`;
   const chosen = new Set(saved.channels || []);
   const field = (name, label, hint, attrs) => h("div", { class: "campo", id: id(`campo-${name}`), hidden: true },
