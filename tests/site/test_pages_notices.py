@@ -79,7 +79,7 @@ def keep(page: Page, ticket: dict[str, Any]) -> None:
 
 def controlled(page: Page) -> None:
     """The worker is active and controls the page (the first visit installs it; it claims the page)."""
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15_000)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15_000)
 
 
 def worker(context: BrowserContext) -> Worker:

@@ -138,7 +138,7 @@ export async function subscribePush(publicKey) {
     }
     return subscription.toJSON();
   } catch {
-    throw new PushUnavailable("Não foi possível ligar as notificações agora (o serviço de notificações do navegador não respondeu).");
+    throw new PushUnavailable("Não foi possível ligar as notificações neste navegador agora.");
   }
 }
 
@@ -171,9 +171,9 @@ export function noticeChoices(container, { prefix, offered, saved = {} }) {
     h("input", { id: id(name), "aria-describedby": id(`${name}-dica`), ...attrs }),
     h("p", { class: "erro-campo", id: id(`${name}-erro`), hidden: true }));
   const boxes = channels.map((c) => h("label", { class: "opcao" },
-    h("input", { type: "checkbox", name: "aviso", value: c, id: id(c), checked: chosen.has(c),
-                 "aria-describedby": id(`${c}-dica`) }),
-    h("span", {}, ` ${WHAT[c].label}`, h("span", { class: "dica", id: id(`${c}-dica`), text: WHAT[c].help }))));
+    h("input", { type: "checkbox", name: "aviso", value: c, id: id(`canal-${c}`), checked: chosen.has(c),
+                 "aria-describedby": id(`canal-${c}-dica`) }),
+    h("span", {}, ` ${WHAT[c].label}`, h("span", { class: "dica", id: id(`canal-${c}-dica`), text: WHAT[c].help }))));
   replace(container,
     h("fieldset", { id: id("canais"), class: "avisos" },
       h("legend", { text: "Como quer ser avisado?" }),
