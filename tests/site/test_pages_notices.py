@@ -47,8 +47,9 @@ FAST_4G = {
     "uploadThroughput": 1_500_000 / 8,
 }
 CPU_SLOWDOWN = 4
-NOTIFICATIONS = """navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((all) => all.map((n) =>
-  ({ title: n.title, body: n.body, tag: n.tag, data: n.data, actions: n.actions.map((a) => a.action) })))"""
+NOTIFICATIONS = """navigator.serviceWorker.ready.then((r) => r.getNotifications())
+  .then((all) => all.map((n) => ({ title: n.title, body: n.body, tag: n.tag, data: n.data,
+                                   actions: n.actions.map((a) => a.action) })))"""
 
 
 @pytest.fixture(scope="module")
@@ -69,17 +70,26 @@ def phone(browser: Browser, system: System) -> tuple[BrowserContext, Page, CDPSe
     return context, page, cdp
 
 
-def keep(page: Page, ticket: dict[str, Any]) -> None:
+def waiting_phone(
+    browser: Browser, system: System, name: str
+) -> tuple[dict[str, Any], BrowserContext, Page, CDPSession]:
+    """`name` joins the line; their phone shows the waiting page, under the service worker."""
+    ticket = join(system, UNIT, name)
+    wait_status(system, ticket, "waiting")
+    context, page, cdp = phone(browser, system)
     page.goto("/")
     page.evaluate(
         "t => localStorage.setItem('balcao.senha', JSON.stringify(t))",
         {"ticketId": ticket["ticketId"], "token": ticket["token"], "unitId": UNIT, "unitName": ""},
     )
+    page.reload()
+    controlled(page)
+    return ticket, context, page, cdp
 
 
 def controlled(page: Page) -> None:
     """The worker is active and controls the page (the first visit installs it; it claims the page)."""
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15_000)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", polling=100, timeout=15_000)
 
 
 def worker(context: BrowserContext) -> Worker:
@@ -156,12 +166,7 @@ def test_the_worker_takes_the_page_and_the_page_links_the_manifest(system: Syste
 def test_with_the_network_off_the_waiting_page_opens_from_the_workers_copy(
     system: System, chromium: Browser
 ) -> None:
-    ticket = join(system, UNIT, "Pessoa Sem Rede")
-    wait_status(system, ticket, "waiting")
-    context, page, cdp = phone(chromium, system)
-    keep(page, ticket)
-    page.reload()
-    controlled(page)
+    ticket, context, page, cdp = waiting_phone(chromium, system, "Pessoa Sem Rede")
     expect(page.locator("#espera-posicao")).to_have_text(re.compile(r"\d"))
 
     # Off for the page (DevTools Protocol) and for the worker too: the page's emulation does not reach a
@@ -190,12 +195,7 @@ def test_with_the_network_off_the_waiting_page_opens_from_the_workers_copy(
 def test_a_push_shows_the_notice_and_a_click_brings_the_citizen_to_the_call(
     system: System, chromium: Browser
 ) -> None:
-    ticket = join(system, UNIT, "Pessoa Avisada")
-    wait_status(system, ticket, "waiting")
-    context, page, cdp = phone(chromium, system)
-    keep(page, ticket)
-    page.reload()
-    controlled(page)
+    ticket, context, page, cdp = waiting_phone(chromium, system, "Pessoa Avisada")
     # The citizen looks at another citizen page of the site while waiting.
     page.goto(f"/agendar.html?unidade={UNIT}")
     controlled(page)
