@@ -136,7 +136,9 @@ async function confirmHere(data) {
   if (!token) return openPage(data);
   const response = await fetch(`/api/tickets/${encodeURIComponent(data.ticket)}/here`, {
     method: "POST",
-    headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+    // X-Balcao-Authorization: a Static Web App replaces Authorization on its way to the API.
+    headers: { "Content-Type": "application/json", "X-Balcao-Authorization": `Bearer ${token}`,
+               Authorization: `Bearer ${token}` },
     body: "{}",
     cache: "no-store",
     credentials: "same-origin",

@@ -22,52 +22,55 @@ from __future__ import annotations
 
 import json
 import re
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from io import BytesIO
 from typing import Any
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, BrowserContext, CDPSession, Page, Worker, expect
+from playwright.sync_api import Browser, BrowserContext, CDPSession, Page, expect
 
-from tests.e2e.pages_support import PHONE, clerk_post, join, new_context, wait_status
-from tests.support.system import System, running_system
+from tests.e2e.pages_support import (
+    assert_accessible,
+    assert_fits,
+    clerk_post,
+    fill_join_form,
+    join,
+    screenshot,
+    wait_status,
+)
+from tests.fakes.fake_channels import RecordingChannel
+from tests.site.notices_support import (
+    CHANNELS,
+    FAST_4G,
+    controlled,
+    noticing_system,
+    phone,
+    push_subscription,
+    until,
+    worker,
+)
+from tests.support.system import System
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.azurite]
 
 UNIT = "trf1-sjac-02vf"
 ANA = "ana.souza@trf1.jus.br"
 OFFLINE_TEXT = re.compile(r"Sem conexão.*Sua vaga continua guardada", re.DOTALL)
-# A phone on a mobile network: Chrome DevTools' "Fast 4G" (150 ms, 9 Mbit/s down) and a 4× slower CPU.
-FAST_4G = {
-    "offline": False,
-    "latency": 150,
-    "downloadThroughput": 9_000_000 / 8,
-    "uploadThroughput": 1_500_000 / 8,
-}
-CPU_SLOWDOWN = 4
 NOTIFICATIONS = """navigator.serviceWorker.ready.then((r) => r.getNotifications())
   .then((all) => all.map((n) => ({ title: n.title, body: n.body, tag: n.tag, data: n.data,
                                    actions: n.actions.map((a) => a.action) })))"""
 
 
 @pytest.fixture(scope="module")
-def system() -> Iterator[System]:
-    with running_system() as running:
+def channels() -> dict[str, RecordingChannel]:
+    return {name: RecordingChannel(name) for name in CHANNELS}  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def system(channels: dict[str, RecordingChannel]) -> Iterator[System]:
+    with noticing_system(channels) as running:
         yield running
-
-
-def phone(browser: Browser, system: System) -> tuple[BrowserContext, Page, CDPSession]:
-    """A citizen's phone: 360 px, notifications allowed, a throttled network and CPU."""
-    context = new_context(browser, system, viewport=PHONE)
-    context.grant_permissions(["notifications"], origin=system.base_url)
-    page = context.new_page()
-    cdp = context.new_cdp_session(page)
-    cdp.send("Network.enable")
-    cdp.send("Network.emulateNetworkConditions", FAST_4G)
-    cdp.send("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN})
-    return context, page, cdp
 
 
 def waiting_phone(
@@ -85,27 +88,6 @@ def waiting_phone(
     page.reload()
     controlled(page)
     return ticket, context, page, cdp
-
-
-def controlled(page: Page) -> None:
-    """The worker is active and controls the page (the first visit installs it; it claims the page)."""
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null", polling=100, timeout=15_000)
-
-
-def worker(context: BrowserContext) -> Worker:
-    workers = [w for w in context.service_workers if w.url.endswith("/sw.js")]
-    if not workers:
-        workers = [context.wait_for_event("serviceworker", timeout=10_000)]
-    return workers[0]
-
-
-def until(page: Page, predicate: Callable[[], Any], timeout: float = 10) -> Any:
-    """Wait for `predicate` while Playwright delivers its events (a CDP event, a request), bounded."""
-    deadline = time.monotonic() + timeout
-    while not (value := predicate()):
-        assert time.monotonic() < deadline, f"condition not met within {timeout}s"
-        page.evaluate("0")  # one round trip: Playwright dispatches the events that arrived meanwhile
-    return value
 
 
 def pushed(page: Page, payload: dict[str, Any]) -> list[dict[str, Any]]:
@@ -271,6 +253,7 @@ def test_a_push_shows_the_notice_and_a_click_brings_the_citizen_to_the_call(
     [here] = sent
     assert here["method"] == "POST"
     assert here["url"] == f"{system.base_url}/api/tickets/{ticket['ticketId']}/here"
+    assert here["headers"]["x-balcao-authorization"] == f"Bearer {ticket['token']}"  # through the SWA
     assert here["headers"]["authorization"] == f"Bearer {ticket['token']}"
     assert here["headers"]["content-type"] == "application/json"
 
@@ -295,3 +278,102 @@ def test_a_notice_link_hands_the_place_over_and_leaves_no_token_behind(
     assert not [url for url in seen if ticket["token"] in url], "the token went to a server in a URL"
     context.close()
     leave(system, ticket)
+
+
+CHOICE_UNIT = "trf1-sjam-01vf"  # clerk Carla
+CARLA = "carla.mendes@trf1.jus.br"
+MARKUP = "<img src=x onerror=window.__xss=1>"
+
+
+def test_the_choices_on_joining_and_waiting_estou_aqui_and_a_lost_subscription(
+    system: System, chromium: Browser, channels: dict[str, RecordingChannel]
+) -> None:
+    context, page, _ = phone(chromium, system)
+    page.goto(f"/?unidade={CHOICE_UNIT}")
+    choices = page.locator("#entrada-aviso-canais")
+    expect(choices.locator("legend")).to_have_text("Como quer ser avisado?")
+    # The unit offers what the deployment set up (the four) and the page says what each does.
+    expect(choices.locator("input[name=aviso]")).to_have_count(4)
+    expect(choices).to_contain_text("apagados junto com a sua senha")
+    fill_join_form(page, f"Maria {MARKUP} Silva")
+    for channel in ("push", "whatsapp", "email"):
+        page.check(f"#entrada-aviso-canal-{channel}")
+    page.fill("#entrada-aviso-telefone", "(20) 99123-4567")  # 20 is no DDD in Anatel's table
+    page.fill("#entrada-aviso-email", "maria.silva@exemplo.com.br")
+    assert_fits(page)
+    assert_accessible(page, "notices-join-choices-360")
+    page.click("#botao-entrar")
+    # The server's 400 names the field; the page shows its pt-BR message beside the phone.
+    expect(page.locator("#entrada-aviso-telefone-erro")).to_have_text("o DDD 20 não existe no Brasil")
+    expect(page.locator("#entrada-aviso-telefone")).to_have_attribute("aria-invalid", "true")
+    assert page.evaluate("localStorage.getItem('balcao.senha')") is None, "refused: nothing joined"
+    screenshot(page, "notices-01-join-error-360")
+    page.evaluate("window.scrollTo(0, 0)")  # axe decides contrast with nothing under the sticky top bar
+    assert_accessible(page, "notices-join-error-360")
+
+    page.fill("#entrada-aviso-telefone", "(92) 99123-4567")
+    page.click("#botao-entrar")
+    expect(page.locator("#titulo-espera")).to_be_visible()
+    # No push here (Playwright's contexts are incognito, where Chrome has no Push API, and this machine
+    # reaches no push service): the citizen joined without it and is told so, with the other channels.
+    expect(page.locator("#espera-aviso-push-status")).to_contain_text("Você entrou na fila sem a notificação")
+    told = page.locator("#espera-avisado")
+    expect(told).to_have_text("Você será avisado(a) por WhatsApp e e-mail, mesmo com esta página fechada.")
+    kept = json.loads(page.evaluate("localStorage.getItem('balcao.senha')"))
+    ticket = {"ticketId": kept["ticketId"], "token": kept["token"]}
+    auth = {"Authorization": f"Bearer {ticket['token']}"}
+
+    # The subscription a browser with a push service would have made, registered as the page does it.
+    mine = [
+        {"channel": "push", "subscription": push_subscription()},
+        {"channel": "whatsapp", "phone": "+5592991234567"},
+        {"channel": "email", "email": "maria.silva@exemplo.com.br"},
+    ]
+    answer = system.client.put(
+        f"/api/tickets/{ticket['ticketId']}/notices", json={"notices": mine}, headers=auth
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"noticeChannels": ["push", "whatsapp", "email"], "reachable": True}
+    expect(told).to_have_text(
+        "Você será avisado(a) por notificação, WhatsApp e e-mail, mesmo com esta página fechada."
+    )
+
+    # On the waiting page: a bad e-mail is refused beside its field, as typed and never as markup.
+    details = page.locator("#espera-opcoes-aviso")
+    if details.get_attribute("open") is None:
+        details.locator("summary").click()
+    expect(page.locator("#espera-aviso-telefone")).to_have_value("+5592991234567")
+    page.fill("#espera-aviso-email", f"{MARKUP}@exemplo.com.br")
+    page.click("#salvar-avisos")
+    expect(page.locator("#espera-aviso-email-erro")).to_contain_text("informe um e-mail válido")
+    expect(page.locator("#espera-aviso-email")).to_have_value(f"{MARKUP}@exemplo.com.br")
+    assert page.locator("main img").count() == 0 and page.evaluate("window.__xss") is None
+    assert_accessible(page, "notices-waiting-choices-360")
+
+    # Near the front (position ≤ 3): the big "Estou aqui".
+    here = page.get_by_role("button", name="Estou aqui")
+    expect(here).to_be_visible()
+    screenshot(page, "notices-02-waiting-near-front-360")
+    here.click()
+    expect(page.locator("#espera-aqui-texto")).to_contain_text("Você confirmou que está aqui")
+    expect(here).to_be_hidden()
+    assert wait_status(system, ticket, "waiting")["hereConfirmed"] is True
+
+    # The push service answers "gone" (404/410) to the call's notice: the page offers to subscribe again.
+    channels["push"].gone = True
+    called = clerk_post(system, CARLA, f"{CHOICE_UNIT}/call")
+    assert called.status_code == 200, called.text
+    lost = page.locator("#espera-canal-perdido")
+    expect(lost).to_contain_text(
+        "Não conseguimos mais avisar você por notificação. Ative de novo", timeout=20_000
+    )
+    expect(told).to_have_text("Você será avisado(a) por WhatsApp e e-mail, mesmo com esta página fechada.")
+    screenshot(page, "notices-03-channel-lost-360")
+    assert_accessible(page, "notices-channel-lost-360")
+    page.get_by_role("button", name="Ativar as notificações de novo").click()
+    # Here again no push service: the citizen is told why, next to the choices.
+    expect(page.locator("#espera-aviso-push-status")).to_contain_text(
+        "Não foi possível ligar as notificações"
+    )
+    channels["push"].gone = False
+    context.close()
