@@ -75,8 +75,10 @@ def phone(browser: Browser, system: System) -> tuple[BrowserContext, Page, CDPSe
 
 
 def controlled(page: Page) -> None:
-    """The worker is active and controls the page (the first visit installs it; it claims the page)."""
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null", polling=100, timeout=15_000)
+    """The worker is active and controls the page (the first visit installs it; it claims the page).
+    Polled with `evaluate`: `wait_for_function` builds its predicate with eval, which the pages' CSP
+    refuses."""
+    until(page, lambda: page.evaluate("navigator.serviceWorker.controller !== null"), timeout=30)
 
 
 def worker(context: BrowserContext) -> Worker:
