@@ -55,3 +55,20 @@ def test_the_worker_keeps_no_api_answer_and_no_other_page() -> None:
     shell = shell_list()
     assert not [p for p in shell if p.startswith("/api/") or "?" in p or "#" in p]
     assert [p for p in shell if p.endswith(".html")] == ["/index.html"]
+
+
+def test_the_static_web_app_serves_the_worker_and_the_manifest_as_the_dev_host_does() -> None:
+    """In Azure: the manifest's media type (W3C appmanifest §1.3), a worker refetched on each visit, and
+    a policy that allows both (no worker-src/manifest-src: script-src and default-src 'self' apply)."""
+    config = json.loads((SITE / "staticwebapp.config.json").read_text(encoding="utf-8"))
+    assert config["mimeTypes"][".webmanifest"] == "application/manifest+json"
+    routes = {r["route"]: r for r in config["routes"]}
+    for path in ("/sw.js", "/manifest.webmanifest"):
+        assert routes[path]["headers"]["Cache-Control"] == "no-cache", path
+        assert "allowedRoles" not in routes[path], path
+    policy = dict(
+        part.strip().split(" ", 1) for part in config["globalHeaders"]["Content-Security-Policy"].split(";")
+    )
+    assert "worker-src" not in policy and "manifest-src" not in policy
+    assert policy["script-src"] == "'self'" and policy["default-src"] == "'self'"
+    assert policy["connect-src"] == "'self'"  # the worker's own fetches: the site and its /api only

@@ -419,10 +419,10 @@ function render(view) {
   $("#sair-fila").hidden = !(waitingLike || calledLike);
   $("#acoes-espera").hidden = !(waitingLike || calledLike);
 
-  renderNotices(view, waitingLike || calledLike);
   if (waitingLike) renderWaiting(view, previous, before);
   else if (calledLike) renderCalled(view, previous);
   else renderEnd(view, previous);
+  renderNotices(view, waitingLike || calledLike); // after: its "Estou aqui" is said last
 }
 
 function renderWaiting(view, previous, before) {
@@ -589,7 +589,7 @@ function renderNotices(view, active) {
     $("#espera-aqui-texto").textContent = confirmed
       ? "Obrigado! Você confirmou que está aqui. Fique atento(a): você será chamado(a) em breve."
       : "Sua vez está chegando. Confirme que você está acompanhando a fila:";
-    if (!confirmed && !(lastNear && lastNear === view.ticketId)) announce(urgent, "Sua vez está chegando. Use o botão Estou aqui.");
+    if (!confirmed && lastNear !== view.ticketId) announce(live, "Sua vez está chegando. Use o botão Estou aqui.");
   }
   lastNear = near ? view.ticketId : "";
 }
