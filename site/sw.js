@@ -46,8 +46,10 @@ const CITIZEN_PATHS = new Set(["/", PAGE, "/agendar.html", "/mensagem.html", "/e
 
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
+    // One by one, not addAll: a file that fails to come on a bad connection must not cost the worker
+    // (it is kept when the page next loads it, as every file of the shell is).
     const cache = await caches.open(CACHE);
-    await cache.addAll(SHELL.map((path) => new Request(path, { cache: "no-cache" })));
+    await Promise.all(SHELL.map((path) => cache.add(new Request(path, { cache: "no-cache" })).catch(() => null)));
     await self.skipWaiting();
   })());
 });
@@ -136,9 +138,8 @@ async function confirmHere(data) {
   if (!token) return openPage(data);
   const response = await fetch(`/api/tickets/${encodeURIComponent(data.ticket)}/here`, {
     method: "POST",
-    // X-Balcao-Authorization: a Static Web App replaces Authorization on its way to the API.
-    headers: { "Content-Type": "application/json", "X-Balcao-Authorization": `Bearer ${token}`,
-               Authorization: `Bearer ${token}` },
+    // Not Authorization: a Static Web App replaces it on its way to the API (as api.js's ticketAuth).
+    headers: { "Content-Type": "application/json", "X-Balcao-Authorization": `Bearer ${token}` },
     body: "{}",
     cache: "no-store",
     credentials: "same-origin",

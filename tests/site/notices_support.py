@@ -75,10 +75,18 @@ def phone(browser: Browser, system: System) -> tuple[BrowserContext, Page, CDPSe
 
 
 def controlled(page: Page) -> None:
-    """The worker is active and controls the page (the first visit installs it; it claims the page).
-    Polled with `evaluate`: `wait_for_function` builds its predicate with eval, which the pages' CSP
-    refuses."""
-    until(page, lambda: page.evaluate("navigator.serviceWorker.controller !== null"), timeout=30)
+    """The worker is active and controls the page. A page loaded while the worker was still being
+    activated stays uncontrolled (its `clients.claim()` ran before that document existed) until its next
+    load, as in any browser: then it is reloaded once. Polled with `evaluate`: `wait_for_function` builds
+    its predicate with eval, which the pages' CSP refuses."""
+    active = (
+        "navigator.serviceWorker.getRegistration()"
+        ".then((r) => !!(r && r.active && r.active.state === 'activated'))"
+    )
+    until(page, lambda: page.evaluate(active), timeout=30)
+    if not page.evaluate("navigator.serviceWorker.controller !== null"):
+        page.reload()
+    until(page, lambda: page.evaluate("navigator.serviceWorker.controller !== null"), timeout=15)
 
 
 def worker(context: BrowserContext) -> Worker:

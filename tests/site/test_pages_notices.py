@@ -210,7 +210,7 @@ def test_a_push_shows_the_notice_and_a_click_brings_the_citizen_to_the_call(
             "data": json.dumps(payload),
         },
     )
-    [shown] = until(page, lambda: pushed(page, payload))
+    [shown] = until(page, lambda: pushed(page, payload), timeout=20)
     assert shown["title"] == payload["title"] and shown["body"] == payload["body"]
     assert shown["tag"] == ticket["ticketId"]
     assert shown["actions"] == ["open", "here"]
@@ -230,6 +230,9 @@ def test_a_push_shows_the_notice_and_a_click_brings_the_citizen_to_the_call(
     # The clicked notice is closed (the page, called, may show its own notification of the call).
     assert pushed(page, payload) == []
     # "Estou aqui" from the notification: the worker posts it with the token of the link's fragment.
+    # (The page, called, shows its own notification of the call first; the push of the same tag then
+    # replaces it.)
+    until(page, lambda: page.evaluate(NOTIFICATIONS), timeout=20)
     cdp.send(
         "ServiceWorker.deliverPushMessage",
         {
@@ -238,7 +241,7 @@ def test_a_push_shows_the_notice_and_a_click_brings_the_citizen_to_the_call(
             "data": json.dumps(payload),
         },
     )
-    until(page, lambda: pushed(page, payload))
+    until(page, lambda: pushed(page, payload), timeout=20)
     sent: list[dict[str, Any]] = []
     context.on(
         "request",
@@ -254,7 +257,6 @@ def test_a_push_shows_the_notice_and_a_click_brings_the_citizen_to_the_call(
     assert here["method"] == "POST"
     assert here["url"] == f"{system.base_url}/api/tickets/{ticket['ticketId']}/here"
     assert here["headers"]["x-balcao-authorization"] == f"Bearer {ticket['token']}"  # through the SWA
-    assert here["headers"]["authorization"] == f"Bearer {ticket['token']}"
     assert here["headers"]["content-type"] == "application/json"
 
     context.close()

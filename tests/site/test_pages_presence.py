@@ -103,15 +103,15 @@ def test_a_reachable_citizen_on_a_frozen_page_is_never_absent(
     sessions = {name: freeze(page) for name, page in pages.items()}
     for page in pages.values():
         page.on("request", lambda r: sent.append(r.url))
-    assert system.host.wait_idle(10)
+    assert system.host.wait_idle(20)
 
     day = reachable["ticketId"].split(".")[1]
     absent_from: int | None = None
     for minute in range(1, MINUTES + 1):
         runs = system.host.invocations("queue_upkeep")
         clock.advance(timedelta(minutes=1))
-        assert system.host.wait_for_invocations("queue_upkeep", runs + 1, timeout=10)
-        assert system.host.wait_idle(10)
+        assert system.host.wait_for_invocations("queue_upkeep", runs + 1, timeout=20)
+        assert system.host.wait_idle(20)
         entry = line_entry(system, UNIT, day, reachable)
         assert entry is not None and not entry.absent_since_ms, f"reachable marked absent at minute {minute}"
         other = line_entry(system, UNIT, day, silent)

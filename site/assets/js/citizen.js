@@ -595,16 +595,12 @@ function renderNotices(view, active) {
 }
 let lastNear = "";
 
-/** The ticket's token for the API: in X-Balcao-Authorization too (a Static Web App replaces
- *  Authorization on its way to the Function App). */
-const ticketAuth = (ticket) => ({ Authorization: `Bearer ${ticket.token}`, "X-Balcao-Authorization": `Bearer ${ticket.token}` });
-
 /** PUT the choices (push subscribed here, inside the click); the answer says the channels now. */
 async function saveNotices(items, choices) {
   const ticket = current;
   choices.sending(items);
   const { data } = await api(`/tickets/${apiPath(ticket.ticketId)}/notices`, {
-    method: "PUT", body: { notices: items }, headers: ticketAuth(ticket),
+    method: "PUT", body: { notices: items }, headers: ticketAuth(ticket.token),
   });
   ticket.contacts = contactsOf(items);
   saveTicket(ticket);
@@ -630,7 +626,7 @@ function wireNotices() {
     const button = $("#botao-aqui");
     button.disabled = true;
     try {
-      await api(`/tickets/${apiPath(ticket.ticketId)}/here`, { method: "POST", body: {}, headers: ticketAuth(ticket) });
+      await api(`/tickets/${apiPath(ticket.ticketId)}/here`, { method: "POST", body: {}, headers: ticketAuth(ticket.token) });
       button.hidden = true;
       $("#espera-aqui-texto").textContent = "Obrigado! Você confirmou que está aqui. Fique atento(a): você será chamado(a) em breve.";
       announce(live, "Confirmado: você está aqui.");
