@@ -103,3 +103,18 @@ def until(page: Page, predicate: Callable[[], Any], timeout: float = 10) -> Any:
         assert time.monotonic() < deadline, f"condition not met within {timeout}s"
         page.evaluate("0")  # one round trip: Playwright dispatches the events that arrived meanwhile
     return value
+
+
+def waiting_page(
+    browser: Browser, system: System, ticket: Mapping[str, Any], unit: str
+) -> tuple[BrowserContext, Page, CDPSession]:
+    """A phone that keeps `ticket` (as after joining in it) on the waiting page, under the worker."""
+    context, page, cdp = phone(browser, system)
+    page.goto("/")
+    page.evaluate(
+        "t => localStorage.setItem('balcao.senha', JSON.stringify(t))",
+        {"ticketId": ticket["ticketId"], "token": ticket["token"], "unitId": unit, "unitName": ""},
+    )
+    page.reload()
+    controlled(page)
+    return context, page, cdp

@@ -48,6 +48,7 @@ from tests.site.notices_support import (
     phone,
     push_subscription,
     until,
+    waiting_page,
     worker,
 )
 from tests.support.system import System
@@ -79,14 +80,7 @@ def waiting_phone(
     """`name` joins the line; their phone shows the waiting page, under the service worker."""
     ticket = join(system, UNIT, name)
     wait_status(system, ticket, "waiting")
-    context, page, cdp = phone(browser, system)
-    page.goto("/")
-    page.evaluate(
-        "t => localStorage.setItem('balcao.senha', JSON.stringify(t))",
-        {"ticketId": ticket["ticketId"], "token": ticket["token"], "unitId": UNIT, "unitName": ""},
-    )
-    page.reload()
-    controlled(page)
+    context, page, cdp = waiting_page(browser, system, ticket, UNIT)
     return ticket, context, page, cdp
 
 

@@ -31,7 +31,7 @@ from devhost.clock import FakeClock
 from tests.e2e.pages_support import join, wait_status
 from tests.e2e.test_timers_e2e import line_entry
 from tests.fakes.fake_channels import RecordingChannel
-from tests.site.notices_support import CHANNELS, controlled, noticing_system, phone, push_subscription
+from tests.site.notices_support import CHANNELS, noticing_system, push_subscription, waiting_page
 from tests.support.system import System
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, pytest.mark.azurite]
@@ -69,15 +69,8 @@ def thaw(cdp: CDPSession) -> None:
     cdp.send("Page.setWebLifecycleState", {"state": "active"})
 
 
-def waiting_page(browser: Browser, system: System, ticket: dict[str, str]) -> Page:
-    _, page, _ = phone(browser, system)
-    page.goto("/")
-    page.evaluate(
-        "t => localStorage.setItem('balcao.senha', JSON.stringify(t))",
-        {"ticketId": ticket["ticketId"], "token": ticket["token"], "unitId": UNIT, "unitName": ""},
-    )
-    page.reload()
-    controlled(page)
+def waiting(browser: Browser, system: System, ticket: dict[str, str]) -> Page:
+    _, page, _ = waiting_page(browser, system, ticket, UNIT)
     expect(page.locator("#espera-posicao")).to_have_text(re.compile(r"\d"))
     return page
 
@@ -95,8 +88,8 @@ def test_a_reachable_citizen_on_a_frozen_page_is_never_absent(
     assert put.status_code == 200 and put.json()["reachable"] is True, put.text
 
     pages = {
-        "reachable": waiting_page(chromium, system, reachable),
-        "silent": waiting_page(chromium, system, silent),
+        "reachable": waiting(chromium, system, reachable),
+        "silent": waiting(chromium, system, silent),
     }
     expect(pages["reachable"].locator("#espera-avisado")).to_contain_text("avisado(a) por notificação")
     sent: list[str] = []
