@@ -199,7 +199,8 @@ class CitizenChannelSet:
         paced: dict[str, CitizenChannel] = {}
         for name, channel in found.items():
             count, window = CHANNEL_RATES.get(name, (5, 1.0))
-            custom = self._settings.get(f"CITIZEN_NOTICE_RATE_{name.upper()}")
+            channel_upper = name.upper()
+            custom = self._settings.get(f"CITIZEN_NOTICE_RATE_{channel_upper}")
             if custom:
                 first, _, second = custom.partition("/")
                 count, window = int(first), float(second or 1)

@@ -119,6 +119,16 @@ param graphClientSecret string = ''
 @secure()
 param balcaoTokenKeys string = ''
 
+@description('Web Push VAPID private key (PUSH_VAPID_PRIVATE_KEY, base64url). Empty: leave the Key Vault secret as it is.')
+@secure()
+param pushVapidPrivateKey string = ''
+
+@description('Web Push VAPID public key (PUSH_VAPID_PUBLIC_KEY, base64url), the pair of the private key. Empty: no push notices.')
+param pushVapidPublicKey string = ''
+
+@description('Contact the push services may write to about this sender (PUSH_VAPID_SUBJECT), e.g. mailto:ti@tribunal.jus.br.')
+param pushVapidSubject string = ''
+
 @description('Jitsi JWT secret. Empty: leave the Key Vault secret as it is.')
 @secure()
 param jitsiJwtSecret string = ''
@@ -192,6 +202,10 @@ var fixedSecretRefs = [
     setting: 'JITSI_JWT_SECRET'
     secretName: 'JITSI-JWT-SECRET'
   }
+  {
+    setting: 'PUSH_VAPID_PRIVATE_KEY'
+    secretName: 'PUSH-VAPID-PRIVATE-KEY'
+  }
 ]
 var unitsWithWebhook = filter(config.units, unit => contains(unit, 'webhookSetting'))
 var webhookSettingCandidates = [for unit in unitsWithWebhook: unit.webhookSetting]
@@ -206,6 +220,7 @@ var secretValues = union(teamsWebhookUrls, {
   GRAPH_CLIENT_SECRET: graphClientSecret
   BALCAO_TOKEN_KEYS: balcaoTokenKeys
   JITSI_JWT_SECRET: jitsiJwtSecret
+  PUSH_VAPID_PRIVATE_KEY: pushVapidPrivateKey
 })
 
 var extraOrigins = filter(split(extraSiteOrigins, ','), origin => !empty(trim(origin)))
@@ -351,6 +366,8 @@ module functionApp 'modules/functionapp.bicep' = {
     acsSmsFrom: acsSmsFrom
     acsEmailFrom: empty(acsEmailFrom) ? communication.outputs.senderAddress : acsEmailFrom
     acsWhatsAppChannelId: acsWhatsAppChannelId
+    pushVapidPublicKey: pushVapidPublicKey
+    pushVapidSubject: pushVapidSubject
     maximumInstanceCount: maximumInstanceCount
     httpPerInstanceConcurrency: httpPerInstanceConcurrency
     instanceMemoryMB: instanceMemoryMB

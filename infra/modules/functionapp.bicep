@@ -113,6 +113,13 @@ param acsEmailFrom string = ''
 @description('Channel registration id of the court\'s WhatsApp Business number in ACS (ACS_WHATSAPP_CHANNEL_ID); empty: no WhatsApp.')
 param acsWhatsAppChannelId string = ''
 
+// Citizen notices by Web Push (adapters/notice_push.py): the private key is a Key Vault reference (main.bicep).
+@description('Web Push VAPID public key (PUSH_VAPID_PUBLIC_KEY); empty: no push.')
+param pushVapidPublicKey string = ''
+
+@description('VAPID subject (PUSH_VAPID_SUBJECT): a mailto: or https: contact of the court.')
+param pushVapidSubject string = ''
+
 @description('Spread the plan across availability zones (only in regions where Flex Consumption offers it).')
 param zoneRedundant bool = false
 
@@ -286,9 +293,17 @@ var balcaoAppSettings = [
     name: 'ACS_WHATSAPP_CHANNEL_ID'
     value: acsWhatsAppChannelId
   }
+  {
+    name: 'PUSH_VAPID_PUBLIC_KEY'
+    value: pushVapidPublicKey
+  }
+  {
+    name: 'PUSH_VAPID_SUBJECT'
+    value: pushVapidSubject
+  }
 ]
 
-// GRAPH_CLIENT_SECRET, BALCAO_TOKEN_KEYS, JITSI_JWT_SECRET and every unit's Teams webhook setting: the
+// GRAPH_CLIENT_SECRET, BALCAO_TOKEN_KEYS, JITSI_JWT_SECRET, PUSH_VAPID_PRIVATE_KEY and every unit's Teams webhook setting: the
 // platform resolves the reference with keyVaultReferenceIdentity. The versionless URI picks up a rotated
 // secret (on restart or within a day) without a redeployment.
 var keyVaultAppSettings = [for ref in secretRefs: {

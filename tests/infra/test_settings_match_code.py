@@ -35,7 +35,11 @@ ACCESSORS = {"get", "secret", "flag", "getenv"}
 
 # Placeholders of f-string setting names and of names passed as variables, with what they take
 # (adapters/storage.py: one connection, three services).
-PLACEHOLDERS = {"prefix": ("AzureWebJobsStorage",), "service": ("table", "queue", "blob")}
+PLACEHOLDERS = {
+    "prefix": ("AzureWebJobsStorage",),
+    "service": ("table", "queue", "blob"),
+    "channel_upper": ("PUSH", "WHATSAPP", "SMS", "EMAIL"),  # functions/bootstrap.py: citizen notices
+}
 
 # Read by the code, deliberately not deployed. Each with its reason.
 NOT_DEPLOYED = {
@@ -52,6 +56,13 @@ NOT_DEPLOYED = {
     "default: Flex Consumption starts instances often and the minute schedule applies a change",
     "ACS_CONNECTION_STRING": "an ACS access key (HMAC): local runs and tests only; in Azure the app "
     "reaches ACS_ENDPOINT with its managed identity, which holds a role on the resource (rbac.bicep)",
+    **{
+        f"CITIZEN_NOTICE_RATE_{channel}": "optional tuning of a notice channel's pace across instances; "
+        "the defaults in functions/bootstrap.py (CHANNEL_RATES) follow each provider's documented limits"
+        for channel in ("PUSH", "WHATSAPP", "SMS", "EMAIL")
+    },
+    "PUSH_ENDPOINT_HOSTS": "optional: push service hosts beyond the browsers' own (FCM, Mozilla, WNS, Apple), "
+    "which the code accepts by default; a court adds one only for another browser's push service",
     "WEBSITE_AUTH_ENABLED": "set by the platform itself when App Service authentication is on (apiauth.bicep "
     "turns it on); in Azure the app refuses principal headers without it (functions/identity.py)",
 }
