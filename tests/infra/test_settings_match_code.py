@@ -61,8 +61,8 @@ NOT_DEPLOYED = {
         "the defaults in functions/bootstrap.py (CHANNEL_RATES) follow each provider's documented limits"
         for channel in ("PUSH", "WHATSAPP", "SMS", "EMAIL")
     },
-    "PUSH_ENDPOINT_HOSTS": "optional: push service hosts beyond the browsers' own (FCM, Mozilla, WNS, Apple), "
-    "which the code accepts by default; a court adds one only for another browser's push service",
+    "PUSH_ENDPOINT_HOSTS": "optional: push service hosts beyond the browsers' own (FCM, Mozilla, WNS, "
+    "Apple), which the code accepts by default; a court adds one only for another browser's push service",
     "WEBSITE_AUTH_ENABLED": "set by the platform itself when App Service authentication is on (apiauth.bicep "
     "turns it on); in Azure the app refuses principal headers without it (functions/identity.py)",
 }
