@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.pages_support import (
     PHONE,
@@ -132,6 +133,23 @@ def test_a_message_is_refused_with_html_then_sent_and_answered(system: System, c
     context.close()
 
 
+def pick_a_slot_ahead(page: Page, minutes: int) -> None:
+    """Choose the first follow-up slot that begins at least `minutes` from now. The console lists today's
+    free slots from now on, so the first may begin within the minute; an appointment that has begun can
+    no longer be moved, and the test would then depend on the wall clock."""
+    earliest = datetime.now(UTC) + timedelta(minutes=minutes)
+    days = page.locator("#retorno-dia-0 option")
+    for d in range(days.count()):
+        page.select_option("#retorno-dia-0", index=d)
+        times = page.locator("#retorno-hora-0 option")
+        for t in range(times.count()):
+            value = times.nth(t).get_attribute("value") or ""
+            if datetime.fromisoformat(value.replace("Z", "+00:00")) >= earliest:
+                page.select_option("#retorno-hora-0", value=value)
+                return
+    raise AssertionError(f"no free follow-up slot {minutes} minutes ahead")
+
+
 def test_console_invites_the_interpreter_and_books_a_follow_up(system: System, chromium: Browser) -> None:
     ticket: dict[str, Any] = join(system, VARA, "Pedro Surdo", category="partes")
     wait_status(system, ticket, "waiting")
@@ -154,6 +172,7 @@ def test_console_invites_the_interpreter_and_books_a_follow_up(system: System, c
     extras.get_by_label("Convidar para a mesma sala").select_option("helena.libras@trf1.jus.br")
     invite.click()
     expect(page.locator("#extras-aviso")).to_contain_text("Convite enviado a Helena")
+    pick_a_slot_ahead(page, minutes=10)
     extras.get_by_role("button", name=re.compile("Agendar retorno")).click()
     expect(page.locator("#extras-aviso")).to_contain_text("Retorno agendado")
     screenshot(page, "console-extras")
