@@ -129,6 +129,7 @@ def new_context(
     viewport: ViewportSize | None = None,
     clerk: str | None = None,
     probe: bool = False,
+    behind_swa: bool = True,
 ) -> BrowserContext:
     """A fresh browser profile on the system's base URL; `clerk` signs in with Easy Auth headers."""
     headers = principal_header(clerk) if clerk else None
@@ -140,7 +141,8 @@ def new_context(
         extra_http_headers=headers,
     )
     context.set_default_timeout(10_000)
-    context.route("**/api/**", behind_static_web_app)
+    if behind_swa:
+        context.route("**/api/**", behind_static_web_app)
     context.on(
         "weberror", lambda error: PAGE_ERRORS.append(f"{error.page.url if error.page else ''}: {error.error}")
     )
