@@ -98,6 +98,7 @@ PER_CLIENT = {
     NOTICES: Rate(10, 1 / 6),  # choosing channels, "Estou aqui": a few times per wait
 }
 MAX_ACTIVE_PER_CLIENT = 10
+MAX_CLIENTS_KEPT = 100_000  # clients a worker remembers in memory (when limits are not shared)
 MAX_ACTIVE_BOOKINGS_PER_CLIENT = 3  # a count, not a rate: booked appointments not yet come (issue 16)
 BOOKING: tuple[str, str] = ("POST", "units/{unit}/appointments")  # a new booking: the count is checked
 BOOKED: frozenset[tuple[str, str]] = frozenset({BOOKING, ("POST", "tickets/{ticket}/appointment/reschedule")})
@@ -287,11 +288,7 @@ class Limiter:
             except Exception:  # the ticket is accepted: answer 202 even if the cap's record failed
                 log.warning("the ticket given to a client could not be recorded for its cap")
             return
-        with self._lock:
-            self._active.setdefault(client, []).append((ticket_id, self._clock()))
-            self._active.move_to_end(client)
-            while len(self._active) > 100_000:
-                self._active.popitem(last=False)
+        self._remember(self._active, client, (ticket_id, self._clock()))
 
     def check_bookings(self, client: str | None, is_booked: Callable[[str], bool]) -> None:
         """Refuse a new booking from a client that already holds `MAX_ACTIVE_BOOKINGS_PER_CLIENT`
@@ -322,11 +319,18 @@ class Limiter:
             except Exception:  # the appointment is booked: answer 201 even if the count's record failed
                 log.warning("the appointment given to a client could not be recorded for its cap")
             return
+        self._remember(self._bookings, client, (appointment_id, until))
+
+    def _remember(
+        self, held: OrderedDict[str, list[tuple[str, float]]], client: str, item: tuple[str, float]
+    ) -> None:
+        """This worker's own record of what `client` holds (without shared storage), most recent
+        clients kept, at most MAX_CLIENTS_KEPT."""
         with self._lock:
-            self._bookings.setdefault(client, []).append((appointment_id, until))
-            self._bookings.move_to_end(client)
-            while len(self._bookings) > 100_000:
-                self._bookings.popitem(last=False)
+            held.setdefault(client, []).append(item)
+            held.move_to_end(client)
+            while len(held) > MAX_CLIENTS_KEPT:
+                held.popitem(last=False)
 
 
 _CLIENT_TEXT = {

@@ -82,6 +82,25 @@ def test_per_unit_limits_and_the_active_ticket_cap() -> None:
     limiter.check(limits.JOIN, "10.2.0.1", None, lambda t: t in live)
 
 
+def test_a_worker_without_shared_limits_counts_a_clients_active_bookings_itself() -> None:
+    """Issue 16: at most MAX_ACTIVE_BOOKINGS_PER_CLIENT appointments booked and not yet come; the
+    in-memory record of a worker that has no shared storage (the count's other home is tested across
+    instances)."""
+    limiter = limits.Limiter()
+    future = time.time() + 3600
+    booked = {f"a{i}" for i in range(limits.MAX_ACTIVE_BOOKINGS_PER_CLIENT)}
+    for appointment in sorted(booked):
+        limiter.check_bookings("10.3.0.1", lambda a: a in booked)
+        limiter.booked("10.3.0.1", appointment, future)
+    with pytest.raises(RateLimitedError, match="agendamentos marcados"):
+        limiter.check_bookings("10.3.0.1", lambda a: a in booked)
+    limiter.check_bookings("10.3.0.2", lambda a: a in booked)  # another client: its own count
+    booked.discard("a0")  # one cancelled: room for another
+    limiter.check_bookings("10.3.0.1", lambda a: a in booked)
+    limiter.booked("10.3.0.4", "past", time.time() - 1)  # an appointment whose time has come counts no more
+    limiter.check_bookings("10.3.0.4", lambda a: True)
+
+
 # --- over HTTP ----------------------------------------------------------------------------------------
 
 
