@@ -35,11 +35,6 @@ def push() -> Iterator[FakePush]:
 
 
 @pytest.fixture(scope="module")
-def clock() -> FakeClock:
-    return FakeClock(START)
-
-
-@pytest.fixture(scope="module")
 def system(push: FakePush, clock: FakeClock) -> Iterator[System]:
     def push_channels(s: Settings) -> dict[str, CitizenChannel]:  # the real adapter, trusting the fake
         return {

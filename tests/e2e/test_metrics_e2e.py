@@ -23,11 +23,6 @@ START = datetime(2026, 11, 30, 15, 0, 0, 500_000, tzinfo=UTC)  # a Monday, 10:00
 
 
 @pytest.fixture(scope="module")
-def clock() -> FakeClock:
-    return FakeClock(START)
-
-
-@pytest.fixture(scope="module")
 def system(clock: FakeClock) -> Iterator[System]:
     with running_system(clock=clock) as running:
         yield running

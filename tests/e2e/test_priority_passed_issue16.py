@@ -30,11 +30,6 @@ ELDERLY = ["idoso_60"]
 
 
 @pytest.fixture(scope="module")
-def clock() -> FakeClock:
-    return FakeClock(START)
-
-
-@pytest.fixture(scope="module")
 def system(clock: FakeClock) -> Iterator[System]:
     with running_system(clock=clock) as running:
         yield running

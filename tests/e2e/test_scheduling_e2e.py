@@ -40,11 +40,6 @@ PERSON = {"role": "parte", "reason": "orientacao", "consent": True}
 
 
 @pytest.fixture(scope="module")
-def clock() -> FakeClock:
-    return FakeClock(START)
-
-
-@pytest.fixture(scope="module")
 def webhook() -> Iterator[FakeWebhook]:
     with FakeWebhook() as fake:
         yield fake

@@ -54,11 +54,6 @@ def config() -> bytes:
 
 
 @pytest.fixture(scope="module")
-def clock() -> FakeClock:
-    return FakeClock(START)
-
-
-@pytest.fixture(scope="module")
 def jitsi() -> Iterator[FakeJitsi]:
     with FakeJitsi() as fake:
         yield fake

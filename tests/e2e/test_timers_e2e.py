@@ -17,11 +17,6 @@ START = datetime(2026, 12, 7, 12, 59, 30, tzinfo=UTC)  # Monday: 07:59:30 in Rio
 
 
 @pytest.fixture(scope="module")
-def clock() -> FakeClock:
-    return FakeClock(START)
-
-
-@pytest.fixture(scope="module")
 def system(clock: FakeClock) -> Iterator[System]:
     with running_system(always_open=False, clock=clock) as running:
         yield running

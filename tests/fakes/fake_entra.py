@@ -10,7 +10,6 @@ tenant does not publish, HMAC with the public key as the secret...).
 
 from __future__ import annotations
 
-import base64
 import json
 import time
 import uuid
@@ -22,14 +21,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.fakes.local_server import LocalServer
+from tests.support.encoding import b64url
 
 TENANT = "8a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 CLIENT_ID = "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f"
 APP_ID_URI = f"api://balcao-virtual.example/{CLIENT_ID}"
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 class SigningKey:
@@ -43,8 +39,8 @@ class SigningKey:
             "kty": "RSA",
             "use": "sig",
             "kid": self.kid,
-            "n": _b64(numbers.n.to_bytes((numbers.n.bit_length() + 7) // 8, "big")),
-            "e": _b64(numbers.e.to_bytes(3, "big")),
+            "n": b64url(numbers.n.to_bytes((numbers.n.bit_length() + 7) // 8, "big")),
+            "e": b64url(numbers.e.to_bytes(3, "big")),
         }
 
     def public_pem(self) -> bytes:
@@ -114,7 +110,7 @@ class FakeEntra(LocalServer):
     def unsigned(token: str, alg: str = "none") -> str:
         """The same claims with `alg` replaced and no signature (an `alg: none` token)."""
         _, payload, _ = token.split(".")
-        header = _b64(json.dumps({"alg": alg, "typ": "JWT"}).encode())
+        header = b64url(json.dumps({"alg": alg, "typ": "JWT"}).encode())
         return f"{header}.{payload}."
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:

@@ -15,7 +15,6 @@ for the run (the fake ACS's `make_certificate`), for the real `pywebpush` sender
 
 from __future__ import annotations
 
-import base64
 import json
 import secrets
 import ssl
@@ -35,14 +34,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.fakes.fake_acs import make_certificate
 from tests.fakes.local_server import LocalServer
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-def unb64url(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+from tests.support.encoding import b64url, unb64url
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, BrowserContext, CDPSession, Page, Worke
 from functions import bootstrap
 from tests.e2e.pages_support import PHONE, new_context
 from tests.fakes.fake_channels import RecordingChannel
+from tests.support.encoding import b64url
 from tests.support.system import System, running_system
 
 # A phone on a mobile network: Chrome DevTools' "Fast 4G" (150 ms, 9 Mbit/s down) and a 4× slower CPU.
@@ -30,10 +31,6 @@ FAST_4G = {
 }
 CPU_SLOWDOWN = 4
 CHANNELS = ("push", "whatsapp", "sms", "email")
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
 def p256_public_key() -> str:
