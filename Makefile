@@ -44,6 +44,7 @@ settings: local.settings.json
 local.settings.json: local.settings.sample.json
 	@$(BIN)/python -c "import json,base64,os; s=json.load(open('local.settings.sample.json')); \
 	s['Values']['BALCAO_TOKEN_KEYS']='k1:'+base64.b64encode(os.urandom(32)).decode(); \
+	s['Values']['BALCAO_ALTCHA_KEY']=base64.b64encode(os.urandom(32)).decode(); \
 	s['Values']['BALCAO_ALWAYS_OPEN']=os.environ.get('ALWAYS_OPEN', s['Values']['BALCAO_ALWAYS_OPEN']); \
 	from adapters.notice_push import new_vapid_keys; \
 	s['Values']['PUSH_VAPID_PUBLIC_KEY'], s['Values']['PUSH_VAPID_PRIVATE_KEY'] = new_vapid_keys(); \

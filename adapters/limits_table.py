@@ -9,6 +9,12 @@
 - `held_bookings(client)` / `hold_booking(client, appointment_id, until)`: the appointments a client
   address booked, for the cap on its active bookings (a count, issue 16), in `bookingsheld` (not per
   day: an appointment may be weeks ahead); each is kept only until its time. Cost as above.
+- `level(key, rate)`: how full a shared bucket is (0..1), from the copy this worker last read or wrote
+  (no read when it has one; one read otherwise), taking nothing.
+- `spend(token, expires)`: record a one-time token (a solved proof-of-work challenge, functions/proof.py)
+  by creating its entity: True the first time, False when it exists (a replay), on every instance. It
+  lives in the day table of its expiry (a replay after expiry is refused by the expiry itself), deleted
+  with that day's table. Cost: one write.
 - `pacer(hook, ...)`: the sliding window of one Teams webhook (at most N posts in any window of W
   seconds, every instance included), a drop-in for the notifier's in-memory window. Cost: one read and
   one write per post.
@@ -79,6 +85,22 @@ class TableLimits:
             if self._known.write(table, {"PartitionKey": pk, "RowKey": "", **_fields(bucket)}, etag):
                 return taken, 0.0
         return 0, 1.0  # so contended that it is a flood: refused, try again in a second
+
+    def level(self, key: str, rate: Rate) -> float:
+        """How full the shared bucket `key` is, 0..1 (1 when it was never taken from today)."""
+        entity, _ = self._known.read(self._today(), self._fingerprint(key), fresh=False)
+        now = self._wall()
+        bucket = TokenBucket(float(entity.get("tokens", rate.capacity)), float(entity.get("updated", now)))
+        return bucket.level(rate, now)
+
+    # --- one-time tokens -------------------------------------------------------------------------
+
+    def spend(self, token: str, expires: float) -> bool:
+        """True the first time `token` is spent (before `expires`, wall seconds), False ever after."""
+        day = datetime.fromtimestamp(max(expires, self._wall()), UTC)
+        table = self._table(f"{TABLE_PREFIX}{day:%Y%m%d}")
+        entity = {"PartitionKey": self._fingerprint(token), "RowKey": "", "expires": float(expires)}
+        return _write(table, entity, None)[0]
 
     # --- tickets held by a client ----------------------------------------------------------------
 

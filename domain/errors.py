@@ -16,6 +16,7 @@
     ├── UnauthenticatedError         no or bad credentials (token, principal)
     ├── ForbiddenError               authenticated but not allowed
     ├── RateLimitedError             too many requests (carries retry_after seconds)
+    ├── ProofRequiredError           a proof of work is required, or the one sent is not valid
     └── ProviderError                a meeting or notification provider failed
         ├── TransientProviderError   ... and may succeed if retried
         └── ContactGoneError         a citizen's contact no longer answers (Web Push 404/410)
@@ -132,6 +133,18 @@ class RateLimitedError(DomainError):
     def __init__(self, message: str | None = None, retry_after: int = 1) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class ProofRequiredError(DomainError):
+    """A join or booking must carry a solved challenge (functions/proof.py); `challenge` is where to get
+    one."""
+
+    code = "verificacao-necessaria"
+    default_message = "Confirme que você não é um robô e envie de novo."
+
+    def __init__(self, message: str | None = None, challenge: str = "") -> None:
+        super().__init__(message)
+        self.challenge = challenge
 
 
 class ProviderError(DomainError):

@@ -35,6 +35,11 @@ class TokenBucket:
         """Take a token: 0.0 when allowed, else the seconds to wait (nothing is taken)."""
         return self.take_up_to(rate, now, 1)[1]
 
+    def level(self, rate: Rate, now: float) -> float:
+        """How full the bucket is at `now`, 0..1, without taking anything."""
+        elapsed = max(0.0, now - self.updated)
+        return min(rate.capacity, self.tokens + elapsed * rate.per_second) / rate.capacity
+
     def take_up_to(self, rate: Rate, now: float, count: int) -> tuple[int, float]:
         """Take up to `count` whole tokens at once (a batch for later requests): how many were taken,
         and, when none, the seconds until one is back."""
@@ -66,6 +71,11 @@ class Buckets:
         else:
             self._buckets.move_to_end(key)
         return bucket.take(rate, now)
+
+    def level(self, key: str, rate: Rate, now: float) -> float:
+        """How full `key`'s bucket is, 0..1 (1: a key never seen, or forgotten); nothing is taken."""
+        bucket = self._buckets.get(key)
+        return 1.0 if bucket is None else bucket.level(rate, now)
 
     def __len__(self) -> int:
         return len(self._buckets)

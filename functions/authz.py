@@ -82,6 +82,7 @@ ROUTES: Mapping[tuple[str, str], Rule] = {
     ("GET", "units"): PUBLIC,
     ("GET", "units/{unit}"): PUBLIC,
     ("GET", "units/{unit}/embed"): PUBLIC,
+    ("GET", "units/{unit}/challenge"): PUBLIC,  # a proof-of-work challenge (functions/proof.py)
     ("POST", "units/{unit}/tickets"): PUBLIC,
     # the citizen's ticket, with its token
     ("GET", "tickets/{ticket}"): CITIZEN,

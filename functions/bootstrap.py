@@ -48,6 +48,7 @@ from domain.tokens import KeyRing
 from domain.usecases.context import Context
 from functions.limits import Limiter
 from functions.links import Links, WithConsoleLinks
+from functions.proof import Proofs
 from functions.settings import Settings
 from functions.teams_sso import TeamsSignIn
 
@@ -309,6 +310,7 @@ _lock = threading.Lock()
 _current: Bootstrap | None = None
 _limiter: Limiter | None = None
 _teams: TeamsSignIn | None = None
+_proofs: Proofs | None = None
 _shared: TableLimits | None = None
 _shared_lock = threading.Lock()
 _clock: Clock = system_clock
@@ -352,6 +354,15 @@ def teams() -> TeamsSignIn:
         return _teams
 
 
+def proofs() -> Proofs:
+    """Proof-of-work challenges (functions/proof.py), signed with BALCAO_ALTCHA_KEY."""
+    global _proofs
+    with _lock:
+        if _proofs is None:
+            _proofs = Proofs(settings().secret("BALCAO_ALTCHA_KEY"))
+        return _proofs
+
+
 def shared_limits() -> TableLimits:
     """Limits that hold across instances (adapters/limits_table.py); client keys are keyed hashes."""
     global _shared
@@ -381,6 +392,12 @@ class _SharedLimitsOnUse:
     def hold_booking(self, client: str, appointment_id: str, until: float) -> None:
         shared_limits().hold_booking(client, appointment_id, until)
 
+    def level(self, key: str, rate: Rate) -> float:
+        return shared_limits().level(key, rate)
+
+    def spend(self, token: str, expires: float) -> bool:
+        return shared_limits().spend(token, expires)
+
 
 def settings() -> Settings:
     """The settings alone, without building the ports (CORS needs them even when a port cannot be
@@ -400,9 +417,9 @@ def set_clock(clock: Clock) -> None:
 
 def reset() -> None:
     """Forget every client, setting and cache, and the clock (tests start several hosts in a process)."""
-    global _current, _clock, _limiter, _shared, _teams
+    global _current, _clock, _limiter, _shared, _teams, _proofs
     with _lock, _shared_lock:
-        _current = _limiter = _shared = _teams = None
+        _current = _limiter = _shared = _teams = _proofs = None
         _clock = system_clock
 
 

@@ -31,10 +31,18 @@ import azure.functions as func
 from adapters import telemetry
 from adapters.storage import operation, unavailable
 from domain.auth import Principal
-from domain.errors import DomainError, ForbiddenError, RateLimitedError, UnauthenticatedError
+from domain.config import UnitConfig
+from domain.errors import (
+    DomainError,
+    ForbiddenError,
+    ProofRequiredError,
+    RateLimitedError,
+    UnauthenticatedError,
+)
 from domain.tickets import TicketId
 from domain.usecases import booking, citizen_view, joining, reach
-from functions import authz, bootstrap, identity, limits
+from domain.usecases.unit_day import service_day
+from functions import authz, bootstrap, identity, limits, proof
 from functions.bodies import WRITE_METHODS, JoinBody, parse_body, require_json
 from functions.http_errors import from_error, problem
 
@@ -133,7 +141,8 @@ def limit(req: func.HttpRequest, kind: str, client: str | None, route: tuple[str
 def _charge(req: func.HttpRequest, kind: str, client: str | None, route: tuple[str, str]) -> None:
     """The client's own bucket first (free); then the unit's and the shared limits, after the cheap
     checks: a join's body and rules (a refused join is answered 400 and charges nothing), a poll's
-    token (a made-up token is answered 401 and spends no unit's poll budget); a new booking, the count
+    token (a made-up token is answered 401 and spends no unit's poll budget); a join's or new
+    booking's proof of work when one is required (428, functions/proof.py); a new booking, the count
     of the client's active bookings."""
     bootstrap.limiter().screen(kind, client)
     unit_id = limits.unit_id_of(kind, req.route_params)
@@ -145,8 +154,38 @@ def _charge(req: func.HttpRequest, kind: str, client: str | None, route: tuple[s
     if kind == limits.POLL and unit is not None and not _signed(bootstrap.get(), req):
         unit = None
     if route == limits.BOOKING:  # before the shared bucket: a booking refused by the count spends none
-        bootstrap.limiter().check_bookings(client, _is_booked)
-    bootstrap.limiter().charge(kind, client, unit, _is_live)
+        bootstrap.limiter().check_bookings(client, _is_booked)  # and before a proof: solving won't help
+    proved = route in proof.GUARDED and unit is not None and _proved(req, kind, client, unit)
+    bootstrap.limiter().charge(kind, client, unit, _is_live, proved)
+
+
+def _proved(req: func.HttpRequest, kind: str, client: str | None, unit: UnitConfig) -> bool:
+    """Whether the request carries a valid proof of work, spent now (a replay is refused on every
+    instance); ProofRequiredError (428) when one is required and missing, or when the one sent is not
+    valid (checked even when none is required)."""
+    payload = (req.headers.get(proof.HEADER) or "").strip()
+    if payload:
+        signature, expires = bootstrap.proofs().verify(payload, unit.id)
+        if not bootstrap.limiter().spend_proof(signature, expires):
+            raise ProofRequiredError(proof.INVALID, proof.challenge_url(unit.id))
+        return True
+    # a booking's client is bounded by its exact count of active bookings (3), not asked as automated
+    level, limiter = pressure(kind, client if kind == limits.JOIN else None, unit), bootstrap.limiter()
+    if level.near_cap:
+        limiter.keep_asking(unit.id, proof.HOLD_S)
+    if level.required or limiter.asking(unit.id):
+        raise ProofRequiredError(proof.ASK, proof.challenge_url(unit.id))
+    return False
+
+
+def pressure(kind: str, client: str | None, unit: UnitConfig) -> proof.Pressure:
+    """How close `unit` and `client` are to a refusal (functions/proof.py): the waiting line from the
+    shared (≤ 1 s) state, the buckets without taking from them."""
+    app = bootstrap.get()
+    state = app.context.store.peek(unit.id, service_day(unit, app.now()))
+    unit_spent, client_spent = bootstrap.limiter().spent(kind, client, unit)
+    waiting = state.waiting_count() / max(1, unit.limits.max_waiting)
+    return proof.Pressure(waiting, unit_spent, client_spent)
 
 
 def _sign_of_life(req: func.HttpRequest) -> None:

@@ -29,6 +29,7 @@ STATUS: list[tuple[type[e.DomainError], int, str]] = [
     (e.ConcurrentUpdateError, 409, "Conflito de atualização"),
     (e.QueueFullError, 429, "Fila cheia"),
     (e.RateLimitedError, 429, "Muitas requisições"),
+    (e.ProofRequiredError, 428, "Verificação necessária"),
     (e.TransientProviderError, 503, "Serviço indisponível"),
     (e.ProviderError, 502, "Falha em serviço externo"),
     (e.DomainError, 400, "Erro"),
@@ -68,6 +69,8 @@ def from_error(exc: e.DomainError) -> func.HttpResponse:
         extra["alternatives"] = exc.alternatives
     if isinstance(exc, e.RateLimitedError):
         headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, e.ProofRequiredError):
+        extra["challenge"] = exc.challenge
     if isinstance(exc, e.UnauthenticatedError):
         headers["WWW-Authenticate"] = 'Bearer realm="balcao"'
     return problem(status, title, exc.message, code=exc.code, headers=headers, **extra)

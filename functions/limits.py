@@ -42,7 +42,8 @@ minutes, and at most 3 appointments booked and not yet come per client, a *count
 (`check_bookings`: 35 bookings no longer take a unit's agenda, nor does one every few minutes; a
 citizen who cancels may book again at once); 5 messages, then one every 2 minutes; 10 survey answers,
 then one every 6 s; 10 changes of the notice channels or "Estou aqui", then one every 6 s (in each
-instance's memory, like surveys); at most 10 active tickets (pending, waiting, called) per client.
+instance's memory, like surveys); 20 proof-of-work challenges, then one every 3 s (functions/proof.py;
+in memory); at most 10 active tickets (pending, waiting, called) per client.
 Per unit (from its `limits.maxWaiting`, *W*): joins, a third of *W* at once (at least 10), then as
 many a minute, well below the line's cap, so no set of addresses fills the line in one burst; polls
 2·*W* a second (at least 100), bursts of twice that: the unit's own citizens polling at the page's pace
@@ -75,6 +76,7 @@ BOOK = "book"
 MESSAGE = "message"
 SURVEY = "survey"
 NOTICES = "notices"
+CHALLENGE = "challenge"  # a proof-of-work challenge (functions/proof.py): in memory, like polls
 KINDS: Mapping[tuple[str, str], str] = {
     ("POST", "units/{unit}/tickets"): JOIN,
     ("GET", "tickets/{ticket}"): POLL,
@@ -84,6 +86,7 @@ KINDS: Mapping[tuple[str, str], str] = {
     ("POST", "tickets/{ticket}/survey"): SURVEY,
     ("PUT", "tickets/{ticket}/notices"): NOTICES,
     ("POST", "tickets/{ticket}/here"): NOTICES,
+    ("GET", "units/{unit}/challenge"): CHALLENGE,
 }
 SHARED_PER_CLIENT = frozenset({JOIN, BOOK, MESSAGE})  # held in storage: exact across instances
 
@@ -96,6 +99,7 @@ PER_CLIENT = {
     MESSAGE: Rate(5, 1 / 120),
     SURVEY: Rate(10, 1 / 6),
     NOTICES: Rate(10, 1 / 6),  # choosing channels, "Estou aqui": a few times per wait
+    CHALLENGE: Rate(20, 1 / 3),  # a page asks one per join or booking, again when one expires
 }
 MAX_ACTIVE_PER_CLIENT = 10
 MAX_CLIENTS_KEPT = 100_000  # clients a worker remembers in memory (when limits are not shared)
@@ -170,6 +174,10 @@ class SharedLimits(Protocol):
 
     def hold_booking(self, client: str, appointment_id: str, until: float) -> None: ...
 
+    def level(self, key: str, rate: Rate) -> float: ...
+
+    def spend(self, token: str, expires: float) -> bool: ...
+
 
 def unit_lease(rate: Rate) -> int:
     """Join tokens of a unit an instance takes at once: a tenth of the burst, 1 to 10."""
@@ -190,6 +198,8 @@ class Limiter:
         self._active: OrderedDict[str, list[tuple[str, float]]] = OrderedDict()
         self._leased: dict[str, int] = {}  # unit id -> join tokens taken from the shared bucket, unspent
         self._bookings: OrderedDict[str, list[tuple[str, float]]] = OrderedDict()  # without `shared`
+        self._proofs: dict[str, float] = {}  # spent challenges, without `shared`
+        self._asking: dict[str, float] = {}  # unit id -> until when proofs are asked (functions/proof.py)
         self._lock = threading.Lock()
 
     def check(
@@ -219,17 +229,19 @@ class Limiter:
         client: str | None,
         unit: UnitConfig | None,
         is_live: Callable[[str], bool],
+        proved: bool = False,
     ) -> None:
         """The unit's buckets, the shared ones and the active-ticket cap: charged only for a request
-        that passed the cheap validation (a refused request spends nobody else's budget)."""
-        rate = per_unit(kind, unit) if unit is not None else None
+        that passed the cheap validation (a refused request spends nobody else's budget). A request
+        with a valid proof of work (`proved`, functions/proof.py) spares the unit's buckets only."""
+        rate = per_unit(kind, unit) if unit is not None and not proved else None
         if unit is not None and rate is not None:
             with self._lock:
                 wait = self._units.take(f"{kind}|{unit.id}", rate, self._clock())
             if wait:
                 raise RateLimitedError(_UNIT_TEXT[kind], retry_after=retry_after(wait))
         if kind in SHARED_PER_CLIENT and self._shared is not None:
-            self._check_shared(kind, client, unit if kind == JOIN else None)
+            self._check_shared(kind, client, unit if kind == JOIN and not proved else None)
         if kind == JOIN and client is not None and self.active(client, is_live) >= MAX_ACTIVE_PER_CLIENT:
             raise RateLimitedError(
                 f"Este endereço de rede já tem {MAX_ACTIVE_PER_CLIENT} senhas ativas. Aguarde o atendimento "
@@ -259,6 +271,46 @@ class Limiter:
             raise RateLimitedError(_UNIT_TEXT[JOIN], retry_after=retry_after(wait))
         with self._lock:
             self._leased[unit.id] = self._leased.get(unit.id, 0) + taken - 1
+
+    def spent(self, kind: str, client: str | None, unit: UnitConfig | None) -> tuple[float, float]:
+        """(how much of the unit's join bucket is spent, how much of the client's own bucket for `kind`
+        is), each 0..1, taking nothing: the unit's from the shared bucket when there is one (the copy
+        this instance last saw), else this instance's; the client's from this instance's memory."""
+        now = self._clock()
+        client_spent = 0.0
+        if client is not None:
+            with self._lock:
+                client_spent = 1 - self._clients.level(f"{kind}|{client}", PER_CLIENT[kind], now)
+        rate = per_unit(JOIN, unit) if unit is not None else None
+        if unit is None or rate is None:
+            return 0.0, client_spent
+        if self._shared is not None:
+            return 1 - self._shared.level(f"{JOIN}|unit|{unit.id}", rate), client_spent
+        with self._lock:
+            return 1 - self._units.level(f"{JOIN}|{unit.id}", rate, now), client_spent
+
+    def keep_asking(self, unit_id: str, for_s: float) -> None:
+        """Ask for proofs at `unit_id` for `for_s` seconds from now (a flood refills no free pass)."""
+        with self._lock:
+            self._asking[unit_id] = self._clock() + for_s
+
+    def asking(self, unit_id: str) -> bool:
+        with self._lock:
+            return self._asking.get(unit_id, float("-inf")) > self._clock()
+
+    def spend_proof(self, signature: str, expires: float) -> bool:
+        """Record a solved challenge as used: True the first time, False for a replay. In storage when
+        shared (every instance refuses the replay), else in this worker's memory."""
+        if self._shared is not None:
+            return self._shared.spend(f"proof|{signature}", expires)
+        wall = time.time()
+        with self._lock:
+            for old in [s for s, until in self._proofs.items() if until < wall]:
+                del self._proofs[old]
+            if signature in self._proofs:
+                return False
+            self._proofs[signature] = expires
+            return True
 
     def active(self, client: str, is_live: Callable[[str], bool]) -> int:
         """Active tickets of `client`: those given less than a minute ago, and the older ones still
@@ -339,6 +391,7 @@ _CLIENT_TEXT = {
     BOOK: "Muitos agendamentos a partir deste endereço. Aguarde alguns minutos e tente novamente.",
     MESSAGE: "Muitas mensagens a partir deste endereço. Aguarde alguns minutos e tente novamente.",
     SURVEY: "Muitas respostas a partir deste endereço. Aguarde um pouco e tente novamente.",
+    CHALLENGE: "Muitos pedidos de verificação a partir deste endereço. Aguarde um pouco e tente novamente.",
 }
 _UNIT_TEXT = {
     JOIN: "Muitas pessoas estão entrando na fila desta unidade agora. Tente novamente em instantes.",

@@ -26,7 +26,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from functions import authz, limits
+from functions import authz, limits, proof
 from functions.answers import Problem
 from functions.bodies import WRITE_METHODS, Body
 from functions.operations import JSON, Operation
@@ -74,6 +74,8 @@ _ERROR_TEXT = {
     409: "Conflito com o estado atual",
     413: "Corpo grande demais",
     415: "Escrita sem Content-Type: application/json (UTF-8), com corpo ou sem",
+    428: "Verificação (prova de trabalho) necessária ou inválida: resolva o desafio em `challenge` e envie "
+    "no cabeçalho X-Balcao-Proof",
     429: "Limite de requisições (veja Retry-After)",
     502: "Falha em serviço externo",
     503: "Armazenamento ou serviço externo indisponível (veja Retry-After)",
@@ -188,6 +190,8 @@ def _operation(method: str, route: str, op: Operation) -> dict[str, Any]:
             errors |= {401, 403}
     if limits.applies(method, route):
         errors.add(429)
+    if (method.upper(), route) in proof.GUARDED:
+        errors.add(428)
     if op.body is not None:
         errors |= {413}
     if method.upper() in WRITE_METHODS:

@@ -7,9 +7,11 @@ import html
 import azure.functions as func
 
 from domain.usecases import directory
-from functions import bootstrap
+from functions import bootstrap, limits
 from functions.answers import respond
 from functions.answers import tickets as answers
+from functions.http_common import pressure
+from functions.http_errors import ok
 from functions.operations import Operation, Param
 from functions.triggers import http_route
 
@@ -68,6 +70,27 @@ def unit_embed(req: func.HttpRequest) -> func.HttpResponse:
             "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
         },
     )
+
+
+@http_route(
+    bp,
+    "unit_challenge",
+    "GET",
+    "units/{unit}/challenge",
+    Operation(
+        "Desafio de verificação (ALTCHA) para entrar na fila ou agendar",
+        "público",
+        description="Prova de trabalho pedida perto do limite da unidade (resposta 428): resolva e envie "
+        "o resultado no cabeçalho X-Balcao-Proof. Vale 10 minutos e uma única vez.",
+    ),
+)
+def unit_challenge(req: func.HttpRequest) -> func.HttpResponse:
+    """A challenge for `unit`, harder the closer the unit is to its cap (functions/proof.py)."""
+    app = bootstrap.get()
+    unit = app.context.unit(req.route_params["unit"])
+    level = pressure(limits.JOIN, limits.client_address(req.headers), unit)
+    made = bootstrap.proofs().challenge(unit.id, level)  # expiry in wall time, as the check reads it
+    return ok(made, headers={"Cache-Control": "no-store"})
 
 
 ONLY_IN_HOURS = "O Balcão Virtual atende somente durante o horário de expediente."

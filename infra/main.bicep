@@ -4,7 +4,7 @@
 //   ├─ user-assigned identity ── roles on storage, Application Insights and Key Vault (rbac.bicep)
 //   ├─ Log Analytics + Application Insights (Entra-only ingestion)
 //   ├─ storage account (tables, queues, blobs; no shared keys) ── config/balcao.json
-//   ├─ Key Vault (RBAC, soft delete, purge protection) ── Graph secret, token keys, Jitsi secret, webhooks
+//   ├─ Key Vault (RBAC, soft delete, purge protection) ── Graph secret, token keys, Jitsi secret, ALTCHA key, webhooks
 //   ├─ Function App, Flex Consumption, Python 3.11 ── app settings as identity connections and KV references
 //   ├─ Communication Services + Email Communication Service (data in Brazil) ── citizen notices by SMS,
 //   │  WhatsApp and e-mail (communication.bicep); the identity may send through it (rbac.bicep)
@@ -129,6 +129,10 @@ param pushVapidPublicKey string = ''
 @description('Contact the push services may write to about this sender (PUSH_VAPID_SUBJECT), e.g. mailto:ti@tribunal.jus.br.')
 param pushVapidSubject string = ''
 
+@description('Proof-of-work challenge signing key (BALCAO_ALTCHA_KEY, 32+ random bytes in base64). Empty: leave the Key Vault secret as it is.')
+@secure()
+param balcaoAltchaKey string = ''
+
 @description('Jitsi JWT secret. Empty: leave the Key Vault secret as it is.')
 @secure()
 param jitsiJwtSecret string = ''
@@ -206,6 +210,10 @@ var fixedSecretRefs = [
     setting: 'PUSH_VAPID_PRIVATE_KEY'
     secretName: 'PUSH-VAPID-PRIVATE-KEY'
   }
+  {
+    setting: 'BALCAO_ALTCHA_KEY'
+    secretName: 'BALCAO-ALTCHA-KEY'
+  }
 ]
 var unitsWithWebhook = filter(config.units, unit => contains(unit, 'webhookSetting'))
 var webhookSettingCandidates = [for unit in unitsWithWebhook: unit.webhookSetting]
@@ -221,6 +229,7 @@ var secretValues = union(teamsWebhookUrls, {
   BALCAO_TOKEN_KEYS: balcaoTokenKeys
   JITSI_JWT_SECRET: jitsiJwtSecret
   PUSH_VAPID_PRIVATE_KEY: pushVapidPrivateKey
+  BALCAO_ALTCHA_KEY: balcaoAltchaKey
 })
 
 var extraOrigins = filter(split(extraSiteOrigins, ','), origin => !empty(trim(origin)))

@@ -303,7 +303,7 @@ var balcaoAppSettings = [
   }
 ]
 
-// GRAPH_CLIENT_SECRET, BALCAO_TOKEN_KEYS, JITSI_JWT_SECRET, PUSH_VAPID_PRIVATE_KEY and every unit's Teams webhook setting: the
+// GRAPH_CLIENT_SECRET, BALCAO_TOKEN_KEYS, JITSI_JWT_SECRET, PUSH_VAPID_PRIVATE_KEY, BALCAO_ALTCHA_KEY and every unit's Teams webhook setting: the
 // platform resolves the reference with keyVaultReferenceIdentity. The versionless URI picks up a rotated
 // secret (on restart or within a day) without a redeployment.
 var keyVaultAppSettings = [for ref in secretRefs: {

@@ -118,7 +118,10 @@ def test_a_flooding_client_gets_429_and_others_are_not_slowed(system: System) ->
         for i in range(14)
     ]
     statuses = [r.status_code for r in joins]
-    assert statuses[:10] == [202] * 10 and set(statuses[10:]) == {429}, statuses
+    # 10 at once per client; past half of them a proof of work is asked (428, functions/proof.py)
+    assert statuses[:5] == [202] * 5 and set(statuses[5:10]) == {428} and set(statuses[10:]) == {429}, (
+        statuses
+    )
     refused = joins[-1]
     assert refused.headers["content-type"].startswith("application/problem+json")
     assert int(refused.headers["Retry-After"]) >= 1 and refused.json()["status"] == 429

@@ -32,6 +32,7 @@ READ_BY_THE_CODE = {
     "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
     "BALCAO_CONFIG_BLOB",
     "BALCAO_TOKEN_KEYS",
+    "BALCAO_ALTCHA_KEY",
     "BALCAO_PUBLIC_BASE_URL",
     "BALCAO_SITE_ORIGINS",
     "GRAPH_TENANT_ID",
@@ -42,7 +43,7 @@ READ_BY_THE_CODE = {
     "JITSI_APP_ID",
     "JITSI_JWT_SECRET",
 }
-FIXED_SECRETS = {"GRAPH_CLIENT_SECRET", "BALCAO_TOKEN_KEYS", "JITSI_JWT_SECRET"}
+FIXED_SECRETS = {"GRAPH_CLIENT_SECRET", "BALCAO_TOKEN_KEYS", "JITSI_JWT_SECRET", "BALCAO_ALTCHA_KEY"}
 
 # Deprecated on Flex Consumption (runtime and deployment live in functionAppConfig), or a connection
 # string with a key (AzureWebJobsStorage itself).

@@ -150,6 +150,30 @@ def test_a_units_joins_are_limited_across_instances_in_leases(env: dict[str, str
     assert burst <= allowed <= burst + refill + 1, allowed
 
 
+def test_a_solved_challenge_is_spent_once_across_instances(env: dict[str, str]) -> None:
+    """A proof of work (functions/proof.py) spent on one instance is a replay on every other."""
+    instances = [Limiter(shared=shared(env)) for _ in range(3)]
+    signature = os.urandom(16).hex()
+    expires = time.time() + 600
+    spent = [instance.spend_proof(signature, expires) for instance in instances for _ in range(2)]
+    assert spent == [True, False, False, False, False, False]
+    assert instances[1].spend_proof(os.urandom(16).hex(), expires) is True
+
+
+def test_every_instance_sees_how_much_of_a_units_join_bucket_is_spent(env: dict[str, str]) -> None:
+    """The unit's share of the proof rule reads the shared bucket: joins on two instances are seen
+    by a third that took nothing (its own memory alone would say nothing was spent)."""
+    instances = [Limiter(shared=shared(env)) for _ in range(3)]
+    template = demo_config(maxWaiting=50).unit("tjam-tefe-vu")
+    assert template is not None
+    unit = template.model_copy(update={"id": f"u{os.urandom(4).hex()}"})
+    assert instances[2].spent(JOIN, None, unit) == (0.0, 0.0)
+    for i in range(8):
+        instances[i % 2].check(JOIN, None, unit, lambda ticket: True)
+    unit_spent, _ = instances[2].spent(JOIN, None, unit)
+    assert 7 / 16 <= unit_spent <= 8 / 16, unit_spent  # 8 of 16 taken, a little refilled since
+
+
 def test_the_webhook_window_holds_across_instances(env: dict[str, str]) -> None:
     hook = f"h{os.urandom(4).hex()}"
     windows = [shared(env).pacer(hook, 4, 1.05, time.monotonic) for _ in range(3)]

@@ -75,6 +75,7 @@ def running_cluster(
         settings = {
             "AzureWebJobsStorage": azurite.connection_string,
             "BALCAO_TOKEN_KEYS": "k1:" + base64.b64encode(os.urandom(32)).decode(),
+            "BALCAO_ALTCHA_KEY": base64.b64encode(os.urandom(32)).decode(),
             "BALCAO_CONFIG_BLOB": "config/balcao.json",
             "BALCAO_ALWAYS_OPEN": "true" if always_open else "false",
             "BALCAO_CONFIG_TTL_SECONDS": "1",

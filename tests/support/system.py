@@ -115,6 +115,7 @@ def running_system(
         settings = {
             "AzureWebJobsStorage": azurite.connection_string,
             "BALCAO_TOKEN_KEYS": "k1:" + base64.b64encode(os.urandom(32)).decode(),
+            "BALCAO_ALTCHA_KEY": base64.b64encode(os.urandom(32)).decode(),
             "BALCAO_CONFIG_BLOB": "config/balcao.json",
             "BALCAO_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
             "BALCAO_SITE_ORIGINS": ",".join([f"http://127.0.0.1:{port}", *court_origins]),
