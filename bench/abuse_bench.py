@@ -2,8 +2,11 @@
 
 - *Fill attempt*: bot joins to `tjam-tefe-vu` (a line of 50), 20 at a time, first from one caller who
   rotates what it writes in `X-Forwarded-For` (the front end appends its real address), then from as
-  many real addresses as joins (a botnet). Then a real citizen joins from another address, as the
-  page does (once more after `Retry-After` when refused, at most 3 tries), and is admitted or not.
+  many real addresses as joins (a botnet); the bots send no proof of work, so near the unit's cap they
+  are answered 428 (functions/proof.py). Then a real citizen joins from another address, as the page
+  does (on a 428 it solves the challenge with the ALTCHA solver, as the widget would, and sends again;
+  once more after `Retry-After` on a 429; at most 3 tries), and is admitted or not; the work the citizen
+  did (tries of the counter, PBKDF2 iterations, seconds on this machine) is printed.
 - *Fake-token flood*: polls with a made-up token from rotating addresses while a real waiting citizen
   polls; the share of the citizen's polls answered 200.
 
@@ -17,9 +20,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import altcha
 import httpx
 
 from bench.targets import Record
+from functions.proof import COST
 from tests.support.system import running_system
 
 UNIT = "tjam-tefe-vu"
@@ -48,45 +53,72 @@ def run(report: Report, record: Record) -> None:
             ("1 address rotating its X-Forwarded-For", rotating),
             ("70 addresses", botnet),
         ):
-            accepted = _flood(client, addresses)
-            report(f"  {len(addresses)} bot joins from {label}: {accepted} accepted")
-        admitted, tries = _real_citizen_joins(system)
+            statuses = _flood(client, addresses)
+            report(
+                f"  {len(addresses)} bot joins from {label}: {statuses.count(202)} accepted, "
+                f"{statuses.count(428)} asked for a proof of work (428), {statuses.count(429)} refused (429)"
+            )
+        admitted, tries, work = _real_citizen_joins(system)
         report(
             "  140 bot joins from 71 rotating addresses → real citizen admitted: "
             f"{'yes' if admitted else 'no'} ({tries} tries, as the page does)"
         )
+        for counter, seconds in work:
+            report(
+                f"  the citizen solved one proof of work: {counter} tries × {COST} PBKDF2-SHA-256 iterations "
+                f"= {counter * COST:,} in {seconds:.2f} s (Python solver, one core of this machine)"
+            )
         record("abuse real citizen not admitted", 0 if admitted else 1)
 
 
-def _flood(client: httpx.Client, addresses: list[str]) -> int:
+def _flood(client: httpx.Client, addresses: list[str]) -> list[int]:
     def one(i: int) -> int:
         body = {**BODY, "name": f"Robô Número {i} {addresses[i][:7]}"}
         headers = {"X-Forwarded-For": addresses[i]}
         return client.post(f"/api/units/{UNIT}/tickets", json=body, headers=headers).status_code
 
     with ThreadPoolExecutor(20) as pool:
-        return list(pool.map(one, range(len(addresses)))).count(202)
+        return list(pool.map(one, range(len(addresses))))
 
 
-def _join_as_page(system: Any, name: str, address: str) -> tuple[dict[str, Any] | None, int]:
-    """Join as the page does: once more after `Retry-After` when refused (at most 3 tries)."""
+Work = list[tuple[int, float]]  # (the counter found, seconds) of each proof of work solved
+
+
+def _join_as_page(system: Any, name: str, address: str, work: Work) -> tuple[dict[str, Any] | None, int]:
+    """Join as the page does: on a 428 solve the challenge and send again with the proof; once more
+    after `Retry-After` on a 429 (at most 3 tries)."""
+    headers = {"X-Forwarded-For": address}
     for tries in range(1, 4):
         answer = system.client.post(
-            f"/api/units/{UNIT}/tickets", json={**BODY, "name": name}, headers={"X-Forwarded-For": address}
+            f"/api/units/{UNIT}/tickets", json={**BODY, "name": name}, headers=headers
         )
         if answer.status_code == 202:
             ticket: dict[str, Any] = answer.json()
             return ticket, tries
+        if answer.status_code == 428:
+            headers = {**headers, "X-Balcao-Proof": _solve(system, answer.json()["challenge"], work)}
+            continue
         if answer.status_code != 429:
             return None, tries
         time.sleep(min(10, int(answer.headers.get("Retry-After", "1"))))
     return None, 3
 
 
-def _real_citizen_joins(system: Any) -> tuple[bool, int]:
-    ticket, tries = _join_as_page(system, "Cidadã De Verdade", CITIZEN)
+def _solve(system: Any, url: str, work: Work) -> str:
+    """What the widget does: fetch a challenge, find its counter, answer the base64 payload."""
+    challenge = altcha.Challenge.from_dict(system.client.get(url).json())
+    started = time.perf_counter()
+    solution = altcha.solve_challenge(challenge, timeout=60)
+    assert solution is not None, "the challenge could not be solved in 60 s"
+    work.append((solution.counter, time.perf_counter() - started))
+    return altcha.Payload(challenge, solution).to_base64()
+
+
+def _real_citizen_joins(system: Any) -> tuple[bool, int, Work]:
+    work: Work = []
+    ticket, tries = _join_as_page(system, "Cidadã De Verdade", CITIZEN, work)
     if ticket is None:
-        return False, tries
+        return False, tries, work
     headers = {"Authorization": f"Bearer {ticket['token']}", "X-Forwarded-For": CITIZEN}
 
     def status() -> str:
@@ -95,11 +127,11 @@ def _real_citizen_joins(system: Any) -> tuple[bool, int]:
     deadline = time.monotonic() + 15
     while status() == "pending" and time.monotonic() < deadline:
         time.sleep(0.2)
-    return status() == "waiting", tries
+    return status() == "waiting", tries, work
 
 
 def _fake_token_flood(system: Any) -> tuple[int, int, int]:
-    mine, _ = _join_as_page(system, "Cidadão Que Acompanha", "192.0.2.45")
+    mine, _ = _join_as_page(system, "Cidadão Que Acompanha", "192.0.2.45", [])
     assert mine is not None, "the second real citizen could not join"
     real = {"Authorization": f"Bearer {mine['token']}", "X-Forwarded-For": "192.0.2.45"}
     path = f"/api/tickets/{mine['ticketId']}"
