@@ -106,6 +106,7 @@ SUCCESS: dict[tuple[str, str], int] = {
     ("GET", "units"): 200,
     ("GET", "units/{unit}"): 200,
     ("GET", "units/{unit}/embed"): 200,
+    ("GET", "units/{unit}/challenge"): 200,
     ("POST", "units/{unit}/tickets"): 202,
     ("GET", "units/{unit}/slots"): 200,
     ("POST", "units/{unit}/appointments"): 201,
