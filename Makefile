@@ -7,7 +7,7 @@ AZURITE_DIR := .azurite
 PORT ?= 7071
 SWA_PORT ?= 4280
 
-.PHONY: install install-python install-node install-browser install-infra run test test-fast lint fmt bench clean azurite settings teams-package teams-icons
+.PHONY: install install-python install-node install-browser install-infra run test test-fast lint fmt bench clean azurite settings teams-package teams-icons vendor-altcha
 
 install: install-python install-node install-browser
 
@@ -104,6 +104,11 @@ lint: install-python
 fmt: install-python
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# The ALTCHA worker the pages solve the proof of work with (site/assets/js/proof.js, issue 16): the pinned
+# npm package's own file, committed (site/ is deployed as it is); tests/site/test_altcha_vendored.py checks it.
+vendor-altcha: install-node
+	cp node_modules/altcha/dist/workers/pbkdf2.js node_modules/altcha/LICENSE.txt site/assets/vendor/altcha/
 
 bench: install
 	$(BIN)/python -m bench

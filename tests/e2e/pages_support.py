@@ -309,3 +309,19 @@ def requests_to(page: Page, pattern: str) -> list[str]:
 
 def expect_text(page: Page, selector: str, text: str | re.Pattern[str], timeout: float = 10_000) -> None:
     expect(page.locator(selector)).to_contain_text(text, timeout=timeout)
+
+
+def push_near_cap(system: System, unit: str, limit: int = 40) -> int:
+    """Bots from rotating addresses join `unit` (one join each) until the API asks for a proof of work
+    (428, issue 16: the unit's join bucket below half); returns how many got in. At most `limit` joins:
+    a unit already asking answers the first with 428 and nothing is written."""
+    for i in range(limit):
+        answer = system.client.post(
+            f"/api/units/{unit}/tickets",
+            json={"name": f"Robô Número {i}", "role": "parte", "reason": "orientacao"},
+            headers={"X-Forwarded-For": f"198.51.100.{i + 1}"},
+        )
+        if answer.status_code == 428:
+            return i
+        assert answer.status_code == 202, answer.text
+    raise AssertionError(f"{unit} never asked for a proof in {limit} joins")

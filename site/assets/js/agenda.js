@@ -10,6 +10,7 @@ import "./shell.js";
 import { api, apiPath, ApiError } from "./api.js";
 import { h, $, replace, focusElement, announce, safeUrl } from "./dom.js";
 import { askQuestions, handleSubmit, showPrivacy } from "./forms.js";
+import { withProof } from "./proof.js";
 import { FLOWS } from "./questions.js";
 import { followRecord, loadUnit, notOffered, pageViews, startPage, unitHeading } from "./records.js";
 import { APPOINTMENTS, appointmentLink, remember, saveTicket } from "./stored.js";
@@ -84,7 +85,8 @@ async function startBooking(unitId) {
       return { body, errors };
     },
     async send(body) {
-      const { data } = await api(`/units/${apiPath(unit.id)}/appointments`, { method: "POST", body });
+      const { data } = await withProof(api, (headers) => api(`/units/${apiPath(unit.id)}/appointments`, { method: "POST", body, headers }),
+        $("#ag-verificacao"));
       remember(APPOINTMENTS, data.appointmentId, { token: data.token, unitId: unit.id, unitName: unit.name });
       window.location.assign(appointmentLink(data.appointmentId, data.token));
     },

@@ -13,7 +13,7 @@
 import { ApiError, apiClient, apiPath, ticketAuth } from "./api.js";
 import { converse, initialState, promptOf } from "./conversation.js";
 import { h, replace, safeUrl } from "./dom.js";
-import { prepareJoin } from "./join-hooks.js";
+import { withProof } from "./proof.js";
 import { widgetSheet } from "./balcao-virtual-style.js";
 
 const POLL_MS = 1500;
@@ -190,8 +190,8 @@ class BalcaoVirtual extends HTMLElement {
           this.feed({ type: "unit", unit: (await this.api(`/units/${apiPath(effect.unitId)}`)).data });
           break;
         case "join": {
-          const body = await prepareJoin(effect.body, { unitId: effect.unitId, api: this.api });
-          const { data } = await this.api(`/units/${apiPath(effect.unitId)}/tickets`, { method: "POST", body });
+          const { data } = await withProof(this.api, (headers) => this.api(`/units/${apiPath(effect.unitId)}/tickets`,
+            { method: "POST", body: effect.body, headers }), this.status);
           this.feed({ type: "joined", ticket: { ticketId: data.ticketId, token: data.token, unitId: data.unitId || effect.unitId } });
           break;
         }

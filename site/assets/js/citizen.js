@@ -7,6 +7,7 @@ import { api, apiPath, ApiError, ticketAuth } from "./api.js";
 import { h, $, replace, announce, safeUrl, focusElement } from "./dom.js";
 import { askQuestions, clearErrors, handleSubmit, problemErrors, showErrors, showPrivacy } from "./forms.js";
 import { num, nextOpening } from "./format.js";
+import { withProof } from "./proof.js";
 import { FLOWS } from "./questions.js";
 import { storedTicket, saveTicket, forgetTicket, ticketFromLink } from "./stored.js";
 import { PushUnavailable, channelsText, noticeChoices, pushSupported, registerWorker, showNotification,
@@ -270,7 +271,8 @@ function wireJoinForm(unit) {
         }
       }
       if (optIn) optIn.sending(body.notices || []);
-      const { data } = await api(`/units/${apiPath(unit.id)}/tickets`, { method: "POST", body });
+      const { data } = await withProof(api, (headers) => api(`/units/${apiPath(unit.id)}/tickets`, { method: "POST", body, headers }),
+        $("#entrada-verificacao"));
       const ticket = { ticketId: data.ticketId, token: data.token, unitId: data.unitId || unit.id, unitName: unit.name };
       if (body.notices) ticket.contacts = contactsOf(body.notices);
       saveTicket(ticket);
