@@ -310,7 +310,6 @@ _lock = threading.Lock()
 _current: Bootstrap | None = None
 _limiter: Limiter | None = None
 _teams: TeamsSignIn | None = None
-_proofs: Proofs | None = None
 _shared: TableLimits | None = None
 _shared_lock = threading.Lock()
 _clock: Clock = system_clock
@@ -355,12 +354,8 @@ def teams() -> TeamsSignIn:
 
 
 def proofs() -> Proofs:
-    """Proof-of-work challenges (functions/proof.py), signed with BALCAO_ALTCHA_KEY."""
-    global _proofs
-    with _lock:
-        if _proofs is None:
-            _proofs = Proofs(settings().secret("BALCAO_ALTCHA_KEY"))
-        return _proofs
+    """Proof-of-work challenges (functions/proof.py) with BALCAO_ALTCHA_KEY: one HMAC, made on each use."""
+    return Proofs(settings().secret("BALCAO_ALTCHA_KEY"))
 
 
 def shared_limits() -> TableLimits:
@@ -417,9 +412,9 @@ def set_clock(clock: Clock) -> None:
 
 def reset() -> None:
     """Forget every client, setting and cache, and the clock (tests start several hosts in a process)."""
-    global _current, _clock, _limiter, _shared, _teams, _proofs
+    global _current, _clock, _limiter, _shared, _teams
     with _lock, _shared_lock:
-        _current = _limiter = _shared = _teams = _proofs = None
+        _current = _limiter = _shared = _teams = None
         _clock = system_clock
 
 
