@@ -137,9 +137,10 @@ def test_near_the_cap_the_booking_form_solves_the_check_and_the_citizen_is_booke
 def test_at_360px_on_a_slow_phone_the_check_ends_well_within_its_expiry_and_the_citizen_sees_the_line(
     system: System, chromium: Browser
 ) -> None:
-    """The CPU slowed 4 times (Chrome DevTools' `Emulation.setCPUThrottlingRate`, the page's own thread):
-    the citizen sees the status line, the proof is sent before the challenge expires, and the page fits
-    360 px and passes axe while it works."""
+    """The CPU slowed 4 times (Chrome DevTools' `Emulation.setCPUThrottlingRate`): the citizen sees the
+    status line, the proof is sent before the challenge expires, and the page fits 360 px and passes axe
+    while it works. The call slows the page's own thread, not its worker's; the widget's test
+    (tests/e2e/test_widget.py) slows the very thread that solves."""
     push_near_cap(system, BUSY)
     context = new_context(chromium, system, viewport=PHONE)
     said = status_lines(context)

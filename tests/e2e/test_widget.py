@@ -14,13 +14,14 @@ from __future__ import annotations
 import gzip
 import re
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, expect
+from playwright.sync_api import Browser, Page, Response, ViewportSize, expect
 
 from domain.validation import cnj_check_digits
 from tests.e2e.pages_support import (
@@ -474,26 +475,29 @@ def test_near_the_cap_the_widget_solves_the_check_on_a_slow_phone_and_the_citize
     context.add_init_script(CSP_PROBE)
     page = context.new_page()
     context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": 4})
-    answers: list[tuple[int, bool]] = []  # (status, sent with a proof) of each join
-    challenges: list[dict[str, Any]] = []
-    page.on(
-        "response",
-        lambda r: (
-            answers.append((r.status, "x-balcao-proof" in r.request.headers))
-            if r.request.method == "POST" and r.url.endswith(f"/api/units/{BUSY}/tickets")
-            else challenges.append(r.json())
-            if r.url.endswith(f"/api/units/{BUSY}/challenge")
-            else None
-        ),
-    )
+    answers: list[tuple[int, bool, float]] = []  # (status, sent with a proof, when) of each join
+    challenges: list[tuple[dict[str, Any], float]] = []
+
+    def seen(response: Response) -> None:
+        if response.request.method == "POST" and response.url.endswith(f"/api/units/{BUSY}/tickets"):
+            proved = "x-balcao-proof" in response.request.headers
+            answers.append((response.status, proved, time.time()))
+        elif response.url.endswith(f"/api/units/{BUSY}/challenge"):
+            challenges.append((response.json(), time.time()))
+
+    page.on("response", seen)
     page.goto(f"{court.origin}/?unidade={BUSY}")
     widget(page).get_by_role("button", name=re.compile("Vamos lá")).click()
     answer_until_sent(page)
     expect(widget(page).locator("p[role=status]")).to_have_text(VERIFYING)  # while it works
     expect(widget(page).locator("li.msg", has_text="Ok! Você já está na fila")).to_be_visible(timeout=60_000)
     expect(widget(page).locator("li.msg", has_text=re.compile(r"Sua posição: \d+"))).to_be_visible()
-    assert answers == [(428, False), (202, True)], answers
-    assert [c["parameters"]["data"] for c in challenges] == [{"unit": BUSY}], challenges
+    assert [a[:2] for a in answers] == [(428, False), (202, True)], answers
+    assert [c["parameters"]["data"] for c, _ in challenges] == [{"unit": BUSY}], challenges
+    (challenge, challenged_at), admitted_at = challenges[0], answers[1][2]
+    took = admitted_at - challenged_at
+    print(f"\nwidget at 4x CPU throttling, 360 px: admitted {took:.1f} s after getting the challenge")
+    assert admitted_at < challenge["parameters"]["expiresAt"]
     expect(widget(page).locator("p[role=status]")).to_have_text("")  # the line goes when the work is done
     assert_fits(page)
     assert page.evaluate("window.__csp") == []

@@ -1,27 +1,13 @@
-// The proof of work a unit near its cap asks for (issue 16; the rule is the API's, functions/proof.py), for
-// the join form, the booking form and the widget alike.
+// The proof of work a unit near its cap asks for (issue 16; the rule: functions/proof.py; why and what the
+// citizen sees: README), for the join form, the booking form and the widget alike.
 //
-// When: only after the API answers 428 (`verificacao-necessaria`). A page does not ask up front: in quiet
-// times nothing is asked, so a citizen then pays nothing (no extra request, no work), and only the API knows
-// the unit's pressure at the moment of the join. On a 428 the page fetches the challenge the answer names
-// (`challenge`, GET /api/units/{unit}/challenge), solves it, and sends the same request once more with the
-// solution in the `X-Balcao-Proof` header; a second refusal is shown as any other.
-//
-// What the citizen sees meanwhile: one plain line in a `role="status"` element ("Verificando que você não é
-// um robô… isso leva alguns segundos"). Nothing to click, no third-party origin, no tracking: the challenge
-// comes from our API and the work is done in the citizen's browser.
-//
-// How: ALTCHA's PoW v2 (PBKDF2/SHA-256, the challenge's `cost` iterations a try). The solver is the npm
-// `altcha` package's own PBKDF2 worker, vendored unchanged in assets/vendor/altcha/ (pinned in package.json;
-// tests/site/test_altcha_vendored.py compares the bytes). Not the package's <altcha-widget>: it starts its
-// workers from blob: URLs and adds a <style> element, both refused by our Content-Security-Policy
-// (script-src 'self', so workers from this origin only; style-src 'self'), and it shows a checkbox where the
-// citizen needs only a line of text. The worker keeps the page responsive while it works.
-//
-// The widget runs on a court's own site, another origin, where a browser starts no worker from our origin;
-// there the same search runs on the page itself (`solveHere`, a few lines on WebCrypto: every try is an
-// await, so the page still responds). Both send the payload ALTCHA's libraries verify: base64 of
-// {"challenge": …, "solution": {"counter", "derivedKey"}}.
+// Only after the API answers 428: in quiet times nothing is asked, so nothing is fetched nor computed. Then
+// the challenge the answer names is solved in the browser, with a role="status" line meanwhile, and the
+// same request is sent once more with the solution in `X-Balcao-Proof` (a second refusal shows as any other).
+// The solver is the npm `altcha` package's own PBKDF2 worker, vendored unchanged (assets/vendor/altcha/).
+// The widget runs on a court's site, another origin, where no worker of ours may start: there the same
+// search runs on the page's thread (`solveHere`, WebCrypto; each try awaits, so the page keeps answering).
+// The payload is what ALTCHA's libraries verify: base64 of {"challenge", "solution": {counter, derivedKey}}.
 
 import { ApiError } from "./api.js";
 
@@ -70,17 +56,18 @@ function inWorker(challenge, timeout) {
   } catch {
     return null;
   }
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const done = () => worker.terminate();
-    worker.onmessage = ({ data }) => {
-      done();
-      if (data && data.error) reject(new ApiError(0, { detail: TOO_LONG }));
-      else resolve(data);
-    };
-    worker.onerror = () => {
+    const here = () => {
       done();
       resolve(solveHere(challenge, timeout));
     };
+    worker.onmessage = ({ data }) => {
+      if (data && data.error) return here(); // the worker failed: the same search on the page
+      done();
+      resolve(data);
+    };
+    worker.onerror = here;
     worker.postMessage({ type: "work", challenge, timeout });
   });
 }
