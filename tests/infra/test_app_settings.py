@@ -43,7 +43,13 @@ READ_BY_THE_CODE = {
     "JITSI_APP_ID",
     "JITSI_JWT_SECRET",
 }
-FIXED_SECRETS = {"GRAPH_CLIENT_SECRET", "BALCAO_TOKEN_KEYS", "JITSI_JWT_SECRET", "BALCAO_ALTCHA_KEY"}
+FIXED_SECRETS = {
+    "GRAPH_CLIENT_SECRET",
+    "BALCAO_TOKEN_KEYS",
+    "JITSI_JWT_SECRET",
+    "BALCAO_ALTCHA_KEY",
+    "PUSH_VAPID_PRIVATE_KEY",
+}
 
 # Deprecated on Flex Consumption (runtime and deployment live in functionAppConfig), or a connection
 # string with a key (AzureWebJobsStorage itself).
