@@ -40,7 +40,7 @@ from domain.errors import (
     UnauthenticatedError,
 )
 from domain.tickets import TicketId
-from domain.usecases import booking, citizen_view, joining, reach
+from domain.usecases import booking, citizen_notices, citizen_view, joining
 from domain.usecases.unit_day import service_day
 from functions import authz, bootstrap, identity, limits, proof
 from functions.bodies import WRITE_METHODS, JoinBody, parse_body, require_json
@@ -149,7 +149,7 @@ def _charge(req: func.HttpRequest, kind: str, client: str | None, route: tuple[s
     unit = bootstrap.get().config().unit(unit_id) if unit_id else None
     if kind == limits.JOIN and unit is not None:
         ctx = bootstrap.get().context
-        offered = reach.offered_channels(ctx, unit)
+        offered = citizen_notices.offered_channels(ctx, unit)
         joining.validate_join(unit, parse_body(req, JoinBody).to_input(), offered, ctx.push_hosts)
     if kind == limits.POLL and unit is not None and not _signed(bootstrap.get(), req):
         unit = None

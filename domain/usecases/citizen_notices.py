@@ -101,6 +101,31 @@ def queue_if_reachable(
         queue_citizen_notice(ctx, kind, ticket_id, dedup_key)
 
 
+def offered_channels(ctx: Context, unit: UnitConfig) -> tuple[str, ...]:
+    """The channels the unit enables (its `notices`, else its court's) that this deployment set up."""
+    enabled = ctx.config().notices_for(unit).channels
+    channels = ctx.citizen_channels
+    return tuple(name for name in enabled if channels is not None and channels.get(name) is not None)
+
+
+def carry_contacts(ctx: Context, from_ticket: str, to_ticket: str, target: UnitConfig) -> tuple[str, ...]:
+    """A transfer: the citizen keeps being told on the channels chosen, on the new ticket (those the
+    target unit offers). The contacts move to the new ticket's row before its join request is queued
+    (the admission reads the channel names from the request); the old ticket keeps none (personal data
+    with no use left there). Erasure and purge reach them where they are (domain/usecases/retention.py
+    follows the transfer both ways). Returns the channel names carried, in the unit's order."""
+    contacts = ctx.store.get_contacts(from_ticket)
+    carried = tuple(name for name in offered_channels(ctx, target) if contacts.get(name))
+    if carried:
+        ctx.store.put_contacts(to_ticket, {name: contacts[name] for name in carried})
+    return carried
+
+
+def drop_contacts(ctx: Context, ticket_id: str) -> None:
+    if ctx.store.get_contacts(ticket_id):
+        ctx.store.put_contacts(ticket_id, {})
+
+
 # --- near the front ---------------------------------------------------------------------------
 
 

@@ -12,9 +12,9 @@ from domain.config import Option, UnitConfig
 from domain.places import matches, search_text
 from domain.privacy import PrivacyNotice, notice_of
 from domain.queue import WaitRange, estimate_wait
+from domain.usecases.citizen_notices import offered_channels
 from domain.usecases.citizen_view import UnitRef
 from domain.usecases.context import Context
-from domain.usecases.reach import offered_channels
 from domain.usecases.unit_day import service_day
 
 

@@ -17,8 +17,8 @@ from domain.people import Person, PersonInput, Problems, check_person, person_ke
 from domain.ports import JOIN_QUEUE
 from domain.tickets import TicketId
 from domain.times import ms
+from domain.usecases.citizen_notices import offered_channels
 from domain.usecases.context import Context
-from domain.usecases.reach import offered_channels
 from domain.usecases.unit_day import service_day
 from domain.validation import clean_text
 

@@ -18,18 +18,12 @@ from domain.errors import InvalidTransitionError
 from domain.queue import QueueState, Reach
 from domain.tickets import AttendanceAction, AttendanceEvent, Status, TicketId, TicketWrite
 from domain.times import iso_utc, ms
+from domain.usecases.citizen_notices import offered_channels
 from domain.usecases.citizen_view import note_seen
 from domain.usecases.context import Context
 from domain.usecases.unit_day import NoChange, mutate, ticket_day
 
 NOT_IN_LINE = "Sua senha não está mais na fila."
-
-
-def offered_channels(ctx: Context, unit: UnitConfig) -> tuple[str, ...]:
-    """The channels the unit enables (its `notices`, else its court's) that this deployment set up."""
-    enabled = ctx.config().notices_for(unit).channels
-    channels = ctx.citizen_channels
-    return tuple(name for name in enabled if channels is not None and channels.get(name) is not None)
 
 
 def check_notices(ctx: Context, unit: UnitConfig, items: Sequence[NoticeRequest]) -> dict[str, str]:

@@ -4,6 +4,7 @@ ticket): start, finish, no-show, requeue, transfer, leave, return. The new statu
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from domain.ports import JOIN_QUEUE, DuplicateTicketError
 from domain.queue import QueueState
 from domain.tickets import Action, Status, TicketId, TicketWrite, move, next_status, status_of
 from domain.times import iso_utc, ms
+from domain.usecases.citizen_notices import carry_contacts, drop_contacts
 from domain.usecases.context import Context
 from domain.usecases.unit_day import NoChange, mutate, service_day, ticket_day
 
@@ -91,7 +93,9 @@ def transition_ticket(
     status = mutate(ctx, unit.id, ticket_day(tid), change)
     if action == Action.TRANSFER and stored is not None:
         arrival = Arrival.from_record(stored, new_ticket, arrived_ms(stored), transferred_from=ticket_id)
-        ctx.bus.send(JOIN_QUEUE, arrival.to_message())
+        channels = carry_contacts(ctx, ticket_id, new_ticket, ctx.unit(target_unit))
+        ctx.bus.send(JOIN_QUEUE, replace(arrival, channels=channels).to_message())
+        drop_contacts(ctx, ticket_id)
     return status
 
 

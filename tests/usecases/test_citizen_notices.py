@@ -5,19 +5,23 @@ near-front confirmation, and a called citizen put back once before no-show."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from domain.config import NoticesConfig
 from domain.contacts import NoticeRequest
 from domain.errors import InvalidInputError, InvalidTransitionError
 from domain.ports import CITIZEN_NOTICE_QUEUE, JOIN_QUEUE
-from domain.usecases import citizen_view, clerk_actions, meetings, reach, retention
+from domain.tickets import Action
+from domain.usecases import citizen_notices, citizen_view, clerk_actions, joining, meetings, reach, retention
 from domain.usecases.citizen_notices import BACKOFF_S, MAX_ATTEMPTS, deliver_citizen_notice
 from domain.usecases.upkeep import run_upkeep
 from tests.domain.test_contacts import sub
-from tests.usecases.conftest import ANA, UNIT, World
+from tests.support import flows
+from tests.usecases.conftest import ANA, OTHER, UNIT, World
 
 PHONE, EMAIL = "+5568999123456", "maria.silva@exemplo.com.br"
 WHATSAPP = {"channel": "whatsapp", "phone": "+55 (68) 99912-3456"}
@@ -96,7 +100,7 @@ def test_a_channel_the_deployment_did_not_set_up_is_not_offered() -> None:
     from tests.fakes.context import fake_context
 
     ctx, _ = fake_context(channels=("push",))
-    assert reach.offered_channels(ctx, ctx.unit(UNIT)) == ("push",)
+    assert citizen_notices.offered_channels(ctx, ctx.unit(UNIT)) == ("push",)
     with pytest.raises(InvalidInputError) as refused:
         reach.check_notices(ctx, ctx.unit(UNIT), notices(WHATSAPP))
     assert refused.value.fields == {"notices[0].channel": "esta unidade não avisa por este meio"}
@@ -235,6 +239,64 @@ def test_contacts_are_erased_with_the_ticket(world: World) -> None:
     ticket = world.arrive(notices=notices(WHATSAPP, MAIL))
     retention.erase_own_data(world.ctx, ticket.ticket_id, ticket.token, world.tick())
     assert world.ctx.store.get_contacts(ticket.ticket_id) == {}
+
+
+def transferred(world: World, ticket: joining.JoinAccepted) -> tuple[str, str]:
+    """Called, then sent to the other unit's line (Ana serves both): the new ticket, admitted, and its
+    token."""
+    world.call(ticket)
+    world.act(ticket, Action.TRANSFER, target_unit=OTHER, reason="assunto da outra vara")
+    world.admit()
+    moved = str(world.stored(ticket)["transferredTo"])
+    return moved, world.ctx.keys.sign(moved)
+
+
+def test_a_transferred_citizen_keeps_the_channels_on_the_new_ticket(world: World) -> None:
+    ticket = world.arrive("Maria Transferida", notices=notices(WHATSAPP, PUSH))
+    deliver(world)
+    moved, token = transferred(world, ticket)
+    contacts = world.ctx.store.get_contacts(moved)
+    assert contacts.keys() == {"push", "whatsapp"} and contacts["whatsapp"] == PHONE
+    assert world.ctx.store.get_contacts(ticket.ticket_id) == {}  # nothing left where it has no use
+    view = flows.ticket_json(world.ctx, (moved, token), world.tick())
+    assert view["unit"]["id"] == OTHER and view["noticeChannels"] == ["push", "whatsapp"]
+    assert view["reachable"] is True
+    deliver(world)
+    short = moved.rsplit(".", 1)[1]
+    told = [n for n in world.fakes.channels["whatsapp"].sent if n.dedup_key.endswith(short)]
+    assert [n.kind for n in told] == ["joined", "near_front"] and told[0].contact == PHONE
+    assert "#" in told[0].link and "?" not in told[0].link
+
+
+def test_a_transfer_carries_only_the_channels_the_other_unit_offers() -> None:
+    from tests.fakes.context import fake_context
+
+    ctx, fakes = fake_context()
+    config = ctx.config()
+    other = config.unit(OTHER)
+    assert other is not None
+    narrowed = other.model_copy(update={"notices": NoticesConfig(channels=("sms",))})
+    narrowed_config = config.model_copy(
+        update={"units": tuple(narrowed if u.id == OTHER else u for u in config.units)}
+    )
+    world = World(replace(ctx, config=lambda: narrowed_config), fakes)
+    ticket = world.arrive(notices=notices(WHATSAPP, {"channel": "sms", "phone": PHONE}))
+    moved, _ = transferred(world, ticket)
+    assert world.ctx.store.get_contacts(moved) == {"sms": PHONE}
+
+
+def test_the_contacts_of_a_transferred_ticket_are_erased_and_purged_with_it(world: World) -> None:
+    erased = world.arrive("Maria Apagada", notices=notices(WHATSAPP))
+    erased_moved, _ = transferred(world, erased)
+    kept = world.arrive("Joao Guardado", notices=notices(MAIL))
+    kept_moved, _ = transferred(world, kept)
+    assert world.ctx.store.get_contacts(erased_moved) == {"whatsapp": PHONE}
+    retention.erase_own_data(world.ctx, erased.ticket_id, erased.token, world.tick())  # the old id
+    assert world.ctx.store.get_contacts(erased_moved) == {}
+    assert world.ctx.store.get_contacts(kept_moved) == {"email": EMAIL}
+    retention.purge_expired(world.ctx, world.now + timedelta(days=32), retention_days=30)
+    assert world.ctx.store.get_contacts(kept_moved) == {}
+    assert world.ctx.store.get_contacts(kept.ticket_id) == {}
 
 
 def test_the_console_shows_how_each_citizen_was_told_and_who_is_here(world: World) -> None:
