@@ -44,7 +44,11 @@ class WhatsAppTemplate:
     variables: tuple[str, ...]  # what each value is, in order
 
 
-_VARS = ("nome da unidade", "número da senha (ou do protocolo)", "link da página do cidadão")
+_VARS = (
+    "nome da unidade",
+    "número da senha (do protocolo, no `reply`; dia e hora, no `reminder`)",
+    "link da página do cidadão",
+)
 
 
 def _template(body: str) -> WhatsAppTemplate:
@@ -66,8 +70,7 @@ TEMPLATES: dict[str, WhatsAppTemplate] = {
         "fila, alguns lugares atrás. Acompanhe aqui: {{3}}"
     ),
     "reminder": _template(
-        "Lembrete: você tem atendimento marcado em {{1}} (senha {{2}}). Veja o horário e entre "
-        "por aqui: {{3}}"
+        "Lembrete: você tem atendimento marcado em {{1}} no dia {{2}}. Na hora, entre por aqui: {{3}}"
     ),
     "reply": _template(
         "Chegou a resposta de {{1}} à sua mensagem (protocolo {{2}}). Leia a resposta aqui: {{3}}"

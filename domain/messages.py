@@ -17,10 +17,12 @@ overdue), each changed in the transaction of the message it counts.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from domain.config import AsyncChannelConfig, UnitConfig
+from domain.contacts import PUSH_HOSTS, NoticeRequest, parse_notices
 from domain.errors import InvalidInputError, NotFoundError
 from domain.people import Person, PersonInput, Problems, check_person
 from domain.ports import Calendar, Row, RowWrite, UnitRecords
@@ -49,12 +51,14 @@ _DATA_URI = re.compile(r"data:[\w.+-]+/[\w.+-]+;base64,", re.IGNORECASE)
 class MessageInput(PersonInput):
     text: str = ""
     attachments: int = 0  # how many attachments the request tried to send (always refused)
+    notices: tuple[NoticeRequest, ...] = ()  # how to be told of the reply (issue 13)
 
 
 @dataclass(frozen=True)
 class Message:
     person: Person
     text: str
+    contacts: Mapping[str, str] = field(default_factory=dict)  # channel → contact (personal data)
 
 
 def channel_settings(unit: UnitConfig) -> AsyncChannelConfig:
@@ -64,17 +68,26 @@ def channel_settings(unit: UnitConfig) -> AsyncChannelConfig:
     return unit.async_channel
 
 
-def validate_message(unit: UnitConfig, data: MessageInput) -> Message:
+def validate_message(
+    unit: UnitConfig,
+    data: MessageInput,
+    offered: Collection[str] = (),
+    push_hosts: Collection[str] = PUSH_HOSTS,
+) -> Message:
     """The message as it will be stored, or InvalidInputError naming every problem. Pure: nothing is
-    read or written before this passes."""
+    read or written before this passes. `offered`: the notice channels the unit offers (the reply)."""
     settings = channel_settings(unit)
     if data.attachments:
         raise InvalidInputError(ATTACHMENTS_REFUSED, fields={"attachments": "anexos não são aceitos"})
     text = text_only(data.text or "", settings.max_length, "o limite desta unidade é")
     problems = Problems()
     person = check_person(unit, data, problems)
+    no_contacts: dict[str, str] = {}
+    contacts = problems.check(
+        lambda: parse_notices(data.notices, offered, push_hosts), "notices", no_contacts
+    )
     problems.raise_if_any()
-    return Message(person, text)
+    return Message(person, text, contacts)
 
 
 def text_only(raw: str, max_length: int, limit: str) -> str:

@@ -262,9 +262,18 @@ class MessageBody(PersonBody):
     attachments: list[Any] = Field(
         default_factory=list, max_length=100, description="Não aceito: este canal recebe apenas texto"
     )
+    notices: list[NoticeItem] = Field(
+        default_factory=list, max_length=4, description="Como quer ser avisado(a) da resposta"
+    )
 
     def to_input(self) -> MessageInput:
-        return MessageInput(**{**self.fields_of(MessageInput), "attachments": len(self.attachments)})
+        return MessageInput(
+            **{
+                **self.fields_of(MessageInput),
+                "attachments": len(self.attachments),
+                "notices": tuple(item.to_request() for item in self.notices),
+            }
+        )
 
 
 class ReplyBody(Body):

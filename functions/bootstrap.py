@@ -290,6 +290,7 @@ def build(settings: Settings, clock: Clock, factories: Factories) -> Bootstrap:
         push_hosts=PUSH_HOSTS
         + tuple(h.strip() for h in settings.get("PUSH_ENDPOINT_HOSTS").split(",") if h.strip()),
         citizen_page=links.citizen_page,
+        record_page=links.record_page,
     )
     return Bootstrap(
         settings=settings,

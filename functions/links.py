@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from domain.ports import ClerkNotifier, Notification
+from domain.usecases.context import RECORD_PAGES
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,12 @@ class Links:
         """The citizen's own page of a ticket, for notices: the token only in the fragment (never sent
         to a server, so never in a server log)."""
         return f"{self.base}/entrar.html#u={unit_id}&t={ticket_id}.{token}"
+
+    def record_page(self, page: str, record_id: str, token: str) -> str:
+        """The citizen's page of an appointment or a message (`RECORD_PAGES`), the token only in the
+        fragment."""
+        name, param = RECORD_PAGES[page]
+        return f"{self.base}/{name}?{param}={record_id}#t={token}"
 
     def console(self, unit_id: str) -> str:
         return f"{self.base}/servidor.html?unidade={unit_id}"

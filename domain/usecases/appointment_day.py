@@ -15,6 +15,7 @@ the line is "missed".
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -38,8 +39,10 @@ from domain.slots import DAY, hhmm
 from domain.tickets import TicketId, TicketWrite
 from domain.times import iso_utc, ms
 from domain.usecases.admission import place
+from domain.usecases.citizen_notices import offered_channels, queue_citizen_notice
 from domain.usecases.context import Context
 from domain.usecases.meetings import FAILED, GONE, READY, MeetingFailure, meeting_fields, open_meeting
+from domain.usecases.notice_subjects import record_contacts
 from domain.usecases.notices import send_notice
 from domain.usecases.unit_day import NoChange, mutate, service_day, ticket_day
 
@@ -119,6 +122,8 @@ def remind(ctx: Context, unit: UnitConfig, row: Row, now: datetime) -> bool:
         join_url=f.get("joinUrl", ""),
         clerk_join_url=f.get("clerkJoinUrl", ""),
     )
+    if record_contacts(f):  # the citizen's own reminder, once per appointment (its dedup key)
+        queue_citizen_notice(ctx, "reminder", str(f["appointmentId"]))
     try:
         ctx.appointments.commit(
             unit.id, [RowWrite(row.key, {"reminded": True, "remindedAt": iso_utc(now)}, "merge", row.etag)]
@@ -161,7 +166,11 @@ def enter_line(
 ) -> None:
     """The citizen enters the appointment day's line, in front, with the appointment's id."""
     tid = TicketId.parse(appointment_id)
-    arrival = Arrival.from_record(f, appointment_id, ms(when(f["startsAt"])))
+    contacts = record_contacts(f)
+    channels = tuple(c for c in offered_channels(ctx, unit) if c in contacts)
+    if channels:  # told in line as the appointment was: the ticket (same id) gets the contacts
+        ctx.store.put_contacts(appointment_id, {c: contacts[c] for c in channels})
+    arrival = replace(Arrival.from_record(f, appointment_id, ms(when(f["startsAt"]))), channels=channels)
 
     def change(state: QueueState) -> tuple[None, list[TicketWrite]]:
         if state.find(tid.short) is not None or tid.short in state.called:

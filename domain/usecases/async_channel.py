@@ -33,8 +33,10 @@ from domain.people import REPLY_MAX, ROLES, oab_text, reason_label, record_of
 from domain.ports import RowWrite
 from domain.tickets import TicketId
 from domain.times import iso_utc
+from domain.usecases.citizen_notices import offered_channels, queue_citizen_notice
 from domain.usecases.citizen_view import UnitRef
 from domain.usecases.context import Context
+from domain.usecases.notice_subjects import contacts_fields, record_contacts
 from domain.usecases.unit_day import commit_records
 from domain.validation import clean_text
 
@@ -86,7 +88,7 @@ def send_message(ctx: Context, unit_id: str, data: MessageInput, now: datetime) 
     deadline and the day's count in one transaction."""
     unit = ctx.unit(unit_id)
     settings = channel_settings(unit)
-    message = validate_message(unit, data)
+    message = validate_message(unit, data, offered_channels(ctx, unit), ctx.push_hosts)
     zone = ZoneInfo(unit.timezone)
     local = now.astimezone(zone)
     day, year = f"{local:%Y%m%d}", f"{local:%Y}"
@@ -114,6 +116,7 @@ def send_message(ctx: Context, unit_id: str, data: MessageInput, now: datetime) 
             **record_of(person),
             "text": message.text,
             "overdueAlerted": False,
+            **contacts_fields(message.contacts),
         }
         return [
             numbered,
@@ -306,6 +309,7 @@ def reply(
     answer = clean_text(text, field="text", label="a resposta", max_len=REPLY_MAX, required=True)
     day = f"{now.astimezone(ZoneInfo(unit.timezone)):%Y%m%d}"
     outcome: list[ReplyResult] = []
+    told: list[bool] = []
     records = ctx.messages
 
     def build() -> list[RowWrite]:
@@ -314,6 +318,7 @@ def reply(
             raise ConflictError("Esta mensagem já foi respondida.")
         on_time = now <= datetime.fromisoformat(str(row.fields["dueAt"]))
         outcome[:] = [ReplyResult(message_id, ANSWERED, on_time, str(row.fields["protocol"]))]
+        told[:] = [bool(record_contacts(row.fields))]
         fields = {
             "status": ANSWERED,
             "replyText": answer,
@@ -325,4 +330,6 @@ def reply(
         return [RowWrite(key, fields, "merge", row.etag), count(records, unit.id, day, **counts)]
 
     commit_records(ctx, records, unit.id, build)
+    if told[0]:  # told on the channels chosen when writing (a replay is sent once: its dedup key)
+        queue_citizen_notice(ctx, "reply", message_id)
     return outcome[0]

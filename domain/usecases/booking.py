@@ -54,8 +54,10 @@ from domain.queue import QueueState
 from domain.slots import Slot, slot_grid, slot_window
 from domain.tickets import AttendanceAction, AttendanceEvent, Status, TicketId, TicketWrite
 from domain.times import iso_utc
+from domain.usecases.citizen_notices import offered_channels
 from domain.usecases.context import Context
 from domain.usecases.joining import JoinInput, validate_join
+from domain.usecases.notice_subjects import contacts_fields
 from domain.usecases.ticket_moves import clerk_ticket
 from domain.usecases.unit_day import commit_records, mutate, service_day, ticket_day
 
@@ -119,7 +121,7 @@ def book(ctx: Context, unit_id: str, data: JoinInput, starts_at: datetime, now: 
     """A citizen books a slot (when the unit's policy allows it now). Returns the appointment's token."""
     unit = ctx.unit(unit_id)
     scheduling_settings(unit)
-    request = validate_join(unit, data)
+    request = validate_join(unit, data, offered_channels(ctx, unit), ctx.push_hosts)
     allowed, why = self_booking(ctx, unit, now)
     if not allowed:
         raise InvalidTransitionError(why)
@@ -140,7 +142,10 @@ def book(ctx: Context, unit_id: str, data: JoinInput, starts_at: datetime, now: 
         "companions": request.companions,
         "person": key,
     }
-    fields = appointment_fields(unit.id, tid, slot, person, now, source="citizen", bookedBy="citizen")
+    contacts = contacts_fields(request.contacts)
+    fields = appointment_fields(
+        unit.id, tid, slot, person, now, source="citizen", bookedBy="citizen", **contacts
+    )
     reserve(ctx, unit, slot, tid, fields)
     ctx.bus.send(APPOINTMENT_QUEUE, {"appointmentId": str(tid)})
     return booking_of(ctx, tid, slot)
@@ -170,8 +175,17 @@ def offer_follow_up(
     new = TicketId.new(unit.id, slot.day)
     person = {k: stored.get(k, "") for k in PERSON_KEYS}
     person["grounds"] = stored.get("grounds") or "[]"
+    contacts = contacts_fields(ctx.store.get_contacts(ticket_id))  # told as during the attendance
     fields = appointment_fields(
-        unit.id, new, slot, person, now, source="clerk", bookedBy=clerk.email, followUpOf=ticket_id
+        unit.id,
+        new,
+        slot,
+        person,
+        now,
+        **contacts,
+        source="clerk",
+        bookedBy=clerk.email,
+        followUpOf=ticket_id,
     )
     reserve(ctx, unit, slot, new, fields)
 
@@ -255,7 +269,8 @@ def reschedule(ctx: Context, appointment_id: str, token: str, starts_at: datetim
         if row.fields.get("slot") == slot.key:
             raise SlotUnavailableError("Escolha um horário diferente do atual.")
         person = {k: row.fields.get(k, "") for k in PERSON_KEYS}
-        extra = {k: row.fields[k] for k in ("source", "bookedBy", "followUpOf") if row.fields.get(k)}
+        kept = ("source", "bookedBy", "followUpOf", "contacts")
+        extra = {k: row.fields[k] for k in kept if row.fields.get(k)}
         fields = appointment_fields(unit.id, new, slot, person, now, rescheduledFrom=appointment_id, **extra)
         writes = [
             take_place(records, unit.id, unit.scheduling.capacity, slot, new.short),

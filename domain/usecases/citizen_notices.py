@@ -32,6 +32,7 @@ from domain.tickets import AttendanceAction, AttendanceEvent, Status, TicketId, 
 from domain.times import iso_utc, ms
 from domain.usecases import once
 from domain.usecases.context import Context
+from domain.usecases.notice_subjects import Subject, record_on_row, subject_of
 from domain.usecases.unit_day import NoChange, mutate, ticket_day
 
 BACKOFF_S = (2, 8, 30, 120)  # before attempts 2, 3, 4, 5
@@ -77,6 +78,15 @@ TEXTS: Mapping[str, Text] = {
         "Você voltou para a fila",
         "Você foi chamado(a) em {unit}, mas não entrou a tempo. Sua senha {number} voltou para a fila, "
         "{places} lugares atrás. Fique atento(a) ao próximo aviso: {link}",
+    ),
+    "reminder": Text(
+        "Lembrete do seu atendimento",
+        "Lembrete: você tem atendimento marcado em {unit} no dia {number}. Na hora, abra a página para "
+        "entrar: {link}",
+    ),
+    "reply": Text(
+        "Sua mensagem foi respondida",
+        "{unit} respondeu à sua mensagem (protocolo {number}). Leia a resposta na página: {link}",
     ),
 }
 KINDS = tuple(TEXTS)
@@ -191,10 +201,10 @@ def deliver_citizen_notice(ctx: Context, message: Mapping[str, Any], now: dateti
     only = tuple(message.get("channels") or ())
     tid = TicketId.parse(ticket_id)
     unit = ctx.config().unit(tid.unit_id)
-    contacts = ctx.store.get_contacts(ticket_id)
-    ticket = ctx.store.get_ticket(ticket_id)
-    if unit is None or ticket is None or kind not in TEXTS or not contacts:
+    subject = subject_of(ctx, unit, tid, kind) if unit is not None and kind in TEXTS else None
+    if unit is None or subject is None or not subject.contacts:
         return []
+    contacts = subject.contacts
     day = ticket_day(tid)
     deliveries: list[Delivery] = []
     again: list[str] = []
@@ -208,7 +218,7 @@ def deliver_citizen_notice(ctx: Context, message: Mapping[str, Any], now: dateti
         if claimed != "claimed":
             busy = busy or claimed == "busy"
             continue
-        notice = render(ctx, unit.name, ticket, kind, channel.name, contact, key)
+        notice = render(unit.name, subject, kind, channel.name, contact, key)
         try:
             channel.send(notice)
         except ContactGoneError:
@@ -232,40 +242,35 @@ def deliver_citizen_notice(ctx: Context, message: Mapping[str, Any], now: dateti
             {"ticketId": ticket_id, "kind": kind, "dedupKey": key, "attempt": attempt + 1, "channels": again},
             delay_s=BACKOFF_S[attempt - 1],
         )
-    record(ctx, tid, kind, [d for d in deliveries if not d.retry], now)
+    done = [d for d in deliveries if not d.retry]
+    if subject.record_key:
+        log = [{"kind": kind, "channel": d.channel, "outcome": d.outcome, "at": iso_utc(now)} for d in done]
+        if log:
+            record_on_row(ctx, unit, subject, log, [d.channel for d in done if d.outcome == GONE])
+    else:
+        record(ctx, tid, kind, done, now)
     if busy:
         raise once.in_flight()
     return deliveries
 
 
 def render(
-    ctx: Context,
-    unit_name: str,
-    ticket: Mapping[str, Any],
-    kind: str,
-    channel: NoticeChannelName,
-    contact: str,
-    dedup_key: str,
+    unit_name: str, subject: Subject, kind: str, channel: NoticeChannelName, contact: str, dedup_key: str
 ) -> CitizenNotice:
-    """The notice as the channel sends it (pt-BR text, link, actions)."""
-    ticket_id = str(ticket["ticketId"])
-    tid = TicketId.parse(ticket_id)
-    page = ctx.citizen_page(tid.unit_id, ticket_id, ctx.keys.sign(ticket_id))
-    link = str(ticket.get("joinUrl") or page) if kind == "called" else page
+    """The notice as the channel sends it (pt-BR text, link, actions). The WhatsApp template is named
+    by the kind, its values are the unit, the number and the link (adapters/notice_whatsapp.py)."""
     text = TEXTS[kind]
-    number = str(ticket.get("display") or "")
-    places = int(ticket.get("putBackPlaces") or 0)
-    body = text.body.format(unit=unit_name, number=number, link=link, places=places)
+    body = text.body.format(unit=unit_name, number=subject.number, link=subject.link, places=subject.places)
     return CitizenNotice(
         kind=kind,
         channel=channel,
         contact=contact,
         title=text.title,
         text=body,
-        link=link,
+        link=subject.link,
         dedup_key=dedup_key,
-        template=f"balcao_{kind}",
-        template_values=(unit_name, number, link),
+        template=kind,
+        template_values=(unit_name, subject.number, subject.link),
         actions=text.actions,
     )
 

@@ -33,6 +33,10 @@ from domain.ports import (
 )
 from domain.tokens import KeyRing
 
+# The citizen's pages of the records followed by a link (site/assets/js/stored.js `appointmentLink`,
+# `messageLink`): page, query parameter of the id. The token goes in the fragment.
+RECORD_PAGES = {"appointment": ("agendar.html", "agendamento"), "message": ("mensagem.html", "mensagem")}
+
 
 @dataclass(frozen=True)
 class Context:
@@ -68,6 +72,11 @@ class Context:
     push_hosts: tuple[str, ...] = PUSH_HOSTS
     citizen_page: Callable[[str, str, str], str] = lambda unit, ticket, token: (
         f"/entrar.html#u={unit}&t={ticket}.{token}"
+    )
+    # The page of a record the citizen follows ("appointment" | "message", its id, its token), for the
+    # reminder and the reply notices: the token in the fragment only.
+    record_page: Callable[[str, str, str], str] = lambda page, record, token: (
+        f"/{RECORD_PAGES[page][0]}?{RECORD_PAGES[page][1]}={record}#t={token}"
     )
 
     def unit(self, unit_id: str) -> UnitConfig:
