@@ -373,3 +373,49 @@ def test_the_choices_on_joining_and_waiting_estou_aqui_and_a_lost_subscription(
     )
     channels["push"].gone = False
     context.close()
+
+
+MESSAGE_UNIT, ELISA = "tjam-tefe-vu", "elisa.prado@tjam.jus.br"  # the asynchronous channel
+
+
+def test_the_message_form_asks_how_to_be_told_of_the_reply_and_the_reply_is_told(
+    system: System, chromium: Browser, channels: dict[str, RecordingChannel]
+) -> None:
+    context, page, _ = phone(chromium, system)
+    page.goto(f"/mensagem.html?unidade={MESSAGE_UNIT}")
+    choices = page.locator("#mensagem-aviso-canais")
+    expect(choices.locator("legend")).to_have_text("Como quer ser avisado?")
+    expect(choices).to_contain_text("quando a unidade responder")
+    expect(choices).to_contain_text("apagados junto com a mensagem")
+    page.fill("#nome", "Raimundo Nonato")
+    page.check("#papel-parte")
+    page.select_option("#assunto", "orientacao")
+    page.fill("#texto", "A audiência de segunda-feira foi mantida?")
+    page.check("#mensagem-aviso-canal-whatsapp")
+    page.fill("#mensagem-aviso-telefone", "(20) 99123-4567")  # 20 is no DDD in Anatel's table
+    page.click("#botao-enviar")
+    expect(page.locator("#mensagem-aviso-telefone-erro")).to_have_text("o DDD 20 não existe no Brasil")
+    assert_fits(page)
+    assert_accessible(page, "notices-message-choices-360")
+
+    page.fill("#mensagem-aviso-telefone", "(97) 99123-4567")
+    page.click("#botao-enviar")
+    expect(page.locator("#msg-protocolo")).to_have_text(re.compile(r"^TJAM-TEFE-VU-\d{4}-\d{6}$"))
+    protocol = page.locator("#msg-protocolo").inner_text()
+    message_id = page.url.split("mensagem=", 1)[1].split("#", 1)[0]
+    before = len(channels["whatsapp"].sent)
+    answer = clerk_post(
+        system, ELISA, f"{MESSAGE_UNIT}/messages/{message_id}/reply", {"text": "Sim, foi mantida."}
+    )
+    assert answer.status_code == 200, answer.text
+    told = until(
+        page, lambda: [n for n in channels["whatsapp"].sent[before:] if n.kind == "reply"], timeout=20
+    )
+    [reply] = told
+    assert reply.contact == "+5597991234567" and protocol in reply.text and "Raimundo" not in reply.text
+    address, _, fragment = reply.link.partition("#")
+    assert address.endswith(f"/mensagem.html?mensagem={message_id}") and fragment.startswith("t=")
+    page.goto("about:blank")
+    page.goto(reply.link)  # the notice's link opens the message, with the reply
+    expect(page.locator("#msg-resposta-texto")).to_have_text("Sim, foi mantida.")
+    context.close()

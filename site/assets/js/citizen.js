@@ -11,7 +11,7 @@ import { withProof } from "./proof.js";
 import { FLOWS } from "./questions.js";
 import { storedTicket, saveTicket, forgetTicket, ticketFromLink } from "./stored.js";
 import { PushUnavailable, channelsText, noticeChoices, pushSupported, registerWorker, showNotification,
-  subscribePush } from "./notices.js";
+  submitWithChoices, subscribePush } from "./notices.js";
 import { ONLY_IN_HOURS, aheadText, endText, etaText, movedBackText, waitingTitle } from "./waiting.js";
 
 // The server says when to poll next (`pollAfterSeconds`: ~2 s near the front or when called, up to
@@ -246,31 +246,16 @@ function wireJoinForm(unit) {
   const offered = offeredChannels(unit);
   const optIn = offered.length ? noticeChoices($("#entrada-avisos"), { prefix: "entrada-aviso", offered }) : null;
   form.addEventListener("submit", unlockSound); // the click lets the page beep later, when called
+  const choices = submitWithChoices(optIn, () => person.collect());
   handleSubmit(form, {
     summary: $("#resumo-erros"), button: $("#botao-entrar"), busyText: "Enviando…", purpose: "entrar na fila",
-    // API fields `notices[i].phone` … are placed next to the choices; the others next to the questions.
-    fields: new Proxy({}, { get: (_, key) => (optIn && typeof key === "string" ? optIn.fieldOf(key) : null) }),
-    collect() {
-      const answers = person.collect();
-      if (!optIn) return answers;
-      const notices = optIn.collect();
-      const body = { ...answers.body };
-      if (notices.items.length) body.notices = notices.items;
-      return { body, errors: [...answers.errors, ...notices.errors] };
-    },
+    fields: choices.fields,
+    collect: choices.collect,
     async send(body) {
-      let pushNote = "";
-      if (optIn && optIn.wantsPush()) {
-        // Asked at once, inside the click: browsers only show the permission prompt after a gesture.
-        try {
-          const subscription = await subscribePush(unit.pushPublicKey);
-          body.notices = [...(body.notices || []), { channel: "push", subscription }];
-        } catch (err) {
-          if (!(err instanceof PushUnavailable)) throw err;
-          pushNote = `${err.message} Você entrou na fila sem a notificação; pode tentar de novo em "Como quer ser avisado?".`;
-        }
-      }
-      if (optIn) optIn.sending(body.notices || []);
+      const pushFailed = await choices.withPush(body, unit.pushPublicKey);
+      const pushNote = pushFailed
+        ? `${pushFailed} Você entrou na fila sem a notificação; pode tentar de novo em "Como quer ser avisado?".`
+        : "";
       const { data } = await withProof(api, (headers) => api(`/units/${apiPath(unit.id)}/tickets`, { method: "POST", body, headers }),
         $("#entrada-verificacao"));
       const ticket = { ticketId: data.ticketId, token: data.token, unitId: data.unitId || unit.id, unitName: unit.name };

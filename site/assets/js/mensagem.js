@@ -10,6 +10,7 @@ import { api, apiPath } from "./api.js";
 import { h, $, focusElement, announce } from "./dom.js";
 import { askQuestions, handleSubmit, showPrivacy } from "./forms.js";
 import { dateTime } from "./format.js";
+import { noticeChoices, submitWithChoices } from "./notices.js";
 import { FLOWS } from "./questions.js";
 import { followRecord, loadUnit, notOffered, pageViews, startPage, unitHeading } from "./records.js";
 import { MESSAGES, messageLink, remember } from "./stored.js";
@@ -42,10 +43,19 @@ async function startSending(unitId) {
   const message = askQuestions($("#perguntas"), FLOWS.message,
     { reasons: info.reasons, maxLength: info.maxLength });
   showPrivacy($("#aviso-privacidade"), unit.privacy);
+  const offered = Array.isArray(unit.noticeChannels) ? unit.noticeChannels : [];
+  const optIn = offered.length ? noticeChoices($("#mensagem-avisos"), {
+    prefix: "mensagem-aviso", offered,
+    told: "Escolha como o Balcão Virtual avisa você quando a unidade responder. É opcional.",
+    kept: "Seu celular e seu e-mail servem só para avisar da resposta. Eles são apagados junto com a mensagem.",
+  }) : null;
+  const choices = submitWithChoices(optIn, () => message.collect());
   handleSubmit(form, {
     summary: $("#resumo-erros"), button: $("#botao-enviar"), busyText: "Enviando…", purpose: "enviar a mensagem",
-    collect: () => message.collect(),
+    fields: choices.fields,
+    collect: choices.collect,
     async send(body) {
+      await choices.withPush(body, unit.pushPublicKey); // without push, the other channels still work
       const { data } = await api(`/units/${apiPath(unit.id)}/messages`, { method: "POST", body });
       remember(MESSAGES, data.messageId, { token: data.token, protocol: data.protocol, unitId: unit.id });
       window.location.assign(messageLink(data.messageId, data.token));

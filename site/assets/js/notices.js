@@ -154,12 +154,16 @@ export function phoneE164(typed) {
   return digits.length <= 11 ? `+55${digits}` : `+${digits}`;
 }
 
+const TOLD_IN_LINE = "Escolha como o Balcão Virtual avisa você quando sua vez estiver chegando e quando for chamado(a). É opcional.";
+const KEPT_WITH_TICKET = "Seu celular e seu e-mail servem só para estes avisos. Eles são apagados junto com a sua senha.";
+
 /**
  * The choices, rendered in `container` with ids starting `prefix` (one set on the join form, one on the
- * waiting page). `offered`: the unit's `noticeChannels`; `saved`: {channels, phone, email} chosen
- * before. Returns {collect, items, errorsFrom, clear}.
+ * waiting page, one on the message form). `offered`: the unit's `noticeChannels`; `saved`: {channels,
+ * phone, email} chosen before; `told` and `kept`: what the citizen is told of and how long the contacts
+ * are kept (the line's by default). Returns {collect, items, errorsFrom, clear}.
  */
-export function noticeChoices(container, { prefix, offered, saved = {} }) {
+export function noticeChoices(container, { prefix, offered, saved = {}, told = TOLD_IN_LINE, kept = KEPT_WITH_TICKET }) {
   // A kiosk is a shared computer (kiosk.js): its notifications would reach the next person, not this one.
   const shared = document.body.classList.contains("quiosque");
   const channels = CHANNELS.filter((c) => offered.includes(c) && (c !== "push" || (pushSupported() && !shared)));
@@ -177,15 +181,14 @@ export function noticeChoices(container, { prefix, offered, saved = {} }) {
   replace(container,
     h("fieldset", { id: id("canais"), class: "avisos" },
       h("legend", { text: "Como quer ser avisado?" }),
-      h("p", { class: "dica", id: id("dica"), text: "Escolha como o Balcão Virtual avisa você quando sua vez estiver chegando e quando for chamado(a). É opcional." }),
+      h("p", { class: "dica", id: id("dica"), text: told }),
       h("div", {}, boxes),
       h("p", { class: "erro-campo", id: id("canais-erro"), hidden: true }),
       field("telefone", "Celular com DDD (para WhatsApp e SMS)", "Exemplo: (92) 99123-4567. O número +55 do Brasil é colocado sozinho.",
         { type: "tel", inputmode: "tel", autocomplete: "tel", value: saved.phone || "" }),
       field("email", "E-mail", "Exemplo: maria@exemplo.com.br",
         { type: "email", inputmode: "email", autocomplete: "email", spellcheck: "false", value: saved.email || "" }),
-      h("p", { class: "dica", id: id("privacidade"),
-        text: "Seu celular e seu e-mail servem só para estes avisos. Eles são apagados junto com a sua senha." }),
+      h("p", { class: "dica", id: id("privacidade"), text: kept }),
       h("p", { class: "aviso alerta", id: id("push-status"), role: "status", hidden: true })));
 
   const checked = () => $$(`input[name="aviso"]:checked`, container).map((el) => el.value);
@@ -259,4 +262,39 @@ export function mapProblem(err, fieldOf) {
     else mapped[key] = String(message);
   }
   return mapped;
+}
+
+/**
+ * What a form with the choices (`optIn`, null when the unit offers none) gives `handleSubmit`: API
+ * fields (`notices[i].phone` …) placed next to the choices, and the body with the chosen items.
+ * `withPush(body, publicKey)` adds the push subscription (asked inside the click: browsers show the
+ * permission prompt only after a gesture) and returns why push could not be set up ("" when it was, or
+ * was not asked for); the request then goes without it.
+ */
+export function submitWithChoices(optIn, collectAnswers) {
+  return {
+    fields: new Proxy({}, { get: (_, key) => (optIn && typeof key === "string" ? optIn.fieldOf(key) : null) }),
+    collect() {
+      const answers = collectAnswers();
+      if (!optIn) return answers;
+      const notices = optIn.collect();
+      const body = { ...answers.body };
+      if (notices.items.length) body.notices = notices.items;
+      return { body, errors: [...answers.errors, ...notices.errors] };
+    },
+    async withPush(body, publicKey) {
+      let note = "";
+      if (optIn && optIn.wantsPush()) {
+        try {
+          const subscription = await subscribePush(publicKey);
+          body.notices = [...(body.notices || []), { channel: "push", subscription }];
+        } catch (err) {
+          if (!(err instanceof PushUnavailable)) throw err;
+          note = err.message;
+        }
+      }
+      if (optIn) optIn.sending(body.notices || []);
+      return note;
+    },
+  };
 }
