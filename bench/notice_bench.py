@@ -5,7 +5,14 @@ clerk's call (before the request) to the push service receiving that citizen's "
 printed (p50, p95, max: real seconds on this machine, not enforced); the counts are enforced: every
 called citizen got exactly one "called" push.
 
-The dev host runs with the deployed host.json (queues polled at most every 2 s when idle), on Azurite.
+The dev host runs with the deployed host.json, on Azurite. Where the time goes (measured, 40 calls): the
+wait for the queue's next poll is most of it. An idle queue trigger backs off exponentially up to
+host.json's `maxPollingInterval`, the platform's trigger as the dev host (which reads the same file):
+with 2 s, a call that came while the trigger slept waited up to 2 s before its notice was taken, and
+with the reads, the claim, the pacing slot and the send after that, p95 came out at 2.10 s. It is
+1 s now: a notice is taken within a second of the call. An idle instance then polls each of the five
+queues once a second: about 13 million storage transactions a month per always-ready instance (half
+of them added by this change), a few cents.
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ def test_the_projects_host_json() -> None:
     assert config.route_prefix == "api"
     queues = config.queues
     assert (queues.batch_size, queues.max_dequeue_count, queues.message_encoding) == (16, 5, "base64")
-    assert queues.new_batch_threshold == 8 and queues.max_polling_interval == 2.0
+    assert queues.new_batch_threshold == 8 and queues.max_polling_interval == 1.0
 
 
 def test_host_defaults() -> None:
