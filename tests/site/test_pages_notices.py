@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, BrowserContext, CDPSession, Page, expect
+from playwright.sync_api import Browser, BrowserContext, CDPSession, Locator, Page, expect
 
 from tests.e2e.pages_support import (
     assert_accessible,
@@ -281,13 +281,21 @@ CARLA = "carla.mendes@trf1.jus.br"
 MARKUP = "<img src=x onerror=window.__xss=1>"
 
 
+def choices_on(
+    browser: Browser, system: System, path: str, prefix: str
+) -> tuple[BrowserContext, Page, Locator]:
+    """A phone on the form at `path`, which asks "Como quer ser avisado?" (ids starting `prefix`)."""
+    context, page, _ = phone(browser, system)
+    page.goto(path)
+    choices = page.locator(f"#{prefix}-canais")
+    expect(choices.locator("legend")).to_have_text("Como quer ser avisado?")
+    return context, page, choices
+
+
 def test_the_choices_on_joining_and_waiting_estou_aqui_and_a_lost_subscription(
     system: System, chromium: Browser, channels: dict[str, RecordingChannel]
 ) -> None:
-    context, page, _ = phone(chromium, system)
-    page.goto(f"/?unidade={CHOICE_UNIT}")
-    choices = page.locator("#entrada-aviso-canais")
-    expect(choices.locator("legend")).to_have_text("Como quer ser avisado?")
+    context, page, choices = choices_on(chromium, system, f"/?unidade={CHOICE_UNIT}", "entrada-aviso")
     # The unit offers what the deployment set up (the four) and the page says what each does.
     expect(choices.locator("input[name=aviso]")).to_have_count(4)
     expect(choices).to_contain_text("apagados junto com a sua senha")
@@ -381,10 +389,9 @@ MESSAGE_UNIT, ELISA = "tjam-tefe-vu", "elisa.prado@tjam.jus.br"  # the asynchron
 def test_the_message_form_asks_how_to_be_told_of_the_reply_and_the_reply_is_told(
     system: System, chromium: Browser, channels: dict[str, RecordingChannel]
 ) -> None:
-    context, page, _ = phone(chromium, system)
-    page.goto(f"/mensagem.html?unidade={MESSAGE_UNIT}")
-    choices = page.locator("#mensagem-aviso-canais")
-    expect(choices.locator("legend")).to_have_text("Como quer ser avisado?")
+    context, page, choices = choices_on(
+        chromium, system, f"/mensagem.html?unidade={MESSAGE_UNIT}", "mensagem-aviso"
+    )
     expect(choices).to_contain_text("quando a unidade responder")
     expect(choices).to_contain_text("apagados junto com a mensagem")
     page.fill("#nome", "Raimundo Nonato")
