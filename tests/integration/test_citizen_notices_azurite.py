@@ -2,7 +2,8 @@
 memory and its own real Web Push sender) on one Azurite and the local push service that decrypts what
 arrives (tests/fakes/fake_push.py): the near-front notice reaches the citizen once per ticket whichever
 worker moves the line, whichever worker gets its message, however often the message is replayed and
-however many passes see the citizen inside the threshold.
+however many passes see the citizen inside the threshold; the appointment reminder once per appointment
+when both instances' minute timers find it due.
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ from adapters.notice_push import WebPushChannel, new_vapid_keys
 from domain.contacts import NoticeRequest
 from domain.ports import CITIZEN_NOTICE_QUEUE
 from domain.tokens import KeyRing
-from domain.usecases import clerk_actions
+from domain.usecases import appointment_day, booking, clerk_actions
 from domain.usecases.citizen_notices import deliver_citizen_notice
 from domain.usecases.context import Context
 from domain.usecases.upkeep import upkeep_unit
 from tests.fakes.fake_channels import Channels
 from tests.fakes.fake_push import FakePush
+from tests.integration import test_scheduling_azurite as scheduling
 from tests.support import flows
 from tests.support.azurite import Azurite
 from tests.support.services import build_services
@@ -37,6 +39,7 @@ DAY = "20261130"
 NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)  # Monday, 10:00 in Rio Branco
 ANA = "ana.souza@trf1.jus.br"
 _, PRIVATE = new_vapid_keys()
+SCHEDULING = scheduling.config()  # a unit that books appointments
 KEYS = KeyRing({"k1": os.urandom(32)})  # the deployment's token keys, the same on every instance
 
 
@@ -133,3 +136,32 @@ def test_the_near_front_notice_reaches_the_citizen_once_across_instances_and_rep
     stored = one.store.get_ticket(mine.ticket_id) or {}
     told = [n for n in json.loads(str(stored.get("notices") or "[]")) if n["kind"] == "near_front"]
     assert [n["outcome"] for n in told] == ["sent"]
+
+
+def test_the_appointment_reminder_reaches_the_citizen_once_across_instances(
+    env: dict[str, str], push: FakePush
+) -> None:
+    table = f"q{os.urandom(4).hex()}"
+    one, two = (
+        replace(worker(env, table, push), config=lambda: SCHEDULING, always_open=False) for _ in range(2)
+    )
+    subscription = push.subscribe()
+    subscriber = subscription["endpoint"].rsplit("/", 1)[1]
+    chosen = (NoticeRequest(channel="push", subscription=subscription),)
+    made = booking.book(
+        one, scheduling.UNIT, scheduling.person(1, notices=chosen), scheduling.SLOT, scheduling.MONDAY
+    )
+    due = scheduling.SLOT - timedelta(minutes=one.unit(scheduling.UNIT).scheduling.reminder_minutes)
+    for ctx, seconds in ((one, 0), (two, 0), (two, 60)):  # both instances' minute timers, then the next
+        appointment_day.run_appointments(ctx, due + timedelta(seconds=seconds))
+    for message in take_notices(one):
+        for ctx in (one, two, one):  # on both instances, and replayed
+            deliver_citizen_notice(ctx, message, due + timedelta(seconds=61))
+
+    assert kinds_received(push, subscriber) == ["reminder"]
+    reminder = received(push, subscriber)[0]
+    address, _, fragment = reminder["url"].partition("#")
+    assert (
+        address.endswith(f"/agendar.html?agendamento={made.appointment_id}") and fragment == f"t={made.token}"
+    )
+    assert "Pessoa Agendada" not in reminder["body"]
