@@ -426,3 +426,32 @@ def test_the_message_form_asks_how_to_be_told_of_the_reply_and_the_reply_is_told
     page.goto(reply.link)  # the notice's link opens the message, with the reply
     expect(page.locator("#msg-resposta-texto")).to_have_text("Sim, foi mantida.")
     context.close()
+
+
+def test_the_booking_form_asks_how_to_be_reminded_and_sends_the_choice_with_the_booking(
+    system: System, chromium: Browser
+) -> None:
+    context, page, choices = choices_on(
+        chromium, system, f"/agendar.html?unidade={MESSAGE_UNIT}", "agendar-aviso"
+    )
+    expect(choices).to_contain_text("lembra você do horário")
+    expect(choices).to_contain_text("apagados junto com o agendamento")
+    page.fill("#nome", "Raimunda Nonata")
+    page.check("#papel-parte")
+    page.select_option("#assunto", "orientacao")
+    page.locator("#horario input[type=radio]").first.check()
+    page.check("#agendar-aviso-canal-whatsapp")
+    page.fill("#agendar-aviso-telefone", "(20) 99123-4567")  # 20 is no DDD in Anatel's table
+    page.click("#botao-agendar")
+    expect(page.locator("#agendar-aviso-telefone-erro")).to_have_text("o DDD 20 não existe no Brasil")
+    assert_fits(page)
+    assert_accessible(page, "notices-booking-choices-360")
+
+    page.fill("#agendar-aviso-telefone", "(97) 99123-4567")
+    with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/appointments")) as sent:
+        page.click("#botao-agendar")
+    expect(page.locator("#ag-situacao")).to_have_text("Agendado")
+    notices = sent.value.post_data_json["notices"]
+    assert [n["channel"] for n in notices] == ["whatsapp"]
+    assert re.sub(r"\D", "", notices[0]["phone"]).endswith("97991234567")
+    context.close()

@@ -10,6 +10,7 @@ import "./shell.js";
 import { api, apiPath, ApiError } from "./api.js";
 import { h, $, replace, focusElement, announce, safeUrl } from "./dom.js";
 import { askQuestions, handleSubmit, showPrivacy } from "./forms.js";
+import { noticeChoices, submitWithChoices } from "./notices.js";
 import { withProof } from "./proof.js";
 import { FLOWS } from "./questions.js";
 import { followRecord, loadUnit, notOffered, pageViews, startPage, unitHeading } from "./records.js";
@@ -76,21 +77,29 @@ async function startBooking(unitId) {
     { reasons: unit.reasons, categories: unit.serviceCategories });
   showPrivacy($("#aviso-privacidade"), unit.privacy);
   let picked = slotPicker($("#escolha-horario"), offered, "horario");
+  const channels = Array.isArray(unit.noticeChannels) ? unit.noticeChannels : [];
+  const optIn = channels.length ? noticeChoices($("#agendar-avisos"), {
+    prefix: "agendar-aviso", offered: channels,
+    told: "Escolha como o Balcão Virtual lembra você do horário, um pouco antes dele. É opcional.",
+    kept: "Seu celular e seu e-mail servem só para lembrar você do horário. Eles são apagados junto com o agendamento.",
+  }) : null;
+  const choices = submitWithChoices(optIn, () => {
+    const { body, errors } = person.collect();
+    body.startsAt = picked();
+    if (!body.startsAt) errors.push({ id: "horario", message: "Escolha um horário." });
+    return { body, errors };
+  });
   handleSubmit(form, {
     summary: $("#resumo-erros"), button: $("#botao-agendar"), busyText: "Agendando…", purpose: "agendar",
-    collect() {
-      const { body, errors } = person.collect();
-      body.startsAt = picked();
-      if (!body.startsAt) errors.push({ id: "horario", message: "Escolha um horário." });
-      return { body, errors };
-    },
+    collect: choices.collect,
     async send(body) {
+      await choices.withPush(body, unit.pushPublicKey); // without push, the other channels still work
       const { data } = await withProof(api, (headers) => api(`/units/${apiPath(unit.id)}/appointments`, { method: "POST", body, headers }),
         $("#ag-verificacao"));
       remember(APPOINTMENTS, data.appointmentId, { token: data.token, unitId: unit.id, unitName: unit.name });
       window.location.assign(appointmentLink(data.appointmentId, data.token));
     },
-    fields: { startsAt: "horario" },
+    fields: new Proxy({}, { get: (_, key) => (key === "startsAt" ? "horario" : choices.fields[key]) }),
     async refused(err) {
       if (!(err instanceof ApiError && err.status === 409)) return;
       try { // the slot was taken meanwhile: offer what is free now
