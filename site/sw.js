@@ -26,6 +26,7 @@ const SHELL = [
   "/assets/js/chat-view.js",
   "/assets/js/citizen-chat.js",
   "/assets/js/citizen-extras.js",
+  "/assets/js/citizen-page.js",
   "/assets/js/citizen.js",
   "/assets/js/cnj.js",
   "/assets/js/dom.js",

@@ -166,10 +166,49 @@ def test_pages_carry_no_inline_script_or_style_and_declare_the_policy() -> None:
         meta = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html)
         assert meta is not None, page.name
         assert "'unsafe-inline'" not in meta.group(1) and "'unsafe-eval'" not in meta.group(1), page.name
-        if page.name != "reuniao.html":  # the local meeting stand-in calls no API: stricter still
-            assert f"{meta.group(1)}; frame-ancestors 'self'" == sent, page.name
+        assert f"{meta.group(1)}; frame-ancestors 'self'" == sent, page.name
         assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html) is None, page.name
         assert re.search(r"<style|\sstyle=|\son[a-z]+=", html) is None, page.name
+
+
+# Every page's <head>, line by line: the same block, only its description, title and entry module its own.
+HEAD = [
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    re.compile(r'<meta http-equiv="Content-Security-Policy" content="[^"]+">'),
+    re.compile(r'<meta name="description" content="[^"<>]*Balcão Virtual[^"<>]{20,}">'),
+    re.compile(r"<title>[^<]*Balcão Virtual[^<]*</title>"),
+    '<link rel="icon" href="/assets/img/balcao.svg" type="image/svg+xml">',
+    '<link rel="stylesheet" href="/assets/css/balcao.css">',
+    re.compile(r'<script type="module" src="/assets/js/[\w-]+\.js"></script>'),
+]
+# what a page adds after that block: the waiting page's web app manifest, touch icon and theme colour
+HEAD_EXTRAS = {
+    "index.html": [
+        '<link rel="manifest" href="/manifest.webmanifest">',
+        '<link rel="apple-touch-icon" href="/assets/img/app-192.png">',
+        '<meta name="theme-color" content="#0c326f">',
+    ]
+}
+
+
+def test_every_page_opens_with_the_same_head() -> None:
+    """One well-formed block (the CSP's value is checked above), each page with its own description."""
+    descriptions = set()
+    for page in sorted(SITE.glob("*.html")):
+        html = page.read_text(encoding="utf-8")
+        head = re.search(r'^<!doctype html>\n<html lang="pt-BR">\n<head>\n(.*?)</head>\n<body ', html, re.S)
+        assert head is not None, page.name
+        lines = head.group(1).splitlines()
+        assert len(lines) == len(HEAD) + len(HEAD_EXTRAS.get(page.name, [])), (page.name, lines)
+        for line, wanted in zip(lines, HEAD, strict=False):
+            ok = line == wanted if isinstance(wanted, str) else wanted.fullmatch(line) is not None
+            assert ok, (page.name, line)
+        assert lines[len(HEAD) :] == HEAD_EXTRAS.get(page.name, []), page.name
+        descriptions.add(lines[3])
+        module = re.search(r'src="/(assets/js/[\w-]+\.js)"', lines[len(HEAD) - 1])
+        assert module is not None and (SITE / module.group(1)).is_file(), page.name
+    assert len(descriptions) == len(sorted(SITE.glob("*.html")))
 
 
 def test_the_three_forms_ask_the_same_questions_from_one_definition_in_its_words(
