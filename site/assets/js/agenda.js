@@ -9,7 +9,7 @@
 import "./shell.js";
 import { api, apiPath, ApiError } from "./api.js";
 import { h, $, replace, focusElement, announce, safeUrl } from "./dom.js";
-import { askQuestions, handleSubmit, showPrivacy } from "./forms.js";
+import { citizenQuestions, handleSubmit } from "./forms.js";
 import { noticeChoices, submitWithChoices } from "./notices.js";
 import { withProof } from "./proof.js";
 import { FLOWS } from "./questions.js";
@@ -73,9 +73,8 @@ async function startBooking(unitId) {
   }
   const form = $("#form-agendar");
   form.hidden = false;
-  const person = askQuestions($("#perguntas"), FLOWS.booking,
-    { reasons: unit.reasons, categories: unit.serviceCategories });
-  showPrivacy($("#aviso-privacidade"), unit.privacy);
+  const person = citizenQuestions(FLOWS.booking, { reasons: unit.reasons, categories: unit.serviceCategories },
+    unit.privacy);
   let picked = slotPicker($("#escolha-horario"), offered, "horario");
   const channels = Array.isArray(unit.noticeChannels) ? unit.noticeChannels : [];
   const optIn = channels.length ? noticeChoices($("#agendar-avisos"), {

@@ -5,7 +5,7 @@
 import "./shell.js";
 import { api, apiPath, ApiError, ticketAuth } from "./api.js";
 import { h, $, replace, announce, safeUrl, focusElement } from "./dom.js";
-import { askQuestions, clearErrors, handleSubmit, problemErrors, showErrors, showPrivacy } from "./forms.js";
+import { citizenQuestions, clearErrors, handleSubmit, problemErrors, showErrors } from "./forms.js";
 import { num, nextOpening } from "./format.js";
 import { withProof } from "./proof.js";
 import { FLOWS } from "./questions.js";
@@ -240,9 +240,8 @@ const offeredChannels = (unit) => (unit && Array.isArray(unit.noticeChannels) ? 
 
 function wireJoinForm(unit) {
   const form = $("#form-entrada");
-  const person = askQuestions($("#perguntas"), FLOWS.join, { reasons: unit.reasons, categories: unit.serviceCategories,
-    courtCode: unit.courtCode, courtName: unit.court && unit.court.name });
-  showPrivacy($("#aviso-privacidade"), unit.privacy);
+  const person = citizenQuestions(FLOWS.join, { reasons: unit.reasons, categories: unit.serviceCategories,
+    courtCode: unit.courtCode, courtName: unit.court && unit.court.name }, unit.privacy);
   const offered = offeredChannels(unit);
   const optIn = offered.length ? noticeChoices($("#entrada-avisos"), { prefix: "entrada-aviso", offered }) : null;
   form.addEventListener("submit", unlockSound); // the click lets the page beep later, when called

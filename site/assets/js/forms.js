@@ -332,6 +332,16 @@ export function askQuestions(container, questions, context) {
 // ---------------------------------------------------------------------------------------------
 // The personal-data notice of the citizen's forms (privacy.js): the legal basis, not a consent box
 
+/**
+ * A citizen's form on a unit's page (joining, booking, a message): the flow's questions in `#perguntas`
+ * and, beside them, the unit's privacy notice in `#aviso-privacidade`. Returns askQuestions' {collect}.
+ */
+export function citizenQuestions(flow, context, privacy) {
+  const asked = askQuestions($("#perguntas"), flow, context);
+  showPrivacy($("#aviso-privacidade"), privacy);
+  return asked;
+}
+
 /** Fill `container` with the unit's privacy notice (legal basis, controller, encarregado). */
 export function showPrivacy(container, privacy) {
   const lines = privacyLines(privacy);

@@ -8,7 +8,7 @@
 import "./shell.js";
 import { api, apiPath } from "./api.js";
 import { h, $, focusElement, announce } from "./dom.js";
-import { askQuestions, handleSubmit, showPrivacy } from "./forms.js";
+import { citizenQuestions, handleSubmit } from "./forms.js";
 import { dateTime } from "./format.js";
 import { noticeChoices, submitWithChoices } from "./notices.js";
 import { FLOWS } from "./questions.js";
@@ -40,9 +40,7 @@ async function startSending(unitId) {
   }
   const form = $("#form-mensagem");
   form.hidden = false;
-  const message = askQuestions($("#perguntas"), FLOWS.message,
-    { reasons: info.reasons, maxLength: info.maxLength });
-  showPrivacy($("#aviso-privacidade"), unit.privacy);
+  const message = citizenQuestions(FLOWS.message, { reasons: info.reasons, maxLength: info.maxLength }, unit.privacy);
   const offered = Array.isArray(unit.noticeChannels) ? unit.noticeChannels : [];
   const optIn = offered.length ? noticeChoices($("#mensagem-avisos"), {
     prefix: "mensagem-aviso", offered,
