@@ -26,6 +26,7 @@ from azure.data.tables import TableClient, TableServiceClient, TableTransactionE
 from adapters.storage import TableClients
 from domain.errors import ConcurrentUpdateError
 from domain.ports import Row, RowWrite
+from domain.records import check_writes
 
 APPOINTMENTS_TABLE = "appointments"
 MESSAGES_TABLE = "messages"
@@ -65,10 +66,7 @@ class TableUnitRecords:
     def commit(self, unit_id: str, writes: Sequence[RowWrite]) -> None:
         if not writes:
             return
-        if len(writes) > 100:
-            raise ValueError(f"a transaction holds at most 100 operations, got {len(writes)}")
-        if len({w.key for w in writes}) < len(writes):
-            raise ValueError("a transaction changes each row once")
+        check_writes(writes)
         ops: list[tuple[Any, ...]] = []
         for write in writes:
             entity = {"PartitionKey": unit_id, "RowKey": write.key, **write.fields}

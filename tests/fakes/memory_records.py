@@ -15,6 +15,7 @@ from typing import Any
 
 from domain.errors import ConcurrentUpdateError
 from domain.ports import Row, RowWrite
+from domain.records import check_writes
 from tests.fakes.memory_store import new_etag
 
 
@@ -44,10 +45,7 @@ class MemoryUnitRecords:
     def commit(self, unit_id: str, writes: Sequence[RowWrite]) -> None:
         if not writes:
             return
-        if len(writes) > 100:
-            raise ValueError(f"a transaction holds at most 100 operations, got {len(writes)}")
-        if len({w.key for w in writes}) < len(writes):
-            raise ValueError("a transaction changes each row once")
+        check_writes(writes)
         with self._lock:
             unit = copy.deepcopy(self.rows.get(unit_id, {}))
             for write in writes:
