@@ -30,7 +30,7 @@ from domain.errors import ConcurrentUpdateError, ConflictError
 from domain.ordering import Entry, PriorityClass
 from domain.ports import DuplicateTicketError
 from domain.queue import Called, Clerk, QueueState, Reach
-from domain.tickets import AttendanceEvent, TicketEvent, TicketId, TicketWrite
+from domain.tickets import AttendanceEvent, TicketEvent, TicketId, TicketWrite, event_row
 
 TICKETS_TABLE = "tickets"
 _CHUNK = 30_000  # characters per string property (the limit is 64 KiB = 32K UTF-16 units)
@@ -131,19 +131,8 @@ def _survey_slot(ticket_rk: str) -> str:
 
 
 def _event_entity(pk: str, event: TicketEvent | AttendanceEvent) -> dict[str, Any]:
-    short = TicketId.parse(event.ticket_id).short
-    at_ms = int(event.at.timestamp() * 1000)
-    return {
-        "PartitionKey": pk,
-        "RowKey": f"e.{at_ms:013d}.{short}.{event.action.value}",
-        "ticketId": event.ticket_id,
-        "action": event.action.value,
-        "status": event.status.value,
-        "at": event.at.isoformat(),
-        "by": event.by,
-        "reason": event.reason,
-        "data": json.dumps(event.data),
-    }
+    key, fields = event_row(event)
+    return {"PartitionKey": pk, "RowKey": key, **fields}
 
 
 def _plain(entity: Mapping[str, Any]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ status (with its event, committed with the change); anything not in the table is
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from collections.abc import Mapping
@@ -229,6 +230,22 @@ def move(
         event=TicketEvent(ticket_id, action, new, at, by, reason, dict(data or {})),
         opens_survey=new == Status.DONE,
     )
+
+
+def event_row(event: TicketEvent | AttendanceEvent) -> tuple[str, dict[str, Any]]:
+    """The row key and fields an event is kept as in its unit-day's log (`QueueStore.list_events` gives
+    the fields back; the audit reads them): keys `e.{epoch ms}.{short}.{action}` sort by time."""
+    at_ms = int(event.at.timestamp() * 1000)
+    key = f"e.{at_ms:013d}.{TicketId.parse(event.ticket_id).short}.{event.action.value}"
+    return key, {
+        "ticketId": event.ticket_id,
+        "action": event.action.value,
+        "status": event.status.value,
+        "at": event.at.isoformat(),
+        "by": event.by,
+        "reason": event.reason,
+        "data": json.dumps(event.data),
+    }
 
 
 def status_of(write: TicketWrite) -> Status:

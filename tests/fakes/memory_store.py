@@ -24,7 +24,7 @@ from typing import Any
 from domain.errors import ConcurrentUpdateError, ConflictError
 from domain.ports import DuplicateTicketError
 from domain.queue import QueueState
-from domain.tickets import AttendanceEvent, TicketEvent, TicketId, TicketWrite
+from domain.tickets import TicketId, TicketWrite, event_row
 
 ETAGS = itertools.count(1)
 
@@ -44,21 +44,6 @@ class Partition:
     survey_slots: set[str] = field(default_factory=set)  # short ids of finished tickets not yet surveyed
     heartbeats: dict[str, dict[str, int]] = field(default_factory=dict)  # by worker
     contacts: dict[str, dict[str, Any]] = field(default_factory=dict)  # by short id: {"contacts": json}
-
-
-def event_row(event: TicketEvent | AttendanceEvent) -> tuple[str, dict[str, Any]]:
-    short = TicketId.parse(event.ticket_id).short
-    at_ms = int(event.at.timestamp() * 1000)
-    row = {
-        "ticketId": event.ticket_id,
-        "action": event.action.value,
-        "status": event.status.value,
-        "at": event.at.isoformat(),
-        "by": event.by,
-        "reason": event.reason,
-        "data": json.dumps(event.data),
-    }
-    return f"e.{at_ms:013d}.{short}.{event.action.value}", row
 
 
 class MemoryQueueStore:

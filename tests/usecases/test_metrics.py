@@ -14,14 +14,13 @@ import pytest
 from domain.errors import ForbiddenError, InvalidInputError, NotFoundError, UnitNotFoundError
 from domain.metric_events import DayClock, MetricEvent, recompute
 from domain.rollups import SEAL_AFTER, Rollup, clerk_id
-from domain.tickets import Action
+from domain.tickets import Action, event_row
 from domain.usecases import citizen_view, clerk_actions, metrics_reports, surveys
 from domain.usecases.metrics_rollup import roll_up
 from domain.usecases.metrics_scope import ReportQuery
 from functions.answers import dump, present
 from functions.answers import metrics as answers
 from tests.fakes.context import fake_context
-from tests.fakes.memory_store import event_row
 from tests.support import flows
 from tests.usecases.conftest import ADMIN, ANA, BRUNO, DAY, MANAGER, NOW, UNIT, World
 
