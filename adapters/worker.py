@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import contextvars
 import random
+import secrets
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import TypedDict, TypeVar
+
+from domain.ports import Backoff, Sightings, TaskRunner, Turns
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -75,3 +78,25 @@ class ThreadPoolRunner:
         with ThreadPoolExecutor(min(self._workers, len(items))) as pool:
             futures = [pool.submit(contextvars.copy_context().run, task, item) for item in items]
             return [f.result() for f in futures]
+
+
+class ProcessParts(TypedDict):
+    """The fields of a use-case `Context` that are this process's own."""
+
+    sightings: Sightings
+    turns: Turns
+    backoff: Backoff
+    tasks: TaskRunner
+    worker_id: str
+
+
+def process_parts() -> ProcessParts:
+    """A process's own parts, new (the app's bootstrap and the tests' Azurite contexts build them alike):
+    `Context(..., **process_parts())`."""
+    return ProcessParts(
+        sightings=PresenceBuffer(),
+        turns=PartitionTurns(),
+        backoff=JitteredBackoff(),
+        tasks=ThreadPoolRunner(),
+        worker_id=secrets.token_hex(4),
+    )

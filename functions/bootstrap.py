@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -30,7 +29,7 @@ from adapters.records_table import APPOINTMENTS_TABLE, MESSAGES_TABLE, TableUnit
 from adapters.retention_store import TableRetentionStore
 from adapters.storage import blob_service, queue_service, table_service
 from adapters.tables import TableQueueStore
-from adapters.worker import JitteredBackoff, PartitionTurns, PresenceBuffer, ThreadPoolRunner
+from adapters.worker import process_parts
 from domain.config import Configuration
 from domain.contacts import PUSH_HOSTS
 from domain.ports import (
@@ -277,11 +276,7 @@ def build(settings: Settings, clock: Clock, factories: Factories) -> Bootstrap:
         meetings=providers,
         notifier=WithConsoleLinks(factories.notifier(settings), links),
         webhook_url_for=lambda unit: settings.webhook_url(unit.webhook_setting),
-        sightings=PresenceBuffer(),
-        turns=PartitionTurns(),
-        backoff=JitteredBackoff(),
-        tasks=ThreadPoolRunner(),
-        worker_id=secrets.token_hex(4),
+        **process_parts(),
         favorites=TableFavoriteStore(tables),
         room_census=room_census(settings),
         always_open=settings.always_open,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from adapters.records_table import APPOINTMENTS_TABLE, MESSAGES_TABLE, TableUnit
 from adapters.retention_store import TableRetentionStore
 from adapters.storage import queue_service, table_service
 from adapters.tables import TableQueueStore
-from adapters.worker import JitteredBackoff, PartitionTurns, PresenceBuffer, ThreadPoolRunner
+from adapters.worker import process_parts
 from domain.config import Configuration, parse_configuration
 from domain.ports import ClerkNotifier, MeetingProvider, Notification
 from domain.tokens import KeyRing
@@ -73,11 +72,7 @@ def build_services(
         meetings=Providers(meetings or {"local": LocalMeetingProvider()}),
         notifier=notifier or NoChannel(),
         webhook_url_for=lambda _unit: None,
-        sightings=PresenceBuffer(),
-        turns=PartitionTurns(),
-        backoff=JitteredBackoff(),
-        tasks=ThreadPoolRunner(),
-        worker_id=secrets.token_hex(4),
+        **process_parts(),
         favorites=TableFavoriteStore(tables),
         room_census=lambda _kind: None,
         always_open=always_open,
