@@ -52,6 +52,7 @@ from domain.metric_events import (
     decode_tracks,
     encode_tracks,
 )
+from domain.ports import ETag, Hours
 from domain.rollups import SURVEY, Rollup, Rollups
 
 METRICS_TABLE = "metrics"
@@ -243,12 +244,7 @@ class TableMetricsStore:
             yield EventPage(events, waiting, clerks)
 
     def save(
-        self,
-        unit_day: UnitDay,
-        unit_etag: str | None,
-        court_day: CourtDay,
-        court_etag: str | None,
-        hours: Collection[int],
+        self, unit_day: UnitDay, unit_etag: ETag, court_day: CourtDay, court_etag: ETag, hours: Hours
     ) -> None:
         court, unit, day = unit_day.court_id, unit_day.unit_id, unit_day.day
         pk = f"c.{court}"

@@ -8,12 +8,13 @@ from __future__ import annotations
 import copy
 import json
 import threading
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from domain.errors import ConcurrentUpdateError
 from domain.metric_events import CourtDay, DayRow, EventPage, HourRow, MetricEvent, UnitDay
+from domain.ports import ETag, Hours
 from domain.rollups import SURVEY, Rollup, Rollups
 from tests.fakes.memory_store import MemoryQueueStore, new_etag
 
@@ -89,12 +90,7 @@ class MemoryMetricsStore:
                 yield EventPage(page)
 
     def save(
-        self,
-        unit_day: UnitDay,
-        unit_etag: str | None,
-        court_day: CourtDay,
-        court_etag: str | None,
-        hours: Collection[int],
+        self, unit_day: UnitDay, unit_etag: ETag, court_day: CourtDay, court_etag: ETag, hours: Hours
     ) -> None:
         ukey = (unit_day.court_id, unit_day.unit_id, unit_day.day)
         ckey = (court_day.court_id, court_day.day)
