@@ -37,6 +37,7 @@ from devhost.config import QueueOptions, Settings, validate_queue_name
 from devhost.errors import ConfigurationError
 from devhost.indexing import BindingSpec, FunctionSpec
 from devhost.invoker import Invoker
+from devhost.listener import Listener
 
 log = logging.getLogger("devhost.queues")
 
@@ -164,7 +165,7 @@ def _create_if_missing(client: QueueClient) -> None:
         client.create_queue()
 
 
-class QueueListener:
+class QueueListener(Listener):
     """Polls one queue for one function; see the module docstring for the semantics."""
 
     def __init__(
@@ -177,15 +178,11 @@ class QueueListener:
         invoker: Invoker,
         on_change: Callable[[], None] = lambda: None,
     ) -> None:
-        self.function = function
+        super().__init__(function, invoker, on_change, f"devhost-poll-{queue_name}")
         self.queue_name = queue_name
         self._client = client
         self._poison = poison_client
         self._options = options
-        self._invoker = invoker
-        self._on_change = on_change
-        self._stopping = threading.Event()
-        self._wake = threading.Event()
         self._state = threading.Condition()
         self._in_flight = 0
         self._polls_started = 0
@@ -193,7 +190,6 @@ class QueueListener:
         self._queues_ready = False
         self._unreachable = False
         self._unreleased: dict[str, str] = {}  # message id -> pop receipt of a failed run not yet released
-        self._thread: threading.Thread | None = None
         self._workers = ThreadPoolExecutor(
             max_workers=options.batch_size + options.new_batch_threshold,
             thread_name_prefix=f"devhost-{queue_name}",
@@ -201,22 +197,12 @@ class QueueListener:
 
     # -- lifecycle ----------------------------------------------------------------------------
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name=f"devhost-poll-{self.queue_name}", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._wake.set()
+    def _interrupt(self) -> None:
         with self._state:
             self._state.notify_all()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        self._workers.shutdown(wait=True)
 
-    def wake(self) -> None:
-        """Cut the current back-off short and poll now."""
-        self._wake.set()
+    def _close(self) -> None:
+        self._workers.shutdown(wait=True)
 
     # -- idleness, for tests --------------------------------------------------------------------
 

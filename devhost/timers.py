@@ -29,6 +29,7 @@ from devhost.config import Settings
 from devhost.errors import CronSyntaxError
 from devhost.indexing import TIMER_TRIGGER, FunctionSpec
 from devhost.invoker import Invoker
+from devhost.listener import Listener
 from devhost.ncrontab import CronSchedule
 from devhost.timer_lease import ListenerLease
 
@@ -38,7 +39,7 @@ PAST_DUE_TOLERANCE = timedelta(seconds=1)
 _MAX_SLEEP = 1.0  # seconds: re-read a non-observable clock at least this often (jumps, fakes)
 
 
-class TimerScheduler:
+class TimerScheduler(Listener):
     """Fires one timer function on its schedule, on its own thread."""
 
     def __init__(
@@ -52,22 +53,17 @@ class TimerScheduler:
         on_change: Callable[[], None] = lambda: None,
         lease: ListenerLease | None = None,
     ) -> None:
-        self.function = function
+        super().__init__(function, invoker, on_change, f"devhost-timer-{function.name}")
         self.lease = lease
         self.schedule = schedule
         self._clock = clock
-        self._invoker = invoker
         self._run_on_startup = run_on_startup
-        self._on_change = on_change
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._observed: datetime | None = None  # the clock time of the last evaluation
         self._running = False
         self._last: datetime | None = None
         self._next: datetime | None = None
         self._unsubscribe: Callable[[], None] | None = None
-        self._thread: threading.Thread | None = None
 
     @property
     def next_due(self) -> datetime | None:
@@ -84,18 +80,13 @@ class TimerScheduler:
             self.lease.start()
         if isinstance(self._clock, ObservableClock):
             self._unsubscribe = self._clock.subscribe(self._wake.set)
-        self._thread = threading.Thread(
-            target=self._run, name=f"devhost-timer-{self.function.name}", daemon=True
-        )
-        self._thread.start()
+        super().start()
 
-    def stop(self) -> None:
-        self._stopping.set()
-        self._wake.set()
+    def _interrupt(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+
+    def _close(self) -> None:
         if self.lease is not None:
             self.lease.stop()
 
