@@ -23,6 +23,7 @@ import hmac
 import re
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import SplitResult, quote, urlsplit
@@ -50,6 +51,26 @@ def _https(url: str, what: str) -> SplitResult:
     if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
         raise ValueError(f"{what} must be https")
     return parts
+
+
+@dataclass(frozen=True)
+class _Signer:
+    """The deployment's tokens for a room (prosody ``token`` authentication, shared secret, HS256):
+    ``iss`` = app id, ``aud``, ``sub``, ``room``, ``iat`` and ``exp``, with any other claims given."""
+
+    app_id: str
+    app_secret: str = field(repr=False)
+    audience: str
+    subject: str
+
+    @staticmethod
+    def of(app_id: str | None, app_secret: str | None, audience: str, subject: str) -> _Signer | None:
+        return _Signer(app_id, app_secret, audience, subject) if app_id and app_secret else None
+
+    def sign(self, room: str, issued: datetime, expires: datetime, **claims: Any) -> str:
+        body: dict[str, Any] = {"iss": self.app_id, "aud": self.audience, "sub": self.subject, "room": room}
+        body |= {"iat": int(issued.timestamp()), "exp": int(expires.timestamp()), **claims}
+        return jwt.encode(body, self.app_secret, algorithm="HS256")
 
 
 class JitsiMeetingProvider:
@@ -86,10 +107,7 @@ class JitsiMeetingProvider:
         self._host_url = host_url.rstrip("/")
         self._room_key = key if key is not None else secrets.token_bytes(32)
         self._prefix = _slug(room_prefix, 24) or "balcao"
-        self._app_id = app_id
-        self._app_secret = app_secret
-        self._audience = audience
-        self._subject = subject
+        self._signer = _Signer.of(app_id, app_secret, audience, subject)
         self._token_lifetime = token_lifetime
         self._not_before_skew = not_before_skew
         self._clerk_name = clerk_display_name
@@ -97,11 +115,11 @@ class JitsiMeetingProvider:
         self._clock = clock or (lambda: datetime.now(UTC))
 
     def __repr__(self) -> str:  # never show the secrets
-        return f"JitsiMeetingProvider(host_url={self._host_url!r}, jwt={self._app_id is not None})"
+        return f"JitsiMeetingProvider(host_url={self._host_url!r}, jwt={self.uses_jwt})"
 
     @property
     def uses_jwt(self) -> bool:
-        return self._app_secret is not None
+        return self._signer is not None
 
     def room_name(self, request: MeetingRequest) -> str:
         """The room of this attendance: deterministic per ticket under one `room_secret`."""
@@ -127,7 +145,7 @@ class JitsiMeetingProvider:
         )
 
     def _token(self, room: str, request: MeetingRequest, *, moderator: bool) -> str:
-        assert self._app_id is not None and self._app_secret is not None
+        assert self._signer is not None
         start = request.starts_at or self._clock()
         if start.tzinfo is None:
             start = start.replace(tzinfo=UTC)
@@ -137,17 +155,10 @@ class JitsiMeetingProvider:
             "moderator": moderator,
             "affiliation": "owner" if moderator else "member",
         }
-        claims = {
-            "iss": self._app_id,
-            "aud": self._audience,
-            "sub": self._subject,
-            "room": room,
-            "iat": int(start.timestamp()),
-            "nbf": int((start - self._not_before_skew).timestamp()),
-            "exp": int((start + self._token_lifetime).timestamp()),
-            "context": {"user": user},
-        }
-        return jwt.encode(claims, self._app_secret, algorithm="HS256")
+        not_before = int((start - self._not_before_skew).timestamp())
+        return self._signer.sign(
+            room, start, start + self._token_lifetime, nbf=not_before, context={"user": user}
+        )
 
 
 class JitsiRoomCensus:
@@ -173,26 +184,15 @@ class JitsiRoomCensus:
         _https(room_size_url, "JITSI_ROOM_SIZE_URL")
         self._url = room_size_url
         self._domain = xmpp_domain
-        self._app_id = app_id
-        self._app_secret = app_secret
-        self._audience = audience
-        self._subject = subject
+        self._signer = _Signer.of(app_id, app_secret, audience, subject)
         self._timeout = timeout_s
         self._clock = clock or (lambda: datetime.now(UTC))
 
     def participants(self, meeting_id: str) -> int | None:
         params = {"room": meeting_id.lower(), "domain": self._domain}
-        if self._app_id and self._app_secret:
+        if self._signer is not None:
             now = self._clock()
-            claims = {
-                "iss": self._app_id,
-                "aud": self._audience,
-                "sub": self._subject,
-                "room": params["room"],
-                "iat": int(now.timestamp()),
-                "exp": int((now + timedelta(minutes=5)).timestamp()),
-            }
-            params["token"] = jwt.encode(claims, self._app_secret, algorithm="HS256")
+            params["token"] = self._signer.sign(params["room"], now, now + timedelta(minutes=5))
         try:
             response = httpx.get(self._url, params=params, timeout=self._timeout, follow_redirects=False)
         except httpx.HTTPError:
