@@ -18,15 +18,14 @@ from domain.errors import InvalidInputError
 from domain.messages import ATTACHMENTS_REFUSED
 from domain.usecases import async_channel, async_overdue
 from functions import bootstrap
+from functions.answers import NO_CACHE, NO_STORE, present, respond
 from functions.answers import messages as answers
-from functions.answers import present, respond
 from functions.bodies import MessageBody, ReplyBody, parse_body, require_json
 from functions.http_common import bearer, principal
 from functions.operations import COURT, UNIT, Operation, Param
 from functions.triggers import http_route
 
 bp = func.Blueprint()
-NO_STORE = {"Cache-Control": "no-store"}
 ATTACHMENT_TYPES = ("application/octet-stream", "application/pdf")
 
 
@@ -85,7 +84,7 @@ def send_message(req: func.HttpRequest) -> func.HttpResponse:
 )
 def get_message(req: func.HttpRequest) -> func.HttpResponse:
     view = async_channel.message_view(bootstrap.get().context, req.route_params["ticket"], bearer(req))
-    return respond(answers.message_view(view), headers={"Cache-Control": "no-cache"})
+    return respond(answers.message_view(view), headers=NO_CACHE)
 
 
 @http_route(

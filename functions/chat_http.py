@@ -14,15 +14,14 @@ import azure.functions as func
 
 from domain.usecases import chat
 from functions import bootstrap
+from functions.answers import NO_STORE, present, respond
 from functions.answers import clerk as answers
-from functions.answers import present, respond
 from functions.bodies import ChatBody, ModeBody, parse_body
 from functions.http_common import bearer, principal
 from functions.operations import Operation
 from functions.triggers import http_route
 
 bp = func.Blueprint()
-NO_STORE = {"Cache-Control": "no-store"}
 CLERK_ROUTE = "clerk/units/{unit}/attendances/{ticket}"
 
 

@@ -8,7 +8,7 @@ from domain.errors import NotFoundError
 from domain.tickets import Action
 from domain.usecases import clerk_actions, clerk_queue, colleagues, directory, no_show
 from functions import bootstrap
-from functions.answers import MeetingRetried, Status, present, respond
+from functions.answers import NO_STORE, MeetingRetried, Status, present, respond
 from functions.answers import clerk as answers
 from functions.bodies import ActionBody, CallBody, InviteBody, PresenceBody, parse_body
 from functions.http_common import principal
@@ -16,7 +16,6 @@ from functions.operations import Operation, Param
 from functions.triggers import http_route
 
 bp = func.Blueprint()
-NO_STORE = {"Cache-Control": "no-store"}
 
 ACTIONS = {
     "start": Action.START,

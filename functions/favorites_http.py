@@ -8,14 +8,13 @@ import azure.functions as func
 
 from domain.usecases import favorites
 from functions import bootstrap
+from functions.answers import NO_STORE, present, respond
 from functions.answers import clerk as answers
-from functions.answers import present, respond
 from functions.http_common import principal
 from functions.operations import Operation
 from functions.triggers import http_route
 
 bp = func.Blueprint()
-NO_STORE = {"Cache-Control": "no-store"}
 
 
 def _answer(found: favorites.Favorites) -> func.HttpResponse:

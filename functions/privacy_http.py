@@ -10,6 +10,7 @@ import azure.functions as func
 
 from domain.usecases import retention
 from functions import bootstrap
+from functions.answers import NO_STORE
 from functions.http_common import bearer
 from functions.operations import Operation
 from functions.triggers import http_route
@@ -33,4 +34,4 @@ bp = func.Blueprint()
 def erase_ticket_data(req: func.HttpRequest) -> func.HttpResponse:
     app = bootstrap.get()
     retention.erase_own_data(app.context, req.route_params["ticket"], bearer(req), app.now())
-    return func.HttpResponse(status_code=204, headers={"Cache-Control": "no-store"})
+    return func.HttpResponse(status_code=204, headers=NO_STORE)

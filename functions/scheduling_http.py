@@ -14,6 +14,7 @@ reschedule), and the clerk's follow-up and day list (domain/usecases/booking.py,
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 import azure.functions as func
@@ -23,7 +24,7 @@ from domain.errors import InvalidInputError
 from domain.times import day_of
 from domain.usecases import appointment_views, booking
 from functions import bootstrap
-from functions.answers import present, respond
+from functions.answers import NO_CACHE, NO_STORE, present, respond
 from functions.answers import scheduling as answers
 from functions.bodies import BookBody, SlotBody, parse_body, parse_instant
 from functions.http_common import bearer, principal
@@ -32,8 +33,6 @@ from functions.operations import DAYS, FROM, Operation, Param
 from functions.triggers import http_route
 
 bp = func.Blueprint()
-NO_STORE = {"Cache-Control": "no-store"}
-NO_CACHE = {"Cache-Control": "no-cache"}
 
 
 def day_param(text: str, name: str) -> date | None:
@@ -55,7 +54,7 @@ def days_param(text: str) -> int:
     return int(text)
 
 
-def slots(req: func.HttpRequest, clerk: Principal | None, headers: dict[str, str]) -> func.HttpResponse:
+def slots(req: func.HttpRequest, clerk: Principal | None, headers: Mapping[str, str]) -> func.HttpResponse:
     app, p = bootstrap.get(), req.params
     offer = appointment_views.available_slots(
         app.context,

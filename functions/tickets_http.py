@@ -12,7 +12,7 @@ import azure.functions as func
 
 from domain.usecases import citizen_view, joining, reach, surveys
 from functions import bootstrap
-from functions.answers import dump, respond
+from functions.answers import NO_CACHE, NO_STORE, dump, respond
 from functions.answers import tickets as answers
 from functions.bodies import JoinBody, NoticesBody, SurveyBody, parse_body
 from functions.http_common import bearer
@@ -48,7 +48,7 @@ def join_queue(req: func.HttpRequest) -> func.HttpResponse:
     return respond(
         answers.join_accepted(accepted, app.links),
         202,
-        headers={"Location": location, "Cache-Control": "no-store"},
+        headers={"Location": location, **NO_STORE},
     )
 
 
@@ -70,7 +70,7 @@ def get_ticket(req: func.HttpRequest) -> func.HttpResponse:
     view = citizen_view.ticket_view(app.context, req.route_params["ticket"], bearer(req), app.now())
     body = dump(answers.ticket_view(view, app.links))
     etag = view_etag(body)
-    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    headers = {"ETag": etag, **NO_CACHE}
     if req.headers.get("if-none-match") == etag:
         return func.HttpResponse(status_code=304, headers=headers)
     return ok(body, headers=headers)
@@ -137,7 +137,7 @@ def set_ticket_notices(req: func.HttpRequest) -> func.HttpResponse:
     token = bearer(req)
     body = parse_body(req, NoticesBody)
     view = reach.set_notices(app.context, req.route_params["ticket"], token, body.to_requests(), app.now())
-    return respond(answers.notices_set(view), headers={"Cache-Control": "no-store"})
+    return respond(answers.notices_set(view), headers=NO_STORE)
 
 
 @http_route(
@@ -158,4 +158,4 @@ def set_ticket_notices(req: func.HttpRequest) -> func.HttpResponse:
 def confirm_here(req: func.HttpRequest) -> func.HttpResponse:
     app = bootstrap.get()
     reach.confirm_here(app.context, req.route_params["ticket"], bearer(req), app.now())
-    return func.HttpResponse(status_code=204, headers={"Cache-Control": "no-store"})
+    return func.HttpResponse(status_code=204, headers=NO_STORE)

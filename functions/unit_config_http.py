@@ -7,8 +7,8 @@ import azure.functions as func
 
 from domain.usecases import unit_settings
 from functions import bootstrap
+from functions.answers import NO_STORE, present, respond
 from functions.answers import clerk as answers
-from functions.answers import present, respond
 from functions.operations import Operation
 from functions.triggers import http_route
 
@@ -30,4 +30,4 @@ bp = func.Blueprint()
 )
 def unit_configuration(req: func.HttpRequest) -> func.HttpResponse:
     found = unit_settings.unit_settings(bootstrap.get().context, req.route_params["unit"])
-    return respond(present(answers.UnitSettings, found), headers={"Cache-Control": "no-store"})
+    return respond(present(answers.UnitSettings, found), headers=NO_STORE)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import typing
 from collections.abc import Collection, Mapping
+from types import MappingProxyType
 from typing import Any, TypeVar, cast
 
 from azure.functions import HttpResponse
@@ -24,6 +25,10 @@ from pydantic.alias_generators import to_camel
 from functions.http_errors import ok
 
 M = TypeVar("M", bound=BaseModel)
+# Caching of answers: a person's own answers (their ticket's token, a clerk's queue) are never stored by
+# a browser or proxy; what a page polls with If-None-Match is stored but asked again each time.
+NO_STORE: Mapping[str, str] = MappingProxyType({"Cache-Control": "no-store"})
+NO_CACHE: Mapping[str, str] = MappingProxyType({"Cache-Control": "no-cache"})
 
 
 class Answer(BaseModel):

@@ -86,12 +86,15 @@ def test_the_whole_attendance(system: System, sent: list[tuple[str, dict[str, An
     ticket = answer.json()
     assert ticket["statusUrl"].endswith(f"/api/tickets/{ticket['ticketId']}")
     assert answer.headers["Location"] == ticket["statusUrl"]
+    assert answer.headers["Cache-Control"] == "no-store"  # the ticket's token: never kept by a cache
 
     waiting = poll(system, ticket, "waiting")
     assert waiting["position"] == 1 and waiting["peopleAhead"] == 0 and waiting["peopleWaiting"] == 1
-    etag = system.client.get(
+    followed = system.client.get(
         f"/api/tickets/{ticket['ticketId']}", headers={"Authorization": f"Bearer {ticket['token']}"}
-    ).headers["ETag"]
+    )
+    etag = followed.headers["ETag"]
+    assert followed.headers["Cache-Control"] == "no-cache"  # kept, but asked again with If-None-Match
     unchanged = system.client.get(
         f"/api/tickets/{ticket['ticketId']}",
         headers={"Authorization": f"Bearer {ticket['token']}", "If-None-Match": etag},
@@ -115,7 +118,9 @@ def test_the_whole_attendance(system: System, sent: list[tuple[str, dict[str, An
         view = poll(system, ticket, "called")
     assert view["meeting"]["joinUrl"].endswith(ticket["ticketId"])
 
-    queue = system.client.get(f"/api/clerk/units/{UNIT}/queue", headers=system.clerk(CLERK)).json()
+    answered = system.client.get(f"/api/clerk/units/{UNIT}/queue", headers=system.clerk(CLERK))
+    assert answered.headers["Cache-Control"] == "no-store"  # names and reasons of the people waiting
+    queue = answered.json()
     assert queue["called"][0]["name"] == JOIN["name"]  # JSON carries it as typed; pages escape it
 
     done = system.client.post(
