@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, expect
 
+from devhost.swa_headers import SwaHeaders
 from domain.validation import cnj_check_digits
 from tests.e2e.pages_support import assert_accessible, new_context, wait_status
 from tests.support.system import CONFIG_FILE, System, running_system
@@ -209,6 +210,13 @@ def test_every_page_opens_with_the_same_head() -> None:
         module = re.search(r'src="/(assets/js/[\w-]+\.js)"', lines[len(HEAD) - 1])
         assert module is not None and (SITE / module.group(1)).is_file(), page.name
     assert len(descriptions) == len(sorted(SITE.glob("*.html")))
+
+
+def test_the_sign_in_page_is_kept_out_of_search_engines_by_its_header() -> None:
+    """Its `noindex` is a header of its route, in Azure as on the dev host, not a line of its head."""
+    sent = dict(SwaHeaders(SITE).for_path("/entrar.html"))
+    assert sent["X-Robots-Tag"] == "noindex"
+    assert "X-Robots-Tag" not in dict(SwaHeaders(SITE).for_path("/index.html"))
 
 
 def test_the_three_forms_ask_the_same_questions_from_one_definition_in_its_words(
