@@ -1,4 +1,5 @@
-"""Keys of the per-unit records (appointments `a.`, asynchronous messages `m.`) and their lookup.
+"""Keys of the per-unit records (appointments `a.`, asynchronous messages `m.`), their lookup, and what
+any commit of them refuses (`check_writes`).
 
 A record id has the shape of a ticket id (`{unit}.{day}.{short}`), so the citizen's token works the
 same way; its row key is `{prefix}.{day}.{short}` in the unit's partition.
