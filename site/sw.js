@@ -11,7 +11,7 @@
 //   to look at the ticket now) or opens the notice's link; "here" confirms "Estou aqui" with
 //   POST /api/tickets/{ticket}/here and the token that the link carries in its fragment (#...&t=…).
 
-const CACHE = "balcao-shell-v3"; // a new name when SHELL changes: the old copy is dropped on activation
+const CACHE = "balcao-shell-v4"; // a new name when SHELL changes: the old copy is dropped on activation
 const PAGE = "/index.html";
 // The waiting page and everything it loads (tests/site/test_service_worker.py checks this list against
 // the modules index.html imports).
