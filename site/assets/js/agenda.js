@@ -10,7 +10,7 @@ import "./shell.js";
 import { api, apiPath, ApiError } from "./api.js";
 import { h, $, replace, focusElement, announce, safeUrl } from "./dom.js";
 import { citizenQuestions, handleSubmit } from "./forms.js";
-import { noticeChoices, submitWithChoices } from "./notices.js";
+import { formChoices } from "./notices.js";
 import { withProof } from "./proof.js";
 import { FLOWS } from "./questions.js";
 import { followRecord, loadUnit, notOffered, pageViews, startPage, unitHeading } from "./records.js";
@@ -76,13 +76,11 @@ async function startBooking(unitId) {
   const person = citizenQuestions(FLOWS.booking, { reasons: unit.reasons, categories: unit.serviceCategories },
     unit.privacy);
   let picked = slotPicker($("#escolha-horario"), offered, "horario");
-  const channels = Array.isArray(unit.noticeChannels) ? unit.noticeChannels : [];
-  const optIn = channels.length ? noticeChoices($("#agendar-avisos"), {
-    prefix: "agendar-aviso", offered: channels,
+  const choices = formChoices(unit, {
+    prefix: "agendar-aviso",
     told: "Escolha como o Balcão Virtual lembra você do horário, um pouco antes dele. É opcional.",
     kept: "Seu celular e seu e-mail servem só para lembrar você do horário. Eles são apagados junto com o agendamento.",
-  }) : null;
-  const choices = submitWithChoices(optIn, () => {
+  }, () => {
     const { body, errors } = person.collect();
     body.startsAt = picked();
     if (!body.startsAt) errors.push({ id: "horario", message: "Escolha um horário." });

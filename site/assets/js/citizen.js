@@ -10,8 +10,8 @@ import { num, nextOpening } from "./format.js";
 import { withProof } from "./proof.js";
 import { FLOWS } from "./questions.js";
 import { storedTicket, saveTicket, forgetTicket, ticketFromLink } from "./stored.js";
-import { PushUnavailable, channelsText, noticeChoices, pushSupported, registerWorker, showNotification,
-  submitWithChoices, subscribePush } from "./notices.js";
+import { PushUnavailable, channelsText, formChoices, noticeChoices, offeredChannels, pushSupported, registerWorker,
+  showNotification, subscribePush } from "./notices.js";
 import { ONLY_IN_HOURS, aheadText, endText, etaText, movedBackText, waitingTitle } from "./waiting.js";
 
 // The server says when to poll next (`pollAfterSeconds`: ~2 s near the front or when called, up to
@@ -236,16 +236,13 @@ async function startJoin(unitId) {
 }
 
 /** The unit's notice channels (none from a server that does not offer notices yet). */
-const offeredChannels = (unit) => (unit && Array.isArray(unit.noticeChannels) ? unit.noticeChannels : []);
 
 function wireJoinForm(unit) {
   const form = $("#form-entrada");
   const person = citizenQuestions(FLOWS.join, { reasons: unit.reasons, categories: unit.serviceCategories,
     courtCode: unit.courtCode, courtName: unit.court && unit.court.name }, unit.privacy);
-  const offered = offeredChannels(unit);
-  const optIn = offered.length ? noticeChoices($("#entrada-avisos"), { prefix: "entrada-aviso", offered }) : null;
   form.addEventListener("submit", unlockSound); // the click lets the page beep later, when called
-  const choices = submitWithChoices(optIn, () => person.collect());
+  const choices = formChoices(unit, { prefix: "entrada-aviso" }, () => person.collect());
   handleSubmit(form, {
     summary: $("#resumo-erros"), button: $("#botao-entrar"), busyText: "Enviando…", purpose: "entrar na fila",
     fields: choices.fields,

@@ -10,7 +10,7 @@ import { api, apiPath } from "./api.js";
 import { h, $, focusElement, announce } from "./dom.js";
 import { citizenQuestions, handleSubmit } from "./forms.js";
 import { dateTime } from "./format.js";
-import { noticeChoices, submitWithChoices } from "./notices.js";
+import { formChoices } from "./notices.js";
 import { FLOWS } from "./questions.js";
 import { followRecord, loadUnit, notOffered, pageViews, startPage, unitHeading } from "./records.js";
 import { MESSAGES, messageLink, remember } from "./stored.js";
@@ -41,13 +41,11 @@ async function startSending(unitId) {
   const form = $("#form-mensagem");
   form.hidden = false;
   const message = citizenQuestions(FLOWS.message, { reasons: info.reasons, maxLength: info.maxLength }, unit.privacy);
-  const offered = Array.isArray(unit.noticeChannels) ? unit.noticeChannels : [];
-  const optIn = offered.length ? noticeChoices($("#mensagem-avisos"), {
-    prefix: "mensagem-aviso", offered,
+  const choices = formChoices(unit, {
+    prefix: "mensagem-aviso",
     told: "Escolha como o Balcão Virtual avisa você quando a unidade responder. É opcional.",
     kept: "Seu celular e seu e-mail servem só para avisar da resposta. Eles são apagados junto com a mensagem.",
-  }) : null;
-  const choices = submitWithChoices(optIn, () => message.collect());
+  }, () => message.collect());
   handleSubmit(form, {
     summary: $("#resumo-erros"), button: $("#botao-enviar"), busyText: "Enviando…", purpose: "enviar a mensagem",
     fields: choices.fields,

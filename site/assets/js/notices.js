@@ -11,6 +11,9 @@ import { h, $, $$, replace } from "./dom.js";
 import { clearFieldError, setFieldError } from "./forms.js";
 
 export const CHANNELS = ["push", "whatsapp", "sms", "email"];
+
+/** The channels a unit offers for its notices (none when its answer lists none). */
+export const offeredChannels = (unit) => (unit && Array.isArray(unit.noticeChannels) ? unit.noticeChannels : []);
 const PHONE_CHANNELS = ["whatsapp", "sms"];
 const WORKER_WAIT_MS = 10000;
 const SUBSCRIBE_WAIT_MS = 15000;
@@ -297,4 +300,14 @@ export function submitWithChoices(optIn, collectAnswers) {
       return note;
     },
   };
+}
+
+/**
+ * A citizen form's "Como quer ser avisado?" in `#{prefix}s` (nothing when the unit offers no channel;
+ * `told` and `kept` as in noticeChoices) and what handleSubmit takes from it (submitWithChoices).
+ */
+export function formChoices(unit, { prefix, told, kept }, collectAnswers) {
+  const offered = offeredChannels(unit);
+  const optIn = offered.length ? noticeChoices($(`#${prefix}s`), { prefix, offered, told, kept }) : null;
+  return submitWithChoices(optIn, collectAnswers); // told, kept: undefined takes noticeChoices' defaults
 }
