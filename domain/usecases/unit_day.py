@@ -8,7 +8,10 @@ sleeps), up to a bound.
 change, commit it with the ticket writes in one transaction. That is what makes two clerks never get
 the same citizen. The first try takes the copy this worker last read or committed (no read: one
 storage transaction per change when this worker wrote last); a stale copy's commit is refused by its
-ETag, and the next try reads fresh.
+ETag, and the next try reads fresh. A change that this copy *refuses* (a `DomainError`: "not called",
+"nobody waiting", ...) is decided again on a fresh read before the refusal stands: another instance
+may have changed the state since (Flex Consumption sends a clerk's "start" to any instance, maybe one
+that has not seen the call another instance made), and a refusal writes nothing for an ETag to catch.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Generic, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from domain.config import UnitConfig
-from domain.errors import ConcurrentUpdateError
+from domain.errors import ConcurrentUpdateError, DomainError
 from domain.ports import Backoff, RowWrite, UnitRecords
 from domain.queue import QueueState
 from domain.tickets import TicketId, TicketWrite
@@ -57,12 +60,18 @@ def mutate(ctx: Context, unit_id: str, day: str, change: Change[T]) -> T:
         tries += 1
         with ctx.turns.hold(unit_id, day):
             # The first try changes this worker's last copy (no read); after a conflict, a fresh read.
-            load = ctx.store.load_for_change if tries == 1 else ctx.store.load
-            state, etag = load(unit_id, day)
-            try:
-                result, writes = change(state)
-            except NoChange as nothing:
-                return cast(T, nothing.result)
+            fresh = tries > 1
+            while True:
+                state, etag = (ctx.store.load if fresh else ctx.store.load_for_change)(unit_id, day)
+                try:
+                    result, writes = change(state)
+                    break
+                except NoChange as nothing:
+                    return cast(T, nothing.result)
+                except DomainError:
+                    if fresh:
+                        raise
+                    fresh = True  # refused by this worker's copy: it stands if a fresh read refuses too
             state.version += 1
             ctx.store.commit(state, etag, writes)
             return result

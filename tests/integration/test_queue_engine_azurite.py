@@ -10,9 +10,12 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from adapters.storage import queue_service
 from domain.errors import ConcurrentUpdateError, NothingToCallError
 from domain.ports import JOIN_QUEUE, MEETING_QUEUE, NOTIFY_QUEUE
+from domain.tickets import Action, Status
 from domain.usecases import admission, clerk_actions, joining
 from domain.usecases.context import Context
 from tests.support.services import build_services, demo_config
@@ -148,3 +151,30 @@ def test_eight_clerks_calling_in_parallel_never_share_a_citizen(
     assert state.line == [] and len(state.called) == 500
     statuses = Counter(t["status"] for t in ctx.store.list_tickets(UNIT, "20261130"))
     assert statuses == Counter({"called": 500})
+
+
+def test_a_clerk_acts_through_an_instance_that_did_not_see_the_last_change(
+    storage_env: dict[str, str], unique: str
+) -> None:
+    """Flex Consumption sends each request of a clerk to any instance. An instance whose last copy of the
+    state predates another instance's change must not refuse what that change made possible: a start
+    after the call, a call after an admission (issue 17: "start: 409" in the 3-instance load run)."""
+    clear_queues(storage_env)
+    first, second = (build_services(storage_env, unique, config=demo_config()) for _ in range(2))
+    clerk = first.principal("ana.souza@trf1.jus.br")
+    ticket = join(first, 1).ticket_id
+    assert admit_everything(second, 1)["waiting"] == 1  # the second instance's copy: one waiting
+    assert clerk_actions.call_next(first, UNIT, clerk, NOW).ticket_id == ticket
+    start = clerk_actions.ClerkMove(Action.START)
+    assert clerk_actions.clerk_action(second, UNIT, ticket, start, clerk, NOW) == Status.IN_SERVICE
+    finish = clerk_actions.ClerkMove(Action.FINISH)
+    assert clerk_actions.clerk_action(first, UNIT, ticket, finish, clerk, NOW) == Status.DONE
+
+    # The first instance's copy now has nobody waiting; someone is admitted by the second.
+    late = join(first, 2).ticket_id
+    assert admit_everything(second, 1)["waiting"] == 1
+    assert clerk_actions.call_next(first, UNIT, clerk, NOW).ticket_id == late
+    with pytest.raises(NothingToCallError):  # a refusal on a fresh read stands
+        clerk_actions.call_next(second, UNIT, clerk, NOW)
+    stored = {t["ticketId"]: t for t in first.store.list_tickets(UNIT, "20261130")}
+    assert stored[ticket]["status"] == "done" and int(stored[ticket]["serviceSeconds"]) >= 0
