@@ -16,31 +16,39 @@
   lives in the day table of its expiry (a replay after expiry is refused by the expiry itself), deleted
   with that day's table. Cost: one write.
 - `pacer(hook, ...)`: the sliding window of one Teams webhook (at most N posts in any window of W
-  seconds, every instance included), a drop-in for the notifier's in-memory window. Cost: one read and
-  one write per post.
+  seconds, every instance included), a drop-in for the notifier's in-memory window. Cost: one write per
+  post while this instance wrote last (else a refused write, a read and a write).
+- The same window records the cards posted to its webhook (`SharedWindow.book`, `settle`): the dedup
+  key of each card is claimed by a row of the window's own partition, in the entity-group transaction
+  that books the post's slot; marked done after the post (one transaction for every card of the post),
+  released when it failed. A card sent once across instances costs that transaction and the mark: two.
 
 Client addresses are personal data: entities are keyed by a keyed hash (`fingerprint`), live in a table
 per UTC day (`limits<YYYYMMDD>`) and the tables of earlier days are deleted when a process first writes
 on a new day. A bucket starts full again at midnight UTC (evening in Brazil), in the citizen's favour.
-Webhook windows (no personal data) live in `webhookpacing`. Times are wall-clock seconds (instances
+Webhook windows and the claims of their cards (no personal data) live in `webhookpacing`; a claim is
+kept two days (no queue message comes back later), then deleted by the first booking of a process on a
+new UTC day. Times are wall-clock seconds (instances
 share no monotonic clock); the notifier's margin covers small clock differences between instances.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from azure.core import MatchConditions
 from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
-from azure.data.tables import TableClient, TableServiceClient, UpdateMode
+from azure.data.tables import TableClient, TableServiceClient, TableTransactionError, UpdateMode
 
+from adapters.teams_webhook import Booking
 from domain.ratelimit import Rate, TokenBucket
 
 TABLE_PREFIX = "limits"
@@ -49,6 +57,9 @@ BOOKINGS_TABLE = "bookingsheld"  # not per day: an appointment may be weeks ahea
 HELD_FOR_S = 12 * 3600  # no ticket is active longer than a service day
 MAX_HELD = 50
 _ATTEMPTS = 20
+CLAIM_S = 120  # a card's claim older than this is taken over (its sender died): a post gives up in 30 s
+CLAIMS_KEPT_S = 2 * 86400  # a card's claim outlives any redelivery of its queue message
+_PER_TRANSACTION = 99  # claims booked with a slot (the window's write is the hundredth operation)
 log = logging.getLogger("balcao.limits")
 
 
@@ -168,7 +179,8 @@ class TableLimits:
 
 class SharedWindow:
     """At most `max_requests` posts to one webhook in any `window` seconds, across instances; the
-    interface of the notifier's in-memory window (`reserve`, `busy`), in the caller's clock."""
+    interface of the notifier's in-memory window (`reserve`, `busy`, `book`, `settle`), in the caller's
+    clock. The cards posted are claimed in the window's partition (`n.{hash of the dedup key}` rows)."""
 
     def __init__(
         self,
@@ -185,31 +197,131 @@ class SharedWindow:
         self._max, self._window = max_requests, window
         self._clock, self._wall = clock, wall
         self._last = float("-inf")  # wall time of this process's last reservation
+        self._purged_day = -1
 
     def reserve(self, deadline: float, not_before: float = 0.0) -> float | None:
         """The earliest allowed start (caller's clock) not before `not_before`, reserved for this
         caller; None (nothing reserved) when that is after `deadline`."""
-        for attempt in range(_ATTEMPTS):
-            entity, etag = self._known.read(self._table, self._key, fresh=attempt > 0)
+        return self.book(deadline, not_before).start
+
+    def book(self, deadline: float, not_before: float = 0.0, keys: Sequence[str] = ()) -> Booking:
+        """`reserve`, and claim the dedup keys of the cards to be posted (at most 99) in the same
+        transaction. A key whose card was posted, or that another instance is posting now, is refused
+        ("done", "busy") and not claimed; when every key is refused, no slot is booked either."""
+        if len(keys) > _PER_TRANSACTION:
+            raise ValueError(f"at most {_PER_TRANSACTION} cards per booking, got {len(keys)}")
+        self._purge_old_claims()
+        claims: dict[str, str | None] = dict.fromkeys(keys)  # key -> etag of a stale claim taken over
+        refused: dict[str, str] = {}
+        fresh = False
+        for _ in range(_ATTEMPTS):
+            entity, etag = self._known.read(self._table, self._key, fresh=fresh)
             offset = self._wall() - self._clock()  # caller's clock -> wall clock
             now = self._clock() + offset
             slots = sorted(float(t) for t in json.loads(entity.get("slots") or "[]") if now - t < 60)
             start = max(now, not_before + offset, slots[-1] if slots else now)
             if len(slots) >= self._max:
                 start = max(start, slots[-self._max] + self._window)
-            if start > deadline + offset:
-                return None
+            if start > deadline + offset or (keys and not claims):
+                return Booking(None, refused)
             recent = [t for t in slots if t > start - self._window]
             kept = [*recent[max(0, len(recent) - (self._max - 1)) :], start]
-            entity = {"PartitionKey": self._key, "RowKey": "", "slots": json.dumps(kept)}
-            if self._known.write(self._table, entity, etag):
-                self._last = start
-                return start - offset
-        return None  # too contended: the caller retries the message later
+            window = {"PartitionKey": self._key, "RowKey": "", "slots": json.dumps(kept)}
+            ops = [
+                _put(window, etag),
+                *(self._claim_op(k, taken_over, now) for k, taken_over in claims.items()),
+            ]
+            try:
+                results = self._table.submit_transaction(ops)  # type: ignore[arg-type]
+            except TableTransactionError as exc:
+                if exc.status_code not in (404, 409, 412):
+                    raise
+                index = exc.index if 0 < exc.index <= len(claims) else 0
+                if index == 0:  # another instance wrote the window first: read it again
+                    self._known.forget(self._table, self._key)
+                    fresh = True
+                    continue
+                key = list(claims)[index - 1]
+                verdict, taken_over = self._claimed(key, now)
+                if verdict:
+                    refused[key] = verdict
+                    del claims[key]
+                else:
+                    claims[key] = taken_over
+                continue  # nothing was written: the window copy is still good
+            self._known.remember(self._table, window, results[0].get("etag") if results else None)
+            self._last = start
+            return Booking(start - offset, refused)
+        return Booking(None, refused)  # too contended: the caller retries the message later
+
+    def settle(self, keys: Sequence[str], *, done: bool) -> None:
+        """After the post: its cards marked done (one transaction per 100), or their claims released."""
+        rows = [{"PartitionKey": self._key, "RowKey": _claim_rk(k)} for k in keys]
+        if done:
+            at = int(self._wall())
+            for i in range(0, len(rows), 100):
+                ops = [
+                    ("upsert", {**r, "state": "done", "at": at}, {"mode": UpdateMode.REPLACE})
+                    for r in rows[i : i + 100]
+                ]
+                self._table.submit_transaction(ops)  # type: ignore[arg-type]
+            return
+        for row in rows:
+            with contextlib.suppress(ResourceNotFoundError):
+                self._table.delete_entity(row["PartitionKey"], row["RowKey"])
 
     def busy(self) -> bool:
         """Whether this process posted (or booked a post) within the last window."""
         return self._last > self._wall() - self._window
+
+    def _claim_op(self, key: str, taken_over: str | None, now: float) -> tuple[Any, ...]:
+        row = {"PartitionKey": self._key, "RowKey": _claim_rk(key), "state": "claimed", "at": int(now)}
+        return _put(row, taken_over)
+
+    def _claimed(self, key: str, now: float) -> tuple[str, str | None]:
+        """Why a claim's insert failed: ("done" | "busy", None), or ("", etag) of a claim left by a
+        sender that died (older than CLAIM_S: taken over), or ("", None) when it is gone again."""
+        try:
+            row = self._table.get_entity(self._key, _claim_rk(key))
+        except ResourceNotFoundError:
+            return "", None
+        if row.get("state") == "done":
+            return "done", None
+        if now - int(row.get("at", 0)) < CLAIM_S:
+            return "busy", None
+        return "", str(row.metadata["etag"])
+
+    def _purge_old_claims(self) -> None:
+        """Once a UTC day per process: delete this webhook's claims older than CLAIMS_KEPT_S."""
+        today = int(self._wall() // 86400)
+        if today == self._purged_day:
+            return
+        self._purged_day = today
+        query = "PartitionKey eq @pk and RowKey gt 'n.' and RowKey lt 'n/' and at lt @cutoff"
+        params = {"pk": self._key, "cutoff": int(self._wall()) - CLAIMS_KEPT_S}
+        with contextlib.suppress(HttpResponseError):
+            old = [
+                e["RowKey"] for e in self._table.query_entities(query, parameters=params, select=["RowKey"])
+            ]
+            for i in range(0, len(old), 100):
+                deletes = [("delete", {"PartitionKey": self._key, "RowKey": rk}) for rk in old[i : i + 100]]
+                self._table.submit_transaction(deletes)  # type: ignore[arg-type]
+
+
+def _claim_rk(key: str) -> str:
+    """A dedup key as a row key: hashed (any text, fixed length, none of the characters keys refuse)."""
+    return "n." + hashlib.sha256(key.encode("utf-8")).hexdigest()[:40]
+
+
+def _put(entity: dict[str, Any], etag: str | None) -> tuple[Any, ...]:
+    """A transaction's create (no etag) or replace under the etag."""
+    if etag is None:
+        return ("create", entity)
+    return (
+        "update",
+        entity,
+        {"mode": UpdateMode.REPLACE, "etag": etag, "match_condition": MatchConditions.IfNotModified},
+    )
 
 
 class Known:
@@ -238,14 +350,25 @@ class Known:
         return dict(entity), etag
 
     def write(self, table: TableClient, entity: dict[str, Any], etag: str | None) -> bool:
-        key = (table.table_name, str(entity["PartitionKey"]))
         written, new_etag = _write(table, entity, etag)
+        if written:
+            self.remember(table, entity, new_etag)
+        else:
+            self.forget(table, str(entity["PartitionKey"]))
+        return written
+
+    def remember(self, table: TableClient, entity: dict[str, Any], etag: object) -> None:
+        """`entity` as written (by a transaction too) with its new etag (none: forgotten)."""
+        key = (table.table_name, str(entity["PartitionKey"]))
         with self._lock:
-            if written and new_etag:
-                self._entities[key] = (dict(entity), new_etag)
+            if etag:
+                self._entities[key] = (dict(entity), str(etag))
             else:
                 self._entities.pop(key, None)
-        return written
+
+    def forget(self, table: TableClient, pk: str) -> None:
+        with self._lock:
+            self._entities.pop((table.table_name, pk), None)
 
 
 def _read(table: TableClient, pk: str) -> tuple[dict[str, Any], str | None]:

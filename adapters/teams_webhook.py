@@ -13,6 +13,11 @@
   payload under 28 KB), instead of one post per notification.
 - **dedup**: a notification whose `dedup_key` was sent (or is being sent) to the same URL within
   `dedup_ttl` seconds is dropped; a failed delivery releases its key so the queue's retry goes through.
+  Across instances, the window does it (`book`): the keys of a post are claimed with its slot (with the
+  shared window, in the transaction that books the slot: adapters/limits_table.py), marked done after
+  the post, released when it failed. A key already posted is skipped; a key another instance is posting
+  now fails its notification with `TransientProviderError` (reason `in_flight`): the queue brings it
+  back when that post has ended one way or the other. `send` returns how many it posted.
 - **retries**: 408/429/5xx, timeouts and connection errors are retried with exponential backoff (or the
   ``Retry-After`` of a 429/503, when it fits), all within `total_timeout` seconds per call; then
   `TransientProviderError` (the queue retries later). Other 4xx: `ProviderError`.
@@ -31,8 +36,8 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -40,7 +45,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from adapters import cards
-from domain.errors import ProviderError, TransientProviderError
+from domain.errors import IN_FLIGHT, ProviderError, TransientProviderError
 from domain.ports import Notification
 
 _log = logging.getLogger(__name__)
@@ -91,7 +96,26 @@ class RateWindow(Protocol):
     def busy(self) -> bool: ...
 
 
-Pacer = Callable[[str, int, float, Callable[[], float]], RateWindow]
+@dataclass(frozen=True)
+class Booking:
+    """A slot booked with the claims of the cards it will carry: `start` (None: no slot before the
+    deadline, or every key refused) and the keys refused, each "done" (posted) or "busy" (being posted
+    by another sender)."""
+
+    start: float | None
+    refused: Mapping[str, str] = field(default_factory=dict)
+
+
+class CardWindow(RateWindow, Protocol):
+    """A webhook's window that also records the cards posted through it, by dedup key."""
+
+    def book(self, deadline: float, not_before: float = 0.0, keys: Sequence[str] = ()) -> Booking: ...
+
+    def settle(self, keys: Sequence[str], *, done: bool) -> None: ...
+
+
+Pacer = Callable[[str, int, float, Callable[[], float]], CardWindow]
+MAX_CLAIMS = 99  # cards claimed with one slot (the shared window: one transaction)
 
 
 class _SlidingWindowLimiter:
@@ -123,6 +147,13 @@ class _SlidingWindowLimiter:
         with self._lock:
             return bool(self._slots) and self._slots[-1] > self._clock() - self._window
 
+    def book(self, deadline: float, not_before: float = 0.0, keys: Sequence[str] = ()) -> Booking:
+        """`reserve`: in one process the notifier's own memory (`dedup_ttl`) keeps the keys."""
+        return Booking(self.reserve(deadline, not_before))
+
+    def settle(self, keys: Sequence[str], *, done: bool) -> None:
+        """Nothing to record: see `book`."""
+
 
 @dataclass
 class _Item:
@@ -131,10 +162,11 @@ class _Item:
     taken: bool = False
     done: bool = False
     error: ProviderError | None = None
+    skipped: bool = False  # posted before (by any instance): done, not posted again
 
 
 class _Outbox:
-    def __init__(self, limiter: RateWindow) -> None:
+    def __init__(self, limiter: CardWindow) -> None:
         self.cond = threading.Condition()
         self.queue: list[_Item] = []
         self.leader = False
@@ -207,12 +239,12 @@ class TeamsWebhookNotifier:
 
     # ----------------------------------------------------------------------------------- port
 
-    def send(self, webhook_url: str, notifications: Sequence[Notification]) -> None:
+    def send(self, webhook_url: str, notifications: Sequence[Notification]) -> int:
         _check_url(webhook_url)
         hook = webhook_id(webhook_url)
         fresh = self._claim(hook, [self._with_console_link(n) for n in notifications])
         if not fresh:
-            return
+            return 0
         _redactor.register(webhook_url)
         deadline = self._clock() + self._total_timeout
         items = [_Item(n, deadline) for n in fresh]
@@ -227,6 +259,7 @@ class TeamsWebhookNotifier:
             # The error may be shared with other callers of the same round: raise a copy of our own.
             shared = errors[0]
             raise type(shared)(shared.message, **shared.details) from shared.__cause__
+        return sum(1 for item in items if not item.skipped)
 
     def _with_console_link(self, notification: Notification) -> Notification:
         """The console button of a card opens the console at the card's ticket: in the Teams app's
@@ -243,7 +276,7 @@ class TeamsWebhookNotifier:
         with self._lock:
             box = self._outboxes.get(hook)
             if box is None:
-                limiter: RateWindow = (
+                limiter: CardWindow = (
                     self._pacer(hook, self._max_requests, self._window, self._clock)
                     if self._pacer is not None
                     else _SlidingWindowLimiter(self._max_requests, self._window, self._clock)
@@ -286,24 +319,34 @@ class TeamsWebhookNotifier:
                 )
 
     def _drain(self, url: str, hook: str, box: _Outbox) -> None:
-        """One round as leader: wait for a rate-limit slot, take everything waiting, post it."""
+        """One round as leader: take what is waiting, book a rate-limit slot claiming its cards, post."""
         with box.cond:
             if not box.queue:
                 return
-            deadline = min(item.deadline for item in box.queue)
         # Post an isolated notification at once; during a burst, linger a little to gather the rest.
-        linger = self._coalesce_window if box.limiter.busy() else 0.0
-        slot = box.limiter.reserve(deadline, not_before=self._clock() + linger)
-        if slot is None:
-            with box.cond:
-                self._expire(box, [item for item in box.queue if item.deadline <= deadline])
-            return
-        self._sleep_until(slot)
+        if box.limiter.busy():
+            self._sleep(self._coalesce_window)
         with box.cond:
-            batch = list(box.queue)
-            box.queue.clear()
+            batch = box.queue[:MAX_CLAIMS]
+            deadline = min(item.deadline for item in batch)
+        booking = box.limiter.book(deadline, self._clock(), _keys(batch))
+        with box.cond:
             for item in batch:
+                verdict = booking.refused.get(item.notification.dedup_key)
+                if verdict:
+                    box.queue.remove(item)
+                    item.done, item.skipped = True, verdict == "done"
+                    item.error = None if item.skipped else _in_flight()
+            batch = [item for item in batch if not item.done]
+            if booking.start is None:
+                self._expire(box, [item for item in batch if item.deadline <= deadline])
+                box.cond.notify_all()
+                return
+            for item in batch:  # claimed: this round posts them, whatever their callers' time
+                box.queue.remove(item)
                 item.taken = True
+            box.cond.notify_all()
+        self._sleep_until(booking.start)
         try:
             self._post_batch(url, hook, box, batch)
         except Exception as exc:  # a bug must not leave followers waiting
@@ -332,6 +375,11 @@ class TeamsWebhookNotifier:
             _log.info("webhook %s: posted %d notification(s), %d bytes", hook, len(chunk), len(body))
 
     def _finish(self, box: _Outbox, items: list[_Item], error: ProviderError | None) -> None:
+        """Items posted (their cards marked done) or failed (their claims released)."""
+        try:
+            box.limiter.settle(_keys(items), done=error is None)
+        except Exception:  # the post is what the caller waits for: a mark lost is logged, not raised
+            _log.exception("webhook: the cards' claims were not settled (done=%s)", error is None)
         with box.cond:
             for item in items:
                 item.done = True
@@ -436,6 +484,16 @@ class TeamsWebhookNotifier:
             for notification in notifications:
                 if notification.dedup_key:
                     self._recent.pop((hook, notification.dedup_key), None)
+
+
+def _keys(items: Sequence[_Item]) -> list[str]:
+    return [item.notification.dedup_key for item in items if item.notification.dedup_key]
+
+
+def _in_flight() -> TransientProviderError:
+    return TransientProviderError(
+        "Outro processo está enviando este aviso; ele será conferido de novo.", reason=IN_FLIGHT
+    )
 
 
 def _check_url(url: str) -> None:

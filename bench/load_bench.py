@@ -41,6 +41,7 @@ CLERKS = 10
 # 3 s keeps the host below saturation, so that the latencies are the API's, not a queue in front of it.
 POLL_EVERY_S = 3.0
 MAX_SECONDS = 60.0
+JOIN_TRIES = 20  # presses of "Entrar na fila" after a 429 before a citizen is counted as refused
 CONNECTIONS = 16  # keep-alive connections per instance (the dev host runs a thread per connection)
 INSTANCES = (1, 3)
 KINDS = ("join", "poll", "call", "action")
@@ -76,6 +77,7 @@ class Load:
         self.clients = clients
         self.turn = 0
         self.errors: Counter[str] = Counter()
+        self.retried: Counter[str] = Counter()  # answers a citizen acts on as the page asks (not errors)
         self.requests: Counter[str] = Counter()
         self.ms: dict[str, list[float]] = {kind: [] for kind in KINDS}
         self.called: list[str] = []
@@ -96,15 +98,24 @@ class Load:
         return answer
 
     async def join(self, i: int, gate: asyncio.Semaphore) -> dict[str, Any] | None:
+        """A citizen joining as on the page: a 429 (the unit's join bucket: a third of its cap at once,
+        then as many a minute) shows "Tente novamente em instantes" with the form kept, and the citizen
+        presses again; here after the answer's Retry-After. Only a join still refused after
+        `JOIN_TRIES` presses, or refused otherwise, is an error; the presses again are counted apart."""
         body = {"name": f"Pessoa de Carga {i}", "role": "parte", "reason": "orientacao", "consent": True}
-        async with gate:
-            r = await self.request(
-                "join",
-                "POST",
-                f"/api/units/{UNIT}/tickets",
-                json=body,
-                headers={"X-Forwarded-For": _address(i)},
-            )
+        for tries in range(1, JOIN_TRIES + 1):
+            async with gate:
+                r = await self.request(
+                    "join",
+                    "POST",
+                    f"/api/units/{UNIT}/tickets",
+                    json=body,
+                    headers={"X-Forwarded-For": _address(i)},
+                )
+            if r is None or r.status_code != 429 or tries == JOIN_TRIES:
+                break
+            self.retried["join: 429, pressed again"] += 1
+            await asyncio.sleep(float(r.headers.get("Retry-After") or 1))
         if r is None or r.status_code != 202:
             self.errors[f"join: {r.status_code if r is not None else 'no answer'}"] += 1
             return None
@@ -174,6 +185,7 @@ async def _join_all(base_urls: list[str]) -> dict[str, Any]:
             "tickets": joined,
             "seconds": time.monotonic() - started,
             "errors": dict(load.errors),
+            "retried": dict(load.retried),
             "join_ms": load.ms["join"],
         }
     finally:
@@ -222,7 +234,8 @@ def _report(
     called: list[str] = work["called"]
     twice = len(called) - len(set(called))
     requests = Counter(work["requests"])
-    requests["join"] = len(joined["tickets"]) + sum(joined["errors"].values())
+    retried = sum(joined["retried"].values())
+    requests["join"] = len(joined["tickets"]) + sum(joined["errors"].values()) + retried
     errors = Counter(joined["errors"]) + Counter(work["errors"])
     total = sum(requests.values())
     ms = {**work["ms"], "join": joined["join_ms"]}
@@ -236,6 +249,7 @@ def _report(
         f"requests: {total} ({', '.join(f'{k} {v}' for k, v in sorted(requests.items()))}), "
         f"{throughput:.0f}/s while working; errors: {sum(errors.values())}"
         + (f" {dict(errors)}" if errors else "")
+        + f"; joins pressed again after a 429 (Retry-After, as the page asks): {retried}"
     )
     report(
         "latency: "

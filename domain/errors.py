@@ -152,6 +152,9 @@ class ProviderError(DomainError):
     default_message = "O serviço externo falhou."
 
 
+IN_FLIGHT = "in_flight"  # a TransientProviderError's reason: another worker is doing it now
+
+
 class TransientProviderError(ProviderError):
     code = "falha-temporaria-no-provedor"
     default_message = "O serviço externo está indisponível no momento."

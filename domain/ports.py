@@ -86,10 +86,11 @@ class Notification:
 
 
 class ClerkNotifier(Protocol):
-    """Delivers notifications to the unit's Teams channel. Never raises for a delivery failure of
-    one batch beyond `TransientProviderError` (the queue retries) ."""
+    """Posts to a unit's Teams channel each `dedup_key` once, whatever worker sends it; returns how many
+    it posted. Failures raise TransientProviderError (the queue retries; reason IN_FLIGHT for a key
+    another worker is posting now, after the rest is sent) or ProviderError."""
 
-    def send(self, webhook_url: str, notifications: Sequence[Notification]) -> None: ...
+    def send(self, webhook_url: str, notifications: Sequence[Notification]) -> int: ...
 
 
 # The channels a citizen can be told on when away from the page (issue 13).

@@ -47,8 +47,8 @@ class WithConsoleLinks:
         self._notifier = notifier
         self._links = links
 
-    def send(self, webhook_url: str, notifications: Sequence[Notification]) -> None:
-        self._notifier.send(
+    def send(self, webhook_url: str, notifications: Sequence[Notification]) -> int:
+        return self._notifier.send(
             webhook_url,
             [
                 replace(n, data={"console_url": self._links.console(n.unit_id), **n.data})

@@ -17,10 +17,10 @@ from datetime import datetime
 from typing import Any
 
 from domain.config import UnitConfig
+from domain.errors import IN_FLIGHT, TransientProviderError
 from domain.ordering import CLASS_LABELS, classify
 from domain.people import ROLES, reason_label
 from domain.ports import NOTIFY_QUEUE, Notification
-from domain.usecases import once
 from domain.usecases.context import Context
 from domain.usecases.unit_day import service_day
 
@@ -65,28 +65,25 @@ def send_notice(
 
 
 def deliver_notifications(ctx: Context, messages: Sequence[Mapping[str, Any]], now: datetime) -> int:
-    """Render and send notices to each unit's Teams channel, once per dedup key, whatever worker
-    (instance) the message reaches: the key is claimed in storage before the card is sent, marked done
-    after, and released when sending fails; a message whose key another worker is sending now is retried
-    later (TransientProviderError), when that send has ended one way or the other.
+    """Render and send notices to each unit's Teams channel, once per dedup key of a unit-day, whatever
+    worker (instance) the message reaches: the notifier claims each key with the slot of its post (one
+    transaction with the shared window), marks it done after, and releases it when sending fails
+    (ClerkNotifier). A message whose key another worker is sending now is retried later
+    (TransientProviderError, reason IN_FLIGHT), when that send has ended one way or the other.
 
     Returns how many were sent; a unit without a webhook configured is skipped."""
     by_unit: dict[str, list[Notification]] = defaultdict(list)
     batch: set[tuple[str, str]] = set()
-    in_flight = 0
     for msg in messages:
         unit = ctx.config().unit(str(msg.get("unitId", "")))
         if unit is None:
             continue
         key = str(msg.get("dedupKey") or "")
-        if (unit.id, key) in batch:
-            continue  # the same notice twice in this batch
         if key:
+            key = f"{unit.id}.{service_day(unit, now)}.{key}"  # a key is one unit-day's
+            if (unit.id, key) in batch:
+                continue  # the same notice twice in this batch
             batch.add((unit.id, key))
-            claimed = once.claim(ctx, unit.id, service_day(unit, now), key, now)
-            if claimed != "claimed":
-                in_flight += claimed == "busy"
-                continue
         by_unit[unit.id].append(
             Notification(
                 kind=str(msg["kind"]),
@@ -97,23 +94,19 @@ def deliver_notifications(ctx: Context, messages: Sequence[Mapping[str, Any]], n
             )
         )
     sent = 0
+    in_flight: TransientProviderError | None = None
     for unit_id, notes in by_unit.items():
-        unit = ctx.unit(unit_id)
-        day = service_day(unit, now)
-        keys = [note.dedup_key for note in notes if note.dedup_key]
-        url = ctx.webhook_url_for(unit)
+        url = ctx.webhook_url_for(ctx.unit(unit_id))
         if not url:
-            once.settle(ctx, unit.id, day, keys, done=False)
             continue
         try:
-            ctx.notifier.send(url, notes)
-        except Exception:
-            once.settle(ctx, unit.id, day, keys, done=False)
-            raise
-        once.settle(ctx, unit.id, day, keys, done=True)
-        sent += len(notes)
-    if in_flight:
-        raise once.in_flight()
+            sent += ctx.notifier.send(url, notes)
+        except TransientProviderError as exc:
+            if exc.details.get("reason") != IN_FLIGHT:
+                raise
+            in_flight = exc  # the other units' cards go first
+    if in_flight is not None:
+        raise in_flight
     return sent
 
 

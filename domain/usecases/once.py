@@ -1,5 +1,6 @@
 """Side effects done once per key, whatever worker (instance) a queue message reaches: the notices to
-the clerks (domain/usecases/notices.py) and to the citizens (domain/usecases/citizen_notices.py).
+the citizens (domain/usecases/citizen_notices.py). (The clerks' cards are claimed by their notifier,
+with the webhook's pacing slot: domain/ports.py ClerkNotifier.)
 
 The key is claimed in storage before the effect (`claim`), marked done after it, or released when it
 failed so that a retry goes through (`settle`). A key another worker is working on now is "busy": the
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from domain.errors import TransientProviderError
+from domain.errors import IN_FLIGHT, TransientProviderError
 from domain.times import ms
 from domain.usecases.context import Context
 
@@ -31,5 +32,5 @@ def settle(ctx: Context, unit_id: str, day: str, keys: Sequence[str], *, done: b
 def in_flight() -> TransientProviderError:
     """What a caller raises when another worker holds some of its keys: the message comes back later."""
     return TransientProviderError(
-        "Outro processo está enviando este aviso; ele será conferido de novo.", reason="in_flight"
+        "Outro processo está enviando este aviso; ele será conferido de novo.", reason=IN_FLIGHT
     )

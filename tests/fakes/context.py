@@ -70,10 +70,17 @@ class Providers(dict[str, MeetingProvider]):
 
 @dataclass
 class RecordingNotifier:
-    sent: list[tuple[str, list[Notification]]] = field(default_factory=list)
+    """Records what it posts; each dedup key once (ClerkNotifier: the real one's window keeps them)."""
 
-    def send(self, webhook_url: str, notifications: Sequence[Notification]) -> None:
-        self.sent.append((webhook_url, list(notifications)))
+    sent: list[tuple[str, list[Notification]]] = field(default_factory=list)
+    posted_keys: set[str] = field(default_factory=set)
+
+    def send(self, webhook_url: str, notifications: Sequence[Notification]) -> int:
+        fresh = [n for n in notifications if not n.dedup_key or n.dedup_key not in self.posted_keys]
+        self.posted_keys.update(n.dedup_key for n in fresh if n.dedup_key)
+        if fresh:
+            self.sent.append((webhook_url, fresh))
+        return len(fresh)
 
     def cards(self) -> list[Notification]:
         return [n for _, batch in self.sent for n in batch]

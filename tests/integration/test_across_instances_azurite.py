@@ -1,5 +1,6 @@
 """What must hold across instances, with two workers (two sets of adapters with their own memory) on one
-Azurite, deterministic and without HTTP: a card sent once, the join limits and the webhook's pace.
+Azurite, deterministic and without a network (the webhook is an httpx transport): a card sent once, the
+join limits and the webhook's pace.
 
 The e2e run over three dev host processes (tests/e2e/test_multi_instance.py) shows the same under load;
 here each race is forced: a card whose key another worker is sending, a send that fails, a claim left
@@ -8,20 +9,22 @@ by a worker that died.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
+import httpx
 import pytest
 
-from adapters.limits_table import TableLimits
+from adapters.limits_table import CLAIM_S, TableLimits
 from adapters.storage import METER, table_service
-from domain.errors import RateLimitedError, TransientProviderError
-from domain.ports import Notification
-from domain.usecases import notices, once
+from adapters.teams_webhook import TeamsWebhookNotifier, webhook_id
+from domain.errors import ProviderError, RateLimitedError, TransientProviderError
+from domain.usecases import notices
 from domain.usecases.context import Context
 from domain.usecases.unit_day import service_day
 from functions.limits import JOIN, MAX_ACTIVE_PER_CLIENT, Limiter, per_unit
@@ -40,8 +43,12 @@ def env() -> Iterator[dict[str, str]]:
         yield {"AzureWebJobsStorage": azurite.connection_string}
 
 
+HOOK = "https://example.invalid/hook"
+
+
 class Channel:
-    """A Teams channel as the workers' notifiers see it: records what was sent; can hold or fail a send."""
+    """A Teams channel as the workers' notifiers reach it (their httpx transport): records the cards
+    posted (their first waiting number), can hold a post or refuse it."""
 
     def __init__(self) -> None:
         self.sent: list[str] = []
@@ -49,33 +56,49 @@ class Channel:
         self.holding = threading.Event()
         self.fail = False
 
-    def notifier(self) -> object:
-        channel = self
-
-        class Notifier:
-            def send(self, url: str, notifications: Sequence[Notification]) -> None:
-                if channel.fail:
-                    raise TransientProviderError("canal fora do ar")
-                channel.holding.set()
-                channel.hold.wait(10)
-                channel.sent.extend(n.dedup_key for n in notifications)
-
-        return Notifier()
+    def post(self, request: httpx.Request) -> httpx.Response:
+        if self.fail:
+            return httpx.Response(400)  # refused: not retried, the delivery fails
+        self.holding.set()
+        self.hold.wait(10)
+        self.sent.extend(_facts(json.loads(request.content), "Primeira senha"))
+        return httpx.Response(202)
 
 
-def worker(env: dict[str, str], table: str, channel: Channel) -> Context:
-    ctx = build_services(env, table, notifier=channel.notifier())  # type: ignore[arg-type]
-    return replace(ctx, webhook_url_for=lambda unit: "https://example.invalid/hook")
+def _facts(node: object, title: str) -> list[str]:
+    if isinstance(node, dict):
+        found = [str(node["value"])] if node.get("title") == title else []
+        return found + [f for value in node.values() for f in _facts(value, title)]
+    if isinstance(node, list):
+        return [f for value in node for f in _facts(value, title)]
+    return []
+
+
+def worker(
+    env: dict[str, str], table: str, channel: Channel, limits: TableLimits | None = None, hook: str = HOOK
+) -> Context:
+    """An instance: its own adapters and memory; its notifier paces and claims in the shared window."""
+    window = (limits or shared(env)).pacer
+    notifier = TeamsWebhookNotifier(
+        transport=httpx.MockTransport(channel.post), pacer=window, total_timeout=10
+    )
+    ctx = build_services(env, table, notifier=notifier)
+    return replace(ctx, webhook_url_for=lambda unit: hook)
 
 
 def message(key: str) -> dict[str, str]:
-    return {"kind": "no_clerk_online", "unitId": UNIT, "dedupKey": key}
+    return {"kind": "no_clerk_online", "unitId": UNIT, "dedupKey": key, "display_number": key.upper()}
 
 
 def test_a_card_is_sent_once_whichever_worker_gets_its_message(env: dict[str, str]) -> None:
     table = f"q{os.urandom(4).hex()}"
     channel = Channel()
     first, second = worker(env, table, channel), worker(env, table, channel)
+    channel.hold.set()
+    assert notices.deliver_notifications(first, [message("k0")], NOW) == 1  # both know the window now
+    assert notices.deliver_notifications(second, [message("k0")], NOW) == 0
+    channel.hold.clear()
+    channel.holding.clear()
 
     # The first worker is sending (held); the message, redelivered, reaches the second one.
     sending = threading.Thread(target=notices.deliver_notifications, args=(first, [message("k1")], NOW))
@@ -86,24 +109,46 @@ def test_a_card_is_sent_once_whichever_worker_gets_its_message(env: dict[str, st
     channel.hold.set()
     sending.join(10)
     assert notices.deliver_notifications(second, [message("k1")], NOW) == 0  # the retry finds it done
-    assert channel.sent == ["k1"]
+    assert channel.sent == ["K0", "K1"]
 
     # A send that fails releases the key: the other worker's retry sends it.
     channel.fail = True
-    with pytest.raises(TransientProviderError):
+    with pytest.raises(ProviderError):
         notices.deliver_notifications(first, [message("k2")], NOW)
     channel.fail = False
     assert notices.deliver_notifications(second, [message("k2"), message("k2")], NOW) == 1
-    assert channel.sent == ["k1", "k2"]
+    assert channel.sent == ["K0", "K1", "K2"]
 
     # A worker that died while sending leaves a claim; after the claim's time another takes over.
     day = service_day(first.unit(UNIT), NOW)
-    assert first.store.claim_once(UNIT, day, "k3", int(NOW.timestamp() * 1000), once.CLAIM_MS) == "claimed"
+    dead = shared(env).pacer(webhook_id(HOOK), 4, 1.5, time.monotonic)
+    assert dead.book(time.monotonic() + 60, keys=[f"{UNIT}.{day}.k3"]).start is not None
     with pytest.raises(TransientProviderError):
-        notices.deliver_notifications(second, [message("k3")], NOW + timedelta(seconds=30))
-    later = NOW + timedelta(milliseconds=once.CLAIM_MS + 1000)
-    assert notices.deliver_notifications(second, [message("k3")], later) == 1
-    assert channel.sent == ["k1", "k2", "k3"]
+        notices.deliver_notifications(second, [message("k3")], NOW)
+    wall = lambda: time.time() + CLAIM_S + 1  # noqa: E731 - the wall clock, a claim's time later
+    later = worker(env, table, channel, TableLimits(table_service(env), fingerprint=str, wall=wall))
+    assert notices.deliver_notifications(later, [message("k3")], NOW) == 1
+    assert channel.sent == ["K0", "K1", "K2", "K3"]
+
+
+def test_a_card_costs_one_transaction_for_its_slot_and_claim_and_one_for_its_mark(
+    env: dict[str, str],
+) -> None:
+    """Issue 17: the dedup claim is written in the transaction that books the webhook's slot (the
+    window's partition holds it), the mark "done" after the post: two storage transactions a card,
+    while this worker wrote the window last."""
+    channel = Channel()
+    channel.hold.set()
+    ctx = worker(env, f"q{os.urandom(4).hex()}", channel, hook=f"{HOOK}/{os.urandom(4).hex()}")
+    assert notices.deliver_notifications(ctx, [message("c0")], NOW) == 1  # creates the window
+    for key in ("c1", "c2", "c3"):
+        before = METER.total()
+        assert notices.deliver_notifications(ctx, [message(key)], NOW) == 1
+        assert METER.total() - before == 2, key
+    before = METER.total()
+    assert notices.deliver_notifications(ctx, [message("c1")], NOW) == 0  # a replay, known here
+    assert METER.total() - before == 0
+    assert channel.sent == ["C0", "C1", "C2", "C3"]
 
 
 def shared(env: dict[str, str]) -> TableLimits:

@@ -43,7 +43,7 @@ class Providers(dict[str, MeetingProvider]):
 class NoChannel:
     """A notifier for contexts whose units have no Teams webhook: never called."""
 
-    def send(self, webhook_url: str, notifications: list[Notification]) -> None:
+    def send(self, webhook_url: str, notifications: list[Notification]) -> int:
         raise AssertionError(f"no webhook is configured, yet cards were sent to {webhook_url}")
 
 

@@ -129,8 +129,10 @@ def test_notices_of_unknown_units_are_dropped_and_the_rest_grouped_by_unit(teams
     assert deliver(teams) == 2
     [(url, batch)] = teams.fakes.notifier.sent
     assert url == HOOK and [n.data["waiting_count"] for n in batch] == [3, 4]
-    for key in ("k2", "k3"):  # recorded as done: a replayed message sends nothing
-        assert teams.ctx.store.claim_once(UNIT, DAY, key, 0, 1) == "done"
+    notices.send_notice(teams.ctx, "no_clerk_online", UNIT, "k2", waiting_count=3)
+    notices.send_notice(teams.ctx, "no_clerk_online", UNIT, "k3", waiting_count=4)
+    assert deliver(teams) == 0  # recorded as done: a replayed message sends nothing
+    assert len(teams.fakes.notifier.sent) == 1
 
 
 def test_a_notice_without_dedup_key_is_always_delivered(teams: World) -> None:
@@ -189,8 +191,8 @@ def test_a_calls_card_is_delivered_from_its_message_without_reading_the_ticket(
     teams: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Issue 17: the call knows what its card shows (number, class, clerk, links), so delivering the
-    card reads nothing; a replay of the meeting request (no meeting at hand) carries no fields and is
-    deduplicated before anything is read."""
+    card reads nothing; a replay of the meeting request (no meeting at hand) carries no fields: its
+    card reads them from the ticket (one read) and is deduplicated by the notifier, which posted it."""
     teams.fakes.meetings.offline = True
     ticket = teams.arrive("Maria das Dores")
     teams.call(ticket)
@@ -212,4 +214,4 @@ def test_a_calls_card_is_delivered_from_its_message_without_reading_the_ticket(
     assert "display_number" not in replayed[0]
     reads.clear()  # what the replayed request itself read (the interpreter's check) is not the card's
     assert notices.deliver_notifications(teams.ctx, replayed, teams.now) == 0
-    assert reads == []
+    assert reads == [ticket.ticket_id] and len(teams.fakes.notifier.cards()) == 1
