@@ -48,6 +48,7 @@ from azure.core import MatchConditions
 from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
 from azure.data.tables import TableClient, TableServiceClient, TableTransactionError, UpdateMode
 
+from adapters.storage import guarded
 from adapters.teams_webhook import Booking
 from domain.ratelimit import Rate, TokenBucket
 
@@ -228,7 +229,7 @@ class SharedWindow:
             kept = [*recent[max(0, len(recent) - (self._max - 1)) :], start]
             window = {"PartitionKey": self._key, "RowKey": "", "slots": json.dumps(kept)}
             ops = [
-                _put(window, etag),
+                guarded(window, etag),
                 *(self._claim_op(k, taken_over, now) for k, taken_over in claims.items()),
             ]
             try:
@@ -276,7 +277,7 @@ class SharedWindow:
 
     def _claim_op(self, key: str, taken_over: str | None, now: float) -> tuple[Any, ...]:
         row = {"PartitionKey": self._key, "RowKey": _claim_rk(key), "state": "claimed", "at": int(now)}
-        return _put(row, taken_over)
+        return guarded(row, taken_over)
 
     def _claimed(self, key: str, now: float) -> tuple[str, str | None]:
         """Why a claim's insert failed: ("done" | "busy", None), or ("", etag) of a claim left by a
@@ -311,17 +312,6 @@ class SharedWindow:
 def _claim_rk(key: str) -> str:
     """A dedup key as a row key: hashed (any text, fixed length, none of the characters keys refuse)."""
     return "n." + hashlib.sha256(key.encode("utf-8")).hexdigest()[:40]
-
-
-def _put(entity: dict[str, Any], etag: str | None) -> tuple[Any, ...]:
-    """A transaction's create (no etag) or replace under the etag."""
-    if etag is None:
-        return ("create", entity)
-    return (
-        "update",
-        entity,
-        {"mode": UpdateMode.REPLACE, "etag": etag, "match_condition": MatchConditions.IfNotModified},
-    )
 
 
 class Known:

@@ -35,11 +35,10 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from azure.core import MatchConditions
 from azure.core.exceptions import ResourceNotFoundError
 from azure.data.tables import TableClient, TableServiceClient, TableTransactionError, UpdateMode
 
-from adapters.storage import TableClients
+from adapters.storage import TableClients, guarded
 from adapters.tables import TICKETS_TABLE, get_long_text, put_long_text, state_from_entity
 from domain.errors import ConcurrentUpdateError
 from domain.metric_events import (
@@ -260,7 +259,7 @@ class TableMetricsStore:
             "sealed": unit_day.sealed,
         }
         ops: list[tuple[Any, ...]] = [
-            _guarded(_rollup_entity(pk, f"ud.{unit}.{day}", unit_day.rollups.total, **meta), unit_etag)
+            guarded(_rollup_entity(pk, f"ud.{unit}.{day}", unit_day.rollups.total, **meta), unit_etag)
         ]
         if unit_day.sealed:
             if tracks_stored:
@@ -271,7 +270,7 @@ class TableMetricsStore:
             ops.append(("upsert", tracks, {"mode": UpdateMode.REPLACE}))
         ops += _hour_rows(pk, f"uh.{unit}.{day}", unit_day.rollups.hours, day, hours)
         court_index = len(ops)
-        ops.append(_guarded(_rollup_entity(pk, f"cd.{day}", court_day.rollups.total, day=day), court_etag))
+        ops.append(guarded(_rollup_entity(pk, f"cd.{day}", court_day.rollups.total, day=day), court_etag))
         ops += _hour_rows(pk, f"ch.{day}", court_day.rollups.hours, day, hours)
         try:
             result = self.table.submit_transaction(ops)  # type: ignore[arg-type]
@@ -361,13 +360,3 @@ class TableMetricsStore:
             HourRow(str(e["day"]), int(e["hour"]), _rollup_of(e))
             for e in self._range(f"c.{court_id}", f"ch.{first}.00", f"ch.{last}.23")
         ]
-
-
-def _guarded(entity: dict[str, Any], etag: str | None) -> tuple[Any, ...]:
-    if etag is None:
-        return ("create", entity)
-    return (
-        "update",
-        entity,
-        {"mode": UpdateMode.REPLACE, "etag": etag, "match_condition": MatchConditions.IfNotModified},
-    )

@@ -24,6 +24,7 @@ from contextvars import ContextVar
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from azure.core import MatchConditions
 from azure.core.credentials import TokenCredential
 from azure.core.exceptions import (
     HttpResponseError,
@@ -31,7 +32,7 @@ from azure.core.exceptions import (
     ServiceRequestError,
     ServiceResponseError,
 )
-from azure.data.tables import TableClient, TableServiceClient
+from azure.data.tables import TableClient, TableServiceClient, UpdateMode
 from azure.storage.blob import BlobServiceClient
 from azure.storage.blob import LinearRetry as BlobLinearRetry
 from azure.storage.queue import LinearRetry, QueueServiceClient
@@ -187,6 +188,17 @@ def table_service(
     settings: Mapping[str, str], prefix: str = "AzureWebJobsStorage", meter: StorageMeter = METER
 ) -> TableServiceClient:
     return _client(TableServiceClient, "table", settings, prefix, meter)
+
+
+def guarded(entity: dict[str, Any], etag: str | None) -> tuple[Any, ...]:
+    """A transaction operation: create `entity` (no etag) or replace it under its etag."""
+    if etag is None:
+        return ("create", entity)
+    return (
+        "update",
+        entity,
+        {"mode": UpdateMode.REPLACE, "etag": etag, "match_condition": MatchConditions.IfNotModified},
+    )
 
 
 def ensure_table(service: TableServiceClient, name: str) -> TableClient:
