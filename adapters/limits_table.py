@@ -211,7 +211,8 @@ class SharedWindow:
         ("done", "busy") and not claimed; when every key is refused, no slot is booked either."""
         if len(keys) > _PER_TRANSACTION:
             raise ValueError(f"at most {_PER_TRANSACTION} cards per booking, got {len(keys)}")
-        self._purge_old_claims()
+        if keys:
+            self._purge_old_claims()
         claims: dict[str, str | None] = dict.fromkeys(keys)  # key -> etag of a stale claim taken over
         refused: dict[str, str] = {}
         fresh = False

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from adapters.limits_table import CLAIM_S, TableLimits
+from adapters.limits_table import CLAIM_S, PACING_TABLE, SharedWindow, TableLimits
 from adapters.storage import METER, table_service
 from adapters.teams_webhook import TeamsWebhookNotifier, webhook_id
 from domain.errors import ProviderError, RateLimitedError, TransientProviderError
@@ -149,6 +149,31 @@ def test_a_card_costs_one_transaction_for_its_slot_and_claim_and_one_for_its_mar
     assert notices.deliver_notifications(ctx, [message("c1")], NOW) == 0  # a replay, known here
     assert METER.total() - before == 0
     assert channel.sent == ["C0", "C1", "C2", "C3"]
+
+
+def test_a_cards_claim_is_kept_two_days_then_deleted(env: dict[str, str]) -> None:
+    """A claim outlives any redelivery of its message (kept CLAIMS_KEPT_S), then the first booking of
+    a process on a later UTC day deletes it: the window's partition does not grow day after day."""
+    hook, start = f"h{os.urandom(4).hex()}", time.time()
+
+    def window(days: float) -> SharedWindow:
+        limits = TableLimits(table_service(env), fingerprint=str, wall=lambda: start + days * 86400)
+        return limits.pacer(hook, 4, 1.0, time.monotonic)
+
+    def claims() -> list[str]:
+        table = table_service(env).get_table_client(PACING_TABLE)
+        rows = table.query_entities("PartitionKey eq @pk", parameters={"pk": f"pace.{hook}"})
+        return sorted(str(row["state"]) for row in rows if row["RowKey"].startswith("n."))
+
+    deadline = time.monotonic() + 60
+    first = window(0)
+    assert first.book(deadline, keys=["old"]).start is not None
+    first.settle(["old"], done=True)
+    assert window(1.5).book(deadline, keys=["new"]).start is not None  # a day and a half: kept
+    assert claims() == ["claimed", "done"]
+    assert window(1.5).book(deadline, keys=["old"]).refused == {"old": "done"}
+    assert window(3).book(deadline, keys=["newest"]).start is not None  # three days: "old" deleted
+    assert claims() == ["claimed", "claimed"]
 
 
 def shared(env: dict[str, str]) -> TableLimits:
