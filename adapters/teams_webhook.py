@@ -331,6 +331,8 @@ class TeamsWebhookNotifier:
             deadline = min(item.deadline for item in batch)
         booking = box.limiter.book(deadline, self._clock(), _keys(batch))
         with box.cond:
+            gone = [item for item in batch if item.done]  # their callers' time ran out meanwhile
+            batch = [item for item in batch if not item.done]
             for item in batch:
                 verdict = booking.refused.get(item.notification.dedup_key)
                 if verdict:
@@ -346,6 +348,9 @@ class TeamsWebhookNotifier:
                 box.queue.remove(item)
                 item.taken = True
             box.cond.notify_all()
+        claimed_for_nothing = [i for i in gone if i.notification.dedup_key not in booking.refused]
+        if claimed_for_nothing:
+            box.limiter.settle(_keys(claimed_for_nothing), done=False)
         self._sleep_until(booking.start)
         try:
             self._post_batch(url, hook, box, batch)
