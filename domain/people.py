@@ -99,13 +99,14 @@ class Problems:
             raise InvalidInputError(f"Verifique os dados informados ({first}).", fields=self.fields)
 
 
+def check_name(raw: str) -> str:
+    """The citizen's name as it will be stored, or InvalidInputError (empty, over `NAME_MAX`)."""
+    return clean_text(raw, field="name", label="seu nome", max_len=NAME_MAX, required=True)
+
+
 def check_person(unit: UnitConfig, data: PersonInput, problems: Problems) -> Person:
     """The person's fields, validated; problems are recorded."""
-    name = problems.check(
-        lambda: clean_text(data.name, field="name", label="seu nome", max_len=NAME_MAX, required=True),
-        "name",
-        "",
-    )
+    name = problems.check(lambda: check_name(data.name), "name", "")
     if data.role not in ROLES:
         problems.add("role", "escolha parte, advogado ou outro")
     oab = ("", "")
