@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from domain.auth import Principal
 from domain.config import Configuration, UnitConfig
 from domain.contacts import PUSH_HOSTS
+from domain.conversation.ports import ConversationStore, TextReplies
 from domain.errors import UnitNotFoundError
 from domain.ports import (
     Backoff,
@@ -78,6 +79,9 @@ class Context:
     record_page: Callable[[str, str, str], str] = lambda page, record, token: (
         f"/{RECORD_PAGES[page][0]}?{RECORD_PAGES[page][1]}={record}#t={token}"
     )
+    # The conversation over WhatsApp (issue 18): its states and the free-form replies (None: not set up).
+    conversations: ConversationStore | None = None
+    replies: TextReplies | None = None
 
     def unit(self, unit_id: str) -> UnitConfig:
         unit = self.config().unit(unit_id)

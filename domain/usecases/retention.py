@@ -4,17 +4,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from domain.appointments import AppointmentAction, AppointmentStatus, appointment_key, give_back, transition
 from domain.appointments import status_of as appointment_status
+from domain.conversation.ports import conversation_key
 from domain.errors import InvalidTransitionError
 from domain.messages import message_key
 from domain.ports import JOIN_QUEUE, RowWrite, UnitRecords
 from domain.retention import RECORD_TABLES, cutoff_day, scrub_fields
 from domain.tickets import Status, TicketId
-from domain.times import iso_utc
+from domain.times import iso_utc, ms
 from domain.usecases.citizen_view import leave
 from domain.usecases.context import Context
 from domain.usecases.ticket_moves import tombstone
@@ -49,6 +50,11 @@ def purge_expired(ctx: Context, now: datetime, retention_days: int) -> PurgeRepo
         count = store.purge_records(table, prefixes, report.cutoff, now)
         report.by_table[table] = count
         report.records += count
+    if ctx.conversations is not None:  # conversations idle past the period (issue 18): forgotten whole
+        idle = ctx.conversations.idle_since(ms(now - timedelta(days=retention_days)))
+        for key in idle:
+            ctx.conversations.forget(key)
+        report.by_table["conversations"] = len(idle)
     return report
 
 
@@ -79,6 +85,7 @@ def erase_one(ctx: Context, tid: TicketId, now: datetime) -> list[str]:
     """Erase the ticket, appointment and message of one id; the ids they link to."""
     held = str(tid)
     linked: list[str] = []
+    forget_conversation(ctx, held)
     appointment = ctx.appointments.get(tid.unit_id, appointment_key(held)[1])
     message = ctx.messages.get(tid.unit_id, message_key(held)[1])
     for records, row in ((ctx.appointments, appointment), (ctx.messages, message)):
@@ -109,6 +116,14 @@ def erase_one(ctx: Context, tid: TicketId, now: datetime) -> list[str]:
     if stored:
         linked += [str(stored.get(k) or "") for k in ("transferredTo", "transferredFrom", "followUpId")]
     return linked
+
+
+def forget_conversation(ctx: Context, ticket_id: str) -> None:
+    """The WhatsApp conversation that made the ticket (issue 18) goes with it: found through the ticket's
+    WhatsApp contact, before the contact is blanked."""
+    phone = ctx.store.get_contacts(ticket_id).get("whatsapp", "")
+    if phone and ctx.conversations is not None:
+        ctx.conversations.forget(conversation_key(ctx.keys, "whatsapp", phone))
 
 
 def erase_record(ctx: Context, records: UnitRecords, tid: TicketId, key: str, now: datetime) -> None:

@@ -19,6 +19,7 @@ from domain.tokens import KeyRing
 from domain.usecases.context import Context
 from tests.fakes.fake_channels import Channels, RecordingChannel
 from tests.fakes.memory_bus import MemoryBus
+from tests.fakes.memory_conversations import MemoryConversationStore, RecordingReplies
 from tests.fakes.memory_favorites import MemoryFavoriteStore
 from tests.fakes.memory_metrics import MemoryMetricsStore
 from tests.fakes.memory_records import MemoryUnitRecords
@@ -121,6 +122,8 @@ class Fakes:
     favorites: MemoryFavoriteStore = field(default_factory=MemoryFavoriteStore)
     rooms: dict[str, RoomCensus] = field(default_factory=dict)  # provider kind → its room census
     channels: dict[str, RecordingChannel] = field(default_factory=dict)  # citizen-notice channels by name
+    conversations: MemoryConversationStore = field(default_factory=MemoryConversationStore)
+    replies: RecordingReplies = field(default_factory=RecordingReplies)
 
     def clerk(self, email: str) -> Principal:
         return Principal.from_staff(email, self.config)
@@ -187,5 +190,7 @@ def fake_context(
         citizen_channels=Channels(fakes.channels),
         push_public_key="BPUBLICKEY-fake" if "push" in channels else "",
         push_hosts=push_hosts,
+        conversations=fakes.conversations,
+        replies=fakes.replies,
     )
     return ctx, fakes

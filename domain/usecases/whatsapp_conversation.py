@@ -1,0 +1,259 @@
+"""The conversation over WhatsApp (issue 18): a message a citizen sent to the court's number, applied once.
+
+`receive` loads the conversation of the sender's number (`ctx.conversations`, keyed by a keyed hash of
+the number), feeds the message to the pure state machine (domain/conversation/machine.py), runs the
+intents it returns through the same use cases as the pages (joining, the citizen's view, leaving, the
+survey) and sends the replies as free-form text (`ctx.replies`: the citizen has just written, so the
+24-hour customer-service window is open).
+
+- **Once per message.** Event Grid delivers at least once: the ACS message id is claimed in storage
+  (domain/usecases/once.py) before anything is done, so a replayed event changes nothing, on any
+  instance. The replies are kept with the state (`outbox`) until sent: a delivery that failed while
+  sending is retried by Event Grid and sends them again, without running the conversation twice.
+- **Refused before the conversation.** Media (photos, audio, documents: Res. CNJ 372/2021 art. 4, the
+  counter is not for filing process documents) and text over `MAX_TEXT` characters get a notice and
+  change nothing; a number that is not a Brazilian mobile is told so.
+- **Limits.** The number is the client of the abuse limits (`JoinGate`, functions/limits.py: its
+  buckets and its cap on active tickets), and the conversation follows one ticket at a time: a number
+  joins again only after leaving or after the attendance, so it never holds more active tickets than
+  one person may. The proof of work does not apply (the number is the cost).
+- **Personal data.** The number and the answers are stored on the conversation's row only (forgotten
+  when it ends, with its ticket's erasure, and by the daily purge); the ticket gets the number as its
+  WhatsApp contact (domain/contacts.py), so the notices ("called", with the link) reach the same number.
+  The number is never logged and never put in a queue message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Protocol
+
+from domain.config import UnitConfig
+from domain.contacts import NoticeRequest, normalize_phone
+from domain.conversation import machine
+from domain.conversation.machine import AskPosition, Choice, Join, Leave, State, SurveyAnswer, Turn
+from domain.conversation.ports import ConversationStore, conversation_key
+from domain.conversation.questions import Inbound, Say, numbered, problem_text
+from domain.errors import ConcurrentUpdateError, DomainError, InvalidInputError
+from domain.tickets import Status
+from domain.times import ms
+from domain.usecases import once
+from domain.usecases.citizen_view import BeingServed, InLine, NotYetAdmitted, Outcome, leave, ticket_view
+from domain.usecases.context import Context
+from domain.usecases.joining import JoinInput, accept_join
+from domain.usecases.reach import offered_channels
+from domain.usecases.surveys import submit_survey
+
+CHANNEL = "whatsapp"
+ONCE_PARTITION = "whatsapp"  # the once-markers of received messages: `whatsapp.{day}` (no personal data)
+MAX_TEXT = 1000  # a message longer than this is refused (the survey's comment holds as much)
+TOO_LONG = f"A mensagem é longa demais: escreva no máximo {MAX_TEXT:,} caracteres.".replace(",", ".")
+NOT_A_MOBILE = "Este canal atende apenas celulares do Brasil (+55)."
+
+
+@dataclass(frozen=True)
+class Received:
+    """A message a citizen sent (ACS `AdvancedMessageReceived`): its ACS id, the sender's number, its
+    text or the id of the option chosen (interactive reply), whether it carried media, when it came."""
+
+    message_id: str
+    sender: str
+    received_at: datetime
+    text: str = ""
+    option: str = ""
+    media: bool = False
+
+
+class JoinGate(Protocol):
+    """The abuse limits of joining, with the number (its conversation key) as the client."""
+
+    def check(self, client: str, unit: UnitConfig) -> None:
+        """RateLimitedError when the client is over a limit."""
+        ...
+
+    def accepted(self, client: str, ticket_id: str) -> None: ...
+
+
+def menu(ctx: Context, now: datetime) -> list[Choice]:
+    """The units offered in the conversation: the active ones that tell their citizens on WhatsApp."""
+    choices = []
+    for unit in ctx.config().units:
+        if unit.active and CHANNEL in offered_channels(ctx, unit):
+            calendar = ctx.calendars(unit)
+            choices.append(Choice(unit, open_now=ctx.always_open or calendar.is_open(now)))
+    return choices
+
+
+def receive(
+    ctx: Context,
+    message: Received,
+    now: datetime,
+    gate: JoinGate | None = None,
+    idle_ms: int = machine.IDLE_MS,
+) -> int:
+    """Apply one received message, once; returns how many replies were sent (0 for a replay)."""
+    store, replies = ctx.conversations, ctx.replies
+    if store is None or replies is None:
+        raise InvalidInputError("O atendimento por WhatsApp não está configurado.")
+    day, key = f"{message.received_at:%Y%m%d}", f"wa.{message.message_id}"
+    claimed = once.claim(ctx, ONCE_PARTITION, day, key, now)
+    if claimed == "done":
+        return 0
+    if claimed == "busy":
+        raise once.in_flight()
+    try:
+        texts = _outbox(ctx, store, message, now, gate, idle_ms)
+        for text in texts:
+            replies.say(_e164(message.sender), text)
+    except Exception:
+        once.settle(ctx, ONCE_PARTITION, day, [key], done=False)
+        raise
+    once.settle(ctx, ONCE_PARTITION, day, [key], done=True)
+    return len(texts)
+
+
+def _e164(sender: str) -> str:
+    """ACS gives the sender's number without the `+`."""
+    return sender if sender.startswith("+") else f"+{sender}"
+
+
+def _phone(sender: str) -> str:
+    """The sender's number if it is a Brazilian mobile (domain/contacts.py), else ""."""
+    try:
+        return normalize_phone(_e164(sender))
+    except InvalidInputError:
+        return ""
+
+
+def _outbox(
+    ctx: Context,
+    store: ConversationStore,
+    message: Received,
+    now: datetime,
+    gate: JoinGate | None,
+    idle_ms: int,
+) -> list[str]:
+    """The texts to send for this message: computed once and stored with the state before sending."""
+    phone = _phone(message.sender)
+    if not phone:
+        return [NOT_A_MOBILE]
+    key = conversation_key(ctx.keys, CHANNEL, phone)
+    record, etag = store.load(key)
+    if record is not None and record.get("lastIn") == message.message_id:
+        return [str(t) for t in record.get("outbox", [])]  # sent before a failure: send them again
+    state = State.of(record)
+    if message.media:
+        turn = Turn(state, (Say(machine.MEDIA_REFUSED),))
+    elif len(message.text.strip()) > MAX_TEXT:
+        turn = Turn(state, (Say(TOO_LONG),))
+    else:
+        choices = menu(ctx, now)
+        turn = machine.converse(state, Inbound(message.text, message.option), choices, ms(now), idle_ms)
+        turn = _run(ctx, turn, phone, key, choices, now, gate)
+    texts = [numbered(say) for say in turn.says]
+    saved = {**turn.state.record(), "contact": phone, "lastIn": message.message_id, "outbox": texts}
+    try:
+        store.save(key, saved, etag)
+    except ConcurrentUpdateError:
+        raise once.in_flight() from None  # another message of this number is being applied: retry
+    return texts
+
+
+def _run(
+    ctx: Context,
+    turn: Turn,
+    phone: str,
+    key: str,
+    choices: Sequence[Choice],
+    now: datetime,
+    gate: JoinGate | None,
+) -> Turn:
+    """Run the turn's intents through the use cases; the replies they lead to follow the turn's."""
+    says = list(turn.says)
+    state = turn.state
+    for intent in turn.intents:
+        token = ctx.keys.sign(intent.ticket_id) if not isinstance(intent, Join) else ""
+        try:
+            if isinstance(intent, Join):
+                after = _join(ctx, state, intent, phone, key, now, gate)
+            elif isinstance(intent, AskPosition):
+                after = _position(ctx, state, intent.ticket_id, token, now)
+            elif isinstance(intent, Leave):
+                leave(ctx, intent.ticket_id, token, now)
+                after = machine.left(state)
+            else:
+                submit_survey(ctx, intent.ticket_id, token, intent.score, intent.comment, now)
+                after = machine.surveyed(state)
+        except DomainError as exc:
+            message = problem_text(exc) if isinstance(exc, InvalidInputError) else exc.message
+            after = (
+                machine.join_refused(state, message, choices)
+                if isinstance(intent, Join)
+                else _refused(state, intent, message)
+            )
+        says += after.says
+        state = after.state
+    return Turn(state, tuple(says))
+
+
+def _refused(state: State, intent: AskPosition | Leave | SurveyAnswer, message: str) -> Turn:
+    if isinstance(intent, SurveyAnswer):
+        return machine.surveyed(state) if "já foi respondida" in message else Turn(state, (Say(message),))
+    return Turn(replace(state, step="queue"), (Say(message),))
+
+
+def _join(
+    ctx: Context, state: State, intent: Join, phone: str, key: str, now: datetime, gate: JoinGate | None
+) -> Turn:
+    a = intent.answers
+    oab_number, _, oab_state = a.get("oab", "").partition(" ")
+    unit = ctx.unit(intent.unit_id)
+    if gate is not None:
+        gate.check(key, unit)
+    data = JoinInput(
+        name=a.get("name", ""),
+        role=a.get("role", ""),
+        reason=a.get("reason", ""),
+        oab_number=oab_number,
+        oab_state=oab_state,
+        process_number=a.get("processNumber", ""),
+        category=a.get("category", ""),
+        priority=tuple(a.get("priority", "").split()),
+        companions=int(a.get("companions", "0") or 0),
+        notices=(NoticeRequest(CHANNEL, phone=phone),),
+    )
+    accepted = accept_join(ctx, intent.unit_id, data, now)
+    if gate is not None:
+        gate.accepted(key, accepted.ticket_id)
+    return machine.joined(state, accepted.ticket_id, "")
+
+
+def _position(ctx: Context, state: State, ticket_id: str, token: str, now: datetime) -> Turn:
+    view = ticket_view(ctx, ticket_id, token, now).state
+    if isinstance(view, InLine):
+        ahead = view.people_ahead or 0
+        who = "ninguém" if ahead == 0 else ("1 pessoa" if ahead == 1 else f"{ahead} pessoas")
+        text = f"Sua senha é {view.display_number}. Na sua frente: {who}."
+        return machine.position(state, text)
+    if isinstance(view, BeingServed):
+        link = view.meeting.join_url
+        text = (
+            f"Chegou a sua vez! Entre no atendimento: {link}"
+            if link
+            else "Chegou a sua vez! O link está sendo preparado."
+        )
+        return machine.position(state, text)
+    if isinstance(view, NotYetAdmitted):
+        return machine.position(
+            state, "Seu pedido está sendo registrado. Pergunte de novo em alguns segundos."
+        )
+    return _finished(state, view)
+
+
+def _finished(state: State, view: Outcome) -> Turn:
+    if view.status == Status.DONE and not view.survey_answered:
+        return machine.attended(state)
+    text = view.message or "Sua senha não está mais na fila."
+    return Turn(State(step="end"), (Say(f"{text} Se precisar, mande *oi* para começar de novo."),))
