@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 
 from adapters.teams_webhook import RateWindow
-from domain.errors import TransientProviderError
+from domain.errors import ProviderError, TransientProviderError
 from domain.ports import CitizenChannel, CitizenNotice, NoticeChannelName
 
 
@@ -37,10 +37,21 @@ class PacedChannel:
         self._sleep = sleep
 
     def send(self, notice: CitizenNotice) -> str:
+        self._wait()
+        return self._channel.send(notice)
+
+    def say(self, contact: str, text: str) -> str:
+        """A free-form reply of the conversation (issue 18), in the same window as the notices."""
+        say = getattr(self._channel, "say", None)
+        if say is None:
+            raise ProviderError(f"O canal {self.name} não envia respostas de texto.", channel=self.name)
+        self._wait()
+        return str(say(contact, text))
+
+    def _wait(self) -> None:
         start = self._window.reserve(self._clock() + self._max_wait_s)
         if start is None:
             raise TransientProviderError("Muitos avisos ao mesmo tempo; este sai em seguida.", reason="paced")
         delay = start - self._clock()
         if delay > 0:
             self._sleep(delay)
-        return self._channel.send(notice)

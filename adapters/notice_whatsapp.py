@@ -7,7 +7,8 @@ court's WhatsApp channel (`ACS_WHATSAPP_CHANNEL_ID`, the channel registration id
 court's WhatsApp Business account is connected), the citizen's E.164 number, the template's name
 (`CitizenNotice.template`, else the notice's kind) in Brazilian Portuguese (``pt_BR``) and its values
 (`CitizenNotice.template_values`, in order) bound to the body's ``{{1}}``, ``{{2}}``, ``{{3}}``.
-Free-form text inside the 24-hour window is issue 18's.
+Free-form text inside the 24-hour window (`say`: the replies of the conversation, issue 18) is a
+``kind: text`` message with the same channel.
 
 Meta refuses a template body that starts or ends with a variable, hence the words around `{{1}}` and
 after the link. `TEMPLATES` is what the court registers with Meta (README, "Avisos por SMS, WhatsApp e
@@ -25,15 +26,18 @@ from azure.communication.messages.models import (
     MessageTemplateText,
     MessageTemplateValue,
     TemplateNotificationContent,
+    TextNotificationContent,
     WhatsAppMessageTemplateBindings,
     WhatsAppMessageTemplateBindingsComponent,
 )
 from azure.core.exceptions import AzureError
 
 from adapters.acs_client import translated
+from adapters.conversations_table import TableConversationStore
 from domain.errors import ProviderError
-from domain.ports import CitizenNotice, NoticeChannelName
+from domain.ports import CitizenChannels, CitizenNotice, NoticeChannelName
 
+__all__ = ["AcsWhatsAppChannel", "ChannelReplies", "TableConversationStore", "template_content"]
 LANGUAGE = "pt_BR"
 _PRIVATE = "(o link é só seu, não compartilhe)."
 
@@ -110,7 +114,15 @@ class AcsWhatsAppChannel:
         self._channel_id = channel_id
 
     def send(self, notice: CitizenNotice) -> str:
-        content = template_content(self._channel_id, notice)
+        return self._send(template_content(self._channel_id, notice))
+
+    def say(self, contact: str, text: str) -> str:
+        """Free-form text (domain.conversation.ports.TextReplies), inside the 24-hour window."""
+        return self._send(
+            TextNotificationContent(channel_registration_id=self._channel_id, to=[contact], content=text)
+        )
+
+    def _send(self, content: TemplateNotificationContent | TextNotificationContent) -> str:
         try:
             result = self._client.send(content)
         except AzureError as exc:
@@ -119,3 +131,18 @@ class AcsWhatsAppChannel:
         if not receipts or not receipts[0].message_id:
             raise ProviderError("O serviço de WhatsApp não devolveu o número da mensagem.", channel=self.name)
         return str(receipts[0].message_id)
+
+
+class ChannelReplies:
+    """`TextReplies` through the deployment's WhatsApp channel (looked up on each use: the channels are
+    built lazily, and a deployment without WhatsApp has none)."""
+
+    def __init__(self, channels: CitizenChannels) -> None:
+        self._channels = channels
+
+    def say(self, contact: str, text: str) -> str:
+        channel = self._channels.get("whatsapp")
+        say = getattr(channel, "say", None)
+        if say is None:
+            raise ProviderError("O WhatsApp não está configurado nesta instalação.", channel="whatsapp")
+        return str(say(contact, text))

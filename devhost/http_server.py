@@ -39,6 +39,8 @@ import azure.functions as func
 from devhost import easyauth
 from devhost.config import HostConfig
 from devhost.cors import CorsPolicy
+from devhost.eventgrid import PATH as EVENT_GRID_PATH
+from devhost.eventgrid import EventGridWebhook
 from devhost.indexing import HTTP_TRIGGER, RETURN, FunctionSpec
 from devhost.invoker import Invoker
 from devhost.routing import Route, Router, RouteTemplate
@@ -161,6 +163,8 @@ class HttpFrontend:
         self._cors = cors or CorsPolicy()
         self._swa = SwaHeaders(self._site)
         self._router: Router[FunctionSpec] = Router()
+        functions = list(functions)
+        self._eventgrid = EventGridWebhook(functions, invoker)
         for function in functions:
             if function.trigger_type != HTTP_TRIGGER:
                 continue
@@ -184,6 +188,11 @@ class HttpFrontend:
 
     def dispatch(self, request: IncomingRequest) -> OutgoingResponse:
         path = request.path or "/"
+        if path.rstrip("/").lower() == EVENT_GRID_PATH:
+            lowered = {k.lower(): v for k, v in request.headers}
+            return OutgoingResponse(
+                *self._eventgrid.handle(request.method, request.query, lowered, request.body)
+            )
         relative = self._under_prefix(path)
         origin = request.header("origin")
         if relative is not None and self._cors.allows(origin):

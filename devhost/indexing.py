@@ -24,7 +24,8 @@ log = logging.getLogger("devhost")
 HTTP_TRIGGER = "httpTrigger"
 QUEUE_TRIGGER = "queueTrigger"
 TIMER_TRIGGER = "timerTrigger"
-SUPPORTED_TRIGGERS = frozenset({HTTP_TRIGGER, QUEUE_TRIGGER, TIMER_TRIGGER})
+EVENT_GRID_TRIGGER = "eventGridTrigger"  # delivered through the webhook (devhost/eventgrid.py)
+SUPPORTED_TRIGGERS = frozenset({HTTP_TRIGGER, QUEUE_TRIGGER, TIMER_TRIGGER, EVENT_GRID_TRIGGER})
 RETURN = "$return"
 
 

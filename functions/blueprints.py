@@ -29,6 +29,7 @@ from functions import (
     unit_config_http,
     units_http,
     upkeep_timer,
+    whatsapp_events,
 )
 
 BLUEPRINTS: tuple[func.Blueprint, ...] = tuple(
@@ -48,6 +49,7 @@ BLUEPRINTS: tuple[func.Blueprint, ...] = tuple(
         metrics_http,
         metrics_timer,
         upkeep_timer,
+        whatsapp_events,
         scheduling_http,
         async_http,
         appointments_queue,

@@ -24,6 +24,7 @@ from adapters.config_source import BlobConfigSource, CachedConfiguration, TableC
 from adapters.favorites_table import TableFavoriteStore
 from adapters.limits_table import TableLimits
 from adapters.metrics_store import TableMetricsStore
+from adapters.notice_whatsapp import ChannelReplies, TableConversationStore
 from adapters.queues import StorageQueueBus
 from adapters.records_table import APPOINTMENTS_TABLE, MESSAGES_TABLE, TableUnitRecords
 from adapters.retention_store import TableRetentionStore
@@ -262,7 +263,7 @@ def build(settings: Settings, clock: Clock, factories: Factories) -> Bootstrap:
     config_store = TableConfigStore(tables)
     providers = MeetingProviders(factories.meetings, settings)
     config = CachedConfiguration(config_store, ttl_s=settings.config_ttl_s, on_change=providers.warm_up)
-    links = Links(settings.public_base_url)
+    links, channels = Links(settings.public_base_url), CitizenChannelSet(factories.channels, settings)
     context = Context(
         config=config,
         store=store,
@@ -280,12 +281,14 @@ def build(settings: Settings, clock: Clock, factories: Factories) -> Bootstrap:
         favorites=TableFavoriteStore(tables),
         room_census=room_census(settings),
         always_open=settings.always_open,
-        citizen_channels=CitizenChannelSet(factories.channels, settings),
+        citizen_channels=channels,
         push_public_key=settings.get("PUSH_VAPID_PUBLIC_KEY"),
         push_hosts=PUSH_HOSTS
         + tuple(h.strip() for h in settings.get("PUSH_ENDPOINT_HOSTS").split(",") if h.strip()),
         citizen_page=links.citizen_page,
         record_page=links.record_page,
+        conversations=TableConversationStore(tables),
+        replies=ChannelReplies(channels),
     )
     return Bootstrap(
         settings=settings,
@@ -329,9 +332,8 @@ def now() -> datetime:
 
 
 def limiter() -> Limiter:
-    """The abuse limits of this worker (functions/limits.py): they need no port, so a request is
-    limited before anything else is built; the limits shared by every instance are built on first use
-    (a poll, which never uses them, needs no storage settings)."""
+    """The abuse limits of this worker (functions/limits.py), needing no port (a request is limited before
+    anything is built); those shared by every instance are built on first use (a poll uses none)."""
     global _limiter
     with _lock:
         if _limiter is None:
@@ -340,8 +342,7 @@ def limiter() -> Limiter:
 
 
 def teams() -> TeamsSignIn:
-    """Teams SSO (functions/identity.py's third source): needs no port, so a request's identity is
-    known before anything else is built."""
+    """Teams SSO (functions/identity.py's third source): needs no port, so it is known before the rest."""
     global _teams
     with _lock:
         if _teams is None:

@@ -156,7 +156,7 @@ def _charge(req: func.HttpRequest, kind: str, client: str | None, route: tuple[s
     if route == limits.BOOKING:  # before the shared bucket: a booking refused by the count spends none
         bootstrap.limiter().check_bookings(client, _is_booked)  # and before a proof: solving won't help
     proved = route in proof.GUARDED and unit is not None and _proved(req, kind, client, unit)
-    bootstrap.limiter().charge(kind, client, unit, _is_live, proved)
+    bootstrap.limiter().charge(kind, client, unit, is_live, proved)
 
 
 def _proved(req: func.HttpRequest, kind: str, client: str | None, unit: UnitConfig) -> bool:
@@ -205,7 +205,7 @@ def _signed(app: bootstrap.Bootstrap, req: func.HttpRequest) -> bool:
     return True
 
 
-def _is_live(ticket_id: str) -> bool:
+def is_live(ticket_id: str) -> bool:
     """Whether a ticket is waiting or called, from the shared (≤ 1 s old) state: no storage read of
     its own in the common case (the join being checked peeks the same state)."""
     try:

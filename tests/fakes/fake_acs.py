@@ -18,7 +18,8 @@ Routes (paths and api-versions of the SDKs pinned in requirements.txt):
 - ``POST /emails:send?api-version=2025-09-01``: 202 ``{"id", "status": "Running"}`` and an
   ``Operation-Location``; a malformed address is 400.
 - ``POST /messages/notifications:send?api-version=2024-08-30``: 202 with a receipt; an unknown channel
-  or template (`templates`: name → number of values) or a wrong number of values is 400.
+  or template (`templates`: name → number of values) or a wrong number of values is 400; a free-form
+  text (``kind: text``) needs 1 to 4,096 characters of ``content``.
 A request repeated with the same repeatability id (SMS: per recipient in the body; e-mail and
 WhatsApp: the ``Repeatability-Request-ID`` header) is answered like the first and not sent again.
 
@@ -288,7 +289,13 @@ class FakeAcs(LocalServer):
         values = template.get("values") or []
         if body.get("channelRegistrationId") != self.whatsapp_channel:
             return 400, _error("InvalidChannel", "Unknown channel registration id."), {}, ""
-        if body.get("kind") != "template" or self.templates.get(template.get("name", "")) != len(values):
+        text = body.get("content")
+        if (
+            body.get("kind") == "text"
+        ):  # free-form, inside the 24-hour window (WhatsApp: up to 4,096 characters)
+            if not isinstance(text, str) or not text.strip() or len(text) > 4096:
+                return 400, _error("InvalidContent", "Text content must have 1 to 4096 characters."), {}, ""
+        elif body.get("kind") != "template" or self.templates.get(template.get("name", "")) != len(values):
             return 400, _error("InvalidTemplate", "Unknown template or wrong number of values."), {}, ""
         if not numbers or any(not E164.match(t) or t in self.rejected for t in numbers):
             return 400, _error("InvalidRecipient", f"Invalid recipient: {','.join(numbers)}"), {}, ""

@@ -1,0 +1,164 @@
+"""Issue 18 end to end: WhatsApp messages posted to the dev host's Event Grid webhook as Event Grid
+delivers them (CloudEvents), the conversation over Azurite, the replies and the "called" notice sent by
+the real `azure-communication-messages` SDK to the local fake ACS server (which checks the HMAC
+signature): "oi" → unit → questions → "Ok! Você já está na fila" → "posição" → called with the link on
+the same number; a replayed event changes nothing; media refused with the art. 4 notice; the number in
+no log line."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.notice_acs import acs_channels
+from domain.ports import CitizenChannel
+from functions import bootstrap
+from functions.settings import Settings
+from tests.fakes.fake_acs import FakeAcs, make_certificate
+from tests.support.system import System, principal_header, running_system
+
+UNIT = "trf1-sjac-02vf"  # the 2nd unit of the demo configuration; local meetings (links made at once)
+PHONE = "+5568999123456"
+DIGITS = "5568999123456"
+CLERK = "ana.souza@trf1.jus.br"
+WEBHOOK = "/runtime/webhooks/eventgrid?functionName=whatsapp_events"
+TEMPLATES = dict.fromkeys(
+    ("joined", "near_front", "called", "put_back", "meeting_retry", "reminder", "reply"), 3
+)
+
+
+@pytest.fixture(scope="module")
+def acs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeAcs]:
+    certificate = make_certificate(tmp_path_factory.mktemp("acs-tls"))
+    key = base64.b64encode(os.urandom(32)).decode()
+    with FakeAcs(access_key=key, certificate=certificate, templates=dict(TEMPLATES)) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def system(acs: FakeAcs) -> Iterator[System]:
+    cert = str(Path(acs.certificate[0]))
+
+    def channels(s: Settings) -> dict[str, CitizenChannel]:  # the real ACS adapters, trusting the fake
+        return acs_channels(s.env, connection_verify=cert)
+
+    settings = {
+        "ACS_CONNECTION_STRING": acs.connection_string(),
+        "ACS_WHATSAPP_CHANNEL_ID": acs.whatsapp_channel,
+    }
+    with bootstrap.replaced(channels=(channels,)), running_system(extra_settings=settings) as running:
+        yield running
+
+
+def event(acs: FakeAcs, text: str = "", *, message_id: str = "", media: bool = False) -> dict[str, Any]:
+    """An `AdvancedMessageReceived` CloudEvent as the ACS system topic sends it."""
+    data: dict[str, Any] = {
+        "channelType": "whatsapp",
+        "from": DIGITS,
+        "to": acs.whatsapp_channel,
+        "receivedTimestamp": datetime.now(UTC).isoformat(),
+        "messageId": message_id or str(uuid.uuid4()),
+        "messageType": "image" if media else "text",
+    }
+    if media:
+        data["media"] = {"mimeType": "image/jpeg", "id": str(uuid.uuid4())}
+    else:
+        data["content"] = text
+    return {
+        "specversion": "1.0",
+        "id": str(uuid.uuid4()),
+        "source": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Communication/communicationServices/"
+        + "a",
+        "type": "Microsoft.Communication.AdvancedMessageReceived",
+        "time": data["receivedTimestamp"],
+        "data": data,
+    }
+
+
+def post(system: System, body: dict[str, Any]) -> int:
+    answer = system.client.post(
+        WEBHOOK,
+        json=body,
+        headers={"aeg-event-type": "Notification", "content-type": "application/cloudevents+json"},
+    )
+    return int(answer.status_code)
+
+
+def texts(acs: FakeAcs) -> list[str]:
+    """The free-form texts the fake ACS accepted for the number, in order."""
+    return [
+        str(r.body.get("content"))
+        for r in acs.sent
+        if r.path == "/messages/notifications:send"
+        and r.body.get("kind") == "text"
+        and r.body.get("to") == [PHONE]
+    ]
+
+
+def test_the_subscription_handshakes(system: System) -> None:
+    code = str(uuid.uuid4())
+    validation = [
+        {
+            "id": "v",
+            "eventType": "Microsoft.EventGrid.SubscriptionValidationEvent",
+            "data": {"validationCode": code},
+        }
+    ]
+    answer = system.client.post(
+        WEBHOOK, json=validation, headers={"aeg-event-type": "SubscriptionValidation"}
+    )
+    assert answer.status_code == 200 and answer.json() == {"validationResponse": code}
+    options = system.client.request(
+        "OPTIONS", WEBHOOK, headers={"WebHook-Request-Origin": "eventgrid.azure.net"}
+    )
+    assert options.status_code == 200 and options.headers["WebHook-Allowed-Origin"] == "eventgrid.azure.net"
+    unknown = system.client.post("/runtime/webhooks/eventgrid?functionName=nope", json=[])
+    assert unknown.status_code == 404
+
+
+def test_a_whole_attendance_over_whatsapp(
+    system: System, acs: FakeAcs, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    for line in ["oi", "2", "Maria da Silva", "1", "0", "2", "0"]:
+        assert post(system, event(acs, line)) == 202
+    last = event(acs, "0")
+    assert post(system, last) == 202
+    assert "Ok! Você já está na fila de atendimento." in texts(acs)[-2]
+    sent = len(acs.sent)
+    assert post(system, last) == 202  # Event Grid delivered it again: nothing changes, nothing is sent
+    assert len(acs.sent) == sent
+    system.wait(
+        lambda: (
+            "Maria da Silva"
+            in system.client.get(f"/api/clerk/units/{UNIT}/queue", headers=principal_header(CLERK)).text
+        )
+    )
+    assert post(system, event(acs, "posição")) == 202
+    assert "Sua senha é" in texts(acs)[-1] and "Na sua frente: ninguém." in texts(acs)[-1]
+    assert post(system, event(acs, media=True)) == 202
+    assert "Resolução CNJ nº 372/2021, art. 4º" in texts(acs)[-1]
+    called = system.client.post(f"/api/clerk/units/{UNIT}/call", json={}, headers=principal_header(CLERK))
+    assert called.status_code == 200, called.text
+
+    def called_notice() -> dict[str, Any] | None:
+        return next(
+            (r.body for r in acs.sent if (r.body.get("template") or {}).get("name") == "called"), None
+        )
+
+    notice = system.wait(called_notice, timeout=20)
+    assert notice["to"] == [PHONE]
+    link = notice["template"]["values"][2]["text"]
+    assert called.json()["ticketId"] in link  # the meeting of the ticket called (local meetings)
+    assert post(system, event(acs, "posicao")) == 202
+    assert texts(acs)[-1] == f"Chegou a sua vez! Entre no atendimento: {link}"
+    lines = [record.getMessage() for record in caplog.records]
+    assert lines and not [line for line in lines if "99123456" in line]
