@@ -14,7 +14,7 @@ from azure.core import MatchConditions
 from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
 from azure.data.tables import EdmType, EntityProperty, TableClient, TableServiceClient, UpdateMode
 
-from adapters.storage import ensure_table
+from adapters.storage import TableClients
 from domain.errors import ConcurrentUpdateError
 
 CONVERSATIONS_TABLE = "conversations"
@@ -23,15 +23,11 @@ _ROW = "state"
 
 class TableConversationStore:
     def __init__(self, service: TableServiceClient, table: str = CONVERSATIONS_TABLE) -> None:
-        self._service = service
-        self._table_name = table
-        self._table: TableClient | None = None
+        self._tables, self._table_name = TableClients(service), table
 
     @property
     def table(self) -> TableClient:
-        if self._table is None:
-            self._table = ensure_table(self._service, self._table_name)
-        return self._table
+        return self._tables(self._table_name)  # created on first use
 
     def load(self, key: str) -> tuple[dict[str, Any] | None, str | None]:
         try:

@@ -22,6 +22,7 @@ from adapters.notice_acs import acs_channels
 from domain.ports import CitizenChannel
 from functions import bootstrap
 from functions.settings import Settings
+from tests.adapters.test_notice_acs import REGISTERED
 from tests.fakes.fake_acs import FakeAcs, make_certificate
 from tests.support.system import System, principal_header, running_system
 
@@ -30,16 +31,13 @@ PHONE = "+5568999123456"
 DIGITS = "5568999123456"
 CLERK = "ana.souza@trf1.jus.br"
 WEBHOOK = "/runtime/webhooks/eventgrid?functionName=whatsapp_events"
-TEMPLATES = dict.fromkeys(
-    ("joined", "near_front", "called", "put_back", "meeting_retry", "reminder", "reply"), 3
-)
 
 
 @pytest.fixture(scope="module")
 def acs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeAcs]:
     certificate = make_certificate(tmp_path_factory.mktemp("acs-tls"))
     key = base64.b64encode(os.urandom(32)).decode()
-    with FakeAcs(access_key=key, certificate=certificate, templates=dict(TEMPLATES)) as fake:
+    with FakeAcs(access_key=key, certificate=certificate, templates=dict(REGISTERED)) as fake:
         yield fake
 
 

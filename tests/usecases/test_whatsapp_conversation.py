@@ -50,14 +50,20 @@ class Citizen:
         return record
 
 
+def in_line(world: World, phone: str = PHONE) -> Citizen:
+    """A citizen who went through the whole conversation (joined, not admitted yet)."""
+    citizen = Citizen(world, phone)
+    for line in PARTY:
+        citizen.send(line)
+    return citizen
+
+
 def joins(world: World) -> list[dict[str, object]]:
     return [json.loads(w.body) for w in world.fakes.bus.queues.get(JOIN_QUEUE, [])]
 
 
 def test_a_whole_join_over_whatsapp_then_the_position_and_the_call_on_the_same_number(world: World) -> None:
-    maria = Citizen(world)
-    for line in PARTY:
-        maria.send(line)
+    maria = in_line(world)
     assert "Ok! Você já está na fila de atendimento." in maria.said()
     assert len(joins(world)) == 1
     ticket_id = str(maria.state()["ticketId"])
@@ -78,9 +84,7 @@ def test_a_whole_join_over_whatsapp_then_the_position_and_the_call_on_the_same_n
 
 
 def test_the_number_is_in_no_queue_message(world: World) -> None:
-    maria = Citizen(world)
-    for line in PARTY:
-        maria.send(line)
+    in_line(world)
     world.admit()
     everything = json.dumps({q: [w.body for w in ws] for q, ws in world.fakes.bus.queues.items()})
     assert PHONE.lstrip("+") not in everything and "99123456" not in everything
@@ -155,9 +159,7 @@ def test_a_number_over_its_limit_is_refused_and_joins_nothing(world: World) -> N
 
 
 def test_a_number_in_line_does_not_join_again_by_starting_over(world: World) -> None:
-    maria = Citizen(world)
-    for line in PARTY:
-        maria.send(line)
+    maria = in_line(world)
     for line in PARTY:
         maria.send(line)
     assert len(joins(world)) == 1
@@ -171,9 +173,7 @@ def test_a_foreign_number_is_told_this_channel_serves_brazilian_mobiles(world: W
 
 
 def test_leaving_and_the_survey_over_whatsapp(world: World) -> None:
-    maria = Citizen(world)
-    for line in PARTY:
-        maria.send(line)
+    maria = in_line(world)
     world.admit()
     ticket_id = str(maria.state()["ticketId"])
     clerk = world.who("ana.souza@trf1.jus.br")
@@ -190,18 +190,14 @@ def test_leaving_and_the_survey_over_whatsapp(world: World) -> None:
     maria.send("Fui bem atendida")
     assert "Obrigado pela sua avaliação!" in maria.last()
     assert world.stored(ticket_id)["surveyed"] is True
-    joao = Citizen(world, "+5568999654321")
-    for line in ["oi", "1", "João", "1", "0", "2", "2", "0", "0"]:
-        joao.send(line)
+    joao = in_line(world, "+5568999654321")
     joao.send("sair")
     joao.send("1")
     assert "Você saiu da fila" in joao.last()
 
 
 def test_the_conversation_is_erased_with_its_ticket_and_purged_when_idle(world: World) -> None:
-    maria = Citizen(world)
-    for line in PARTY:
-        maria.send(line)
+    maria = in_line(world)
     ticket_id = str(maria.state()["ticketId"])
     erase_own_data(world.ctx, ticket_id, world.ctx.keys.sign(ticket_id), world.tick())
     assert world.fakes.conversations.rows == {}
