@@ -40,10 +40,10 @@ from domain.errors import ConcurrentUpdateError, DomainError, InvalidInputError
 from domain.tickets import Status
 from domain.times import ms
 from domain.usecases import once
+from domain.usecases.citizen_notices import offered_channels
 from domain.usecases.citizen_view import BeingServed, InLine, NotYetAdmitted, Outcome, leave, ticket_view
 from domain.usecases.context import Context
 from domain.usecases.joining import JoinInput, accept_join
-from domain.usecases.reach import offered_channels
 from domain.usecases.surveys import submit_survey
 
 CHANNEL = "whatsapp"
