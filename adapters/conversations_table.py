@@ -65,9 +65,6 @@ class TableConversationStore:
 
     def idle_since(self, before_ms: int) -> list[str]:
         """A query over the whole table (once a day, by the purge): conversations are few and short."""
-        rows = self.table.query_entities(
-            "lastMs lt @ms",
-            parameters={"ms": EntityProperty(before_ms, EdmType.INT64)},
-            select=["PartitionKey"],
-        )
+        # written as an Int64 literal (`L`), the type of the property (an int parameter may go out as Int32)
+        rows = self.table.query_entities(f"lastMs lt {int(before_ms)}L", select=["PartitionKey"])
         return sorted(str(row["PartitionKey"]) for row in rows)
