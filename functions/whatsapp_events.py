@@ -40,7 +40,7 @@ class NumberLimits:
     def check(self, client: str, unit: UnitConfig) -> None:
         limiter = bootstrap.limiter()
         limiter.screen(limits.JOIN, client)
-        limiter.charge(limits.JOIN, client, unit, is_live, proved=True)  # the number is the cost: no proof
+        limiter.charge(limits.JOIN, client, unit, is_live)  # no proof of work here (the number is the cost)
 
     def accepted(self, client: str, ticket_id: str) -> None:
         bootstrap.limiter().accepted(client, ticket_id)
