@@ -27,9 +27,9 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-import altcha
 import httpx
 
+from bench.proof import solve
 from bench.targets import Record
 from tests.support.cluster import running_cluster
 from tests.support.system import CONFIG_FILE, async_json_writes, principal_header
@@ -130,7 +130,8 @@ class Load:
             found = await self.request("challenge", "GET", r.json()["challenge"], headers=headers)
             if found is None or found.status_code != 200:
                 break
-            headers = {**headers, "X-Balcao-Proof": await asyncio.to_thread(_solve, found.json())}
+            payload, _ = await asyncio.to_thread(solve, found.json())
+            headers = {**headers, "X-Balcao-Proof": payload}
         if r is None or r.status_code != 202:
             self.errors[f"join: {r.status_code if r is not None else 'no answer'}"] += 1
             return None
@@ -179,13 +180,6 @@ class Load:
                 )
                 if done is None or done.status_code != 200:
                     self.errors[f"{action}: {done.status_code if done is not None else 'no answer'}"] += 1
-
-
-def _solve(challenge: dict[str, Any]) -> str:
-    """What the page's ALTCHA solver does: find the challenge's counter, answer the base64 payload."""
-    found = altcha.Challenge.from_dict(challenge)
-    solution = altcha.solve_challenge(found, timeout=60)
-    return altcha.Payload(found, solution).to_base64() if solution is not None else ""
 
 
 def _clients(base_urls: list[str]) -> list[httpx.AsyncClient]:
