@@ -281,6 +281,18 @@ CARLA = "carla.mendes@trf1.jus.br"
 MARKUP = "<img src=x onerror=window.__xss=1>"
 
 
+def whatsapp_fixed_after_a_ddd_that_does_not_exist(page: Page, prefix: str, button: str, name: str) -> None:
+    """The citizen picks WhatsApp with DDD 20 (none in Anatel's table): refused next to the field, then
+    typed again with DDD 97; the form is left ready to send."""
+    page.check(f"#{prefix}-canal-whatsapp")
+    page.fill(f"#{prefix}-telefone", "(20) 99123-4567")
+    page.click(button)
+    expect(page.locator(f"#{prefix}-telefone-erro")).to_have_text("o DDD 20 não existe no Brasil")
+    assert_fits(page)
+    assert_accessible(page, name)
+    page.fill(f"#{prefix}-telefone", "(97) 99123-4567")
+
+
 def choices_on(
     browser: Browser, system: System, path: str, prefix: str
 ) -> tuple[BrowserContext, Page, Locator]:
@@ -398,14 +410,9 @@ def test_the_message_form_asks_how_to_be_told_of_the_reply_and_the_reply_is_told
     page.check("#papel-parte")
     page.select_option("#assunto", "orientacao")
     page.fill("#texto", "A audiência de segunda-feira foi mantida?")
-    page.check("#mensagem-aviso-canal-whatsapp")
-    page.fill("#mensagem-aviso-telefone", "(20) 99123-4567")  # 20 is no DDD in Anatel's table
-    page.click("#botao-enviar")
-    expect(page.locator("#mensagem-aviso-telefone-erro")).to_have_text("o DDD 20 não existe no Brasil")
-    assert_fits(page)
-    assert_accessible(page, "notices-message-choices-360")
-
-    page.fill("#mensagem-aviso-telefone", "(97) 99123-4567")
+    whatsapp_fixed_after_a_ddd_that_does_not_exist(
+        page, "mensagem-aviso", "#botao-enviar", "notices-message-choices-360"
+    )
     page.click("#botao-enviar")
     expect(page.locator("#msg-protocolo")).to_have_text(re.compile(r"^TJAM-TEFE-VU-\d{4}-\d{6}$"))
     protocol = page.locator("#msg-protocolo").inner_text()
@@ -440,14 +447,9 @@ def test_the_booking_form_asks_how_to_be_reminded_and_sends_the_choice_with_the_
     page.check("#papel-parte")
     page.select_option("#assunto", "orientacao")
     page.locator("#horario input[type=radio]").first.check()
-    page.check("#agendar-aviso-canal-whatsapp")
-    page.fill("#agendar-aviso-telefone", "(20) 99123-4567")  # 20 is no DDD in Anatel's table
-    page.click("#botao-agendar")
-    expect(page.locator("#agendar-aviso-telefone-erro")).to_have_text("o DDD 20 não existe no Brasil")
-    assert_fits(page)
-    assert_accessible(page, "notices-booking-choices-360")
-
-    page.fill("#agendar-aviso-telefone", "(97) 99123-4567")
+    whatsapp_fixed_after_a_ddd_that_does_not_exist(
+        page, "agendar-aviso", "#botao-agendar", "notices-booking-choices-360"
+    )
     with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/appointments")) as sent:
         page.click("#botao-agendar")
     expect(page.locator("#ag-situacao")).to_have_text("Agendado")
