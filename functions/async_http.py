@@ -40,9 +40,7 @@ def message_media(req: func.HttpRequest) -> None:
 
 @http_route(
     bp,
-    "async_channel_info",
-    "GET",
-    "units/{unit}/async-channel",
+    "GET units/{unit}/async-channel",
     Operation("Canal assíncrono da unidade", "canal assíncrono", answer=answers.ChannelInfo),
 )
 def async_channel_info(req: func.HttpRequest) -> func.HttpResponse:
@@ -53,9 +51,7 @@ def async_channel_info(req: func.HttpRequest) -> func.HttpResponse:
 
 @http_route(
     bp,
-    "send_message",
-    "POST",
-    "units/{unit}/messages",
+    "POST units/{unit}/messages",
     Operation(
         "Enviar mensagem pelo canal assíncrono",
         "canal assíncrono",
@@ -77,9 +73,7 @@ def send_message(req: func.HttpRequest) -> func.HttpResponse:
 
 @http_route(
     bp,
-    "get_message",
-    "GET",
-    "tickets/{ticket}/message",
+    "GET tickets/{ticket}/message",
     Operation("A mensagem e a resposta", "canal assíncrono", answer=answers.MessageView),
 )
 def get_message(req: func.HttpRequest) -> func.HttpResponse:
@@ -88,11 +82,7 @@ def get_message(req: func.HttpRequest) -> func.HttpResponse:
 
 
 @http_route(
-    bp,
-    "clerk_messages",
-    "GET",
-    "clerk/units/{unit}/messages",
-    Operation("Mensagens da unidade", "servidor", answer=answers.Inbox),
+    bp, "GET clerk/units/{unit}/messages", Operation("Mensagens da unidade", "servidor", answer=answers.Inbox)
 )
 def clerk_messages(req: func.HttpRequest) -> func.HttpResponse:
     app = bootstrap.get()
@@ -102,9 +92,7 @@ def clerk_messages(req: func.HttpRequest) -> func.HttpResponse:
 
 @http_route(
     bp,
-    "reply_message",
-    "POST",
-    "clerk/units/{unit}/messages/{message}/reply",
+    "POST clerk/units/{unit}/messages/{message}/reply",
     Operation("Responder uma mensagem", "servidor", body=ReplyBody, answer=answers.Replied, errors=(409,)),
 )
 def reply_message(req: func.HttpRequest) -> func.HttpResponse:
@@ -117,9 +105,7 @@ def reply_message(req: func.HttpRequest) -> func.HttpResponse:
 
 @http_route(
     bp,
-    "async_metrics",
-    "GET",
-    "metrics/async",
+    "GET metrics/async",
     Operation(
         "Indicadores do canal assíncrono",
         "indicadores",

@@ -27,9 +27,7 @@ CSV_HEADER = ("Data e hora (horário da unidade)", "Quem", "Ação", "Senha", "M
 
 @http_route(
     bp,
-    "audit_trail",
-    "GET",
-    "gestao/audit",
+    "GET gestao/audit",
     Operation(
         "Trilha de auditoria de uma unidade-dia",
         "administração",

@@ -31,9 +31,7 @@ def answer(transcript: chat.Chat, status: int = 200) -> func.HttpResponse:
 
 @http_route(
     bp,
-    "citizen_chat",
-    "GET",
-    "tickets/{ticket}/chat",
+    "GET tickets/{ticket}/chat",
     Operation("A conversa do atendimento por chat", "cidadão", answer=answers.Chat),
 )
 def citizen_chat(req: func.HttpRequest) -> func.HttpResponse:
@@ -42,9 +40,7 @@ def citizen_chat(req: func.HttpRequest) -> func.HttpResponse:
 
 @http_route(
     bp,
-    "citizen_chat_message",
-    "POST",
-    "tickets/{ticket}/chat",
+    "POST tickets/{ticket}/chat",
     Operation(
         "Escrever no atendimento por chat",
         "cidadão",
@@ -65,9 +61,7 @@ def citizen_chat_message(req: func.HttpRequest) -> func.HttpResponse:
 
 @http_route(
     bp,
-    "clerk_chat",
-    "GET",
-    f"{CLERK_ROUTE}/chat",
+    f"GET {CLERK_ROUTE}/chat",
     Operation("A conversa do atendimento por chat", "servidor", answer=answers.Chat),
 )
 def clerk_chat(req: func.HttpRequest) -> func.HttpResponse:
@@ -77,9 +71,7 @@ def clerk_chat(req: func.HttpRequest) -> func.HttpResponse:
 
 @http_route(
     bp,
-    "clerk_chat_message",
-    "POST",
-    f"{CLERK_ROUTE}/chat",
+    f"POST {CLERK_ROUTE}/chat",
     Operation(
         "Responder no atendimento por chat",
         "servidor",
@@ -98,9 +90,7 @@ def clerk_chat_message(req: func.HttpRequest) -> func.HttpResponse:
 
 @http_route(
     bp,
-    "attendance_mode",
-    "PUT",
-    f"{CLERK_ROUTE}/mode",
+    f"PUT {CLERK_ROUTE}/mode",
     Operation("Atender por vídeo ou por chat", "servidor", body=ModeBody, answer=answers.Chat, errors=(409,)),
 )
 def attendance_mode(req: func.HttpRequest) -> func.HttpResponse:

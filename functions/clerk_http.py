@@ -6,7 +6,8 @@ import azure.functions as func
 
 from domain.errors import NotFoundError
 from domain.tickets import Action
-from domain.usecases import clerk_actions, clerk_queue, colleagues, directory, no_show
+from domain.usecases import clerk_actions, colleagues, directory, no_show
+from domain.usecases import clerk_queue as queue_views
 from functions import bootstrap
 from functions.answers import NO_STORE, MeetingRetried, Status, present, respond
 from functions.answers import clerk as answers
@@ -25,35 +26,23 @@ ACTIONS = {
 }
 
 
-@http_route(
-    bp,
-    "clerk_me",
-    "GET",
-    "clerk/me",
-    Operation("Quem sou e onde atendo", "servidor", answer=answers.ClerkHome),
-)
+@http_route(bp, "GET clerk/me", Operation("Quem sou e onde atendo", "servidor", answer=answers.ClerkHome))
 def clerk_me(req: func.HttpRequest) -> func.HttpResponse:
     return respond(present(answers.ClerkHome, directory.staff_home(bootstrap.get().context, principal(req))))
 
 
 @http_route(
-    bp,
-    "clerk_queue",
-    "GET",
-    "clerk/units/{unit}/queue",
-    Operation("Fila da unidade", "servidor", answer=answers.ClerkQueue),
+    bp, "GET clerk/units/{unit}/queue", Operation("Fila da unidade", "servidor", answer=answers.ClerkQueue)
 )
-def clerk_queue_view(req: func.HttpRequest) -> func.HttpResponse:
+def clerk_queue(req: func.HttpRequest) -> func.HttpResponse:
     app = bootstrap.get()
-    view = clerk_queue.clerk_queue(app.context, req.route_params["unit"], principal(req), app.now())
+    view = queue_views.clerk_queue(app.context, req.route_params["unit"], principal(req), app.now())
     return respond(present(answers.ClerkQueue, view), headers=NO_STORE)
 
 
 @http_route(
     bp,
-    "clerk_call",
-    "POST",
-    "clerk/units/{unit}/call",
+    "POST clerk/units/{unit}/call",
     Operation(
         "Chamar a próxima senha (ou uma senha, com motivo)",
         "servidor",
@@ -76,9 +65,7 @@ def clerk_call(req: func.HttpRequest) -> func.HttpResponse:
 
 @http_route(
     bp,
-    "clerk_ticket_action",
-    "POST",
-    "clerk/units/{unit}/tickets/{ticket}/{action}",
+    "POST clerk/units/{unit}/tickets/{ticket}/{action}",
     Operation(
         "Ação sobre uma senha chamada",
         "servidor",
@@ -115,9 +102,7 @@ def clerk_ticket_action(req: func.HttpRequest) -> func.HttpResponse:
 
 @http_route(
     bp,
-    "clerk_presence",
-    "PUT",
-    "clerk/units/{unit}/presence",
+    "PUT clerk/units/{unit}/presence",
     Operation("Disponibilidade do(a) servidor(a)", "servidor", body=PresenceBody, answer=Status),
 )
 def clerk_presence(req: func.HttpRequest) -> func.HttpResponse:
@@ -130,9 +115,7 @@ def clerk_presence(req: func.HttpRequest) -> func.HttpResponse:
 
 @http_route(
     bp,
-    "clerk_colleagues",
-    "GET",
-    "clerk/units/{unit}/colleagues",
+    "GET clerk/units/{unit}/colleagues",
     Operation("Colegas que podem ser chamados", "servidor", answer=answers.Colleagues),
 )
 def clerk_colleagues(req: func.HttpRequest) -> func.HttpResponse:
@@ -143,9 +126,7 @@ def clerk_colleagues(req: func.HttpRequest) -> func.HttpResponse:
 
 @http_route(
     bp,
-    "invite_colleague",
-    "POST",
-    "clerk/units/{unit}/attendances/{ticket}/invitations",
+    "POST clerk/units/{unit}/attendances/{ticket}/invitations",
     Operation(
         "Chamar um(a) colega para o atendimento",
         "servidor",

@@ -23,9 +23,7 @@ def _answer(found: favorites.Favorites) -> func.HttpResponse:
 
 @http_route(
     bp,
-    "clerk_favorites",
-    "GET",
-    "clerk/favorites",
+    "GET clerk/favorites",
     Operation("Minhas unidades favoritas (★)", "servidor", answer=answers.Favorites),
 )
 def clerk_favorites(req: func.HttpRequest) -> func.HttpResponse:
@@ -34,9 +32,7 @@ def clerk_favorites(req: func.HttpRequest) -> func.HttpResponse:
 
 @http_route(
     bp,
-    "clerk_favorite_add",
-    "PUT",
-    "clerk/favorites/{unit}",
+    "PUT clerk/favorites/{unit}",
     Operation("Marcar a unidade como favorita", "servidor", answer=answers.Favorites, errors=(404, 409)),
 )
 def clerk_favorite_add(req: func.HttpRequest) -> func.HttpResponse:
@@ -47,9 +43,7 @@ def clerk_favorite_add(req: func.HttpRequest) -> func.HttpResponse:
 
 @http_route(
     bp,
-    "clerk_favorite_remove",
-    "DELETE",
-    "clerk/favorites/{unit}",
+    "DELETE clerk/favorites/{unit}",
     Operation("Desmarcar a unidade favorita", "servidor", answer=answers.Favorites, errors=(404,)),
 )
 def clerk_favorite_remove(req: func.HttpRequest) -> func.HttpResponse:

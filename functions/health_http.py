@@ -11,6 +11,6 @@ from functions.triggers import http_route
 bp = func.Blueprint()
 
 
-@http_route(bp, "health", "GET", "health", Operation("Situação do serviço", "público", answer=Status))
+@http_route(bp, "GET health", Operation("Situação do serviço", "público", answer=Status))
 def health(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse('{"status":"ok"}', status_code=200, mimetype="application/json")

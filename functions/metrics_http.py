@@ -71,7 +71,7 @@ class Report(Generic[R]):
             return self.serve(req)
 
         serve.__name__ = serve.__qualname__ = f"metrics_{self.name}"
-        http_route(bp, serve.__name__, "GET", f"metrics/{self.name}", self.operation())(serve)
+        http_route(bp, f"GET metrics/{self.name}", self.operation())(serve)
 
     def serve(self, req: func.HttpRequest) -> func.HttpResponse:
         who = principal(req)

@@ -37,7 +37,7 @@ def document() -> bytes:
     return json.dumps(spec, ensure_ascii=False).encode("utf-8")
 
 
-@http_route(bp, "openapi_document", "GET", "openapi.json", Operation("Esta descrição OpenAPI 3.1", "público"))
+@http_route(bp, "GET openapi.json", Operation("Esta descrição OpenAPI 3.1", "público"))
 def openapi_document(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse(
         document(),

@@ -20,9 +20,7 @@ bp = func.Blueprint()
 
 @http_route(
     bp,
-    "erase_ticket_data",
-    "DELETE",
-    "tickets/{ticket}/data",
+    "DELETE tickets/{ticket}/data",
     Operation(
         "Apagar os dados pessoais da senha (LGPD)",
         "cidadão",

@@ -24,9 +24,7 @@ bp = func.Blueprint()
 
 @http_route(
     bp,
-    "clerk_room",
-    "GET",
-    "clerk/units/{unit}/rooms/{ticket}",
+    "GET clerk/units/{unit}/rooms/{ticket}",
     Operation("A pessoa está na sala de vídeo?", "servidor", answer=answers.RoomAnswer, errors=(404, 409)),
 )
 def clerk_room(req: func.HttpRequest) -> func.HttpResponse:
@@ -37,9 +35,7 @@ def clerk_room(req: func.HttpRequest) -> func.HttpResponse:
 
 @http_route(
     bp,
-    "citizen_in_room",
-    "POST",
-    "tickets/{ticket}/room",
+    "POST tickets/{ticket}/room",
     Operation(
         "A sala simulada (provedor local) avisa que a pessoa entrou",
         "cidadão",

@@ -69,9 +69,7 @@ def slots(req: func.HttpRequest, clerk: Principal | None, headers: Mapping[str, 
 
 @http_route(
     bp,
-    "list_slots",
-    "GET",
-    "units/{unit}/slots",
+    "GET units/{unit}/slots",
     Operation(
         "Horários livres para agendamento", "agendamento", answer=answers.SlotOffer, query=(FROM, DAYS)
     ),
@@ -82,9 +80,7 @@ def list_slots(req: func.HttpRequest) -> func.HttpResponse:
 
 @http_route(
     bp,
-    "clerk_slots",
-    "GET",
-    "clerk/units/{unit}/slots",
+    "GET clerk/units/{unit}/slots",
     Operation("Agenda da unidade", "servidor", answer=answers.SlotOffer, query=(FROM, DAYS)),
 )
 def clerk_slots(req: func.HttpRequest) -> func.HttpResponse:
@@ -98,9 +94,7 @@ def booked(made: booking.Booking, links: Links) -> func.HttpResponse:
 
 @http_route(
     bp,
-    "book_appointment",
-    "POST",
-    "units/{unit}/appointments",
+    "POST units/{unit}/appointments",
     Operation(
         "Agendar um atendimento",
         "agendamento",
@@ -122,9 +116,7 @@ def book_appointment(req: func.HttpRequest) -> func.HttpResponse:
 
 @http_route(
     bp,
-    "get_appointment",
-    "GET",
-    "tickets/{ticket}/appointment",
+    "GET tickets/{ticket}/appointment",
     Operation("O agendamento", "agendamento", answer=answers.AppointmentView),
 )
 def get_appointment(req: func.HttpRequest) -> func.HttpResponse:
@@ -135,9 +127,7 @@ def get_appointment(req: func.HttpRequest) -> func.HttpResponse:
 
 @http_route(
     bp,
-    "cancel_appointment",
-    "DELETE",
-    "tickets/{ticket}/appointment",
+    "DELETE tickets/{ticket}/appointment",
     Operation("Cancelar o agendamento", "agendamento", empty=True, errors=(409,)),
 )
 def cancel_appointment(req: func.HttpRequest) -> func.HttpResponse:
@@ -148,9 +138,7 @@ def cancel_appointment(req: func.HttpRequest) -> func.HttpResponse:
 
 @http_route(
     bp,
-    "reschedule_appointment",
-    "POST",
-    "tickets/{ticket}/appointment/reschedule",
+    "POST tickets/{ticket}/appointment/reschedule",
     Operation(
         "Remarcar o agendamento",
         "agendamento",
@@ -173,9 +161,7 @@ def reschedule_appointment(req: func.HttpRequest) -> func.HttpResponse:
 
 @http_route(
     bp,
-    "get_follow_up",
-    "GET",
-    "tickets/{ticket}/follow-up",
+    "GET tickets/{ticket}/follow-up",
     Operation("Retorno marcado pelo(a) servidor(a)", "agendamento", answer=answers.FollowUp),
 )
 def get_follow_up(req: func.HttpRequest) -> func.HttpResponse:
@@ -186,9 +172,7 @@ def get_follow_up(req: func.HttpRequest) -> func.HttpResponse:
 
 @http_route(
     bp,
-    "clerk_appointments",
-    "GET",
-    "clerk/units/{unit}/appointments",
+    "GET clerk/units/{unit}/appointments",
     Operation(
         "Agendamentos de um dia",
         "servidor",
@@ -210,9 +194,7 @@ def clerk_appointments(req: func.HttpRequest) -> func.HttpResponse:
 
 @http_route(
     bp,
-    "clerk_follow_up",
-    "POST",
-    "clerk/units/{unit}/attendances/{ticket}/follow-up",
+    "POST clerk/units/{unit}/attendances/{ticket}/follow-up",
     Operation(
         "Marcar retorno para o(a) cidadão(ã)",
         "servidor",

@@ -25,9 +25,7 @@ bp = func.Blueprint()
 
 @http_route(
     bp,
-    "join_queue",
-    "POST",
-    "units/{unit}/tickets",
+    "POST units/{unit}/tickets",
     Operation(
         "Entrar na fila da unidade",
         "cidadão",
@@ -54,9 +52,7 @@ def join_queue(req: func.HttpRequest) -> func.HttpResponse:
 
 @http_route(
     bp,
-    "get_ticket",
-    "GET",
-    "tickets/{ticket}",
+    "GET tickets/{ticket}",
     Operation(
         "Acompanhar a senha (posição, espera, link da reunião)",
         "cidadão",
@@ -81,13 +77,7 @@ def view_etag(view: Mapping[str, Any]) -> str:
     return f'"{digest}"'
 
 
-@http_route(
-    bp,
-    "leave_queue",
-    "DELETE",
-    "tickets/{ticket}",
-    Operation("Sair da fila", "cidadão", empty=True, errors=(409,)),
-)
+@http_route(bp, "DELETE tickets/{ticket}", Operation("Sair da fila", "cidadão", empty=True, errors=(409,)))
 def leave_queue(req: func.HttpRequest) -> func.HttpResponse:
     app = bootstrap.get()
     citizen_view.leave(app.context, req.route_params["ticket"], bearer(req), app.now())
@@ -96,9 +86,7 @@ def leave_queue(req: func.HttpRequest) -> func.HttpResponse:
 
 @http_route(
     bp,
-    "answer_survey",
-    "POST",
-    "tickets/{ticket}/survey",
+    "POST tickets/{ticket}/survey",
     Operation(
         "Responder a pesquisa de satisfação",
         "cidadão",
@@ -118,9 +106,7 @@ def answer_survey(req: func.HttpRequest) -> func.HttpResponse:
 
 @http_route(
     bp,
-    "set_ticket_notices",
-    "PUT",
-    "tickets/{ticket}/notices",
+    "PUT tickets/{ticket}/notices",
     Operation(
         "Escolher como ser avisado(a) fora da página",
         "cidadão",
@@ -142,9 +128,7 @@ def set_ticket_notices(req: func.HttpRequest) -> func.HttpResponse:
 
 @http_route(
     bp,
-    "confirm_here",
-    "POST",
-    "tickets/{ticket}/here",
+    "POST tickets/{ticket}/here",
     Operation(
         "Estou aqui (perto da vez)",
         "cidadão",

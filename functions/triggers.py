@@ -22,22 +22,18 @@ Register = Callable[[Callable[..., Any]], FunctionBuilder]
 
 
 def http_route(
-    bp: func.Blueprint,
-    name: str,
-    method: str,
-    route: str,
-    doc: Operation,
-    *,
-    media_check: MediaCheck = require_json,
+    bp: func.Blueprint, request: str, doc: Operation, *, media_check: MediaCheck = require_json
 ) -> Register:
-    """An HTTP function (anonymous at the host: `endpoint` applies the authorization table), with its
-    declaration for the OpenAPI description. A write must be JSON (`media_check`, functions/bodies.py);
-    a route may refuse some types with its own words first."""
+    """An HTTP function named after its handler, for `request` ("METHOD route", e.g. "GET units/{unit}")
+    (anonymous at the host: `endpoint` applies the authorization table), with its declaration for the
+    OpenAPI description. A write must be JSON (`media_check`, functions/bodies.py); a route may refuse
+    some types with its own words first."""
+    method, route = request.split(" ", 1)
     openapi.document(method, route, doc)
 
     def register(handler: Handler) -> FunctionBuilder:
         trigger = bp.route(route=route, methods=[method], auth_level=func.AuthLevel.ANONYMOUS)
-        built: FunctionBuilder = bp.function_name(name)(trigger(endpoint(handler, media_check)))
+        built: FunctionBuilder = bp.function_name(handler.__name__)(trigger(endpoint(handler, media_check)))
         return built
 
     return register

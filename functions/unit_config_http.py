@@ -17,9 +17,7 @@ bp = func.Blueprint()
 
 @http_route(
     bp,
-    "unit_configuration",
-    "GET",
-    "gestao/units/{unit}/configuration",
+    "GET gestao/units/{unit}/configuration",
     Operation(
         "Configuração da unidade (somente leitura)",
         "gestão",

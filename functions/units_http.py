@@ -21,9 +21,7 @@ PUBLIC_CACHE = {"Cache-Control": "public, max-age=5"}
 
 @http_route(
     bp,
-    "list_units",
-    "GET",
-    "units",
+    "GET units",
     Operation(
         "Lista as unidades com horário, situação e fila",
         "público",
@@ -41,9 +39,7 @@ def list_units(req: func.HttpRequest) -> func.HttpResponse:
     )
 
 
-@http_route(
-    bp, "get_unit", "GET", "units/{unit}", Operation("Uma unidade", "público", answer=answers.UnitSummary)
-)
+@http_route(bp, "GET units/{unit}", Operation("Uma unidade", "público", answer=answers.UnitSummary))
 def get_unit(req: func.HttpRequest) -> func.HttpResponse:
     app = bootstrap.get()
     unit = directory.get_unit(app.context, req.route_params["unit"], app.now())
@@ -52,9 +48,7 @@ def get_unit(req: func.HttpRequest) -> func.HttpResponse:
 
 @http_route(
     bp,
-    "unit_embed",
-    "GET",
-    "units/{unit}/embed",
+    "GET units/{unit}/embed",
     Operation("Cartão HTML da unidade para o site do tribunal (iframe)", "público", media="text/html"),
 )
 def unit_embed(req: func.HttpRequest) -> func.HttpResponse:
@@ -74,9 +68,7 @@ def unit_embed(req: func.HttpRequest) -> func.HttpResponse:
 
 @http_route(
     bp,
-    "unit_challenge",
-    "GET",
-    "units/{unit}/challenge",
+    "GET units/{unit}/challenge",
     Operation(
         "Desafio de verificação (ALTCHA) para entrar na fila ou agendar",
         "público",
