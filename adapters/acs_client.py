@@ -30,7 +30,7 @@ import email.utils
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from azure.core.credentials import TokenCredential
 from azure.core.exceptions import (
@@ -43,7 +43,7 @@ from azure.core.pipeline import PipelineResponse
 from azure.core.pipeline.policies import RetryPolicy
 
 from domain.errors import ProviderError, TransientProviderError
-from domain.ports import CitizenNotice
+from domain.ports import CitizenNotice, NoticeChannelName
 
 RETRIES = 2
 BACKOFF_FACTOR_S = 0.25
@@ -110,6 +110,20 @@ def managed_identity(settings: Mapping[str, str]) -> TokenCredential:
 
     client_id = configured(settings.get("AZURE_CLIENT_ID"))
     return ManagedIdentityCredential(client_id=client_id) if client_id else ManagedIdentityCredential()
+
+
+ClientT = TypeVar("ClientT")
+
+
+class AcsChannel(Generic[ClientT]):
+    """A citizen-notice channel over one ACS SDK client, sending as the court's `sender`: its e-mail
+    address, its SMS number or its WhatsApp channel registration id."""
+
+    name: NoticeChannelName
+
+    def __init__(self, client: ClientT, sender: str) -> None:
+        self._client = client
+        self._sender = sender
 
 
 def text_with_link(notice: CitizenNotice) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 from azure.communication.email import EmailClient
 from azure.core.exceptions import AzureError
 
-from adapters.acs_client import repeatability_headers, text_with_link, translated
+from adapters.acs_client import AcsChannel, repeatability_headers, text_with_link, translated
 from domain.errors import ProviderError
 from domain.ports import CitizenNotice, NoticeChannelName
 
@@ -35,12 +35,8 @@ def email_message(sender: str, notice: CitizenNotice) -> dict[str, Any]:
     }
 
 
-class AcsEmailChannel:
+class AcsEmailChannel(AcsChannel[EmailClient]):
     name: NoticeChannelName = "email"
-
-    def __init__(self, client: EmailClient, sender: str) -> None:
-        self._client = client
-        self._sender = sender
 
     def send(self, notice: CitizenNotice) -> str:
         try:

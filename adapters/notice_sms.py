@@ -14,17 +14,13 @@ from typing import Any
 from azure.communication.sms import SmsClient
 from azure.core.exceptions import AzureError
 
-from adapters.acs_client import status_error, text_with_link, translated
+from adapters.acs_client import AcsChannel, status_error, text_with_link, translated
 from domain.errors import ProviderError
 from domain.ports import CitizenNotice, NoticeChannelName
 
 
-class AcsSmsChannel:
+class AcsSmsChannel(AcsChannel[SmsClient]):
     name: NoticeChannelName = "sms"
-
-    def __init__(self, client: SmsClient, sender: str) -> None:
-        self._client = client
-        self._sender = sender
 
     def send(self, notice: CitizenNotice) -> str:
         client: Any = self._client  # its `send` has a type comment mypy cannot read

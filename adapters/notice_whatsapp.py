@@ -32,7 +32,7 @@ from azure.communication.messages.models import (
 )
 from azure.core.exceptions import AzureError
 
-from adapters.acs_client import translated
+from adapters.acs_client import AcsChannel, translated
 from adapters.conversations_table import TableConversationStore
 from domain.errors import ProviderError
 from domain.ports import CitizenChannels, CitizenNotice, NoticeChannelName
@@ -106,20 +106,16 @@ def template_content(channel_id: str, notice: CitizenNotice) -> TemplateNotifica
     )
 
 
-class AcsWhatsAppChannel:
+class AcsWhatsAppChannel(AcsChannel[NotificationMessagesClient]):
     name: NoticeChannelName = "whatsapp"
 
-    def __init__(self, client: NotificationMessagesClient, channel_id: str) -> None:
-        self._client = client
-        self._channel_id = channel_id
-
     def send(self, notice: CitizenNotice) -> str:
-        return self._send(template_content(self._channel_id, notice))
+        return self._send(template_content(self._sender, notice))
 
     def say(self, contact: str, text: str) -> str:
         """Free-form text (domain.conversation.ports.TextReplies), inside the 24-hour window."""
         return self._send(
-            TextNotificationContent(channel_registration_id=self._channel_id, to=[contact], content=text)
+            TextNotificationContent(channel_registration_id=self._sender, to=[contact], content=text)
         )
 
     def _send(self, content: TemplateNotificationContent | TextNotificationContent) -> str:
