@@ -58,7 +58,6 @@ def async_channel_info(req: func.HttpRequest) -> func.HttpResponse:
         body=MessageBody,
         status=201,
         answer=answers.MessageSent,
-        errors=(409,),
         headers={"Location": "URL da mensagem"},
     ),
     media_check=message_media,
@@ -93,7 +92,7 @@ def clerk_messages(req: func.HttpRequest) -> func.HttpResponse:
 @http_route(
     bp,
     "POST clerk/units/{unit}/messages/{message}/reply",
-    Operation("Responder uma mensagem", "servidor", body=ReplyBody, answer=answers.Replied, errors=(409,)),
+    Operation("Responder uma mensagem", "servidor", body=ReplyBody, answer=answers.Replied),
 )
 def reply_message(req: func.HttpRequest) -> func.HttpResponse:
     who = principal(req)

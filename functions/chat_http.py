@@ -47,7 +47,6 @@ def citizen_chat(req: func.HttpRequest) -> func.HttpResponse:
         body=ChatBody,
         status=201,
         answer=answers.Chat,
-        errors=(409,),
     ),
 )
 def citizen_chat_message(req: func.HttpRequest) -> func.HttpResponse:
@@ -78,7 +77,6 @@ def clerk_chat(req: func.HttpRequest) -> func.HttpResponse:
         body=ChatBody,
         status=201,
         answer=answers.Chat,
-        errors=(409,),
     ),
 )
 def clerk_chat_message(req: func.HttpRequest) -> func.HttpResponse:
@@ -91,7 +89,7 @@ def clerk_chat_message(req: func.HttpRequest) -> func.HttpResponse:
 @http_route(
     bp,
     f"PUT {CLERK_ROUTE}/mode",
-    Operation("Atender por vídeo ou por chat", "servidor", body=ModeBody, answer=answers.Chat, errors=(409,)),
+    Operation("Atender por vídeo ou por chat", "servidor", body=ModeBody, answer=answers.Chat),
 )
 def attendance_mode(req: func.HttpRequest) -> func.HttpResponse:
     who, p = principal(req), req.route_params

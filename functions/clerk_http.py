@@ -49,7 +49,6 @@ def clerk_queue(req: func.HttpRequest) -> func.HttpResponse:
         body=CallBody,
         body_required=False,
         answer=answers.CallAnswer,
-        errors=(409,),
     ),
 )
 def clerk_call(req: func.HttpRequest) -> func.HttpResponse:
@@ -79,7 +78,7 @@ def clerk_call(req: func.HttpRequest) -> func.HttpResponse:
                 ("start", "finish", "no-show", "requeue", "transfer", "retry-meeting"),
             ),
         ),
-        errors=(409, 502),
+        errors=(502,),
     ),
 )
 def clerk_ticket_action(req: func.HttpRequest) -> func.HttpResponse:
@@ -103,7 +102,9 @@ def clerk_ticket_action(req: func.HttpRequest) -> func.HttpResponse:
 @http_route(
     bp,
     "PUT clerk/units/{unit}/presence",
-    Operation("Disponibilidade do(a) servidor(a)", "servidor", body=PresenceBody, answer=Status),
+    Operation(
+        "Disponibilidade do(a) servidor(a)", "servidor", body=PresenceBody, answer=Status, may_conflict=False
+    ),
 )
 def clerk_presence(req: func.HttpRequest) -> func.HttpResponse:
     who = principal(req)
@@ -133,7 +134,6 @@ def clerk_colleagues(req: func.HttpRequest) -> func.HttpResponse:
         body=InviteBody,
         status=201,
         answer=answers.Invitation,
-        errors=(409,),
     ),
 )
 def invite_colleague(req: func.HttpRequest) -> func.HttpResponse:

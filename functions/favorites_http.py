@@ -33,7 +33,7 @@ def clerk_favorites(req: func.HttpRequest) -> func.HttpResponse:
 @http_route(
     bp,
     "PUT clerk/favorites/{unit}",
-    Operation("Marcar a unidade como favorita", "servidor", answer=answers.Favorites, errors=(404, 409)),
+    Operation("Marcar a unidade como favorita", "servidor", answer=answers.Favorites),
 )
 def clerk_favorite_add(req: func.HttpRequest) -> func.HttpResponse:
     app = bootstrap.get()
@@ -44,7 +44,7 @@ def clerk_favorite_add(req: func.HttpRequest) -> func.HttpResponse:
 @http_route(
     bp,
     "DELETE clerk/favorites/{unit}",
-    Operation("Desmarcar a unidade favorita", "servidor", answer=answers.Favorites, errors=(404,)),
+    Operation("Desmarcar a unidade favorita", "servidor", answer=answers.Favorites, may_conflict=False),
 )
 def clerk_favorite_remove(req: func.HttpRequest) -> func.HttpResponse:
     unit = req.route_params["unit"]

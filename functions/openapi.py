@@ -8,9 +8,10 @@ ones. The rest is derived, so that it cannot drift:
   given what `app.get_functions()` registers; nothing is documented that the app does not serve);
 - who may call it (security schemes and the 401/403 answers) comes from the authorization table
   (functions/authz.py);
-- every error is `application/problem+json` (`Problem`); 400 for parameters, 413 for bodies, 415 for
-  every write that is not JSON, 429 where rate limits apply (functions/limits.py), 503 when storage is
-  unreachable.
+- every error is `application/problem+json` (`Problem`); 400 for parameters, 404, 413 for bodies, 415
+  for every write that is not JSON, 409 for every write that may find the state changed (all but those
+  declared `may_conflict=False`), 429 where rate limits apply (functions/limits.py), 503 when storage
+  is unreachable.
 
 **Adding a route**: its decorator (`functions.triggers.http_route`) takes its `Operation`
 (functions/operations.py), which it gives to `document`. tests/contract/test_openapi.py fails, naming the
@@ -196,6 +197,8 @@ def _operation(method: str, route: str, op: Operation) -> dict[str, Any]:
         errors |= {413}
     if method.upper() in WRITE_METHODS:
         errors |= {415}  # every write says JSON, body or not (functions/bodies.py, `require_json`)
+        if op.may_conflict:
+            errors.add(409)
     out: dict[str, Any] = {
         "operationId": f"{method.lower()}_{re.sub(r'[^A-Za-z0-9]+', '_', route).strip('_')}",
         "summary": op.summary,

@@ -52,6 +52,7 @@ class Operation:
     query: tuple[Param, ...] = ()
     path: tuple[Param, ...] = ()  # constraints on route parameters ({action}), by name
     errors: tuple[int, ...] = ()  # error statuses beyond the derived ones
+    may_conflict: bool = True  # a write may be refused for the state it finds (409); reads say `errors`
     headers: Mapping[str, str] = field(default_factory=dict)  # success answer header → description
     not_modified: bool = False  # honours If-None-Match (304)
 

@@ -26,7 +26,6 @@ bp = func.Blueprint()
         "cidadão",
         description="Sai da fila se a senha ainda estiver ativa e apaga nome, OAB, processo e comentários.",
         empty=True,
-        errors=(409,),
     ),
 )
 def erase_ticket_data(req: func.HttpRequest) -> func.HttpResponse:

@@ -41,7 +41,6 @@ def clerk_room(req: func.HttpRequest) -> func.HttpResponse:
         "cidadão",
         status=204,
         empty=True,
-        errors=(404, 409),
     ),
 )
 def citizen_in_room(req: func.HttpRequest) -> func.HttpResponse:

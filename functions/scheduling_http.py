@@ -101,7 +101,6 @@ def booked(made: booking.Booking, links: Links) -> func.HttpResponse:
         body=BookBody,
         status=201,
         answer=answers.Booking,
-        errors=(409,),
         headers={"Location": "URL do agendamento"},
     ),
 )
@@ -128,7 +127,7 @@ def get_appointment(req: func.HttpRequest) -> func.HttpResponse:
 @http_route(
     bp,
     "DELETE tickets/{ticket}/appointment",
-    Operation("Cancelar o agendamento", "agendamento", empty=True, errors=(409,)),
+    Operation("Cancelar o agendamento", "agendamento", empty=True),
 )
 def cancel_appointment(req: func.HttpRequest) -> func.HttpResponse:
     app = bootstrap.get()
@@ -145,7 +144,6 @@ def cancel_appointment(req: func.HttpRequest) -> func.HttpResponse:
         body=SlotBody,
         status=201,
         answer=answers.Booking,
-        errors=(409,),
         headers={"Location": "URL do novo agendamento"},
     ),
 )
@@ -201,7 +199,6 @@ def clerk_appointments(req: func.HttpRequest) -> func.HttpResponse:
         body=SlotBody,
         status=201,
         answer=answers.Booking,
-        errors=(409,),
     ),
 )
 def clerk_follow_up(req: func.HttpRequest) -> func.HttpResponse:

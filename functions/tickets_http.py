@@ -34,7 +34,6 @@ bp = func.Blueprint()
         body=JoinBody,
         status=202,
         answer=answers.JoinAccepted,
-        errors=(409,),
         headers={"Location": "URL da senha"},
     ),
 )
@@ -77,7 +76,7 @@ def view_etag(view: Mapping[str, Any]) -> str:
     return f'"{digest}"'
 
 
-@http_route(bp, "DELETE tickets/{ticket}", Operation("Sair da fila", "cidadão", empty=True, errors=(409,)))
+@http_route(bp, "DELETE tickets/{ticket}", Operation("Sair da fila", "cidadão", empty=True))
 def leave_queue(req: func.HttpRequest) -> func.HttpResponse:
     app = bootstrap.get()
     citizen_view.leave(app.context, req.route_params["ticket"], bearer(req), app.now())
@@ -93,7 +92,6 @@ def leave_queue(req: func.HttpRequest) -> func.HttpResponse:
         body=SurveyBody,
         status=201,
         answer=answers.SurveyAccepted,
-        errors=(409,),
     ),
 )
 def answer_survey(req: func.HttpRequest) -> func.HttpResponse:
@@ -115,7 +113,6 @@ def answer_survey(req: func.HttpRequest) -> func.HttpResponse:
         "inválidos: 400, nada é guardado.",
         body=NoticesBody,
         answer=answers.NoticesSet,
-        errors=(409,),
     ),
 )
 def set_ticket_notices(req: func.HttpRequest) -> func.HttpResponse:
@@ -136,7 +133,6 @@ def set_ticket_notices(req: func.HttpRequest) -> func.HttpResponse:
         "para o servidor.",
         status=204,
         empty=True,
-        errors=(409,),
     ),
 )
 def confirm_here(req: func.HttpRequest) -> func.HttpResponse:
