@@ -21,7 +21,7 @@ from functions import bootstrap
 from functions.answers import NO_CACHE, NO_STORE, present, respond
 from functions.answers import messages as answers
 from functions.bodies import MessageBody, ReplyBody, parse_body, require_json
-from functions.http_common import bearer, principal
+from functions.http_common import bearer, for_clerk, principal
 from functions.operations import COURT, UNIT, Operation, Param
 from functions.triggers import http_route
 
@@ -84,9 +84,7 @@ def get_message(req: func.HttpRequest) -> func.HttpResponse:
     bp, "GET clerk/units/{unit}/messages", Operation("Mensagens da unidade", "servidor", answer=answers.Inbox)
 )
 def clerk_messages(req: func.HttpRequest) -> func.HttpResponse:
-    app = bootstrap.get()
-    box = async_channel.inbox(app.context, req.route_params["unit"], principal(req), app.now())
-    return respond(answers.inbox(box), headers=NO_STORE)
+    return respond(answers.inbox(for_clerk(req, async_channel.inbox)), headers=NO_STORE)
 
 
 @http_route(

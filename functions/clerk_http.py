@@ -12,7 +12,7 @@ from functions import bootstrap
 from functions.answers import NO_STORE, MeetingRetried, Status, present, respond
 from functions.answers import clerk as answers
 from functions.bodies import ActionBody, CallBody, InviteBody, PresenceBody, parse_body
-from functions.http_common import principal
+from functions.http_common import for_clerk, principal
 from functions.operations import Operation, Param
 from functions.triggers import http_route
 
@@ -35,9 +35,7 @@ def clerk_me(req: func.HttpRequest) -> func.HttpResponse:
     bp, "GET clerk/units/{unit}/queue", Operation("Fila da unidade", "servidor", answer=answers.ClerkQueue)
 )
 def clerk_queue(req: func.HttpRequest) -> func.HttpResponse:
-    app = bootstrap.get()
-    view = queue_views.clerk_queue(app.context, req.route_params["unit"], principal(req), app.now())
-    return respond(present(answers.ClerkQueue, view), headers=NO_STORE)
+    return respond(present(answers.ClerkQueue, for_clerk(req, queue_views.clerk_queue)), headers=NO_STORE)
 
 
 @http_route(
@@ -120,8 +118,7 @@ def clerk_presence(req: func.HttpRequest) -> func.HttpResponse:
     Operation("Colegas que podem ser chamados", "servidor", answer=answers.Colleagues),
 )
 def clerk_colleagues(req: func.HttpRequest) -> func.HttpResponse:
-    app = bootstrap.get()
-    found = colleagues.list_colleagues(app.context, req.route_params["unit"], principal(req), app.now())
+    found = for_clerk(req, colleagues.list_colleagues)
     return respond(present(answers.Colleagues, found), headers=NO_STORE)
 
 

@@ -24,6 +24,7 @@ import inspect
 import json
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 import azure.functions as func
@@ -41,6 +42,7 @@ from domain.errors import (
 )
 from domain.tickets import TicketId
 from domain.usecases import booking, citizen_notices, citizen_view, joining
+from domain.usecases.context import Context
 from domain.usecases.unit_day import service_day
 from functions import authz, bootstrap, identity, limits, proof
 from functions.bodies import WRITE_METHODS, JoinBody, parse_body, require_json
@@ -329,6 +331,21 @@ def bearer(req: func.HttpRequest) -> str:
     if token is None:
         raise UnauthenticatedError(BEARER_MISSING)
     return token
+
+
+T = TypeVar("T")
+
+
+def for_holder(req: func.HttpRequest, use_case: Callable[[Context, str, str, datetime], T]) -> T:
+    """`use_case` for the holder of the request's ticket: (context, ticket id, its token, now)."""
+    app = bootstrap.get()
+    return use_case(app.context, req.route_params["ticket"], bearer(req), app.now())
+
+
+def for_clerk(req: func.HttpRequest, use_case: Callable[[Context, str, Principal, datetime], T]) -> T:
+    """`use_case` for the staff member at the request's unit: (context, unit id, who, now)."""
+    app = bootstrap.get()
+    return use_case(app.context, req.route_params["unit"], principal(req), app.now())
 
 
 F = TypeVar("F", bound=Callable[..., None])

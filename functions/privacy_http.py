@@ -9,9 +9,8 @@ from __future__ import annotations
 import azure.functions as func
 
 from domain.usecases import retention
-from functions import bootstrap
 from functions.answers import NO_STORE
-from functions.http_common import bearer
+from functions.http_common import for_holder
 from functions.operations import Operation
 from functions.triggers import http_route
 
@@ -29,6 +28,5 @@ bp = func.Blueprint()
     ),
 )
 def erase_ticket_data(req: func.HttpRequest) -> func.HttpResponse:
-    app = bootstrap.get()
-    retention.erase_own_data(app.context, req.route_params["ticket"], bearer(req), app.now())
+    for_holder(req, retention.erase_own_data)
     return func.HttpResponse(status_code=204, headers=NO_STORE)

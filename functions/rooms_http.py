@@ -15,7 +15,7 @@ from domain.usecases import rooms
 from functions import bootstrap
 from functions.answers import NO_STORE, present, respond
 from functions.answers import clerk as answers
-from functions.http_common import bearer, principal
+from functions.http_common import for_holder, principal
 from functions.operations import Operation
 from functions.triggers import http_route
 
@@ -44,6 +44,5 @@ def clerk_room(req: func.HttpRequest) -> func.HttpResponse:
     ),
 )
 def citizen_in_room(req: func.HttpRequest) -> func.HttpResponse:
-    app = bootstrap.get()
-    rooms.citizen_in_room(app.context, req.route_params["ticket"], bearer(req), app.now())
+    for_holder(req, rooms.citizen_in_room)
     return func.HttpResponse(status_code=204, headers=NO_STORE)

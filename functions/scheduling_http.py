@@ -27,7 +27,7 @@ from functions import bootstrap
 from functions.answers import NO_CACHE, NO_STORE, present, respond
 from functions.answers import scheduling as answers
 from functions.bodies import BookBody, SlotBody, parse_body, parse_instant
-from functions.http_common import bearer, principal
+from functions.http_common import bearer, for_holder, principal
 from functions.links import Links
 from functions.operations import DAYS, FROM, Operation, Param
 from functions.triggers import http_route
@@ -119,9 +119,8 @@ def book_appointment(req: func.HttpRequest) -> func.HttpResponse:
     Operation("O agendamento", "agendamento", answer=answers.AppointmentView),
 )
 def get_appointment(req: func.HttpRequest) -> func.HttpResponse:
-    app = bootstrap.get()
-    view = appointment_views.appointment_view(app.context, req.route_params["ticket"], bearer(req), app.now())
-    return respond(answers.appointment_view(view, app.links), headers=NO_CACHE)
+    view = for_holder(req, appointment_views.appointment_view)
+    return respond(answers.appointment_view(view, bootstrap.get().links), headers=NO_CACHE)
 
 
 @http_route(
@@ -130,8 +129,7 @@ def get_appointment(req: func.HttpRequest) -> func.HttpResponse:
     Operation("Cancelar o agendamento", "agendamento", empty=True),
 )
 def cancel_appointment(req: func.HttpRequest) -> func.HttpResponse:
-    app = bootstrap.get()
-    booking.cancel(app.context, req.route_params["ticket"], bearer(req), app.now())
+    for_holder(req, booking.cancel)
     return func.HttpResponse(status_code=204)
 
 

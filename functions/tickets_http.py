@@ -15,7 +15,7 @@ from functions import bootstrap
 from functions.answers import NO_CACHE, NO_STORE, dump, respond
 from functions.answers import tickets as answers
 from functions.bodies import JoinBody, NoticesBody, SurveyBody, parse_body
-from functions.http_common import bearer
+from functions.http_common import bearer, for_holder
 from functions.http_errors import ok
 from functions.operations import TICKET_HEADERS, Operation
 from functions.triggers import http_route
@@ -61,9 +61,8 @@ def join_queue(req: func.HttpRequest) -> func.HttpResponse:
     ),
 )
 def get_ticket(req: func.HttpRequest) -> func.HttpResponse:
-    app = bootstrap.get()
-    view = citizen_view.ticket_view(app.context, req.route_params["ticket"], bearer(req), app.now())
-    body = dump(answers.ticket_view(view, app.links))
+    view = for_holder(req, citizen_view.ticket_view)
+    body = dump(answers.ticket_view(view, bootstrap.get().links))
     etag = view_etag(body)
     headers = {"ETag": etag, **NO_CACHE}
     if req.headers.get("if-none-match") == etag:
@@ -78,8 +77,7 @@ def view_etag(view: Mapping[str, Any]) -> str:
 
 @http_route(bp, "DELETE tickets/{ticket}", Operation("Sair da fila", "cidadão", empty=True))
 def leave_queue(req: func.HttpRequest) -> func.HttpResponse:
-    app = bootstrap.get()
-    citizen_view.leave(app.context, req.route_params["ticket"], bearer(req), app.now())
+    for_holder(req, citizen_view.leave)
     return func.HttpResponse(status_code=204)
 
 
@@ -136,6 +134,5 @@ def set_ticket_notices(req: func.HttpRequest) -> func.HttpResponse:
     ),
 )
 def confirm_here(req: func.HttpRequest) -> func.HttpResponse:
-    app = bootstrap.get()
-    reach.confirm_here(app.context, req.route_params["ticket"], bearer(req), app.now())
+    for_holder(req, reach.confirm_here)
     return func.HttpResponse(status_code=204, headers=NO_STORE)
