@@ -39,7 +39,6 @@ def clerk_room(req: func.HttpRequest) -> func.HttpResponse:
     Operation(
         "A sala simulada (provedor local) avisa que a pessoa entrou",
         "cidadão",
-        status=204,
         empty=True,
     ),
 )

@@ -129,7 +129,6 @@ def set_ticket_notices(req: func.HttpRequest) -> func.HttpResponse:
         "cidadão",
         description="A pessoa confirma que está acompanhando: conta como sinal de vida e aparece "
         "para o servidor.",
-        status=204,
         empty=True,
     ),
 )
