@@ -20,7 +20,7 @@ from domain.usecases import async_channel, async_overdue
 from functions import bootstrap
 from functions.answers import NO_CACHE, NO_STORE, present, respond
 from functions.answers import messages as answers
-from functions.bodies import MessageBody, ReplyBody, parse_body, require_json
+from functions.bodies import MessageBody, ReplyBody, require_json
 from functions.http_common import bearer, for_clerk, principal
 from functions.operations import COURT, UNIT, Operation, Param
 from functions.triggers import http_route
@@ -55,16 +55,14 @@ def async_channel_info(req: func.HttpRequest) -> func.HttpResponse:
     Operation(
         "Enviar mensagem pelo canal assíncrono",
         "canal assíncrono",
-        body=MessageBody,
         status=201,
         answer=answers.MessageSent,
         headers={"Location": "URL da mensagem"},
     ),
     media_check=message_media,
 )
-def send_message(req: func.HttpRequest) -> func.HttpResponse:
+def send_message(req: func.HttpRequest, body: MessageBody) -> func.HttpResponse:
     app = bootstrap.get()
-    body = parse_body(req, MessageBody)
     sent = async_channel.send_message(app.context, req.route_params["unit"], body.to_input(), app.now())
     location = app.links.message(sent.message_id)
     return respond(answers.message_sent(sent, app.links), 201, headers={"Location": location, **NO_STORE})
@@ -90,11 +88,10 @@ def clerk_messages(req: func.HttpRequest) -> func.HttpResponse:
 @http_route(
     bp,
     "POST clerk/units/{unit}/messages/{message}/reply",
-    Operation("Responder uma mensagem", "servidor", body=ReplyBody, answer=answers.Replied),
+    Operation("Responder uma mensagem", "servidor", answer=answers.Replied),
 )
-def reply_message(req: func.HttpRequest) -> func.HttpResponse:
+def reply_message(req: func.HttpRequest, body: ReplyBody) -> func.HttpResponse:
     who = principal(req)
-    body = parse_body(req, ReplyBody)
     app, p = bootstrap.get(), req.route_params
     result = async_channel.reply(app.context, p["unit"], p["message"], who, body.text, app.now())
     return respond(present(answers.Replied, result))

@@ -16,7 +16,7 @@ from domain.usecases import chat
 from functions import bootstrap
 from functions.answers import NO_STORE, present, respond
 from functions.answers import clerk as answers
-from functions.bodies import ChatBody, ModeBody, parse_body
+from functions.bodies import ChatBody, ModeBody
 from functions.http_common import bearer, principal
 from functions.operations import Operation
 from functions.triggers import http_route
@@ -44,14 +44,12 @@ def citizen_chat(req: func.HttpRequest) -> func.HttpResponse:
     Operation(
         "Escrever no atendimento por chat",
         "cidadão",
-        body=ChatBody,
         status=201,
         answer=answers.Chat,
     ),
 )
-def citizen_chat_message(req: func.HttpRequest) -> func.HttpResponse:
+def citizen_chat_message(req: func.HttpRequest, body: ChatBody) -> func.HttpResponse:
     token = bearer(req)
-    body = parse_body(req, ChatBody)
     app = bootstrap.get()
     return answer(
         chat.citizen_says(app.context, req.route_params["ticket"], token, body.text, app.now()), 201
@@ -74,14 +72,12 @@ def clerk_chat(req: func.HttpRequest) -> func.HttpResponse:
     Operation(
         "Responder no atendimento por chat",
         "servidor",
-        body=ChatBody,
         status=201,
         answer=answers.Chat,
     ),
 )
-def clerk_chat_message(req: func.HttpRequest) -> func.HttpResponse:
+def clerk_chat_message(req: func.HttpRequest, body: ChatBody) -> func.HttpResponse:
     who, p = principal(req), req.route_params
-    body = parse_body(req, ChatBody)
     app = bootstrap.get()
     return answer(chat.clerk_says(app.context, p["unit"], p["ticket"], who, body.text, app.now()), 201)
 
@@ -89,10 +85,9 @@ def clerk_chat_message(req: func.HttpRequest) -> func.HttpResponse:
 @http_route(
     bp,
     f"PUT {CLERK_ROUTE}/mode",
-    Operation("Atender por vídeo ou por chat", "servidor", body=ModeBody, answer=answers.Chat),
+    Operation("Atender por vídeo ou por chat", "servidor", answer=answers.Chat),
 )
-def attendance_mode(req: func.HttpRequest) -> func.HttpResponse:
+def attendance_mode(req: func.HttpRequest, body: ModeBody) -> func.HttpResponse:
     who, p = principal(req), req.route_params
-    body = parse_body(req, ModeBody)
     app = bootstrap.get()
     return answer(chat.set_mode(app.context, p["unit"], p["ticket"], who, body.mode, app.now()))

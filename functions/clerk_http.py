@@ -11,7 +11,7 @@ from domain.usecases import clerk_queue as queue_views
 from functions import bootstrap
 from functions.answers import NO_STORE, MeetingRetried, Status, present, respond
 from functions.answers import clerk as answers
-from functions.bodies import ActionBody, CallBody, InviteBody, PresenceBody, parse_body
+from functions.bodies import ActionBody, CallBody, InviteBody, PresenceBody
 from functions.http_common import for_clerk, principal
 from functions.operations import Operation, Param
 from functions.triggers import http_route
@@ -44,14 +44,12 @@ def clerk_queue(req: func.HttpRequest) -> func.HttpResponse:
     Operation(
         "Chamar a próxima senha (ou uma senha, com motivo)",
         "servidor",
-        body=CallBody,
         body_required=False,
         answer=answers.CallAnswer,
     ),
 )
-def clerk_call(req: func.HttpRequest) -> func.HttpResponse:
+def clerk_call(req: func.HttpRequest, body: CallBody) -> func.HttpResponse:
     who = principal(req)
-    body = parse_body(req, CallBody, optional=True)
     app, unit_id = bootstrap.get(), req.route_params["unit"]
     if body.ticket_id:
         result = clerk_actions.call_ticket(app.context, unit_id, body.ticket_id, who, app.now(), body.reason)
@@ -66,7 +64,6 @@ def clerk_call(req: func.HttpRequest) -> func.HttpResponse:
     Operation(
         "Ação sobre uma senha chamada",
         "servidor",
-        body=ActionBody,
         body_required=False,
         answer=Status,
         path=(
@@ -79,9 +76,8 @@ def clerk_call(req: func.HttpRequest) -> func.HttpResponse:
         errors=(502,),
     ),
 )
-def clerk_ticket_action(req: func.HttpRequest) -> func.HttpResponse:
+def clerk_ticket_action(req: func.HttpRequest, body: ActionBody) -> func.HttpResponse:
     who = principal(req)
-    body = parse_body(req, ActionBody, optional=True)
     app, p = bootstrap.get(), req.route_params
     if p["action"] == "retry-meeting":
         clerk_actions.retry_meeting(app.context, p["unit"], p["ticket"], who, app.now())
@@ -100,13 +96,10 @@ def clerk_ticket_action(req: func.HttpRequest) -> func.HttpResponse:
 @http_route(
     bp,
     "PUT clerk/units/{unit}/presence",
-    Operation(
-        "Disponibilidade do(a) servidor(a)", "servidor", body=PresenceBody, answer=Status, may_conflict=False
-    ),
+    Operation("Disponibilidade do(a) servidor(a)", "servidor", answer=Status, may_conflict=False),
 )
-def clerk_presence(req: func.HttpRequest) -> func.HttpResponse:
+def clerk_presence(req: func.HttpRequest, body: PresenceBody) -> func.HttpResponse:
     who = principal(req)
-    body = parse_body(req, PresenceBody)
     app = bootstrap.get()
     clerk_actions.set_presence(app.context, req.route_params["unit"], who, body.status, app.now())
     return respond(Status(status=body.status))
@@ -128,14 +121,12 @@ def clerk_colleagues(req: func.HttpRequest) -> func.HttpResponse:
     Operation(
         "Chamar um(a) colega para o atendimento",
         "servidor",
-        body=InviteBody,
         status=201,
         answer=answers.Invitation,
     ),
 )
-def invite_colleague(req: func.HttpRequest) -> func.HttpResponse:
+def invite_colleague(req: func.HttpRequest, body: InviteBody) -> func.HttpResponse:
     who = principal(req)
-    body = parse_body(req, InviteBody)
     app, p = bootstrap.get(), req.route_params
     invitation = colleagues.invite_colleague(app.context, p["unit"], p["ticket"], who, body.email, app.now())
     return respond(present(answers.Invitation, invitation), 201)

@@ -26,7 +26,7 @@ from domain.usecases import appointment_views, booking
 from functions import bootstrap
 from functions.answers import NO_CACHE, NO_STORE, present, respond
 from functions.answers import scheduling as answers
-from functions.bodies import BookBody, SlotBody, parse_body, parse_instant
+from functions.bodies import BookBody, SlotBody, parse_instant
 from functions.http_common import bearer, for_holder, principal
 from functions.links import Links
 from functions.operations import DAYS, FROM, Operation, Param
@@ -98,15 +98,13 @@ def booked(made: booking.Booking, links: Links) -> func.HttpResponse:
     Operation(
         "Agendar um atendimento",
         "agendamento",
-        body=BookBody,
         status=201,
         answer=answers.Booking,
         headers={"Location": "URL do agendamento"},
     ),
 )
-def book_appointment(req: func.HttpRequest) -> func.HttpResponse:
+def book_appointment(req: func.HttpRequest, body: BookBody) -> func.HttpResponse:
     app = bootstrap.get()
-    body = parse_body(req, BookBody)
     made = booking.book(
         app.context, req.route_params["unit"], body.to_input(), parse_instant(body.starts_at), app.now()
     )
@@ -139,16 +137,14 @@ def cancel_appointment(req: func.HttpRequest) -> func.HttpResponse:
     Operation(
         "Remarcar o agendamento",
         "agendamento",
-        body=SlotBody,
         status=201,
         answer=answers.Booking,
         headers={"Location": "URL do novo agendamento"},
     ),
 )
-def reschedule_appointment(req: func.HttpRequest) -> func.HttpResponse:
+def reschedule_appointment(req: func.HttpRequest, body: SlotBody) -> func.HttpResponse:
     app = bootstrap.get()
     token = bearer(req)
-    body = parse_body(req, SlotBody)
     moved = booking.reschedule(
         app.context, req.route_params["ticket"], token, parse_instant(body.starts_at), app.now()
     )
@@ -194,14 +190,12 @@ def clerk_appointments(req: func.HttpRequest) -> func.HttpResponse:
     Operation(
         "Marcar retorno para o(a) cidadão(ã)",
         "servidor",
-        body=SlotBody,
         status=201,
         answer=answers.Booking,
     ),
 )
-def clerk_follow_up(req: func.HttpRequest) -> func.HttpResponse:
+def clerk_follow_up(req: func.HttpRequest, body: SlotBody) -> func.HttpResponse:
     who = principal(req)
-    body = parse_body(req, SlotBody)
     app, p = bootstrap.get(), req.route_params
     made = booking.offer_follow_up(
         app.context, p["unit"], p["ticket"], who, parse_instant(body.starts_at), app.now()

@@ -14,7 +14,7 @@ from domain.usecases import citizen_view, joining, reach, surveys
 from functions import bootstrap
 from functions.answers import NO_CACHE, NO_STORE, dump, respond
 from functions.answers import tickets as answers
-from functions.bodies import JoinBody, NoticesBody, SurveyBody, parse_body
+from functions.bodies import JoinBody, NoticesBody, SurveyBody
 from functions.http_common import bearer, for_holder
 from functions.http_errors import ok
 from functions.operations import TICKET_HEADERS, Operation
@@ -31,15 +31,13 @@ bp = func.Blueprint()
         "cidadão",
         description="Aceita o pedido (202) e o envia à fila de admissão; o número da senha aparece na "
         "primeira consulta. Limites por cliente e por unidade (429 com Retry-After).",
-        body=JoinBody,
         status=202,
         answer=answers.JoinAccepted,
         headers={"Location": "URL da senha"},
     ),
 )
-def join_queue(req: func.HttpRequest) -> func.HttpResponse:
+def join_queue(req: func.HttpRequest, body: JoinBody) -> func.HttpResponse:
     app = bootstrap.get()
-    body = parse_body(req, JoinBody)
     accepted = joining.accept_join(app.context, req.route_params["unit"], body.to_input(), app.now())
     location = app.links.ticket(accepted.ticket_id)
     return respond(
@@ -87,15 +85,13 @@ def leave_queue(req: func.HttpRequest) -> func.HttpResponse:
     Operation(
         "Responder a pesquisa de satisfação",
         "cidadão",
-        body=SurveyBody,
         status=201,
         answer=answers.SurveyAccepted,
     ),
 )
-def answer_survey(req: func.HttpRequest) -> func.HttpResponse:
+def answer_survey(req: func.HttpRequest, body: SurveyBody) -> func.HttpResponse:
     app = bootstrap.get()
     token = bearer(req)
-    body = parse_body(req, SurveyBody)
     surveys.submit_survey(app.context, req.route_params["ticket"], token, body.score, body.comment, app.now())
     return respond(answers.SurveyAccepted(status="recebida"), 201)
 
@@ -109,14 +105,12 @@ def answer_survey(req: func.HttpRequest) -> func.HttpResponse:
         description="Substitui os meios de aviso da senha (lista vazia: nenhum). Celular no formato +55, "
         "DDD e número; e-mail válido; inscrição de push com endereço https e chaves base64url. Dados "
         "inválidos: 400, nada é guardado.",
-        body=NoticesBody,
         answer=answers.NoticesSet,
     ),
 )
-def set_ticket_notices(req: func.HttpRequest) -> func.HttpResponse:
+def set_ticket_notices(req: func.HttpRequest, body: NoticesBody) -> func.HttpResponse:
     app = bootstrap.get()
     token = bearer(req)
-    body = parse_body(req, NoticesBody)
     view = reach.set_notices(app.context, req.route_params["ticket"], token, body.to_requests(), app.now())
     return respond(answers.notices_set(view), headers=NO_STORE)
 

@@ -7,14 +7,16 @@ from __future__ import annotations
 import json
 import threading
 import time
+import typing
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import azure.functions as func
 from azure.functions.decorators.function_app import FunctionBuilder
 
 from functions import openapi
-from functions.bodies import require_json
+from functions.bodies import Body, parse_body, require_json
 from functions.http_common import Handler, MediaCheck, endpoint, measured
 from functions.operations import Operation
 
@@ -26,17 +28,33 @@ def http_route(
 ) -> Register:
     """An HTTP function named after its handler, for `request` ("METHOD route", e.g. "GET units/{unit}")
     (anonymous at the host: `endpoint` applies the authorization table), with its declaration for the
-    OpenAPI description. A write must be JSON (`media_check`, functions/bodies.py); a route may refuse
-    some types with its own words first."""
+    OpenAPI description. A handler with a `body` parameter gets the request's body parsed into the
+    model it annotates (functions/bodies.py: 400 with the fields, 413), which is also the documented
+    body. A write must be JSON (`media_check`); a route may refuse some types with its own words first."""
     method, route = request.split(" ", 1)
-    openapi.document(method, route, doc)
 
-    def register(handler: Handler) -> FunctionBuilder:
+    def register(handler: Callable[..., func.HttpResponse]) -> FunctionBuilder:
+        model = typing.get_type_hints(handler).get("body")
+        declared = replace(doc, body=model) if model else doc
+        openapi.document(method, route, declared)
+        served = with_body(handler, model, declared.body_required) if model else handler
         trigger = bp.route(route=route, methods=[method], auth_level=func.AuthLevel.ANONYMOUS)
-        built: FunctionBuilder = bp.function_name(handler.__name__)(trigger(endpoint(handler, media_check)))
+        built: FunctionBuilder = bp.function_name(handler.__name__)(trigger(endpoint(served, media_check)))
         return built
 
     return register
+
+
+def with_body(handler: Callable[..., func.HttpResponse], model: type[Body], required: bool) -> Handler:
+    """`handler(req, body)` as a handler of the request alone. Not `functools.wraps`: the host reads the
+    wrapped signature, and `body` is no binding of the host."""
+
+    def parsed(req: func.HttpRequest) -> func.HttpResponse:
+        return handler(req, parse_body(req, model, optional=not required))
+
+    parsed.__name__ = parsed.__qualname__ = handler.__name__
+    parsed.__module__, parsed.__doc__ = handler.__module__, handler.__doc__
+    return parsed
 
 
 def timer(bp: func.Blueprint, name: str, schedule: str, *, run_on_startup: bool = False) -> Register:
