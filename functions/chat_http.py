@@ -41,12 +41,7 @@ def citizen_chat(req: func.HttpRequest) -> func.HttpResponse:
 @http_route(
     bp,
     "POST tickets/{ticket}/chat",
-    Operation(
-        "Escrever no atendimento por chat",
-        "cidadão",
-        status=201,
-        answer=answers.Chat,
-    ),
+    Operation("Escrever no atendimento por chat", "cidadão", status=201, answer=answers.Chat),
 )
 def citizen_chat_message(req: func.HttpRequest, body: ChatBody) -> func.HttpResponse:
     token = bearer(req)
@@ -69,12 +64,7 @@ def clerk_chat(req: func.HttpRequest) -> func.HttpResponse:
 @http_route(
     bp,
     f"POST {CLERK_ROUTE}/chat",
-    Operation(
-        "Responder no atendimento por chat",
-        "servidor",
-        status=201,
-        answer=answers.Chat,
-    ),
+    Operation("Responder no atendimento por chat", "servidor", status=201, answer=answers.Chat),
 )
 def clerk_chat_message(req: func.HttpRequest, body: ChatBody) -> func.HttpResponse:
     who, p = principal(req), req.route_params
@@ -83,9 +73,7 @@ def clerk_chat_message(req: func.HttpRequest, body: ChatBody) -> func.HttpRespon
 
 
 @http_route(
-    bp,
-    f"PUT {CLERK_ROUTE}/mode",
-    Operation("Atender por vídeo ou por chat", "servidor", answer=answers.Chat),
+    bp, f"PUT {CLERK_ROUTE}/mode", Operation("Atender por vídeo ou por chat", "servidor", answer=answers.Chat)
 )
 def attendance_mode(req: func.HttpRequest, body: ModeBody) -> func.HttpResponse:
     who, p = principal(req), req.route_params

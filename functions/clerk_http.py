@@ -118,12 +118,7 @@ def clerk_colleagues(req: func.HttpRequest) -> func.HttpResponse:
 @http_route(
     bp,
     "POST clerk/units/{unit}/attendances/{ticket}/invitations",
-    Operation(
-        "Chamar um(a) colega para o atendimento",
-        "servidor",
-        status=201,
-        answer=answers.Invitation,
-    ),
+    Operation("Chamar um(a) colega para o atendimento", "servidor", status=201, answer=answers.Invitation),
 )
 def invite_colleague(req: func.HttpRequest, body: InviteBody) -> func.HttpResponse:
     who = principal(req)

@@ -36,11 +36,7 @@ def clerk_room(req: func.HttpRequest) -> func.HttpResponse:
 @http_route(
     bp,
     "POST tickets/{ticket}/room",
-    Operation(
-        "A sala simulada (provedor local) avisa que a pessoa entrou",
-        "cidadão",
-        empty=True,
-    ),
+    Operation("A sala simulada (provedor local) avisa que a pessoa entrou", "cidadão", empty=True),
 )
 def citizen_in_room(req: func.HttpRequest) -> func.HttpResponse:
     for_holder(req, rooms.citizen_in_room)

@@ -122,9 +122,7 @@ def get_appointment(req: func.HttpRequest) -> func.HttpResponse:
 
 
 @http_route(
-    bp,
-    "DELETE tickets/{ticket}/appointment",
-    Operation("Cancelar o agendamento", "agendamento", empty=True),
+    bp, "DELETE tickets/{ticket}/appointment", Operation("Cancelar o agendamento", "agendamento", empty=True)
 )
 def cancel_appointment(req: func.HttpRequest) -> func.HttpResponse:
     for_holder(req, booking.cancel)
@@ -187,12 +185,7 @@ def clerk_appointments(req: func.HttpRequest) -> func.HttpResponse:
 @http_route(
     bp,
     "POST clerk/units/{unit}/attendances/{ticket}/follow-up",
-    Operation(
-        "Marcar retorno para o(a) cidadão(ã)",
-        "servidor",
-        status=201,
-        answer=answers.Booking,
-    ),
+    Operation("Marcar retorno para o(a) cidadão(ã)", "servidor", status=201, answer=answers.Booking),
 )
 def clerk_follow_up(req: func.HttpRequest, body: SlotBody) -> func.HttpResponse:
     who = principal(req)

@@ -82,12 +82,7 @@ def leave_queue(req: func.HttpRequest) -> func.HttpResponse:
 @http_route(
     bp,
     "POST tickets/{ticket}/survey",
-    Operation(
-        "Responder a pesquisa de satisfação",
-        "cidadão",
-        status=201,
-        answer=answers.SurveyAccepted,
-    ),
+    Operation("Responder a pesquisa de satisfação", "cidadão", status=201, answer=answers.SurveyAccepted),
 )
 def answer_survey(req: func.HttpRequest, body: SurveyBody) -> func.HttpResponse:
     app = bootstrap.get()
