@@ -334,11 +334,15 @@ export function askQuestions(container, questions, context) {
 
 /**
  * A citizen's form on a unit's page (joining, booking, a message): the flow's questions in `#perguntas`
- * and, beside them, the unit's privacy notice in `#aviso-privacidade`. Returns askQuestions' {collect}.
+ * and, after them, the unit's privacy notice in the `#aviso-privacidade` section it adds (the pages hold
+ * no empty container for it). Returns askQuestions' {collect}.
  */
 export function citizenQuestions(flow, context, privacy) {
-  const asked = askQuestions($("#perguntas"), flow, context);
-  showPrivacy($("#aviso-privacidade"), privacy);
+  const questions = $("#perguntas");
+  const asked = askQuestions(questions, flow, context);
+  const notice = h("section", { id: "aviso-privacidade", class: "aviso-privacidade", "aria-label": "Seus dados pessoais", hidden: true });
+  questions.after(notice);
+  showPrivacy(notice, privacy);
   return asked;
 }
 

@@ -303,11 +303,14 @@ export function submitWithChoices(optIn, collectAnswers) {
 }
 
 /**
- * A citizen form's "Como quer ser avisado?" in `#{prefix}s` (nothing when the unit offers no channel;
- * `told` and `kept` as in noticeChoices) and what handleSubmit takes from it (submitWithChoices).
+ * A citizen form's "Como quer ser avisado?" in the `#{prefix}s` block it adds right after the questions
+ * (`#perguntas`; empty when the unit offers no channel; `told` and `kept` as in noticeChoices) and what
+ * handleSubmit takes from it (submitWithChoices).
  */
 export function formChoices(unit, { prefix, told, kept }, collectAnswers) {
   const offered = offeredChannels(unit);
-  const optIn = offered.length ? noticeChoices($(`#${prefix}s`), { prefix, offered, told, kept }) : null;
+  const container = h("div", { id: `${prefix}s` });
+  $("#perguntas").after(container);
+  const optIn = offered.length ? noticeChoices(container, { prefix, offered, told, kept }) : null;
   return submitWithChoices(optIn, collectAnswers); // told, kept: undefined takes noticeChoices' defaults
 }
