@@ -23,9 +23,9 @@ from functions.answers import messages as answers
 from functions.bodies import MessageBody, ReplyBody, require_json
 from functions.http_common import bearer, for_clerk, principal
 from functions.operations import COURT, UNIT, Operation, Param
-from functions.triggers import http_route
+from functions.triggers import Blueprint
 
-bp = func.Blueprint()
+bp = Blueprint()
 ATTACHMENT_TYPES = ("application/octet-stream", "application/pdf")
 
 
@@ -38,8 +38,7 @@ def message_media(req: func.HttpRequest) -> None:
     require_json(req)
 
 
-@http_route(
-    bp,
+@bp.http(
     "GET units/{unit}/async-channel",
     Operation("Canal assíncrono da unidade", "canal assíncrono", answer=answers.ChannelInfo),
 )
@@ -49,8 +48,7 @@ def async_channel_info(req: func.HttpRequest) -> func.HttpResponse:
     )
 
 
-@http_route(
-    bp,
+@bp.http(
     "POST units/{unit}/messages",
     Operation(
         "Enviar mensagem pelo canal assíncrono",
@@ -68,8 +66,7 @@ def send_message(req: func.HttpRequest, body: MessageBody) -> func.HttpResponse:
     return respond(answers.message_sent(sent, app.links), 201, headers={"Location": location, **NO_STORE})
 
 
-@http_route(
-    bp,
+@bp.http(
     "GET tickets/{ticket}/message",
     Operation("A mensagem e a resposta", "canal assíncrono", answer=answers.MessageView),
 )
@@ -78,15 +75,14 @@ def get_message(req: func.HttpRequest) -> func.HttpResponse:
     return respond(answers.message_view(view), headers=NO_CACHE)
 
 
-@http_route(
-    bp, "GET clerk/units/{unit}/messages", Operation("Mensagens da unidade", "servidor", answer=answers.Inbox)
+@bp.http(
+    "GET clerk/units/{unit}/messages", Operation("Mensagens da unidade", "servidor", answer=answers.Inbox)
 )
 def clerk_messages(req: func.HttpRequest) -> func.HttpResponse:
     return respond(answers.inbox(for_clerk(req, async_channel.inbox)), headers=NO_STORE)
 
 
-@http_route(
-    bp,
+@bp.http(
     "POST clerk/units/{unit}/messages/{message}/reply",
     Operation("Responder uma mensagem", "servidor", answer=answers.Replied),
 )
@@ -97,8 +93,7 @@ def reply_message(req: func.HttpRequest, body: ReplyBody) -> func.HttpResponse:
     return respond(present(answers.Replied, result))
 
 
-@http_route(
-    bp,
+@bp.http(
     "GET metrics/async",
     Operation(
         "Indicadores do canal assíncrono",

@@ -18,15 +18,14 @@ from functions.answers import present, respond
 from functions.csv_export import csv_response
 from functions.http_common import principal
 from functions.operations import FORMAT, Operation, Param
-from functions.triggers import http_route
+from functions.triggers import Blueprint
 
-bp = func.Blueprint()
+bp = Blueprint()
 
 CSV_HEADER = ("Data e hora (horário da unidade)", "Quem", "Ação", "Senha", "Motivo", "Situação resultante")
 
 
-@http_route(
-    bp,
+@bp.http(
     "GET gestao/audit",
     Operation(
         "Trilha de auditoria de uma unidade-dia",

@@ -19,9 +19,9 @@ from functions.answers import clerk as answers
 from functions.bodies import ChatBody, ModeBody
 from functions.http_common import bearer, principal
 from functions.operations import Operation
-from functions.triggers import http_route
+from functions.triggers import Blueprint
 
-bp = func.Blueprint()
+bp = Blueprint()
 CLERK_ROUTE = "clerk/units/{unit}/attendances/{ticket}"
 
 
@@ -29,8 +29,7 @@ def answer(transcript: chat.Chat, status: int = 200) -> func.HttpResponse:
     return respond(present(answers.Chat, transcript), status, NO_STORE)
 
 
-@http_route(
-    bp,
+@bp.http(
     "GET tickets/{ticket}/chat",
     Operation("A conversa do atendimento por chat", "cidadão", answer=answers.Chat),
 )
@@ -38,8 +37,7 @@ def citizen_chat(req: func.HttpRequest) -> func.HttpResponse:
     return answer(chat.citizen_chat(bootstrap.get().context, req.route_params["ticket"], bearer(req)))
 
 
-@http_route(
-    bp,
+@bp.http(
     "POST tickets/{ticket}/chat",
     Operation("Escrever no atendimento por chat", "cidadão", status=201, answer=answers.Chat),
 )
@@ -51,8 +49,7 @@ def citizen_chat_message(req: func.HttpRequest, body: ChatBody) -> func.HttpResp
     )
 
 
-@http_route(
-    bp,
+@bp.http(
     f"GET {CLERK_ROUTE}/chat",
     Operation("A conversa do atendimento por chat", "servidor", answer=answers.Chat),
 )
@@ -61,8 +58,7 @@ def clerk_chat(req: func.HttpRequest) -> func.HttpResponse:
     return answer(chat.clerk_chat(bootstrap.get().context, p["unit"], p["ticket"], who))
 
 
-@http_route(
-    bp,
+@bp.http(
     f"POST {CLERK_ROUTE}/chat",
     Operation("Responder no atendimento por chat", "servidor", status=201, answer=answers.Chat),
 )
@@ -72,8 +68,8 @@ def clerk_chat_message(req: func.HttpRequest, body: ChatBody) -> func.HttpRespon
     return answer(chat.clerk_says(app.context, p["unit"], p["ticket"], who, body.text, app.now()), 201)
 
 
-@http_route(
-    bp, f"PUT {CLERK_ROUTE}/mode", Operation("Atender por vídeo ou por chat", "servidor", answer=answers.Chat)
+@bp.http(
+    f"PUT {CLERK_ROUTE}/mode", Operation("Atender por vídeo ou por chat", "servidor", answer=answers.Chat)
 )
 def attendance_mode(req: func.HttpRequest, body: ModeBody) -> func.HttpResponse:
     who, p = principal(req), req.route_params

@@ -14,9 +14,9 @@ from functions.answers import clerk as answers
 from functions.bodies import ActionBody, CallBody, InviteBody, PresenceBody
 from functions.http_common import for_clerk, principal
 from functions.operations import Operation, Param
-from functions.triggers import http_route
+from functions.triggers import Blueprint
 
-bp = func.Blueprint()
+bp = Blueprint()
 
 ACTIONS = {
     "start": Action.START,
@@ -26,20 +26,17 @@ ACTIONS = {
 }
 
 
-@http_route(bp, "GET clerk/me", Operation("Quem sou e onde atendo", "servidor", answer=answers.ClerkHome))
+@bp.http("GET clerk/me", Operation("Quem sou e onde atendo", "servidor", answer=answers.ClerkHome))
 def clerk_me(req: func.HttpRequest) -> func.HttpResponse:
     return respond(present(answers.ClerkHome, directory.staff_home(bootstrap.get().context, principal(req))))
 
 
-@http_route(
-    bp, "GET clerk/units/{unit}/queue", Operation("Fila da unidade", "servidor", answer=answers.ClerkQueue)
-)
+@bp.http("GET clerk/units/{unit}/queue", Operation("Fila da unidade", "servidor", answer=answers.ClerkQueue))
 def clerk_queue(req: func.HttpRequest) -> func.HttpResponse:
     return respond(present(answers.ClerkQueue, for_clerk(req, queue_views.clerk_queue)), headers=NO_STORE)
 
 
-@http_route(
-    bp,
+@bp.http(
     "POST clerk/units/{unit}/call",
     Operation(
         "Chamar a próxima senha (ou uma senha, com motivo)",
@@ -58,8 +55,7 @@ def clerk_call(req: func.HttpRequest, body: CallBody) -> func.HttpResponse:
     return respond(present(answers.CallAnswer, result))
 
 
-@http_route(
-    bp,
+@bp.http(
     "POST clerk/units/{unit}/tickets/{ticket}/{action}",
     Operation(
         "Ação sobre uma senha chamada",
@@ -93,8 +89,7 @@ def clerk_ticket_action(req: func.HttpRequest, body: ActionBody) -> func.HttpRes
     return respond(Status(status=status.value))
 
 
-@http_route(
-    bp,
+@bp.http(
     "PUT clerk/units/{unit}/presence",
     Operation("Disponibilidade do(a) servidor(a)", "servidor", answer=Status, may_conflict=False),
 )
@@ -105,8 +100,7 @@ def clerk_presence(req: func.HttpRequest, body: PresenceBody) -> func.HttpRespon
     return respond(Status(status=body.status))
 
 
-@http_route(
-    bp,
+@bp.http(
     "GET clerk/units/{unit}/colleagues",
     Operation("Colegas que podem ser chamados", "servidor", answer=answers.Colleagues),
 )
@@ -115,8 +109,7 @@ def clerk_colleagues(req: func.HttpRequest) -> func.HttpResponse:
     return respond(present(answers.Colleagues, found), headers=NO_STORE)
 
 
-@http_route(
-    bp,
+@bp.http(
     "POST clerk/units/{unit}/attendances/{ticket}/invitations",
     Operation("Chamar um(a) colega para o atendimento", "servidor", status=201, answer=answers.Invitation),
 )

@@ -12,26 +12,23 @@ from functions.answers import NO_STORE, present, respond
 from functions.answers import clerk as answers
 from functions.http_common import principal
 from functions.operations import Operation
-from functions.triggers import http_route
+from functions.triggers import Blueprint
 
-bp = func.Blueprint()
+bp = Blueprint()
 
 
 def _answer(found: favorites.Favorites) -> func.HttpResponse:
     return respond(present(answers.Favorites, found), headers=NO_STORE)
 
 
-@http_route(
-    bp,
-    "GET clerk/favorites",
-    Operation("Minhas unidades favoritas (★)", "servidor", answer=answers.Favorites),
+@bp.http(
+    "GET clerk/favorites", Operation("Minhas unidades favoritas (★)", "servidor", answer=answers.Favorites)
 )
 def clerk_favorites(req: func.HttpRequest) -> func.HttpResponse:
     return _answer(favorites.favorites(bootstrap.get().context, principal(req)))
 
 
-@http_route(
-    bp,
+@bp.http(
     "PUT clerk/favorites/{unit}",
     Operation("Marcar a unidade como favorita", "servidor", answer=answers.Favorites),
 )
@@ -41,8 +38,7 @@ def clerk_favorite_add(req: func.HttpRequest) -> func.HttpResponse:
     return _answer(favorites.add_favorite(app.context, principal(req), unit, app.now()))
 
 
-@http_route(
-    bp,
+@bp.http(
     "DELETE clerk/favorites/{unit}",
     Operation("Desmarcar a unidade favorita", "servidor", answer=answers.Favorites, may_conflict=False),
 )

@@ -6,11 +6,11 @@ import azure.functions as func
 
 from functions.answers import Status
 from functions.operations import Operation
-from functions.triggers import http_route
+from functions.triggers import Blueprint
 
-bp = func.Blueprint()
+bp = Blueprint()
 
 
-@http_route(bp, "GET health", Operation("Situação do serviço", "público", answer=Status))
+@bp.http("GET health", Operation("Situação do serviço", "público", answer=Status))
 def health(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse('{"status":"ok"}', status_code=200, mimetype="application/json")

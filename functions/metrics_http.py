@@ -32,9 +32,9 @@ from functions.answers import metrics as answers
 from functions.csv_export import csv_response
 from functions.http_common import principal
 from functions.operations import COURT, FORMAT, FORMAT_JSON, PERIOD, UNIT, Operation, Param
-from functions.triggers import http_route
+from functions.triggers import Blueprint
 
-bp = func.Blueprint()
+bp = Blueprint()
 
 R = TypeVar("R", bound=mr.Report)
 Table = tuple[list[str], list[list[Any]]]
@@ -71,7 +71,7 @@ class Report(Generic[R]):
             return self.serve(req)
 
         serve.__name__ = serve.__qualname__ = f"metrics_{self.name}"
-        http_route(bp, f"GET metrics/{self.name}", self.operation())(serve)
+        bp.http(f"GET metrics/{self.name}", self.operation())(serve)
 
     def serve(self, req: func.HttpRequest) -> func.HttpResponse:
         who = principal(req)

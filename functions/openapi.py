@@ -13,7 +13,7 @@ ones. The rest is derived, so that it cannot drift:
   declared `may_conflict=False`), 429 where rate limits apply (functions/limits.py), 503 when storage
   is unreachable.
 
-**Adding a route**: its decorator (`functions.triggers.http_route`) takes its `Operation`
+**Adding a route**: its decorator (`bp.http`, functions/triggers.py) takes its `Operation`
 (functions/operations.py), which it gives to `document`. tests/contract/test_openapi.py fails, naming the
 route, for any route of the app without a declaration (and for any declaration without a route).
 """

@@ -12,9 +12,9 @@ import azure.functions as func
 
 from functions import authz, blueprints, openapi
 from functions.operations import Operation
-from functions.triggers import http_route
+from functions.triggers import Blueprint
 
-bp = func.Blueprint()
+bp = Blueprint()
 
 
 @cache
@@ -37,7 +37,7 @@ def document() -> bytes:
     return json.dumps(spec, ensure_ascii=False).encode("utf-8")
 
 
-@http_route(bp, "GET openapi.json", Operation("Esta descrição OpenAPI 3.1", "público"))
+@bp.http("GET openapi.json", Operation("Esta descrição OpenAPI 3.1", "público"))
 def openapi_document(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse(
         document(),

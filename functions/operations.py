@@ -1,7 +1,7 @@
 """How a route declares itself for the OpenAPI description (functions/openapi.py generates the
 document): an `Operation` (a summary, the models of its body and answer from functions/bodies.py and
 functions/answers/, its query parameters and any answer it gives beyond the usual ones), given to the
-route's own decorator (`functions.triggers.http_route`), next to its handler.
+route's own decorator (`bp.http`, functions/triggers.py), next to its handler.
 tests/contract/test_openapi.py fails, naming the route, for any route of the app without a declaration.
 """
 

@@ -12,13 +12,12 @@ from domain.usecases import retention
 from functions.answers import NO_STORE
 from functions.http_common import for_holder
 from functions.operations import Operation
-from functions.triggers import http_route
+from functions.triggers import Blueprint
 
-bp = func.Blueprint()
+bp = Blueprint()
 
 
-@http_route(
-    bp,
+@bp.http(
     "DELETE tickets/{ticket}/data",
     Operation(
         "Apagar os dados pessoais da senha (LGPD)",

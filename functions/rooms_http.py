@@ -17,13 +17,12 @@ from functions.answers import NO_STORE, present, respond
 from functions.answers import clerk as answers
 from functions.http_common import for_holder, principal
 from functions.operations import Operation
-from functions.triggers import http_route
+from functions.triggers import Blueprint
 
-bp = func.Blueprint()
+bp = Blueprint()
 
 
-@http_route(
-    bp,
+@bp.http(
     "GET clerk/units/{unit}/rooms/{ticket}",
     Operation("A pessoa está na sala de vídeo?", "servidor", answer=answers.RoomAnswer, errors=(404, 409)),
 )
@@ -33,8 +32,7 @@ def clerk_room(req: func.HttpRequest) -> func.HttpResponse:
     return respond(present(answers.RoomAnswer, status), headers=NO_STORE)
 
 
-@http_route(
-    bp,
+@bp.http(
     "POST tickets/{ticket}/room",
     Operation("A sala simulada (provedor local) avisa que a pessoa entrou", "cidadão", empty=True),
 )

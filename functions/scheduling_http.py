@@ -30,9 +30,9 @@ from functions.bodies import BookBody, SlotBody, parse_instant
 from functions.http_common import bearer, for_holder, principal
 from functions.links import Links
 from functions.operations import DAYS, FROM, Operation, Param
-from functions.triggers import http_route
+from functions.triggers import Blueprint
 
-bp = func.Blueprint()
+bp = Blueprint()
 
 
 def day_param(text: str, name: str) -> date | None:
@@ -67,8 +67,7 @@ def slots(req: func.HttpRequest, clerk: Principal | None, headers: Mapping[str, 
     return respond(answers.slot_offer(offer), headers=headers)
 
 
-@http_route(
-    bp,
+@bp.http(
     "GET units/{unit}/slots",
     Operation(
         "Horários livres para agendamento", "agendamento", answer=answers.SlotOffer, query=(FROM, DAYS)
@@ -78,8 +77,7 @@ def list_slots(req: func.HttpRequest) -> func.HttpResponse:
     return slots(req, None, NO_CACHE)
 
 
-@http_route(
-    bp,
+@bp.http(
     "GET clerk/units/{unit}/slots",
     Operation("Agenda da unidade", "servidor", answer=answers.SlotOffer, query=(FROM, DAYS)),
 )
@@ -92,8 +90,7 @@ def booked(made: booking.Booking, links: Links) -> func.HttpResponse:
     return respond(answers.booked(made, links), 201, headers={"Location": location, **NO_STORE})
 
 
-@http_route(
-    bp,
+@bp.http(
     "POST units/{unit}/appointments",
     Operation(
         "Agendar um atendimento",
@@ -111,8 +108,7 @@ def book_appointment(req: func.HttpRequest, body: BookBody) -> func.HttpResponse
     return booked(made, app.links)
 
 
-@http_route(
-    bp,
+@bp.http(
     "GET tickets/{ticket}/appointment",
     Operation("O agendamento", "agendamento", answer=answers.AppointmentView),
 )
@@ -121,16 +117,15 @@ def get_appointment(req: func.HttpRequest) -> func.HttpResponse:
     return respond(answers.appointment_view(view, bootstrap.get().links), headers=NO_CACHE)
 
 
-@http_route(
-    bp, "DELETE tickets/{ticket}/appointment", Operation("Cancelar o agendamento", "agendamento", empty=True)
+@bp.http(
+    "DELETE tickets/{ticket}/appointment", Operation("Cancelar o agendamento", "agendamento", empty=True)
 )
 def cancel_appointment(req: func.HttpRequest) -> func.HttpResponse:
     for_holder(req, booking.cancel)
     return func.HttpResponse(status_code=204)
 
 
-@http_route(
-    bp,
+@bp.http(
     "POST tickets/{ticket}/appointment/reschedule",
     Operation(
         "Remarcar o agendamento",
@@ -149,8 +144,7 @@ def reschedule_appointment(req: func.HttpRequest, body: SlotBody) -> func.HttpRe
     return booked(moved, app.links)
 
 
-@http_route(
-    bp,
+@bp.http(
     "GET tickets/{ticket}/follow-up",
     Operation("Retorno marcado pelo(a) servidor(a)", "agendamento", answer=answers.FollowUp),
 )
@@ -160,8 +154,7 @@ def get_follow_up(req: func.HttpRequest) -> func.HttpResponse:
     return respond(answers.follow_up(view, app.links), headers=NO_STORE)
 
 
-@http_route(
-    bp,
+@bp.http(
     "GET clerk/units/{unit}/appointments",
     Operation(
         "Agendamentos de um dia",
@@ -182,8 +175,7 @@ def clerk_appointments(req: func.HttpRequest) -> func.HttpResponse:
     return respond(present(answers.DayAppointments, day), headers=NO_STORE)
 
 
-@http_route(
-    bp,
+@bp.http(
     "POST clerk/units/{unit}/attendances/{ticket}/follow-up",
     Operation("Marcar retorno para o(a) cidadão(ã)", "servidor", status=201, answer=answers.Booking),
 )

@@ -18,13 +18,12 @@ from functions.bodies import JoinBody, NoticesBody, SurveyBody
 from functions.http_common import bearer, for_holder
 from functions.http_errors import ok
 from functions.operations import TICKET_HEADERS, Operation
-from functions.triggers import http_route
+from functions.triggers import Blueprint
 
-bp = func.Blueprint()
+bp = Blueprint()
 
 
-@http_route(
-    bp,
+@bp.http(
     "POST units/{unit}/tickets",
     Operation(
         "Entrar na fila da unidade",
@@ -47,8 +46,7 @@ def join_queue(req: func.HttpRequest, body: JoinBody) -> func.HttpResponse:
     )
 
 
-@http_route(
-    bp,
+@bp.http(
     "GET tickets/{ticket}",
     Operation(
         "Acompanhar a senha (posição, espera, link da reunião)",
@@ -73,14 +71,13 @@ def view_etag(view: Mapping[str, Any]) -> str:
     return f'"{digest}"'
 
 
-@http_route(bp, "DELETE tickets/{ticket}", Operation("Sair da fila", "cidadão", empty=True))
+@bp.http("DELETE tickets/{ticket}", Operation("Sair da fila", "cidadão", empty=True))
 def leave_queue(req: func.HttpRequest) -> func.HttpResponse:
     for_holder(req, citizen_view.leave)
     return func.HttpResponse(status_code=204)
 
 
-@http_route(
-    bp,
+@bp.http(
     "POST tickets/{ticket}/survey",
     Operation("Responder a pesquisa de satisfação", "cidadão", status=201, answer=answers.SurveyAccepted),
 )
@@ -91,8 +88,7 @@ def answer_survey(req: func.HttpRequest, body: SurveyBody) -> func.HttpResponse:
     return respond(answers.SurveyAccepted(status="recebida"), 201)
 
 
-@http_route(
-    bp,
+@bp.http(
     "PUT tickets/{ticket}/notices",
     Operation(
         "Escolher como ser avisado(a) fora da página",
@@ -110,8 +106,7 @@ def set_ticket_notices(req: func.HttpRequest, body: NoticesBody) -> func.HttpRes
     return respond(answers.notices_set(view), headers=NO_STORE)
 
 
-@http_route(
-    bp,
+@bp.http(
     "POST tickets/{ticket}/here",
     Operation(
         "Estou aqui (perto da vez)",

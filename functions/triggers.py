@@ -45,6 +45,17 @@ def http_route(
     return register
 
 
+class Blueprint(func.Blueprint):
+    """A blueprint whose HTTP functions are declared with `@bp.http("METHOD route", Operation(...))`."""
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]  # the library's __init__ is not annotated
+
+    def http(self, request: str, doc: Operation, *, media_check: MediaCheck = require_json) -> Register:
+        """`http_route` on this blueprint."""
+        return http_route(self, request, doc, media_check=media_check)
+
+
 def with_body(handler: Callable[..., func.HttpResponse], model: type[Body], required: bool) -> Handler:
     """`handler(req, body)` as a handler of the request alone. Not `functools.wraps`: the host reads the
     wrapped signature, and `body` is no binding of the host."""

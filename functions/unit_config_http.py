@@ -10,13 +10,12 @@ from functions import bootstrap
 from functions.answers import NO_STORE, present, respond
 from functions.answers import clerk as answers
 from functions.operations import Operation
-from functions.triggers import http_route
+from functions.triggers import Blueprint
 
-bp = func.Blueprint()
+bp = Blueprint()
 
 
-@http_route(
-    bp,
+@bp.http(
     "GET gestao/units/{unit}/configuration",
     Operation(
         "Configuração da unidade (somente leitura)",

@@ -13,14 +13,13 @@ from functions.answers import tickets as answers
 from functions.http_common import pressure
 from functions.http_errors import ok
 from functions.operations import Operation, Param
-from functions.triggers import http_route
+from functions.triggers import Blueprint
 
-bp = func.Blueprint()
+bp = Blueprint()
 PUBLIC_CACHE = {"Cache-Control": "public, max-age=5"}
 
 
-@http_route(
-    bp,
+@bp.http(
     "GET units",
     Operation(
         "Lista as unidades com horário, situação e fila",
@@ -39,15 +38,14 @@ def list_units(req: func.HttpRequest) -> func.HttpResponse:
     )
 
 
-@http_route(bp, "GET units/{unit}", Operation("Uma unidade", "público", answer=answers.UnitSummary))
+@bp.http("GET units/{unit}", Operation("Uma unidade", "público", answer=answers.UnitSummary))
 def get_unit(req: func.HttpRequest) -> func.HttpResponse:
     app = bootstrap.get()
     unit = directory.get_unit(app.context, req.route_params["unit"], app.now())
     return respond(answers.unit_summary(unit, app.links), headers=PUBLIC_CACHE)
 
 
-@http_route(
-    bp,
+@bp.http(
     "GET units/{unit}/embed",
     Operation("Cartão HTML da unidade para o site do tribunal (iframe)", "público", media="text/html"),
 )
@@ -66,8 +64,7 @@ def unit_embed(req: func.HttpRequest) -> func.HttpResponse:
     )
 
 
-@http_route(
-    bp,
+@bp.http(
     "GET units/{unit}/challenge",
     Operation(
         "Desafio de verificação (ALTCHA) para entrar na fila ou agendar",
