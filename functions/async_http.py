@@ -18,7 +18,7 @@ from domain.errors import InvalidInputError
 from domain.messages import ATTACHMENTS_REFUSED
 from domain.usecases import async_channel, async_overdue
 from functions import bootstrap
-from functions.answers import NO_CACHE, NO_STORE, present, respond
+from functions.answers import NO_CACHE, NO_STORE, created, present, respond
 from functions.answers import messages as answers
 from functions.bodies import MessageBody, ReplyBody, require_json
 from functions.http_common import bearer, for_clerk, principal
@@ -62,8 +62,7 @@ def async_channel_info(req: func.HttpRequest) -> func.HttpResponse:
 def send_message(req: func.HttpRequest, body: MessageBody) -> func.HttpResponse:
     app = bootstrap.get()
     sent = async_channel.send_message(app.context, req.route_params["unit"], body.to_input(), app.now())
-    location = app.links.message(sent.message_id)
-    return respond(answers.message_sent(sent, app.links), 201, headers={"Location": location, **NO_STORE})
+    return created(answers.message_sent(sent, app.links), app.links.message(sent.message_id))
 
 
 @bp.http(

@@ -24,7 +24,7 @@ from domain.errors import InvalidInputError
 from domain.times import day_of
 from domain.usecases import appointment_views, booking
 from functions import bootstrap
-from functions.answers import NO_CACHE, NO_STORE, present, respond
+from functions.answers import NO_CACHE, NO_STORE, created, present, respond
 from functions.answers import scheduling as answers
 from functions.bodies import BookBody, SlotBody, parse_instant
 from functions.http_common import bearer, for_holder, principal
@@ -86,8 +86,7 @@ def clerk_slots(req: func.HttpRequest) -> func.HttpResponse:
 
 
 def booked(made: booking.Booking, links: Links) -> func.HttpResponse:
-    location = links.appointment(made.appointment_id)
-    return respond(answers.booked(made, links), 201, headers={"Location": location, **NO_STORE})
+    return created(answers.booked(made, links), links.appointment(made.appointment_id))
 
 
 @bp.http(

@@ -12,7 +12,7 @@ import azure.functions as func
 
 from domain.usecases import citizen_view, joining, reach, surveys
 from functions import bootstrap
-from functions.answers import NO_CACHE, NO_STORE, dump, respond
+from functions.answers import NO_CACHE, NO_STORE, created, dump, respond
 from functions.answers import tickets as answers
 from functions.bodies import JoinBody, NoticesBody, SurveyBody
 from functions.http_common import bearer, for_holder
@@ -38,12 +38,7 @@ bp = Blueprint()
 def join_queue(req: func.HttpRequest, body: JoinBody) -> func.HttpResponse:
     app = bootstrap.get()
     accepted = joining.accept_join(app.context, req.route_params["unit"], body.to_input(), app.now())
-    location = app.links.ticket(accepted.ticket_id)
-    return respond(
-        answers.join_accepted(accepted, app.links),
-        202,
-        headers={"Location": location, **NO_STORE},
-    )
+    return created(answers.join_accepted(accepted, app.links), app.links.ticket(accepted.ticket_id), 202)
 
 
 @bp.http(

@@ -101,6 +101,12 @@ def respond(answer: BaseModel, status: int = 200, headers: Mapping[str, str] | N
     return ok(dump(answer), status=status, headers=headers)
 
 
+def created(answer: BaseModel, location: str, status: int = 201) -> HttpResponse:
+    """The answer for a new resource (201, or 202 when it is still on its way): its URL in `Location`,
+    kept by no cache (it carries the citizen's token)."""
+    return respond(answer, status, headers={"Location": location, **NO_STORE})
+
+
 class Problem(Answer):
     """RFC 9457 problem details, in pt-BR."""
 
