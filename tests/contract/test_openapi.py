@@ -94,6 +94,33 @@ def test_security_and_errors_follow_the_authorization_table(spec: dict[str, Any]
                 assert list(answer["content"]) == ["application/problem+json"], (method, route, status)
 
 
+# Writes refused with 409 when they find the state changed (a ticket no longer in line, a slot taken,
+# an attendance already finished), and the two writes that cannot conflict (issue 21: the 409 is derived
+# for writes, not declared one by one); each write's body model, as the handlers' `body` parameters name it.
+CONFLICTING = {
+    ("POST", "/units/{unit}/tickets"): "JoinBody",
+    ("DELETE", "/tickets/{ticket}"): None,
+    ("POST", "/tickets/{ticket}/survey"): "SurveyBody",
+    ("POST", "/tickets/{ticket}/appointment/reschedule"): "SlotBody",
+    ("POST", "/clerk/units/{unit}/call"): "CallBody",
+    ("PUT", "/clerk/units/{unit}/attendances/{ticket}/mode"): "ModeBody",
+}
+NOT_CONFLICTING = {
+    ("PUT", "/clerk/units/{unit}/presence"): "PresenceBody",
+    ("DELETE", "/clerk/favorites/{unit}"): None,
+}
+
+
+def test_writes_say_409_unless_they_cannot_conflict_and_name_their_body(spec: dict[str, Any]) -> None:
+    for (method, path), body in {**CONFLICTING, **NOT_CONFLICTING}.items():
+        op = spec["paths"][path][method.lower()]
+        assert ("409" in op["responses"]) == ((method, path) in CONFLICTING), (method, path)
+        schema = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+        assert schema == ({"$ref": f"#/components/schemas/{body}"} if body else None), (method, path)
+    optional = spec["paths"]["/clerk/units/{unit}/call"]["post"]["requestBody"]["required"]
+    assert optional is False  # "call next" sends no body; the handler's body is then CallBody()
+
+
 def test_bodies_are_strict(spec: dict[str, Any]) -> None:
     join = spec["components"]["schemas"]["JoinBody"]
     assert join["additionalProperties"] is False
