@@ -17,7 +17,7 @@ from functions import bootstrap
 from functions.answers import NO_STORE, present, respond
 from functions.answers import clerk as answers
 from functions.bodies import ChatBody, ModeBody
-from functions.http_common import bearer, principal
+from functions.http_common import bearer, for_attendance, principal
 from functions.operations import Operation
 from functions.triggers import Blueprint
 
@@ -63,15 +63,11 @@ def clerk_chat(req: func.HttpRequest) -> func.HttpResponse:
     Operation("Responder no atendimento por chat", "servidor", status=201, answer=answers.Chat),
 )
 def clerk_chat_message(req: func.HttpRequest, body: ChatBody) -> func.HttpResponse:
-    who, p = principal(req), req.route_params
-    app = bootstrap.get()
-    return answer(chat.clerk_says(app.context, p["unit"], p["ticket"], who, body.text, app.now()), 201)
+    return answer(for_attendance(req, chat.clerk_says, body.text), 201)
 
 
 @bp.http(
     f"PUT {CLERK_ROUTE}/mode", Operation("Atender por vídeo ou por chat", "servidor", answer=answers.Chat)
 )
 def attendance_mode(req: func.HttpRequest, body: ModeBody) -> func.HttpResponse:
-    who, p = principal(req), req.route_params
-    app = bootstrap.get()
-    return answer(chat.set_mode(app.context, p["unit"], p["ticket"], who, body.mode, app.now()))
+    return answer(for_attendance(req, chat.set_mode, body.mode))

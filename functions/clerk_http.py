@@ -12,7 +12,7 @@ from functions import bootstrap
 from functions.answers import NO_STORE, MeetingRetried, Status, present, respond
 from functions.answers import clerk as answers
 from functions.bodies import ActionBody, CallBody, InviteBody, PresenceBody
-from functions.http_common import for_clerk, principal
+from functions.http_common import for_attendance, for_clerk, principal
 from functions.operations import Operation, Param
 from functions.triggers import Blueprint
 
@@ -114,7 +114,5 @@ def clerk_colleagues(req: func.HttpRequest) -> func.HttpResponse:
     Operation("Chamar um(a) colega para o atendimento", "servidor", status=201, answer=answers.Invitation),
 )
 def invite_colleague(req: func.HttpRequest, body: InviteBody) -> func.HttpResponse:
-    who = principal(req)
-    app, p = bootstrap.get(), req.route_params
-    invitation = colleagues.invite_colleague(app.context, p["unit"], p["ticket"], who, body.email, app.now())
+    invitation = for_attendance(req, colleagues.invite_colleague, body.email)
     return respond(present(answers.Invitation, invitation), 201)

@@ -334,6 +334,7 @@ def bearer(req: func.HttpRequest) -> str:
 
 
 T = TypeVar("T")
+A = TypeVar("A")
 
 
 def for_holder(req: func.HttpRequest, use_case: Callable[[Context, str, str, datetime], T]) -> T:
@@ -346,6 +347,15 @@ def for_clerk(req: func.HttpRequest, use_case: Callable[[Context, str, Principal
     """`use_case` for the staff member at the request's unit: (context, unit id, who, now)."""
     app = bootstrap.get()
     return use_case(app.context, req.route_params["unit"], principal(req), app.now())
+
+
+def for_attendance(
+    req: func.HttpRequest, use_case: Callable[[Context, str, str, Principal, A, datetime], T], value: A
+) -> T:
+    """`use_case` for the staff member in the request's attendance: (context, unit id, ticket id, who,
+    `value`, now)."""
+    app, p = bootstrap.get(), req.route_params
+    return use_case(app.context, p["unit"], p["ticket"], principal(req), value, app.now())
 
 
 F = TypeVar("F", bound=Callable[..., None])

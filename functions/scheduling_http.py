@@ -27,7 +27,7 @@ from functions import bootstrap
 from functions.answers import NO_CACHE, NO_STORE, created, present, respond
 from functions.answers import scheduling as answers
 from functions.bodies import BookBody, SlotBody, parse_instant
-from functions.http_common import bearer, for_holder, principal
+from functions.http_common import bearer, for_attendance, for_holder, principal
 from functions.links import Links
 from functions.operations import DAYS, FROM, Operation, Param
 from functions.triggers import Blueprint
@@ -179,10 +179,6 @@ def clerk_appointments(req: func.HttpRequest) -> func.HttpResponse:
     Operation("Marcar retorno para o(a) cidadão(ã)", "servidor", status=201, answer=answers.Booking),
 )
 def clerk_follow_up(req: func.HttpRequest, body: SlotBody) -> func.HttpResponse:
-    who = principal(req)
-    app, p = bootstrap.get(), req.route_params
-    made = booking.offer_follow_up(
-        app.context, p["unit"], p["ticket"], who, parse_instant(body.starts_at), app.now()
-    )
+    made = for_attendance(req, booking.offer_follow_up, parse_instant(body.starts_at))
     # the citizen reads the token on their own page (GET /api/tickets/{ticket}/follow-up)
-    return respond(answers.booked(made, app.links, with_token=False), 201, headers=NO_STORE)
+    return respond(answers.booked(made, bootstrap.get().links, with_token=False), 201, headers=NO_STORE)
