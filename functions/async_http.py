@@ -53,9 +53,8 @@ def async_channel_info(req: func.HttpRequest) -> func.HttpResponse:
     Operation(
         "Enviar mensagem pelo canal assíncrono",
         "canal assíncrono",
-        status=201,
         answer=answers.MessageSent,
-        headers={"Location": "URL da mensagem"},
+        location="URL da mensagem",
     ),
     media_check=message_media,
 )

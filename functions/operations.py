@@ -55,6 +55,13 @@ class Operation:
     may_conflict: bool = True  # a write may be refused for the state it finds (409); reads say `errors`
     headers: Mapping[str, str] = field(default_factory=dict)  # success answer header → description
     not_modified: bool = False  # honours If-None-Match (304)
+    location: str = ""  # a write that creates a resource: what its Location header points to
+
+    def __post_init__(self) -> None:
+        """A created resource (`location`) is answered 201 (unless `status` says 202) with its URL."""
+        if self.location:
+            object.__setattr__(self, "status", 201 if self.status == 200 else self.status)
+            object.__setattr__(self, "headers", {"Location": self.location, **self.headers})
 
 
 PERIOD = Param("period", "Período: hoje ou os últimos 7, 30 ou 60 dias", ("today", "7", "30", "60"))

@@ -91,13 +91,7 @@ def booked(made: booking.Booking, links: Links) -> func.HttpResponse:
 
 @bp.http(
     "POST units/{unit}/appointments",
-    Operation(
-        "Agendar um atendimento",
-        "agendamento",
-        status=201,
-        answer=answers.Booking,
-        headers={"Location": "URL do agendamento"},
-    ),
+    Operation("Agendar um atendimento", "agendamento", answer=answers.Booking, location="URL do agendamento"),
 )
 def book_appointment(req: func.HttpRequest, body: BookBody) -> func.HttpResponse:
     app = bootstrap.get()
@@ -127,11 +121,7 @@ def cancel_appointment(req: func.HttpRequest) -> func.HttpResponse:
 @bp.http(
     "POST tickets/{ticket}/appointment/reschedule",
     Operation(
-        "Remarcar o agendamento",
-        "agendamento",
-        status=201,
-        answer=answers.Booking,
-        headers={"Location": "URL do novo agendamento"},
+        "Remarcar o agendamento", "agendamento", answer=answers.Booking, location="URL do novo agendamento"
     ),
 )
 def reschedule_appointment(req: func.HttpRequest, body: SlotBody) -> func.HttpResponse:

@@ -32,7 +32,7 @@ bp = Blueprint()
         "primeira consulta. Limites por cliente e por unidade (429 com Retry-After).",
         status=202,
         answer=answers.JoinAccepted,
-        headers={"Location": "URL da senha"},
+        location="URL da senha",
     ),
 )
 def join_queue(req: func.HttpRequest, body: JoinBody) -> func.HttpResponse:

@@ -105,6 +105,12 @@ CONFLICTING = {
     ("POST", "/clerk/units/{unit}/call"): "CallBody",
     ("PUT", "/clerk/units/{unit}/attendances/{ticket}/mode"): "ModeBody",
 }
+CREATED = {
+    ("POST", "/units/{unit}/tickets"): "202",  # accepted: the ticket's number comes with the first poll
+    ("POST", "/units/{unit}/appointments"): "201",
+    ("POST", "/tickets/{ticket}/appointment/reschedule"): "201",
+    ("POST", "/units/{unit}/messages"): "201",
+}
 NOT_CONFLICTING = {
     ("PUT", "/clerk/units/{unit}/presence"): "PresenceBody",
     ("DELETE", "/clerk/favorites/{unit}"): None,
@@ -117,6 +123,9 @@ def test_writes_say_409_unless_they_cannot_conflict_and_name_their_body(spec: di
         assert ("409" in op["responses"]) == ((method, path) in CONFLICTING), (method, path)
         schema = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
         assert schema == ({"$ref": f"#/components/schemas/{body}"} if body else None), (method, path)
+    for (method, path), status in CREATED.items():  # a created resource: its status and its URL
+        answer = spec["paths"][path][method.lower()]["responses"]
+        assert status in answer and "Location" in answer[status].get("headers", {}), (method, path)
     optional = spec["paths"]["/clerk/units/{unit}/call"]["post"]["requestBody"]["required"]
     assert optional is False  # "call next" sends no body; the handler's body is then CallBody()
 
