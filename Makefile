@@ -58,6 +58,7 @@ run: install-python install-node settings
 	@mkdir -p $(AZURITE_DIR)
 	@node_modules/.bin/azurite --silent --disableTelemetry --skipApiVersionCheck --loose \
 	  --location $(AZURITE_DIR) --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1 \
+	  --blobKeepAliveTimeout=300 --queueKeepAliveTimeout=300 --tableKeepAliveTimeout=300 \
 	  > $(AZURITE_DIR)/azurite.log 2>&1 & echo $$! > $(AZURITE_DIR)/pid; \
 	trap 'kill $$(cat $(AZURITE_DIR)/pid) $$DEVHOST $$SWA 2>/dev/null' EXIT INT TERM; \
 	for i in $$(seq 50); do (echo > /dev/tcp/127.0.0.1/10002) 2>/dev/null && break; sleep 0.2; done; \
@@ -111,7 +112,7 @@ vendor-altcha: install-node
 	cp node_modules/altcha/dist/workers/pbkdf2.js node_modules/altcha/LICENSE.txt site/assets/vendor/altcha/
 
 bench: install
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(SECTIONS)
 
 # The Teams app package (appPackage/ filled from the deployment's settings; see infra/teams_package.py):
 #   azd env get-values > .azure/teams.env && make teams-package ENV_FILE=.azure/teams.env
