@@ -199,6 +199,12 @@ class SharedWindow:
         self._clock, self._wall = clock, wall
         self._last = float("-inf")  # wall time of this process's last reservation
         self._purged_day = -1
+        # One booking at a time in this process: the queue functions run a batch of messages on threads
+        # at once, and each would start from the same copy of the window and refuse the others (412,
+        # then a read and a write more, up to `_ATTEMPTS`, after which the message waits for its
+        # retry). In turn, each starts from the copy the previous one wrote: one write each. Other
+        # instances are still kept out by the ETag.
+        self._booking = threading.Lock()
 
     def reserve(self, deadline: float, not_before: float = 0.0) -> float | None:
         """The earliest allowed start (caller's clock) not before `not_before`, reserved for this
@@ -211,6 +217,10 @@ class SharedWindow:
         ("done", "busy") and not claimed; when every key is refused, no slot is booked either."""
         if len(keys) > _PER_TRANSACTION:
             raise ValueError(f"at most {_PER_TRANSACTION} cards per booking, got {len(keys)}")
+        with self._booking:
+            return self._book(deadline, not_before, keys)
+
+    def _book(self, deadline: float, not_before: float, keys: Sequence[str]) -> Booking:
         if keys:
             self._purge_old_claims()
         claims: dict[str, str | None] = dict.fromkeys(keys)  # key -> etag of a stale claim taken over

@@ -310,3 +310,29 @@ def test_a_citizen_channel_is_paced_across_instances(env: dict[str, str]) -> Non
     assert len(arrived) == 9
     gaps = [arrived[i + 3] - arrived[i] for i in range(len(arrived) - 3)]
     assert min(gaps) >= 1.0 - 0.25, gaps  # a fourth send never within one window (thread wake-up aside)
+
+
+def test_threads_of_one_worker_booking_at_once_cost_one_write_each(env: dict[str, str]) -> None:
+    """A queue function runs a batch of messages on threads at once (host.json `batchSize`): their
+    bookings of one window take turns in the worker, each starting from the copy the previous one
+    wrote, so none is refused by another's write (a 412 costs a read and a write more, and after
+    `_ATTEMPTS` the notice waits for its retry): one write per booking, and the window still holds."""
+    window = shared(env).pacer(f"h{os.urandom(4).hex()}", 50, 1.0, time.monotonic)
+    deadline = time.monotonic() + 60
+    window.reserve(deadline)  # creates the window: this worker wrote it last
+    threads = 12
+    ready = threading.Barrier(threads)
+    starts: list[float | None] = []
+
+    def book() -> None:
+        ready.wait(10)
+        starts.append(window.reserve(deadline))
+
+    before = METER.total()
+    workers = [threading.Thread(target=book) for _ in range(threads)]
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join(30)
+    assert len(starts) == threads and all(s is not None for s in starts), starts
+    assert METER.total() - before == threads
