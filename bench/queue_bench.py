@@ -32,7 +32,7 @@ from typing import Any
 
 import httpx
 
-from adapters.storage import METER, table_service
+from adapters.storage import METER, table_service, unavailable
 from adapters.tables import TableQueueStore
 from bench.proof import solve
 from bench.targets import FLAT_TOLERANCE, Record
@@ -110,7 +110,14 @@ class Bench:
 
         def one(_: int) -> None:
             person = JoinBody.model_validate(self._person()).to_input()
-            joining.accept_join(app.context, UNIT, person, app.now())
+            for tries in range(1, 4):
+                try:
+                    joining.accept_join(app.context, UNIT, person, app.now())
+                    return
+                except Exception as exc:  # storage out of reach a moment: once more, as the page would
+                    if tries == 3 or not unavailable(exc):
+                        raise
+                    time.sleep(1.0)
 
         with ThreadPoolExecutor(threads) as pool:
             list(pool.map(one, range(n)))
