@@ -5,8 +5,9 @@ pushed by the ACS resource's system topic to this function (CloudEvents 1.0, or 
   conversation applies it once (domain/usecases/whatsapp_conversation.py). Text, an interactive reply's
   id (`interactive.buttonReply`/`listReply`, a template's quick-reply `button.payload`), or media
   (refused there with the art. 4 notice).
-- `Microsoft.Communication.AdvancedMessageDeliveryStatusUpdated`: logged (the status, never the number).
-  Recording it on the ticket's notice is not built yet (issue 18).
+- `Microsoft.Communication.AdvancedMessageDeliveryStatusUpdated`: the status (sent, delivered, read,
+  failed) recorded on the notice whose ACS message id it carries (domain/usecases/delivery_reports.py:
+  out of order and replayed, it never moves a status back).
 
 An exception makes the host answer 500, and Event Grid delivers the event again later (at least once:
 the use case is idempotent by the ACS message id). The log lines carry the event's type and outcome,
@@ -22,6 +23,7 @@ from typing import Any
 import azure.functions as func
 
 from domain.config import UnitConfig
+from domain.usecases.delivery_reports import RANK, report
 from domain.usecases.whatsapp_conversation import Received, receive
 from functions import bootstrap, limits
 from functions.http_common import is_live
@@ -73,6 +75,8 @@ def whatsapp_events(event: func.EventGridEvent) -> None:
         sent = receive(app.context, received(event.id, data, app.now()), app.now(), NumberLimits())
         log.info("whatsapp message received: %d replies sent", sent)
     elif kind == DELIVERY:
-        log.info("whatsapp delivery status: %s", str(data.get("status") or "?"))
+        status = str(data.get("status") or "").lower()
+        outcome = report(app.context, str(data.get("messageId") or ""), status, app.now())
+        log.info("whatsapp delivery status %s: %s", status if status in RANK else "?", outcome)
     else:
         log.info("event grid event ignored: %s", kind)

@@ -13,7 +13,9 @@ when something the citizen must know happens, delivered on every channel the tic
   from the ticket and sets `channelLost` (the page offers to subscribe again); another `ProviderError`
   is recorded as failed at once.
 - **Recorded** on the ticket (`notices`: kind, channel, outcome, time: the console's "avisado por
-  WhatsApp às 10:42") and in the audit trail (a `notice` event), in one commit per message.
+  WhatsApp às 10:42") and in the audit trail (a `notice` event), in one commit per message. A WhatsApp
+  delivery keeps the ACS message id (`ref`), by which its delivery reports find it
+  (domain/usecases/delivery_reports.py).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from domain.tickets import AttendanceAction, AttendanceEvent, Status, TicketId, 
 from domain.times import iso_utc, ms
 from domain.usecases import once
 from domain.usecases.context import Context
+from domain.usecases.delivery_reports import keep_receipt
 from domain.usecases.notice_subjects import Subject, record_on_row, subject_of
 from domain.usecases.unit_day import NoChange, mutate, ticket_day
 
@@ -190,6 +193,7 @@ class Delivery:
     channel: str
     outcome: str  # sent | failed | gone
     retry: bool = False  # failed for now: queued again
+    ref: str = ""  # the provider's message id (WhatsApp: its delivery reports find the notice by it)
 
 
 def deliver_citizen_notice(ctx: Context, message: Mapping[str, Any], now: datetime) -> list[Delivery]:
@@ -220,7 +224,7 @@ def deliver_citizen_notice(ctx: Context, message: Mapping[str, Any], now: dateti
             continue
         notice = render(unit.name, subject, kind, channel.name, contact, key)
         try:
-            channel.send(notice)
+            ref = channel.send(notice)
         except ContactGoneError:
             once.settle(ctx, unit.id, day, [marker], done=True)
             deliveries.append(Delivery(name, GONE))
@@ -235,7 +239,9 @@ def deliver_citizen_notice(ctx: Context, message: Mapping[str, Any], now: dateti
             deliveries.append(Delivery(name, FAILED))
         else:
             once.settle(ctx, unit.id, day, [marker], done=True)
-            deliveries.append(Delivery(name, SENT))
+            deliveries.append(Delivery(name, SENT, ref=ref if name == "whatsapp" else ""))
+            if name == "whatsapp" and not subject.record_key:
+                keep_receipt(ctx, ref, ticket_id, kind, now)
     if again:
         ctx.bus.send(
             CITIZEN_NOTICE_QUEUE,
@@ -292,7 +298,9 @@ def record(ctx: Context, tid: TicketId, kind: str, deliveries: list[Delivery], n
             reach.lost = gone[0]
         log = json.loads(str(stored.get("notices") or "[]"))
         log += [
-            {"kind": kind, "channel": d.channel, "outcome": d.outcome, "at": iso_utc(now)} for d in deliveries
+            {"kind": kind, "channel": d.channel, "outcome": d.outcome, "at": iso_utc(now)}
+            | ({"ref": d.ref} if d.ref else {})
+            for d in deliveries
         ]
         said = ", ".join(f"{d.channel}: {d.outcome}" for d in deliveries)
         event = AttendanceEvent(

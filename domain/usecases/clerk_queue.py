@@ -22,6 +22,7 @@ from domain.tickets import Status, TicketId
 from domain.times import from_ms, ms
 from domain.usecases.citizen_view import UnitRef, note_seen
 from domain.usecases.context import Context
+from domain.usecases.delivery_reports import LABELS as DELIVERY_LABELS
 from domain.usecases.ticket_moves import entry_of
 from domain.usecases.unit_day import service_day
 
@@ -169,10 +170,16 @@ def _no_show(describe: Callable[[Entry, str], dict[str, Any]], stored: dict[str,
 
 def noticed_text(ticket: Mapping[str, Any], timezone: str) -> str:
     """ "avisado por WhatsApp às 10:42": the last notice sent (domain/usecases/citizen_notices.py), at the
-    unit's local time."""
-    sent = [r for r in json.loads(str(ticket.get("notices") or "[]")) if r.get("outcome") == "sent"]
+    unit's local time, with what its delivery report said (", lido"); one whose delivery failed
+    (domain/usecases/delivery_reports.py) does not count."""
+    sent = [
+        r
+        for r in json.loads(str(ticket.get("notices") or "[]"))
+        if r.get("outcome") == "sent" and r.get("status") != "failed"
+    ]
     if not sent:
         return ""
     last = sent[-1]
     at = datetime.fromisoformat(str(last["at"])).astimezone(ZoneInfo(timezone))
-    return f"avisado por {LABELS.get(str(last['channel']), str(last['channel']))} às {at:%H:%M}"
+    said = f", {DELIVERY_LABELS[last['status']]}" if last.get("status") in ("delivered", "read") else ""
+    return f"avisado por {LABELS.get(str(last['channel']), str(last['channel']))} às {at:%H:%M}{said}"

@@ -2,14 +2,16 @@
 delivers them (CloudEvents), the conversation over Azurite, the replies and the "called" notice sent by
 the real `azure-communication-messages` SDK to the local fake ACS server (which checks the HMAC
 signature): "oi" → unit → questions → "Ok! Você já está na fila" → "posição" → called with the link on
-the same number; a replayed event changes nothing; media refused with the art. 4 notice; the number in
-no log line."""
+the same number; a replayed event changes nothing; media refused with the art. 4 notice; the delivery
+reports of the notices, shuffled and replayed, recorded on them (the console's "avisado por WhatsApp");
+the number in no log line."""
 
 from __future__ import annotations
 
 import base64
 import logging
 import os
+import random
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -79,6 +81,33 @@ def event(acs: FakeAcs, text: str = "", *, message_id: str = "", media: bool = F
         "time": data["receivedTimestamp"],
         "data": data,
     }
+
+
+def status_event(acs: FakeAcs, message_id: str, status: str) -> dict[str, Any]:
+    """An `AdvancedMessageDeliveryStatusUpdated` CloudEvent (what became of a message the court sent)."""
+    data = {
+        "channelKind": "whatsapp",
+        "messageId": message_id,
+        "status": status,
+        "from": acs.whatsapp_channel,
+        "to": DIGITS,
+        "receivedTimestamp": datetime.now(UTC).isoformat(),
+    }
+    return {
+        "specversion": "1.0",
+        "id": str(uuid.uuid4()),
+        "source": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Communication/communicationServices/"
+        + "a",
+        "type": "Microsoft.Communication.AdvancedMessageDeliveryStatusUpdated",
+        "time": data["receivedTimestamp"],
+        "data": data,
+    }
+
+
+def acs_id(acs: FakeAcs, template: str) -> str:
+    """The ACS message id of the notice sent with this template."""
+    record = next(r for r in acs.sent if (r.body.get("template") or {}).get("name") == template)
+    return str(record.answer["receipts"][0]["messageId"])
 
 
 def post(system: System, body: dict[str, Any]) -> int:
@@ -158,5 +187,24 @@ def test_a_whole_attendance_over_whatsapp(
     assert called.json()["ticketId"] in link  # the meeting of the ticket called (local meetings)
     assert post(system, event(acs, "posicao")) == 202
     assert texts(acs)[-1] == f"Chegou a sua vez! Entre no atendimento: {link}"
+
+    # The delivery reports of the "called" notice, shuffled, each delivered twice: the status never moves
+    # back (read is final); then the "joined" notice failed: WhatsApp no longer counts as a channel.
+    reports = [status_event(acs, acs_id(acs, "called"), s) for s in ("Sent", "Delivered", "Read")] * 2
+    random.Random(18).shuffle(reports)
+    for report in [*reports, status_event(acs, acs_id(acs, "called"), "Delivered")]:
+        # a 500 (the report came before the notice was recorded) is delivered again, as Event Grid does
+        system.wait(lambda report=report: post(system, report) == 202)
+
+    def mine() -> dict[str, Any]:
+        queue = system.client.get(f"/api/clerk/units/{UNIT}/queue", headers=principal_header(CLERK)).json()
+        return next(c for c in queue["called"] if c["ticketId"] == called.json()["ticketId"])
+
+    assert mine()["noticed"].startswith("avisado por WhatsApp às ") and mine()["noticed"].endswith(", lido")
+    assert mine()["noticeChannels"] == ["whatsapp"]
+    failed = status_event(acs, acs_id(acs, "joined"), "Failed")
+    assert post(system, failed) == 202 and post(system, failed) == 202
+    system.wait(lambda: mine()["noticeChannels"] == [])  # the console reads the shared state (≤ 1 s old)
+    assert mine()["noticed"].endswith(", lido")
     lines = [record.getMessage() for record in caplog.records]
     assert lines and not [line for line in lines if "99123456" in line]
