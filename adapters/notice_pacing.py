@@ -42,11 +42,18 @@ class PacedChannel:
 
     def say(self, contact: str, text: str) -> str:
         """A free-form reply of the conversation (issue 18), in the same window as the notices."""
-        say = getattr(self._channel, "say", None)
-        if say is None:
-            raise ProviderError(f"O canal {self.name} não envia respostas de texto.", channel=self.name)
+        return self._conversation("say", contact, text)
+
+    def template(self, contact: str, name: str, values: tuple[str, ...]) -> str:
+        """A template of the conversation (issue 18: outside the 24-hour window), in the same window."""
+        return self._conversation("template", contact, name, values)
+
+    def _conversation(self, method: str, *args: object) -> str:
+        send = getattr(self._channel, method, None)
+        if send is None:
+            raise ProviderError(f"O canal {self.name} não envia mensagens da conversa.", channel=self.name)
         self._wait()
-        return str(say(contact, text))
+        return str(send(*args))
 
     def _wait(self) -> None:
         start = self._window.reserve(self._clock() + self._max_wait_s)

@@ -18,7 +18,9 @@ before anything is sent.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from azure.communication.messages import NotificationMessagesClient
 from azure.communication.messages.models import (
@@ -59,6 +61,21 @@ def _template(body: str) -> WhatsAppTemplate:
     return WhatsAppTemplate(f"{body} {_PRIVATE}", _VARS)
 
 
+# The conversation's own templates (issue 18), for what it sends when the citizen has not written for
+# 24 hours: the survey after the attendance, and a reply sent late (domain/conversation/window.py).
+CONVERSATION_TEMPLATES: dict[str, WhatsAppTemplate] = {
+    "survey": WhatsAppTemplate(
+        "Seu atendimento em {{1}} terminou (senha {{2}}). Como foi? Responda esta mensagem com uma nota "
+        "de 1 (muito insatisfeito) a 5 (muito satisfeito).",
+        ("nome da unidade", "número da senha"),
+    ),
+    "conversation": WhatsAppTemplate(
+        "Mensagem do Balcão Virtual: {{1}} Para continuar a conversa, responda esta mensagem.",
+        ("a resposta da conversa",),
+    ),
+}
+
+
 TEMPLATES: dict[str, WhatsAppTemplate] = {
     "joined": _template("Você entrou na fila de {{1}}. Sua senha é {{2}}. Acompanhe a sua vez aqui: {{3}}"),
     "near_front": _template(
@@ -79,30 +96,38 @@ TEMPLATES: dict[str, WhatsAppTemplate] = {
     "reply": _template(
         "Chegou a resposta de {{1}} à sua mensagem (protocolo {{2}}). Leia a resposta aqui: {{3}}"
     ),
+    **CONVERSATION_TEMPLATES,
 }
 
 
 def template_content(channel_id: str, notice: CitizenNotice) -> TemplateNotificationContent:
     name = notice.template or notice.kind
+    return template_message(channel_id, notice.contact, name, notice.template_values)
+
+
+def template_message(
+    channel_id: str, contact: str, name: str, values: tuple[str, ...]
+) -> TemplateNotificationContent:
+    """The template `name` of `TEMPLATES`, its values bound to `{{1}}`... (refused if they do not fit)."""
     known = TEMPLATES.get(name)
     if known is None:
         raise ProviderError(f"Modelo de WhatsApp desconhecido: {name}.", channel="whatsapp", template=name)
-    if len(notice.template_values) != len(known.variables) or not all(notice.template_values):
+    if len(values) != len(known.variables) or not all(values):
         raise ProviderError(
             f"O modelo de WhatsApp {name} pede {len(known.variables)} valores.",
             channel="whatsapp",
             template=name,
         )
-    values: list[MessageTemplateValue] = [
-        MessageTemplateText(name=f"v{i}", text=text) for i, text in enumerate(notice.template_values, 1)
+    bound: list[MessageTemplateValue] = [
+        MessageTemplateText(name=f"v{i}", text=text) for i, text in enumerate(values, 1)
     ]
     bindings = WhatsAppMessageTemplateBindings(
-        body=[WhatsAppMessageTemplateBindingsComponent(ref_value=value.name) for value in values]
+        body=[WhatsAppMessageTemplateBindingsComponent(ref_value=value.name) for value in bound]
     )
     return TemplateNotificationContent(
         channel_registration_id=channel_id,
-        to=[notice.contact],
-        template=MessageTemplate(name=name, language=LANGUAGE, template_values=values, bindings=bindings),
+        to=[contact],
+        template=MessageTemplate(name=name, language=LANGUAGE, template_values=bound, bindings=bindings),
     )
 
 
@@ -117,6 +142,10 @@ class AcsWhatsAppChannel(AcsChannel[NotificationMessagesClient]):
         return self._send(
             TextNotificationContent(channel_registration_id=self._sender, to=[contact], content=text)
         )
+
+    def template(self, contact: str, name: str, values: tuple[str, ...]) -> str:
+        """A template of the conversation (domain.conversation.ports.TextReplies), outside the window."""
+        return self._send(template_message(self._channel_id, contact, name, values))
 
     def _send(self, content: TemplateNotificationContent | TextNotificationContent) -> str:
         try:
@@ -137,8 +166,13 @@ class ChannelReplies:
         self._channels = channels
 
     def say(self, contact: str, text: str) -> str:
-        channel = self._channels.get("whatsapp")
-        say = getattr(channel, "say", None)
-        if say is None:
+        return str(self._method("say")(contact, text))
+
+    def template(self, contact: str, name: str, values: tuple[str, ...]) -> str:
+        return str(self._method("template")(contact, name, values))
+
+    def _method(self, name: str) -> Callable[..., object]:
+        method = getattr(self._channels.get("whatsapp"), name, None)
+        if method is None:
             raise ProviderError("O WhatsApp não está configurado nesta instalação.", channel="whatsapp")
-        return str(say(contact, text))
+        return cast(Callable[..., object], method)

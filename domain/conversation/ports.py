@@ -35,7 +35,11 @@ class ConversationStore(Protocol):
 
 
 class TextReplies(Protocol):
-    """Free-form text to a contact inside the channel's customer-service window (WhatsApp: 24 hours
-    after the citizen's last message). Returns the provider's message id; raises like CitizenChannel."""
+    """What the conversation sends to a contact: free-form text inside the channel's customer-service
+    window (WhatsApp: 24 hours after the citizen's last message), a template the court registered
+    outside it (domain/conversation/window.py). Returns the provider's message id; raises like
+    CitizenChannel."""
 
     def say(self, contact: str, text: str) -> str: ...
+
+    def template(self, contact: str, name: str, values: tuple[str, ...]) -> str: ...

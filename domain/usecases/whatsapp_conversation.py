@@ -3,8 +3,9 @@
 `receive` loads the conversation of the sender's number (`ctx.conversations`, keyed by a keyed hash of
 the number), feeds the message to the pure state machine (domain/conversation/machine.py), runs the
 intents it returns through the same use cases as the pages (joining, the citizen's view, leaving, the
-survey) and sends the replies as free-form text (`ctx.replies`: the citizen has just written, so the
-24-hour customer-service window is open).
+survey) and sends the replies (`ctx.replies`) as free-form text while WhatsApp's 24-hour
+customer-service window is open (the citizen has just written), as the `conversation` template when
+it closed meanwhile (Event Grid may deliver a message again hours later: domain/conversation/window.py).
 
 - **Once per message.** Event Grid delivers at least once: the ACS message id is claimed in storage
   (domain/usecases/once.py) before anything is done, so a replayed event changes nothing, on any
@@ -32,7 +33,7 @@ from typing import Protocol
 
 from domain.config import UnitConfig
 from domain.contacts import NoticeRequest, normalize_phone
-from domain.conversation import machine
+from domain.conversation import machine, window
 from domain.conversation.machine import AskPosition, Choice, Join, Leave, State, SurveyAnswer, Turn
 from domain.conversation.ports import ConversationStore, conversation_key
 from domain.conversation.questions import Inbound, Say, numbered, problem_text
@@ -104,14 +105,13 @@ def receive(
     if claimed == "busy":
         raise once.in_flight()
     try:
-        texts = _outbox(ctx, store, message, now, gate, idle_ms)
-        for text in texts:
-            replies.say(_e164(message.sender), text)
+        texts, last_in_ms = _outbox(ctx, store, message, now, gate, idle_ms)
+        sent = window.send(replies, _e164(message.sender), texts, last_in_ms, ms(now))
     except Exception:
         once.settle(ctx, ONCE_PARTITION, day, [key], done=False)
         raise
     once.settle(ctx, ONCE_PARTITION, day, [key], done=True)
-    return len(texts)
+    return sent
 
 
 def _e164(sender: str) -> str:
@@ -134,15 +134,18 @@ def _outbox(
     now: datetime,
     gate: JoinGate | None,
     idle_ms: int,
-) -> list[str]:
-    """The texts to send for this message: computed once and stored with the state before sending."""
+) -> tuple[list[str], int]:
+    """The texts to send for this message, computed once and stored with the state before sending, and
+    the time of the conversation's last inbound message (the 24-hour window: conversation/window.py)."""
     phone = _phone(message.sender)
+    last_in_ms = ms(message.received_at)
     if not phone:
-        return [NOT_A_MOBILE]
+        return [NOT_A_MOBILE], last_in_ms
     key = conversation_key(ctx.keys, CHANNEL, phone)
     record, etag = store.load(key)
+    last_in_ms = max(last_in_ms, int((record or {}).get("lastInMs", 0)))
     if record is not None and record.get("lastIn") == message.message_id:
-        return [str(t) for t in record.get("outbox", [])]  # sent before a failure: send them again
+        return [str(t) for t in record.get("outbox", [])], last_in_ms  # sent before a failure: again
     state = State.of(record)
     if message.media:
         turn = Turn(state, (Say(machine.MEDIA_REFUSED),))
@@ -155,10 +158,10 @@ def _outbox(
     texts = [numbered(say) for say in turn.says]
     saved = {**turn.state.record(), "contact": phone, "lastIn": message.message_id, "outbox": texts}
     try:
-        store.save(key, saved, etag)
+        store.save(key, {**saved, "lastInMs": last_in_ms}, etag)
     except ConcurrentUpdateError:
         raise once.in_flight() from None  # another message of this number is being applied: retry
-    return texts
+    return texts, last_in_ms
 
 
 def _run(

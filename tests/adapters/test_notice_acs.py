@@ -23,10 +23,11 @@ import httpx
 import pytest
 
 from adapters.notice_acs import acs_channels
-from adapters.notice_whatsapp import TEMPLATES
+from adapters.notice_whatsapp import TEMPLATES, ChannelReplies
 from domain.errors import ProviderError, TransientProviderError
 from domain.ports import CitizenChannel, CitizenNotice
 from tests.fakes.fake_acs import FakeAcs, make_certificate, record_sleeps, signature
+from tests.fakes.fake_channels import Channels
 
 SMS_FROM = "+5568999990000"
 EMAIL_FROM = "avisos@balcao.tjac.test"
@@ -35,9 +36,11 @@ MAIL = "maria.silva@example.com"
 LINK = "https://balcao.tjac.test/entrar.html#u=tjac-1vc&t=T0001.tok"
 TEXT = "Chegou a sua vez na 1ª Vara Cível de Rio Branco! Senha N7."
 # The templates the court registers (README, "Avisos por WhatsApp"): three values each.
-REGISTERED = dict.fromkeys(
-    ("joined", "near_front", "called", "put_back", "meeting_retry", "reminder", "reply"), 3
-)
+REGISTERED = {  # the templates the court registers (README) and how many values each takes
+    **dict.fromkeys(("joined", "near_front", "called", "put_back", "meeting_retry", "reminder", "reply"), 3),
+    "survey": 2,  # issue 18: the survey after the attendance, outside the 24-hour window
+    "conversation": 1,  # issue 18: a reply of the conversation sent after the window closed
+}
 PATHS = {"sms": "/sms", "email": "/emails:send", "whatsapp": "/messages/notifications:send"}
 
 
@@ -183,6 +186,27 @@ def test_whatsapp_template_body(acs: FakeAcs, channels: dict[str, CitizenChannel
         },
     }
     assert provider_id == sent.answer["receipts"][0]["messageId"]
+
+
+def test_the_conversation_sends_text_and_its_templates_through_the_channel(
+    acs: FakeAcs, channels: dict[str, CitizenChannel]
+) -> None:
+    """Issue 18: free-form text inside the 24-hour window, the conversation's templates outside it."""
+    replies = ChannelReplies(Channels(channels))
+    replies.say(PHONE, "Sua senha é N7.")
+    replies.template(PHONE, "survey", ("1ª Vara Cível de Rio Branco", "N7"))
+    text, survey = acs.sent
+    assert text.body == {
+        "kind": "text",
+        "channelRegistrationId": acs.whatsapp_channel,
+        "to": [PHONE],
+        "content": "Sua senha é N7.",
+    }
+    assert survey.body["kind"] == "template" and survey.body["template"]["name"] == "survey"
+    assert [v["text"] for v in survey.body["template"]["values"]] == ["1ª Vara Cível de Rio Branco", "N7"]
+    with pytest.raises(ProviderError):  # the survey takes two values
+        replies.template(PHONE, "survey", ("1ª Vara Cível de Rio Branco",))
+    assert len(acs.received) == 2
 
 
 def test_a_link_already_in_the_text_is_not_repeated(
@@ -375,9 +399,10 @@ def test_no_contact_nor_text_in_any_log_line(
 
 def test_the_readme_lists_every_whatsapp_template_the_adapter_sends() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    assert set(TEMPLATES) == set(REGISTERED), "the notices of issue 13, one template each"
+    assert set(TEMPLATES) == set(REGISTERED), "the notices of issue 13 and the conversation's (issue 18)"
     for name, template in TEMPLATES.items():
         assert f"- `{name}`: {template.body}" in readme, f"README: template {name} missing or different"
         body = template.body
         assert not body.startswith("{{") and not body.endswith("}}"), "Meta refuses a variable at either end"
-        assert [body.count(f"{{{{{i}}}}}") for i in (1, 2, 3)] == [1, 1, 1]
+        n = REGISTERED[name]
+        assert [body.count(f"{{{{{i}}}}}") for i in range(1, n + 2)] == [1] * n + [0]

@@ -1,5 +1,5 @@
 """In-memory `ConversationStore` and `TextReplies` (domain/conversation/ports.py): states by key with
-ETags, and the free-form texts sent, recorded (they can be told to fail, as the ACS adapter does)."""
+ETags, and the texts and templates sent, recorded (they can be told to fail, as the ACS adapter does)."""
 
 from __future__ import annotations
 
@@ -45,14 +45,23 @@ class MemoryConversationStore:
 @dataclass
 class RecordingReplies:
     sent: list[tuple[str, str]] = field(default_factory=list)  # (contact, text)
+    templates: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)  # (contact, name, values)
     transient_failures: int = 0  # the next N sends raise TransientProviderError
 
     def say(self, contact: str, text: str) -> str:
+        self._fail()
+        self.sent.append((contact, text))
+        return f"reply-{len(self.sent)}"
+
+    def template(self, contact: str, name: str, values: tuple[str, ...]) -> str:
+        self._fail()
+        self.templates.append((contact, name, tuple(values)))
+        return f"template-{len(self.templates)}"
+
+    def _fail(self) -> None:
         if self.transient_failures:
             self.transient_failures -= 1
             raise TransientProviderError("O serviço de WhatsApp não respondeu.")
-        self.sent.append((contact, text))
-        return f"reply-{len(self.sent)}"
 
     def texts(self) -> list[str]:
         return [text for _, text in self.sent]
