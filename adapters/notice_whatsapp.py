@@ -145,7 +145,7 @@ class AcsWhatsAppChannel(AcsChannel[NotificationMessagesClient]):
 
     def template(self, contact: str, name: str, values: tuple[str, ...]) -> str:
         """A template of the conversation (domain.conversation.ports.TextReplies), outside the window."""
-        return self._send(template_message(self._channel_id, contact, name, values))
+        return self._send(template_message(self._sender, contact, name, values))
 
     def _send(self, content: TemplateNotificationContent | TextNotificationContent) -> str:
         try:

@@ -37,6 +37,7 @@ from domain.usecases.context import Context
 from domain.usecases.delivery_reports import keep_receipt
 from domain.usecases.notice_subjects import Subject, record_on_row, subject_of
 from domain.usecases.unit_day import NoChange, mutate, ticket_day
+from domain.usecases.whatsapp_survey import SURVEY, ask_survey
 
 BACKOFF_S = (2, 8, 30, 120)  # before attempts 2, 3, 4, 5
 MAX_ATTEMPTS = len(BACKOFF_S) + 1
@@ -191,7 +192,7 @@ def _someone_to_tell(ctx: Context, state: QueueState, unit: UnitConfig) -> bool:
 @dataclass(frozen=True)
 class Delivery:
     channel: str
-    outcome: str  # sent | failed | gone
+    outcome: str  # sent | failed | gone (the survey: domain/usecases/whatsapp_survey.py's outcomes)
     retry: bool = False  # failed for now: queued again
     ref: str = ""  # the provider's message id (WhatsApp: its delivery reports find the notice by it)
 
@@ -200,6 +201,8 @@ def deliver_citizen_notice(ctx: Context, message: Mapping[str, Any], now: dateti
     """Send one queued notice on the ticket's channels (module docstring). Returns what happened on
     each channel tried; a channel already sent for this key is skipped."""
     ticket_id, kind = str(message["ticketId"]), str(message["kind"])
+    if kind == SURVEY:  # not a notice: the WhatsApp conversation asks the survey (issue 18)
+        return [Delivery("whatsapp", ask_survey(ctx, message, now))]
     key = str(message.get("dedupKey") or kind)
     attempt = int(message.get("attempt") or 1)
     only = tuple(message.get("channels") or ())

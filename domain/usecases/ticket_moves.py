@@ -20,6 +20,7 @@ from domain.times import iso_utc, ms
 from domain.usecases.citizen_notices import carry_contacts, drop_contacts
 from domain.usecases.context import Context
 from domain.usecases.unit_day import NoChange, mutate, service_day, ticket_day
+from domain.usecases.whatsapp_survey import queue_survey
 
 
 def current_status(ctx: Context, state: QueueState, tid: TicketId, stored: dict[str, Any] | None) -> Status:
@@ -53,8 +54,11 @@ def transition_ticket(
         stored = ctx.store.get_ticket(ticket_id)  # needed to rebuild a no-show's place or to transfer
     new_ticket = ""
 
+    survey = False
+
     def change(state: QueueState) -> tuple[Status, list[TicketWrite]]:
-        nonlocal new_ticket
+        nonlocal new_ticket, survey
+        survey = False
         current = current_status(ctx, state, tid, stored)
         next_status(current, action)  # refused by the table before anything changes
         called = state.called.get(tid.short)
@@ -69,6 +73,8 @@ def transition_ticket(
             state.record_service(duration)
             fields.update(finishedAt=iso_utc(now), serviceSeconds=int(duration))
             data["serviceSeconds"] = int(duration)
+            reach = state.reach_of(tid.short)  # asked on WhatsApp (issue 18), even after a failed delivery
+            survey = "whatsapp" in (*reach.channels, reach.lost)
         elif action == Action.REQUEUE:
             fields.update(requeuedAt=iso_utc(now), requeueReason=reason)
         elif action == Action.TRANSFER:
@@ -91,6 +97,8 @@ def transition_ticket(
         return status_of(write), [write]
 
     status = mutate(ctx, unit.id, ticket_day(tid), change)
+    if survey:
+        queue_survey(ctx, ticket_id)
     if action == Action.TRANSFER and stored is not None:
         arrival = Arrival.from_record(stored, new_ticket, arrived_ms(stored), transferred_from=ticket_id)
         channels = carry_contacts(ctx, ticket_id, new_ticket, ctx.unit(target_unit))

@@ -2,7 +2,8 @@
 delivers them (CloudEvents), the conversation over Azurite, the replies and the "called" notice sent by
 the real `azure-communication-messages` SDK to the local fake ACS server (which checks the HMAC
 signature): "oi" → unit → questions → "Ok! Você já está na fila" → "posição" → called with the link on
-the same number; a replayed event changes nothing; media refused with the art. 4 notice; the delivery
+the same number → finished → the survey question → "5" → thanks, the survey stored; a replayed event
+changes nothing; media refused with the art. 4 notice; the delivery
 reports of the notices, shuffled and replayed, recorded on them (the console's "avisado por WhatsApp");
 the number in no log line."""
 
@@ -206,5 +207,30 @@ def test_a_whole_attendance_over_whatsapp(
     assert post(system, failed) == 202 and post(system, failed) == 202
     system.wait(lambda: mine()["noticeChannels"] == [])  # the console reads the shared state (≤ 1 s old)
     assert mine()["noticed"].endswith(", lido")
+
+    # The attendance ends: the conversation asks the survey at once (she wrote a moment ago: text), and
+    # her answer goes through the same survey use case as the page's.
+    ticket_id = called.json()["ticketId"]
+    done = system.client.post(
+        f"/api/clerk/units/{UNIT}/tickets/{ticket_id}/finish", headers=principal_header(CLERK)
+    )
+    assert done.status_code == 200, done.text
+    question = "Como foi o seu atendimento? Dê uma nota de 1 a 5."
+    system.wait(lambda: texts(acs)[-1].startswith(question), timeout=20)
+    assert post(system, event(acs, "5")) == 202
+    assert "comentário" in texts(acs)[-1]
+    assert post(system, event(acs, "0")) == 202
+    assert texts(acs)[-1] == "Obrigado pela sua avaliação!"
+    joined = next(r.body for r in acs.sent if (r.body.get("template") or {}).get("name") == "joined")
+    token = joined["template"]["values"][2]["text"].split(f"&t={ticket_id}.", 1)[1]  # entrar.html#u=…&t=…
+    view = system.client.get(f"/api/tickets/{ticket_id}", headers={"Authorization": f"Bearer {token}"})
+    assert view.json()["status"] == "done" and view.json()["surveyAnswered"] is True
+    assert (
+        texts(acs).count(
+            question + "\n1 — Muito insatisfeito\n2 — Insatisfeito\n3 — Regular\n4 — Satisfeito\n"
+            "5 — Muito satisfeito"
+        )
+        == 1
+    )
     lines = [record.getMessage() for record in caplog.records]
     assert lines and not [line for line in lines if "99123456" in line]
