@@ -8,6 +8,8 @@
 //   ├─ Function App, Flex Consumption, Python 3.11 ── app settings as identity connections and KV references
 //   ├─ Communication Services + Email Communication Service (data in Brazil) ── citizen notices by SMS,
 //   │  WhatsApp and e-mail (communication.bicep); the identity may send through it (rbac.bicep)
+//   │  └─ once the WhatsApp channel id is set: its Event Grid system topic, subscribed by the
+//   │     whatsapp_events function (whatsappevents.bicep)
 //   ├─ Static Web App (Standard) for site/ ── linked to the Function App as /api, Easy Auth (apiauth.bicep)
 //   └─ deployment script that uploads infra/config/balcao.json (configupload.bicep)
 //
@@ -321,6 +323,20 @@ module rbac 'modules/rbac.bicep' = {
     keyVaultName: keyVault.outputs.name
     communicationServiceName: communication.outputs.name
     administratorPrincipalId: administratorPrincipalId
+  }
+}
+
+// WhatsApp (issue 18): the ACS resource's events reach the whatsapp_events function through Event Grid,
+// once the court has connected its WhatsApp Business account and given the channel id (the function must
+// exist: set the id after the first deployment of the code; README, "Avisos por SMS, WhatsApp e e-mail").
+module whatsappEvents 'modules/whatsappevents.bicep' = if (!empty(acsWhatsAppChannelId)) {
+  name: 'whatsappevents'
+  scope: rg
+  params: {
+    communicationServiceName: communication.outputs.name
+    functionAppName: functionApp.outputs.name
+    systemTopicName: 'evgt-acs-balcao-${resourceToken}'
+    tags: tags
   }
 }
 

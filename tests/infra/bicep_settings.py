@@ -564,14 +564,30 @@ def _main_scope(
     return _make_scope(MAIN_BICEP, main, given, load_json), main
 
 
+def _module_config(main: Mapping[str, Any], module: str) -> dict[str, Any]:
+    """A module's body in main.bicep; a conditional one (`= if (...) {...}`) nests it under `config`."""
+    if module not in main.get("modules", {}):
+        raise AssertionError(f"main.bicep has no module {module}")
+    config = main["modules"][module]["config"]
+    return dict(config["config"]) if "condition" in config else dict(config)
+
+
+def module_deployed(
+    module: str, config_path: Path | None = None, main_params: Mapping[str, Any] | None = None
+) -> bool:
+    """Whether main.bicep deploys the module with these parameters (its `if`, evaluated; True without)."""
+    scope, main = _main_scope(config_path, main_params)
+    _module_config(main, module)
+    config = main["modules"][module]["config"]
+    return "condition" not in config or bool(_known(scope.eval(config["condition"], {}), "a module's if"))
+
+
 def render_module_params(
     module: str, config_path: Path | None = None, main_params: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
     """The parameters main.bicep passes to one of its modules (by module symbol), evaluated."""
     scope, main = _main_scope(config_path, main_params)
-    if module not in main.get("modules", {}):
-        raise AssertionError(f"main.bicep has no module {module}")
-    return {k: scope.eval(v, {}) for k, v in main["modules"][module]["config"]["params"].items()}
+    return {k: scope.eval(v, {}) for k, v in _module_config(main, module)["params"].items()}
 
 
 def render_module_resources(
@@ -581,11 +597,9 @@ def render_module_resources(
     `existing` and its evaluated config (`name`, `location`, `properties`, ...), with the parameters
     main.bicep passes it (main_params overrides main.bicep's parameter values)."""
     scope, main = _main_scope(config_path, main_params)
-    if module not in main.get("modules", {}):
-        raise AssertionError(f"main.bicep has no module {module}")
-    declared = main["modules"][module]
+    declared = main["modules"].get(module, {})
+    params = {k: scope.eval(v, {}) for k, v in _module_config(main, module)["params"].items()}
     path = (MAIN_BICEP.parent / _name(declared["detail"]["path"])).resolve()
-    params = {k: scope.eval(v, {}) for k, v in declared["config"]["params"].items()}
     parsed = parse_bicep(path)
     for name in _secure_params(parsed):
         params[name] = _SecretMarker(name)
