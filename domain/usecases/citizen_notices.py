@@ -30,11 +30,11 @@ from domain.config import UnitConfig
 from domain.errors import ContactGoneError, ProviderError, TransientProviderError
 from domain.ports import CITIZEN_NOTICE_QUEUE, CitizenNotice, NoticeChannelName
 from domain.queue import QueueState
-from domain.tickets import AttendanceAction, AttendanceEvent, Status, TicketId, TicketWrite
+from domain.tickets import TicketId, TicketWrite
 from domain.times import iso_utc, ms
 from domain.usecases import once
 from domain.usecases.context import Context
-from domain.usecases.delivery_reports import keep_receipt
+from domain.usecases.delivery_reports import drop_reach, keep_receipt, notice_event
 from domain.usecases.notice_subjects import Subject, record_on_row, subject_of
 from domain.usecases.unit_day import NoChange, mutate, ticket_day
 from domain.usecases.whatsapp_survey import SURVEY, ask_survey
@@ -295,10 +295,7 @@ def record(ctx: Context, tid: TicketId, kind: str, deliveries: list[Delivery], n
         stored = ctx.store.get_ticket(ticket_id)
         if stored is None:
             raise NoChange()
-        if gone and tid.short in state.reach:
-            reach = state.reach[tid.short]
-            reach.channels = [c for c in reach.channels if c not in gone]
-            reach.lost = gone[0]
+        drop_reach(state, tid.short, gone)
         log = json.loads(str(stored.get("notices") or "[]"))
         log += [
             {"kind": kind, "channel": d.channel, "outcome": d.outcome, "at": iso_utc(now)}
@@ -306,14 +303,7 @@ def record(ctx: Context, tid: TicketId, kind: str, deliveries: list[Delivery], n
             for d in deliveries
         ]
         said = ", ".join(f"{d.channel}: {d.outcome}" for d in deliveries)
-        event = AttendanceEvent(
-            ticket_id,
-            AttendanceAction.NOTICE,
-            Status(stored["status"]),
-            now,
-            "system",
-            f"aviso {kind} ({said})",
-        )
+        event = notice_event(ticket_id, stored, now, f"aviso {kind} ({said})")
         return None, [TicketWrite(ticket_id, {"notices": json.dumps(log[-KEPT_RECORDS:])}, event=event)]
 
     mutate(ctx, tid.unit_id, ticket_day(tid), change)

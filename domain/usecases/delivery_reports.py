@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from domain.conversation.ports import ConversationStore
 from domain.errors import ConcurrentUpdateError
@@ -87,19 +88,23 @@ def report(ctx: Context, message_id: str, status: str, now: datetime) -> str:
         if RANK.get(str(entry.get("status") or "sent"), 1) >= RANK[status]:
             raise NoChange(UNCHANGED)
         entry["status"] = status
-        if status == "failed" and tid.short in state.reach:
-            reach = state.reach[tid.short]
-            if CHANNEL in reach.channels:
-                reach.channels = [c for c in reach.channels if c != CHANNEL]
-                reach.lost = CHANNEL
-        event = AttendanceEvent(
-            ticket_id,
-            AttendanceAction.NOTICE,
-            Status(stored["status"]),
-            now,
-            "system",
-            f"aviso {kind} (whatsapp: {LABELS[status]})",
-        )
+        if status == "failed":
+            drop_reach(state, tid.short, [CHANNEL])
+        event = notice_event(ticket_id, stored, now, f"aviso {kind} (whatsapp: {LABELS[status]})")
         return RECORDED, [TicketWrite(ticket_id, {"notices": json.dumps(log)}, event=event)]
 
     return mutate(ctx, tid.unit_id, ticket_day(tid), change)
+
+
+def drop_reach(state: QueueState, short: str, channels: list[str]) -> None:
+    """The ticket is no longer reachable on `channels` (the first one is told to the page as lost)."""
+    reach = state.reach.get(short)
+    if reach is not None and channels:
+        reach.channels = [c for c in reach.channels if c not in channels]
+        reach.lost = channels[0]
+
+
+def notice_event(ticket_id: str, stored: Mapping[str, Any], now: datetime, reason: str) -> AttendanceEvent:
+    """The audit trail's `notice` event of a ticket (by the system)."""
+    status = Status(stored["status"])
+    return AttendanceEvent(ticket_id, AttendanceAction.NOTICE, status, now, "system", reason)

@@ -73,12 +73,17 @@ def event(acs: FakeAcs, text: str = "", *, message_id: str = "", media: bool = F
         data["media"] = {"mimeType": "image/jpeg", "id": str(uuid.uuid4())}
     else:
         data["content"] = text
+    return cloud_event("Microsoft.Communication.AdvancedMessageReceived", data)
+
+
+def cloud_event(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    """A CloudEvent 1.0 of the ACS resource's system topic, as Event Grid posts it."""
     return {
         "specversion": "1.0",
         "id": str(uuid.uuid4()),
         "source": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Communication/communicationServices/"
         + "a",
-        "type": "Microsoft.Communication.AdvancedMessageReceived",
+        "type": kind,
         "time": data["receivedTimestamp"],
         "data": data,
     }
@@ -94,15 +99,7 @@ def status_event(acs: FakeAcs, message_id: str, status: str) -> dict[str, Any]:
         "to": DIGITS,
         "receivedTimestamp": datetime.now(UTC).isoformat(),
     }
-    return {
-        "specversion": "1.0",
-        "id": str(uuid.uuid4()),
-        "source": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Communication/communicationServices/"
-        + "a",
-        "type": "Microsoft.Communication.AdvancedMessageDeliveryStatusUpdated",
-        "time": data["receivedTimestamp"],
-        "data": data,
-    }
+    return cloud_event("Microsoft.Communication.AdvancedMessageDeliveryStatusUpdated", data)
 
 
 def acs_id(acs: FakeAcs, template: str) -> str:

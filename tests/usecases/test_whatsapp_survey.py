@@ -14,7 +14,7 @@ from domain.usecases.citizen_notices import deliver_citizen_notice
 from domain.usecases.whatsapp_survey import ask_survey
 from tests.usecases.conftest import ANA, UNIT, World
 from tests.usecases.test_citizen_notices import WHATSAPP, deliver, notices
-from tests.usecases.test_whatsapp_conversation import PHONE, in_line
+from tests.usecases.test_whatsapp_conversation import PHONE, Citizen, in_line
 
 QUESTION = "Como foi o seu atendimento? Dê uma nota de 1 a 5."
 
@@ -26,6 +26,15 @@ def attend(world: World, ticket_id: str) -> None:
     for action in (Action.START, Action.FINISH):
         move = clerk_actions.ClerkMove(action)
         clerk_actions.clerk_action(world.ctx, UNIT, ticket_id, move, clerk, world.tick())
+
+
+def finished(world: World) -> tuple[Citizen, str]:
+    """A citizen who joined on WhatsApp, attended and finished (the survey message queued)."""
+    maria = in_line(world)
+    world.admit()
+    ticket_id = str(maria.state()["ticketId"])
+    attend(world, ticket_id)
+    return maria, ticket_id
 
 
 def surveys_queued(world: World) -> list[dict[str, object]]:
@@ -52,10 +61,7 @@ def test_the_end_of_the_attendance_asks_the_survey_and_the_answer_is_stored(worl
 
 
 def test_a_replayed_survey_message_asks_once(world: World) -> None:
-    maria = in_line(world)
-    world.admit()
-    ticket_id = str(maria.state()["ticketId"])
-    attend(world, ticket_id)
+    maria, _ = finished(world)
     (message,) = surveys_queued(world)
     assert ask_survey(world.ctx, message, world.tick()) == "asked"
     for _ in range(2):
@@ -64,10 +70,7 @@ def test_a_replayed_survey_message_asks_once(world: World) -> None:
 
 
 def test_a_citizen_who_wrote_first_is_not_asked_twice(world: World) -> None:
-    maria = in_line(world)
-    world.admit()
-    ticket_id = str(maria.state()["ticketId"])
-    attend(world, ticket_id)
+    maria, _ = finished(world)
     maria.send("posição")  # before the queue's message: the conversation finds the attendance over
     assert QUESTION in maria.last()
     deliver(world)
@@ -75,10 +78,7 @@ def test_a_citizen_who_wrote_first_is_not_asked_twice(world: World) -> None:
 
 
 def test_outside_the_24_hour_window_the_survey_is_the_template(world: World) -> None:
-    maria = in_line(world)
-    world.admit()
-    ticket_id = str(maria.state()["ticketId"])
-    attend(world, ticket_id)
+    maria, ticket_id = finished(world)
     replies = len(world.fakes.replies.sent)
     world.now += timedelta(hours=25)  # she has not written since she joined
     deliver(world)
