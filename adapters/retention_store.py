@@ -144,6 +144,25 @@ class TableRetentionStore:
                 )
         self._submit(table, ops)
 
+    # --- once-markers not kept with a unit ---------------------------------------------------------
+
+    def forget_markers(self, scope: str, cutoff: str) -> int:
+        """The partitions `{scope}.{day}` before the cutoff sort together: one range query, then
+        deletes in entity-group transactions of one partition."""
+        table = self.table()
+        rows = table.query_entities(
+            "PartitionKey ge @lo and PartitionKey lt @hi and RowKey ge 'n.' and RowKey lt 'n/'",
+            parameters={"lo": f"{scope}.", "hi": f"{scope}.{cutoff}"},
+            select=["PartitionKey", "RowKey"],
+        )
+        by_partition: dict[str, list[tuple[Any, ...]]] = {}
+        for row in rows:
+            pk = str(row["PartitionKey"])
+            by_partition.setdefault(pk, []).append(("delete", {"PartitionKey": pk, "RowKey": row["RowKey"]}))
+        for ops in by_partition.values():
+            self._submit(table, ops)
+        return sum(len(ops) for ops in by_partition.values())
+
     # --- helpers ---------------------------------------------------------------------------------
 
     @staticmethod

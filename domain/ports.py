@@ -370,6 +370,11 @@ class RetentionStore(Protocol):
         """Purge one ticket: its entity, its survey's comment and the reasons typed in its events."""
         ...
 
+    def forget_markers(self, scope: str, cutoff: str) -> int:
+        """Delete the once-markers (QueueStore.claim_once) kept under `scope` instead of a unit (the
+        WhatsApp messages applied: `whatsapp.{day}`) for days before `cutoff`; how many."""
+        ...
+
 
 class ConfigFile(Protocol):
     """The configuration file as deployed (a blob): its bytes and version, when it changed."""

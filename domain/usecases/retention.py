@@ -20,6 +20,7 @@ from domain.usecases.citizen_view import leave
 from domain.usecases.context import Context
 from domain.usecases.ticket_moves import tombstone
 from domain.usecases.unit_day import commit_records
+from domain.usecases.whatsapp_conversation import ONCE_PARTITION as WHATSAPP_MARKERS
 
 IN_LINE = frozenset({Status.WAITING, Status.ABSENT, Status.CALLED})
 RECORD_LINKS = ("followUpOf", "rescheduledTo", "rescheduledFrom")  # an appointment's links to other ids
@@ -55,6 +56,8 @@ def purge_expired(ctx: Context, now: datetime, retention_days: int) -> PurgeRepo
         for key in idle:
             ctx.conversations.forget(key)
         report.by_table["conversations"] = len(idle)
+    # the markers of the WhatsApp messages applied (no personal data; Event Grid retries for a day at most)
+    report.by_table["whatsapp"] = store.forget_markers(WHATSAPP_MARKERS, report.cutoff)
     return report
 
 

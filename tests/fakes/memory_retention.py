@@ -68,6 +68,15 @@ class MemoryRetentionStore:
             self.purged[(unit_id, day)] = iso_utc(now)
         return changed, deleted
 
+    def forget_markers(self, scope: str, cutoff: str) -> int:
+        forgotten = 0
+        with self._lock:
+            for (unit_id, day), part in self.queue.partitions.items():
+                if unit_id == scope and day < cutoff:
+                    forgotten += len(part.markers)
+                    part.markers.clear()
+        return forgotten
+
     def purge_records(self, table: str, prefixes: tuple[str, ...], cutoff: str, now: datetime) -> int:
         since = self.watermarks.get(table, "")
         if since >= cutoff:

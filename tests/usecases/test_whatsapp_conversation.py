@@ -206,7 +206,10 @@ def test_the_conversation_is_erased_with_its_ticket_and_purged_when_idle(world: 
     idle.send("oi")
     idle.send("1")
     assert len(world.fakes.conversations.rows) == 1
-    purge_expired(world.ctx, world.now + timedelta(days=29), 30)
-    assert len(world.fakes.conversations.rows) == 1
-    purge_expired(world.ctx, world.now + timedelta(days=31), 30)
-    assert world.fakes.conversations.rows == {}
+    applied = len(PARTY) + 2  # the messages applied once each: their markers, under `whatsapp.{day}`
+    markers = world.fakes.store.partition("whatsapp", f"{world.now:%Y%m%d}").markers
+    assert len(markers) == applied
+    assert purge_expired(world.ctx, world.now + timedelta(days=29), 30).by_table["whatsapp"] == 0
+    assert len(world.fakes.conversations.rows) == 1 and len(markers) == applied
+    assert purge_expired(world.ctx, world.now + timedelta(days=31), 30).by_table["whatsapp"] == applied
+    assert world.fakes.conversations.rows == {} and markers == {}

@@ -85,3 +85,18 @@ def test_one_ticket_is_erased_on_request(ports: Ports) -> None:
     assert "Maria" in str(events[other]["reason"])
     assert (ports.store.get_ticket(other) or {})["name"] == "Maria da Silva"
     assert ports.store.get_contacts(erased) == {} and ports.store.get_contacts(other) == CONTACTS
+
+
+def test_the_markers_kept_under_a_scope_are_forgotten_before_the_cutoff(ports: Ports) -> None:
+    """Issue 18: the once-markers of the WhatsApp messages applied (`whatsapp.{day}`), not a unit's."""
+    for day in ("20261130", "20261201", "20270228"):
+        for key in ("wa.m1", "wa.m2"):
+            assert ports.store.claim_once("whatsapp", day, key, 1, 60_000) == "claimed"
+            ports.store.settle_once("whatsapp", day, key, True)
+    assert ports.store.claim_once(UNIT, "20261130", "c.joined.x.push", 1, 60_000) == "claimed"
+    ports.store.settle_once(UNIT, "20261130", "c.joined.x.push", True)
+    assert ports.retention.forget_markers("whatsapp", "20270101") == 4
+    assert ports.store.claim_once("whatsapp", "20261201", "wa.m1", 2, 60_000) == "claimed"  # forgotten
+    assert ports.store.claim_once("whatsapp", "20270228", "wa.m1", 2, 60_000) == "done"  # kept
+    assert ports.store.claim_once(UNIT, "20261130", "c.joined.x.push", 2, 60_000) == "done"  # a unit's
+    assert ports.retention.forget_markers("whatsapp", "20270101") == 1  # the one just claimed again
