@@ -9,6 +9,7 @@ the holder's erasure blank them with the rest of its personal data (`chat` is in
 clerk's and a citizen's messages sent at once are both kept. The first switch of an attendance to chat
 is an attendance event (`chat`) of the audit trail, which the metric rollups count as an attendance by
 chat. The citizen reads the transcript with the ticket's token; clerks of the unit read and write it.
+A citizen who came through WhatsApp talks from there (domain/usecases/whatsapp_chat.py).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from domain.times import iso_utc
 from domain.usecases.context import Context
 from domain.usecases.ticket_moves import clerk_ticket
 from domain.usecases.unit_day import mutate, ticket_day
+from domain.usecases.whatsapp_chat import queue_chat_line
 
 MODES = ("video", "chat")
 MAX_TEXT = 500  # characters per message: the transcript must fit one table property
@@ -88,7 +90,9 @@ def clerk_says(
     ctx: Context, unit_id: str, ticket_id: str, clerk: Principal, text: str, now: datetime
 ) -> Chat:
     _, tid = clerk_ticket(ctx, unit_id, ticket_id, clerk)
-    return _write(ctx, tid, now, clerk.email, text=text)
+    chat = _write(ctx, tid, now, clerk.email, text=text)
+    queue_chat_line(ctx, ticket_id, len(chat.lines) - 1)  # to WhatsApp, when the citizen came from there
+    return chat
 
 
 def set_mode(ctx: Context, unit_id: str, ticket_id: str, clerk: Principal, mode: str, now: datetime) -> Chat:

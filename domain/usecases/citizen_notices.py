@@ -37,6 +37,7 @@ from domain.usecases.context import Context
 from domain.usecases.delivery_reports import drop_reach, keep_receipt, notice_event
 from domain.usecases.notice_subjects import Subject, record_on_row, subject_of
 from domain.usecases.unit_day import NoChange, mutate, ticket_day
+from domain.usecases.whatsapp_chat import CHAT, relay_chat
 from domain.usecases.whatsapp_survey import SURVEY, ask_survey
 
 BACKOFF_S = (2, 8, 30, 120)  # before attempts 2, 3, 4, 5
@@ -203,6 +204,8 @@ def deliver_citizen_notice(ctx: Context, message: Mapping[str, Any], now: dateti
     ticket_id, kind = str(message["ticketId"]), str(message["kind"])
     if kind == SURVEY:  # not a notice: the WhatsApp conversation asks the survey (issue 18)
         return [Delivery("whatsapp", ask_survey(ctx, message, now))]
+    if kind == CHAT:  # nor this: a clerk's chat message relayed to WhatsApp (issue 18)
+        return [Delivery("whatsapp", relay_chat(ctx, message, now))]
     key = str(message.get("dedupKey") or kind)
     attempt = int(message.get("attempt") or 1)
     only = tuple(message.get("channels") or ())

@@ -18,6 +18,8 @@ it closed meanwhile (Event Grid may deliver a message again hours later: domain/
   buckets and its cap on active tickets), and the conversation follows one ticket at a time: a number
   joins again only after leaving or after the attendance, so it never holds more active tickets than
   one person may. The proof of work does not apply (the number is the cost).
+- **Attendance by chat.** While the clerk attends the ticket by chat, a text that is not a command goes
+  to the chat (domain/usecases/whatsapp_chat.py), not to the state machine.
 - **Personal data.** The number and the answers are stored on the conversation's row only (forgotten
   when it ends, with its ticket's erasure, and by the daily purge); the ticket gets the number as its
   WhatsApp contact (domain/contacts.py), so the notices ("called", with the link) reach the same number.
@@ -36,11 +38,12 @@ from domain.contacts import NoticeRequest, normalize_phone
 from domain.conversation import machine, window
 from domain.conversation.machine import AskPosition, Choice, Join, Leave, State, SurveyAnswer, Turn
 from domain.conversation.ports import ConversationStore, conversation_key
-from domain.conversation.questions import Inbound, Say, numbered, problem_text
-from domain.errors import ConcurrentUpdateError, DomainError, InvalidInputError
+from domain.conversation.questions import Inbound, Say, fold, numbered, problem_text
+from domain.errors import ConcurrentUpdateError, DomainError, InvalidInputError, InvalidTransitionError
 from domain.tickets import Status
 from domain.times import ms
 from domain.usecases import once
+from domain.usecases.chat import citizen_says
 from domain.usecases.citizen_notices import offered_channels
 from domain.usecases.citizen_view import BeingServed, InLine, NotYetAdmitted, Outcome, leave, ticket_view
 from domain.usecases.context import Context
@@ -83,7 +86,8 @@ def menu(ctx: Context, now: datetime) -> list[Choice]:
     for unit in ctx.config().units:
         if unit.active and CHANNEL in offered_channels(ctx, unit):
             calendar = ctx.calendars(unit)
-            choices.append(Choice(unit, open_now=ctx.always_open or calendar.is_open(now)))
+            open_now = ctx.always_open or calendar.is_open(now)
+            choices.append(Choice(unit, open_now=open_now, chat=True))  # clerks may attend by chat here
     return choices
 
 
@@ -151,6 +155,8 @@ def _outbox(
         turn = Turn(state, (Say(machine.MEDIA_REFUSED),))
     elif len(message.text.strip()) > MAX_TEXT:
         turn = Turn(state, (Say(TOO_LONG),))
+    elif (to_chat := _to_chat(ctx, state, message.text, now)) is not None:
+        turn = Turn(replace(state, last_ms=ms(now)), tuple(Say(text) for text in to_chat))
     else:
         choices = menu(ctx, now)
         turn = machine.converse(state, Inbound(message.text, message.option), choices, ms(now), idle_ms)
@@ -162,6 +168,23 @@ def _outbox(
     except ConcurrentUpdateError:
         raise once.in_flight() from None  # another message of this number is being applied: retry
     return texts, last_in_ms
+
+
+def _to_chat(ctx: Context, state: State, text: str, now: datetime) -> list[str] | None:
+    """While the ticket is attended by chat, the citizen's text goes to the chat (whatsapp_chat.py): the
+    replies ([] when it went), or None when it is for the conversation (a command, no chat going on)."""
+    command = machine.COMMANDS.get(fold(text).strip("*!?. "))
+    if not state.ticket_id or state.step != "queue" or command or not text.strip():
+        return None
+    if (ctx.store.get_ticket(state.ticket_id) or {}).get("mode") != "chat":
+        return None
+    try:
+        citizen_says(ctx, state.ticket_id, ctx.keys.sign(state.ticket_id), text, now)
+    except InvalidTransitionError:
+        return None  # the attendance is over: the conversation takes it (the survey)
+    except DomainError as exc:  # refused as on the page (too long, the transcript full)
+        return [problem_text(exc) if isinstance(exc, InvalidInputError) else exc.message]
+    return []
 
 
 def _run(

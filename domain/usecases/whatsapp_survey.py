@@ -20,7 +20,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -50,22 +50,40 @@ def queue_survey(ctx: Context, ticket_id: str) -> None:
 def ask_survey(ctx: Context, message: Mapping[str, Any], now: datetime) -> str:
     """Ask the survey of a finished ticket in its WhatsApp conversation (module docstring)."""
     ticket_id = str(message["ticketId"])
-    tid = TicketId.parse(ticket_id)
-    store, replies = ctx.conversations, ctx.replies
-    phone = ctx.store.get_contacts(ticket_id).get(CHANNEL, "")
     ticket = ctx.store.get_ticket(ticket_id)
-    if store is None or replies is None or not phone or ticket is None:
+    if ticket is None:
         return NOT_FOLLOWED
     if ticket.get("status") != Status.DONE.value or ticket.get("surveyed"):
         return ANSWERED
-    marker, day = f"c.{SURVEY}.{tid.short}.{CHANNEL}", ticket_day(tid)
+
+    def ask(store: ConversationStore, replies: TextReplies, phone: str) -> str:
+        return _ask(ctx, store, replies, phone, ticket_id, ticket, now)
+
+    return once_in_conversation(ctx, ticket_id, SURVEY, now, ask)
+
+
+def once_in_conversation(
+    ctx: Context,
+    ticket_id: str,
+    key: str,
+    now: datetime,
+    send: Callable[[ConversationStore, TextReplies, str], str],
+) -> str:
+    """Run `send` with the ticket's WhatsApp conversation once per `key` (claimed in storage before,
+    settled after: released when it failed, so the queue's retry runs it again)."""
+    tid = TicketId.parse(ticket_id)
+    store, replies = ctx.conversations, ctx.replies
+    phone = ctx.store.get_contacts(ticket_id).get(CHANNEL, "")
+    if store is None or replies is None or not phone:
+        return NOT_FOLLOWED
+    marker, day = f"c.{key}.{tid.short}.{CHANNEL}", ticket_day(tid)
     claimed = once.claim(ctx, tid.unit_id, day, marker, now)
     if claimed == "done":
         return DONE_BEFORE
     if claimed == "busy":
         raise once.in_flight()
     try:
-        outcome = _ask(ctx, store, replies, ticket_id, ticket, phone, now)
+        outcome = send(store, replies, phone)
     except Exception:
         once.settle(ctx, tid.unit_id, day, [marker], done=False)
         raise
@@ -77,9 +95,9 @@ def _ask(
     ctx: Context,
     store: ConversationStore,
     replies: TextReplies,
+    phone: str,
     ticket_id: str,
     ticket: Mapping[str, Any],
-    phone: str,
     now: datetime,
 ) -> str:
     key = conversation_key(ctx.keys, CHANNEL, phone)
