@@ -147,8 +147,9 @@ class TableRetentionStore:
     # --- once-markers not kept with a unit ---------------------------------------------------------
 
     def forget_markers(self, scope: str, cutoff: str) -> int:
-        """The partitions `{scope}.{day}` before the cutoff sort together: one range query, then
-        deletes in entity-group transactions of one partition."""
+        """Delete the once-markers (QueueStore.claim_once) kept under `scope` instead of a unit (the
+        WhatsApp messages applied: `whatsapp.{day}`) of days before `cutoff`; how many. The partitions
+        sort together: one range query, then deletes in entity-group transactions of one partition."""
         table = self.table()
         rows = table.query_entities(
             "PartitionKey ge @lo and PartitionKey lt @hi and RowKey ge 'n.' and RowKey lt 'n/'",

@@ -368,12 +368,8 @@ class RetentionStore(Protocol):
 
     def erase_ticket(self, ticket_id: str, now: datetime) -> None:
         """Purge one ticket: its entity, its survey's comment and the reasons typed in its events."""
-        ...
 
-    def forget_markers(self, scope: str, cutoff: str) -> int:
-        """Delete the once-markers (QueueStore.claim_once) kept under `scope` instead of a unit (the
-        WhatsApp messages applied: `whatsapp.{day}`) for days before `cutoff`; how many."""
-        ...
+    def forget_markers(self, scope: str, cutoff: str) -> int: ...  # claim_once's `{scope}.{day}` < cutoff
 
 
 class ConfigFile(Protocol):
