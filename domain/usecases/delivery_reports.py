@@ -27,7 +27,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from domain.conversation.ports import ConversationStore
 from domain.errors import ConcurrentUpdateError
 from domain.queue import QueueState
 from domain.tickets import AttendanceAction, AttendanceEvent, Status, TicketId, TicketWrite
@@ -52,14 +51,8 @@ def keep_receipt(ctx: Context, message_id: str, ticket_id: str, kind: str, now: 
     store = ctx.conversations
     if store is None or not message_id:
         return
-    key = receipt_key(message_id)
-    if store.load(key)[0] is None:
-        _save(store, key, {"ticketId": ticket_id, "kind": kind, "lastMs": ms(now)})
-
-
-def _save(store: ConversationStore, key: str, record: Mapping[str, object]) -> None:
-    try:
-        store.save(key, record, None)
+    try:  # one write: a create, refused when it exists
+        store.save(receipt_key(message_id), {"ticketId": ticket_id, "kind": kind, "lastMs": ms(now)}, None)
     except ConcurrentUpdateError:
         pass  # kept already (a replayed send): the same ticket and kind
 
