@@ -19,7 +19,6 @@ import httpx
 import pytest
 
 from devhost.clock import FakeClock
-from tests.support.storage_dump import dump_account
 from tests.support.system import System, running_system
 
 pytestmark = [pytest.mark.e2e, pytest.mark.azurite]
@@ -56,11 +55,6 @@ def assert_refused(answer: httpx.Response, what: str) -> None:
     assert "Envie os dados como JSON" in answer.json()["detail"], what
 
 
-def snapshot(system: System) -> set[tuple[str, str]]:
-    assert system.host.wait_idle(15)
-    return {(r.where, r.text) for r in dump_account(system.settings["AzureWebJobsStorage"])}
-
-
 def test_call_next_and_no_show_without_json_are_refused_and_change_nothing(
     system: System, raw: httpx.Client
 ) -> None:
@@ -74,25 +68,25 @@ def test_call_next_and_no_show_without_json_are_refused_and_change_nothing(
     auth = {"Authorization": f"Bearer {ticket['token']}"}
     path = f"/api/tickets/{ticket['ticketId']}"
     system.wait(lambda: system.client.get(path, headers=auth).json()["status"] == "waiting")
-    before = snapshot(system)
+    before = system.stored()
     for headers in NOT_JSON:
         what = headers.get("Content-Type", "no Content-Type")
         answer = raw.post(f"/api/clerk/units/{UNIT}/call", headers={**clerk, **headers})
         assert_refused(answer, f"call {what}")
     assert system.client.get(path, headers=auth).json()["status"] == "waiting"  # nobody was called
-    assert snapshot(system) == before
+    assert system.stored() == before
 
     called = raw.post(
         f"/api/clerk/units/{UNIT}/call", headers={**clerk, "Content-Type": "application/json"}
     )  # the control: the same empty body, said to be JSON
     assert called.status_code == 200 and called.json()["ticketId"] == ticket["ticketId"], called.text
-    before = snapshot(system)
+    before = system.stored()
     no_show = f"/api/clerk/units/{UNIT}/tickets/{ticket['ticketId']}/no_show"
     for headers in NOT_JSON:
         what = headers.get("Content-Type", "no Content-Type")
         assert_refused(raw.post(no_show, headers={**clerk, **headers}), f"no-show {what}")
     assert system.client.get(path, headers=auth).json()["status"] == "called"
-    assert snapshot(system) == before
+    assert system.stored() == before
 
 
 def test_every_write_route_of_the_api_refuses_what_is_not_json(system: System, raw: httpx.Client) -> None:
@@ -103,7 +97,7 @@ def test_every_write_route_of_the_api_refuses_what_is_not_json(system: System, r
     assert len(writes) >= 20, writes  # the table below is the app's, not a hand-picked few
     values = {"unit": UNIT, "ticket": f"{UNIT}.20261130.abcdefghij", "message": f"{UNIT}.20261130.m1"}
     headers = {**system.clerk(CLERK), "Authorization": "Bearer k1.x"}
-    before = snapshot(system)
+    before = system.stored()
     refused = 0
     for method, template in writes:
         path = "/api" + re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), "finish"), template)
@@ -116,5 +110,5 @@ def test_every_write_route_of_the_api_refuses_what_is_not_json(system: System, r
                     continue  # the channel's own words for an upload (tests/e2e/test_scheduling_e2e.py)
                 assert_refused(answer, what)
                 refused += 1
-    assert snapshot(system) == before
+    assert system.stored() == before
     print(f"json writes: {len(writes)} write routes × {len(NOT_JSON)} types × 2 bodies → {refused} refused")

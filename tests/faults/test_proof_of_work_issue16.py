@@ -20,7 +20,6 @@ import altcha
 import httpx
 import pytest
 
-from tests.support.storage_dump import dump_account
 from tests.support.system import System, running_system
 
 pytestmark = [pytest.mark.e2e, pytest.mark.azurite]
@@ -61,11 +60,6 @@ def fresh_proof(system: System, unit: str) -> str:
     return solved(answer.json())
 
 
-def snapshot(system: System) -> set[tuple[str, str]]:
-    assert system.host.wait_idle(15)
-    return {(r.where, r.text) for r in dump_account(system.settings["AzureWebJobsStorage"])}
-
-
 def assert_asked(answer: httpx.Response, unit: str, words: str) -> None:
     assert answer.status_code == 428, f"{answer.status_code} {answer.text}"
     assert answer.headers["content-type"].startswith("application/problem+json")
@@ -95,9 +89,9 @@ def test_near_the_cap_a_join_without_proof_is_refused_and_a_solved_one_gets_in(s
     # the bucket holds 16 and refills 16 a minute: 9 take it below half, a few more refill meanwhile
     assert 9 <= admitted <= 12, statuses
     assert set(statuses[admitted:]) == {428}, statuses
-    before = snapshot(system)
+    before = system.stored()
     assert_asked(join(system, BUSY, "Mais Um Robô", "198.51.100.200"), BUSY, ASKED)
-    assert snapshot(system) == before
+    assert system.stored() == before
 
     started = time.perf_counter()
     proof = fresh_proof(system, BUSY)
@@ -109,7 +103,7 @@ def test_near_the_cap_a_join_without_proof_is_refused_and_a_solved_one_gets_in(s
         f"{40 - admitted} of 40 bot joins were refused"
     )
 
-    before = snapshot(system)
+    before = system.stored()
     replayed = join(system, BUSY, "Outro Com A Mesma Prova", "192.0.2.45", proof)
     assert_asked(replayed, BUSY, "já foi usada")
     expired = solved(
@@ -131,7 +125,7 @@ def test_near_the_cap_a_join_without_proof_is_refused_and_a_solved_one_gets_in(s
     elsewhere = fresh_proof(system, QUIET)
     assert_asked(join(system, BUSY, "Prova De Outra Unidade", "192.0.2.48", elsewhere), BUSY, "não vale")
     assert_asked(join(system, BUSY, "Prova Quebrada", "192.0.2.49", "isto-nao-e-base64!"), BUSY, "não vale")
-    assert snapshot(system) == before
+    assert system.stored() == before
 
 
 def test_a_booking_at_a_unit_under_a_flood_needs_a_proof_too(system: System) -> None:
