@@ -2,10 +2,11 @@
 
 `receive` loads the conversation of the sender's number (`ctx.conversations`, keyed by a keyed hash of
 the number), feeds the message to the pure state machine (domain/conversation/machine.py), runs the
-intents it returns through the same use cases as the pages (joining, the citizen's view, leaving, the
-survey) and sends the replies (`ctx.replies`) as free-form text while WhatsApp's 24-hour
-customer-service window is open (the citizen has just written), as the `conversation` template when
-it closed meanwhile (Event Grid may deliver a message again hours later: domain/conversation/window.py).
+intents it returns through the same use cases as the pages and the widget (domain/usecases/conversing.py:
+joining, the citizen's view, leaving, the survey) and sends the replies (`ctx.replies`) as free-form
+text while WhatsApp's 24-hour customer-service window is open (the citizen has just written), as the
+`conversation` template when it closed meanwhile (Event Grid may deliver a message again hours
+later: domain/conversation/window.py).
 
 - **Once per message.** Event Grid delivers at least once: the ACS message id is claimed in storage
   (domain/usecases/once.py) before anything is done, so a replayed event changes nothing, on any
@@ -28,27 +29,21 @@ it closed meanwhile (Event Grid may deliver a message again hours later: domain/
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Protocol
 
-from domain.config import UnitConfig
 from domain.contacts import NoticeRequest, normalize_phone
 from domain.conversation import machine, window
-from domain.conversation.machine import AskPosition, Choice, Join, Leave, State, SurveyAnswer, Turn
+from domain.conversation.machine import Choice, State, Turn
 from domain.conversation.ports import ConversationStore, conversation_key
 from domain.conversation.questions import Inbound, Say, fold, numbered, problem_text
 from domain.errors import ConcurrentUpdateError, DomainError, InvalidInputError, InvalidTransitionError
-from domain.tickets import Status
 from domain.times import ms
-from domain.usecases import once
+from domain.usecases import conversing, once
 from domain.usecases.chat import citizen_says
 from domain.usecases.citizen_notices import offered_channels
-from domain.usecases.citizen_view import BeingServed, InLine, NotYetAdmitted, Outcome, leave, ticket_view
 from domain.usecases.context import Context
-from domain.usecases.joining import JoinInput, accept_join
-from domain.usecases.surveys import submit_survey
+from domain.usecases.conversing import JoinGate
 
 CHANNEL = "whatsapp"
 ONCE_PARTITION = "whatsapp"  # the once-markers of received messages: `whatsapp.{day}` (no personal data)
@@ -68,16 +63,6 @@ class Received:
     text: str = ""
     option: str = ""
     media: bool = False
-
-
-class JoinGate(Protocol):
-    """The abuse limits of joining, with the number (its conversation key) as the client."""
-
-    def check(self, client: str, unit: UnitConfig) -> None:
-        """RateLimitedError when the client is over a limit."""
-        ...
-
-    def accepted(self, client: str, ticket_id: str) -> None: ...
 
 
 def menu(ctx: Context, now: datetime) -> list[Choice]:
@@ -160,7 +145,8 @@ def _outbox(
     else:
         choices = menu(ctx, now)
         turn = machine.converse(state, Inbound(message.text, message.option), choices, ms(now), idle_ms)
-        turn = _run(ctx, turn, phone, key, choices, now, gate)
+        notices = (NoticeRequest(CHANNEL, phone=phone),)
+        turn = conversing.run(ctx, turn, key, choices, now, gate, notices)
     texts = [numbered(say) for say in turn.says]
     saved = {**turn.state.record(), "contact": phone, "lastIn": message.message_id, "outbox": texts}
     try:
@@ -185,101 +171,3 @@ def _to_chat(ctx: Context, state: State, text: str, now: datetime) -> list[str] 
     except DomainError as exc:  # refused as on the page (too long, the transcript full)
         return [problem_text(exc) if isinstance(exc, InvalidInputError) else exc.message]
     return []
-
-
-def _run(
-    ctx: Context,
-    turn: Turn,
-    phone: str,
-    key: str,
-    choices: Sequence[Choice],
-    now: datetime,
-    gate: JoinGate | None,
-) -> Turn:
-    """Run the turn's intents through the use cases; the replies they lead to follow the turn's."""
-    says = list(turn.says)
-    state = turn.state
-    for intent in turn.intents:
-        token = ctx.keys.sign(intent.ticket_id) if not isinstance(intent, Join) else ""
-        try:
-            if isinstance(intent, Join):
-                after = _join(ctx, state, intent, phone, key, now, gate)
-            elif isinstance(intent, AskPosition):
-                after = _position(ctx, state, intent.ticket_id, token, now)
-            elif isinstance(intent, Leave):
-                leave(ctx, intent.ticket_id, token, now)
-                after = machine.left(state)
-            else:
-                submit_survey(ctx, intent.ticket_id, token, intent.score, intent.comment, now)
-                after = machine.surveyed(state)
-        except DomainError as exc:
-            message = problem_text(exc) if isinstance(exc, InvalidInputError) else exc.message
-            after = (
-                machine.join_refused(state, message, choices)
-                if isinstance(intent, Join)
-                else _refused(state, intent, message)
-            )
-        says += after.says
-        state = after.state
-    return Turn(state, tuple(says))
-
-
-def _refused(state: State, intent: AskPosition | Leave | SurveyAnswer, message: str) -> Turn:
-    if isinstance(intent, SurveyAnswer):
-        return machine.surveyed(state) if "já foi respondida" in message else Turn(state, (Say(message),))
-    return Turn(replace(state, step="queue"), (Say(message),))
-
-
-def _join(
-    ctx: Context, state: State, intent: Join, phone: str, key: str, now: datetime, gate: JoinGate | None
-) -> Turn:
-    a = intent.answers
-    oab_number, _, oab_state = a.get("oab", "").partition(" ")
-    unit = ctx.unit(intent.unit_id)
-    if gate is not None:
-        gate.check(key, unit)
-    data = JoinInput(
-        name=a.get("name", ""),
-        role=a.get("role", ""),
-        reason=a.get("reason", ""),
-        oab_number=oab_number,
-        oab_state=oab_state,
-        process_number=a.get("processNumber", ""),
-        category=a.get("category", ""),
-        priority=tuple(a.get("priority", "").split()),
-        companions=int(a.get("companions", "0") or 0),
-        notices=(NoticeRequest(CHANNEL, phone=phone),),
-    )
-    accepted = accept_join(ctx, intent.unit_id, data, now)
-    if gate is not None:
-        gate.accepted(key, accepted.ticket_id)
-    return machine.joined(state, accepted.ticket_id, "")
-
-
-def _position(ctx: Context, state: State, ticket_id: str, token: str, now: datetime) -> Turn:
-    view = ticket_view(ctx, ticket_id, token, now).state
-    if isinstance(view, InLine):
-        ahead = view.people_ahead or 0
-        who = "ninguém" if ahead == 0 else ("1 pessoa" if ahead == 1 else f"{ahead} pessoas")
-        text = f"Sua senha é {view.display_number}. Na sua frente: {who}."
-        return machine.position(state, text)
-    if isinstance(view, BeingServed):
-        link = view.meeting.join_url
-        text = (
-            f"Chegou a sua vez! Entre no atendimento: {link}"
-            if link
-            else "Chegou a sua vez! O link está sendo preparado."
-        )
-        return machine.position(state, text)
-    if isinstance(view, NotYetAdmitted):
-        return machine.position(
-            state, "Seu pedido está sendo registrado. Pergunte de novo em alguns segundos."
-        )
-    return _finished(state, view)
-
-
-def _finished(state: State, view: Outcome) -> Turn:
-    if view.status == Status.DONE and not view.survey_answered:
-        return machine.attended(state)
-    text = view.message or "Sua senha não está mais na fila."
-    return Turn(State(step="end"), (Say(f"{text} Se precisar, mande *oi* para começar de novo."),))
