@@ -22,6 +22,7 @@ NAME_MAX = 120
 REASON_ID_MAX = 80  # a reason or category id of the unit's lists
 CLERK_REASON_MAX = 200  # what a clerk types to explain a call out of order, a requeue, a transfer
 COMMENT_MAX = 1000  # the survey's comment
+ACCESSIBILITY_NOTE_MAX = 200  # "another need", in the citizen's words
 REPLY_MAX = 5000  # a clerk's reply on the asynchronous channel
 ROLES = {"parte": "Parte", "advogado": "Advogado(a)", "outro": "Outro"}
 

@@ -84,6 +84,7 @@ ROUTES: Mapping[tuple[str, str], Rule] = {
     ("GET", "units/{unit}/embed"): PUBLIC,
     ("GET", "units/{unit}/challenge"): PUBLIC,  # a proof-of-work challenge (functions/proof.py)
     ("POST", "units/{unit}/tickets"): PUBLIC,
+    ("POST", "conversa"): PUBLIC,  # the widget's conversation (functions/conversation_http.py)
     # the citizen's ticket, with its token
     ("GET", "tickets/{ticket}"): CITIZEN,
     ("DELETE", "tickets/{ticket}"): CITIZEN,

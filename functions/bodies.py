@@ -16,11 +16,13 @@ import azure.functions as func
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from domain.contacts import EMAIL_MAX, ENDPOINT_MAX, NoticeRequest
+from domain.conversation.machine import MAX_TEXT
 from domain.errors import InvalidInputError
 from domain.messages import MessageInput
 from domain.people import CLERK_REASON_MAX, COMMENT_MAX, NAME_MAX, REASON_ID_MAX, REPLY_MAX
 from domain.usecases.joining import JoinInput
 
+STATE_MAX = 8000  # a conversation's signed state (about 2 KB in use)
 MAX_BODY = 256 * 1024  # above any valid body: the longest text field (20,000 characters) JSON-escaped
 
 _FIELD_MESSAGES = {
@@ -180,6 +182,21 @@ class SurveyBody(Body):
 
     score: int = Field(ge=1, le=5)
     comment: str = Field(default="", max_length=COMMENT_MAX)
+
+
+class ConversationBody(Body):
+    """One message of the widget's conversation (functions/conversation_http.py): the signed state the
+    last answer gave (none: a new conversation, at `unit` if given, or following `ticketId` with its
+    `token`), and what the citizen typed (`text`) or the id of the option chosen (`option`)."""
+
+    model_config = examples({}, {"unit": "tjac-rbr-1vce"}, str_max_length=STATE_MAX)
+
+    state: str = ""
+    text: str = Field(default="", max_length=MAX_TEXT)
+    option: str = Field(default="", max_length=REASON_ID_MAX)
+    unit: str = Field(default="", max_length=REASON_ID_MAX)
+    ticket_id: str = Field(default="", alias="ticketId", max_length=REASON_ID_MAX)
+    token: str = Field(default="", max_length=REASON_ID_MAX)
 
 
 class ChatBody(Body):

@@ -157,11 +157,11 @@ def _charge(req: func.HttpRequest, kind: str, client: str | None, route: tuple[s
         unit = None
     if route == limits.BOOKING:  # before the shared bucket: a booking refused by the count spends none
         bootstrap.limiter().check_bookings(client, _is_booked)  # and before a proof: solving won't help
-    proved = route in proof.GUARDED and unit is not None and _proved(req, kind, client, unit)
+    proved = route in proof.GUARDED and unit is not None and proof_given(req, kind, client, unit)
     bootstrap.limiter().charge(kind, client, unit, is_live, proved)
 
 
-def _proved(req: func.HttpRequest, kind: str, client: str | None, unit: UnitConfig) -> bool:
+def proof_given(req: func.HttpRequest, kind: str, client: str | None, unit: UnitConfig) -> bool:
     """Whether the request carries a valid proof of work, spent now (a replay is refused on every
     instance); ProofRequiredError (428) when one is required and missing, or when the one sent is not
     valid (checked even when none is required)."""

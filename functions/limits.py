@@ -43,7 +43,8 @@ minutes, and at most 3 appointments booked and not yet come per client, a *count
 citizen who cancels may book again at once); 5 messages, then one every 2 minutes; 10 survey answers,
 then one every 6 s; 10 changes of the notice channels or "Estou aqui", then one every 6 s (in each
 instance's memory, like surveys); 20 proof-of-work challenges, then one every 3 s (functions/proof.py;
-in memory); at most 10 active tickets (pending, waiting, called) per client.
+in memory); 30 messages of the widget's conversation, then one a second (in memory; a message that joins
+is charged as a join too); at most 10 active tickets (pending, waiting, called) per client.
 Per unit (from its `limits.maxWaiting`, *W*): joins, a third of *W* at once (at least 10), then as
 many a minute, well below the line's cap, so no set of addresses fills the line in one burst; polls
 2·*W* a second (at least 100), bursts of twice that: the unit's own citizens polling at the page's pace
@@ -77,6 +78,7 @@ MESSAGE = "message"
 SURVEY = "survey"
 NOTICES = "notices"
 CHALLENGE = "challenge"  # a proof-of-work challenge (functions/proof.py): in memory, like polls
+CONVERSATION = "conversation"  # a message of the widget's conversation (its join charges JOIN too)
 KINDS: Mapping[tuple[str, str], str] = {
     ("POST", "units/{unit}/tickets"): JOIN,
     ("GET", "tickets/{ticket}"): POLL,
@@ -87,6 +89,7 @@ KINDS: Mapping[tuple[str, str], str] = {
     ("PUT", "tickets/{ticket}/notices"): NOTICES,
     ("POST", "tickets/{ticket}/here"): NOTICES,
     ("GET", "units/{unit}/challenge"): CHALLENGE,
+    ("POST", "conversa"): CONVERSATION,
 }
 SHARED_PER_CLIENT = frozenset({JOIN, BOOK, MESSAGE})  # held in storage: exact across instances
 
@@ -100,6 +103,7 @@ PER_CLIENT = {
     SURVEY: Rate(10, 1 / 6),
     NOTICES: Rate(10, 1 / 6),  # choosing channels, "Estou aqui": a few times per wait
     CHALLENGE: Rate(20, 1 / 3),  # a page asks one per join or booking, again when one expires
+    CONVERSATION: Rate(30, 1),  # a citizen answers a question every few seconds
 }
 MAX_ACTIVE_PER_CLIENT = 10
 MAX_CLIENTS_KEPT = 100_000  # clients a worker remembers in memory (when limits are not shared)
@@ -392,6 +396,7 @@ _CLIENT_TEXT = {
     MESSAGE: "Muitas mensagens a partir deste endereço. Aguarde alguns minutos e tente novamente.",
     SURVEY: "Muitas respostas a partir deste endereço. Aguarde um pouco e tente novamente.",
     CHALLENGE: "Muitos pedidos de verificação a partir deste endereço. Aguarde um pouco e tente novamente.",
+    CONVERSATION: "Muitas mensagens a partir deste endereço. Aguarde um pouco e tente novamente.",
 }
 _UNIT_TEXT = {
     JOIN: "Muitas pessoas estão entrando na fila desta unidade agora. Tente novamente em instantes.",

@@ -39,6 +39,7 @@ from domain.conversation.questions import (
 from domain.errors import InvalidInputError
 
 IDLE_MS = 30 * 60 * 1000
+MAX_TEXT = 1000  # a longer message is refused (the survey's comment holds as much)
 MAX_UNITS = 10  # rows of a WhatsApp interactive list
 WELCOME = "Bem vindo(a) ao nosso canal de atendimento on-line."
 PETITIONS = (
@@ -104,6 +105,7 @@ class Choice:
     unit: UnitConfig
     open_now: bool = True
     chat: bool = False  # the unit's clerks can attend by messages on this channel
+    terms: str = ""  # the folded text a typed search looks in (domain.places.search_text); "": the name
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,16 @@ def converse(
     return _stamp(turn, now_ms)
 
 
+def begin(menu: Sequence[Choice], now_ms: int, unit_id: str) -> Turn:
+    """A conversation opened at a unit (the widget fixed to one): the greeting, then as if the citizen
+    had chosen it from the list."""
+    greeting = converse(State(), Inbound(), menu, now_ms)
+    if not any(c.unit.id == unit_id for c in menu):
+        return greeting
+    chosen = _choose_unit(replace(greeting.state, shown=(unit_id,)), Inbound(option=unit_id), menu)
+    return _stamp(replace(chosen, says=(greeting.says[0], *chosen.says)), now_ms)
+
+
 def _stamp(turn: Turn, now_ms: int) -> Turn:
     return replace(turn, state=replace(turn.state, last_ms=now_ms))
 
@@ -219,7 +231,7 @@ def _choose_unit(state: State, inbound: Inbound, menu: Sequence[Choice]) -> Turn
     chosen = match(listed, inbound)
     if chosen is None and not inbound.option and not fold(inbound.text).isdigit():
         words = fold(inbound.text).split()
-        found = [c.unit.id for c in menu if words and all(w in fold(c.unit.name) for w in words)]
+        found = [c.unit.id for c in menu if words and all(w in (c.terms or fold(c.unit.name)) for w in words)]
         if len(found) == 1:
             chosen = found[0]
         elif found:
@@ -228,7 +240,10 @@ def _choose_unit(state: State, inbound: Inbound, menu: Sequence[Choice]) -> Turn
         turn = _units(state, menu, state.shown or [c.unit.id for c in menu])
         return replace(
             turn,
-            says=(Say("Não encontrei essa unidade. Responda o número de uma unidade da lista."), *turn.says),
+            says=(
+                Say("Não encontrei essa unidade. Responda o número de uma unidade da lista.", error=True),
+                *turn.says,
+            ),
         )
     choice = by_id[chosen]
     if not choice.open_now:
@@ -248,7 +263,7 @@ def _reply(state: State, inbound: Inbound, menu: Sequence[Choice]) -> Turn:
     try:
         value = answer(q, choice.unit, inbound)
     except InvalidInputError as exc:
-        return Turn(state, (Say(problem_text(exc)), Say(q.ask, q.options(choice.unit))))
+        return Turn(state, (Say(problem_text(exc), error=True), Say(q.ask, q.options(choice.unit))))
     return _ask(replace(state, answers={**state.answers, q.key: value}), choice.unit, q.key)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from domain.config import UnitConfig
 from domain.errors import InvalidInputError
 from domain.ordering import GROUND_LABELS, classify
+from domain.people import ACCESSIBILITY_NOTE_MAX as NOTE_MAX
 from domain.people import ROLES, check_name
 from domain.validation import normalize_oab, normalize_process_number
 
@@ -25,6 +26,7 @@ class Say:
 
     text: str
     options: tuple[tuple[str, str], ...] = ()
+    error: bool = False  # it refuses the last answer (a channel may mark it so)
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,10 @@ def _oab(raw: str) -> str:
 ROLE_LABELS = {"parte": "Parte ou interessado"}  # the join form's wording
 MAX_COMPANIONS = 3  # as the join form (domain/usecases/joining.py checks it again)
 GROUNDS = tuple((g.value, label) for g, label in GROUND_LABELS.items())
+ACCESSIBILITY = (  # the join form's (site/assets/js/format.js); Res. CNJ 401/2021
+    ("libras", "Intérprete de Libras (Língua Brasileira de Sinais)"),
+    ("outra", "Outra necessidade de acessibilidade"),
+)
 QUESTIONS = (
     Question("name", "Qual é o seu nome completo?", check=check_name),
     Question(
@@ -128,7 +134,27 @@ QUESTIONS = (
         "Quantas pessoas vão acompanhar você no atendimento? Responda de 0 a 3.",
         check=lambda raw: _companions(raw),
     ),
+    Question(
+        "accessibility",
+        "Você precisa de algum recurso de acessibilidade no atendimento? Responda o número, ou 0 se não "
+        "precisar.",
+        options=lambda unit: ACCESSIBILITY,
+        multiple=True,
+    ),
+    Question(
+        "accessibilityNote",
+        "Conte em poucas palavras do que você precisa (ou responda 0 para pular).",
+        when=lambda unit, a: "outra" in a.get("accessibility", "").split(),
+        check=lambda raw: _note(raw),
+        optional=True,
+    ),
 )
+
+
+def _note(raw: str) -> str:
+    if len(raw.strip()) > NOTE_MAX:
+        raise InvalidInputError(f"Escreva no máximo {NOTE_MAX} caracteres.")
+    return raw.strip()
 
 
 def _grounds(raw: str) -> str:

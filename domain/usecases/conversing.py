@@ -75,7 +75,9 @@ def run(
             )
         says += after.says
         state = after.state
-    return Turn(state, tuple(says))
+    # An outcome may start the conversation afresh (left, surveyed, a refused join): it is still the
+    # time of this message, not a session idle since 1970 (the next message would be told it expired).
+    return Turn(replace(state, last_ms=turn.state.last_ms), tuple(says))
 
 
 def _refused(state: State, intent: AskPosition | Leave | SurveyAnswer, message: str) -> Turn:
@@ -106,6 +108,8 @@ def _join(
         category=a.get("category", ""),
         priority=tuple(a.get("priority", "").split()),
         companions=int(a.get("companions", "0") or 0),
+        accessibility=tuple(a.get("accessibility", "").split()),
+        accessibility_note=a.get("accessibilityNote", ""),
         notices=notices,
     )
     if gate is not None:

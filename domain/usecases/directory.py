@@ -8,7 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from domain.auth import Principal
-from domain.config import Option, UnitConfig
+from domain.config import Configuration, Option, UnitConfig
 from domain.places import matches, search_text
 from domain.privacy import PrivacyNotice, notice_of
 from domain.queue import WaitRange, estimate_wait
@@ -97,20 +97,25 @@ def list_units(
             continue
         if section and unit.section.lower() != section.lower():
             continue
-        owner = config.court(unit.court)
-        where = (
-            unit.name,
-            unit.section,
-            unit.category,
-            unit.municipality,
-            unit.court,
-            owner.name if owner else "",
-        )
-        text = search_text(*where, state=unit.state)
-        if q.strip() and not matches(q, text):
+        if q.strip() and not matches(q, unit_search_text(config, unit)):
             continue
         out.append(unit_summary(ctx, unit, now))
     return out
+
+
+def unit_search_text(config: Configuration, unit: UnitConfig) -> str:
+    """The folded text a search for a unit looks in: name, section, category, city, court by id or name,
+    state by code or name (the directory's `q`, the conversation's typed unit)."""
+    owner = config.court(unit.court)
+    where = (
+        unit.name,
+        unit.section,
+        unit.category,
+        unit.municipality,
+        unit.court,
+        owner.name if owner else "",
+    )
+    return search_text(*where, state=unit.state)
 
 
 def get_unit(ctx: Context, unit_id: str, now: datetime) -> UnitSummary:

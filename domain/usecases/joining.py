@@ -13,7 +13,7 @@ from domain.config import UnitConfig
 from domain.contacts import PUSH_HOSTS, NoticeRequest, parse_notices
 from domain.errors import AlreadyInQueueError, QueueFullError, UnitClosedError
 from domain.ordering import classify
-from domain.people import Person, PersonInput, Problems, check_person, person_key
+from domain.people import ACCESSIBILITY_NOTE_MAX, Person, PersonInput, Problems, check_person, person_key
 from domain.ports import JOIN_QUEUE
 from domain.tickets import TicketId
 from domain.times import ms
@@ -26,7 +26,6 @@ MAX_COMPANIONS = 3
 # Accessibility asked for at joining: a Libras interpreter (Res. CNJ 401/2021; the unit's court's
 # interpreter is invited when the citizen is called) or another need, described in a few words.
 ACCESSIBILITY = ("libras", "outra")
-ACCESSIBILITY_NOTE_MAX = 200
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ from domain.usecases.conversing import JoinGate
 
 CHANNEL = "whatsapp"
 ONCE_PARTITION = "whatsapp"  # the once-markers of received messages: `whatsapp.{day}` (no personal data)
-MAX_TEXT = 1000  # a message longer than this is refused (the survey's comment holds as much)
+MAX_TEXT = machine.MAX_TEXT
 TOO_LONG = f"A mensagem é longa demais: escreva no máximo {MAX_TEXT:,} caracteres.".replace(",", ".")
 NOT_A_MOBILE = "Este canal atende apenas celulares do Brasil (+55)."
 

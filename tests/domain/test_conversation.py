@@ -18,6 +18,7 @@ from domain.conversation.machine import (
     SurveyAnswer,
     Turn,
     attended,
+    begin,
     converse,
     joined,
 )
@@ -57,7 +58,20 @@ def test_any_first_message_greets_and_lists_the_units_numbered() -> None:
 
 
 # Every answer of a lawyer to a unit with service categories, as typed, and the join it must make.
-LAWYER = ["bom dia", "1", "Maria  da Silva", "2", "123456 sp", PROCESS, "1", "1", "1, 5", "2"]
+LAWYER = [
+    "bom dia",
+    "1",
+    "Maria  da Silva",
+    "2",
+    "123456 sp",
+    PROCESS,
+    "1",
+    "1",
+    "1, 5",
+    "2",
+    "1, 2",
+    "rampa",
+]
 
 
 def test_a_whole_join_asks_each_question_once_and_joins_with_the_answers() -> None:
@@ -71,6 +85,8 @@ def test_a_whole_join_asks_each_question_once_and_joins_with_the_answers() -> No
     assert "tipo de atendimento" in asked[6]
     assert "prioritário" in asked[7]
     assert "acompanhar" in asked[8]
+    assert "acessibilidade" in asked[9] and "Intérprete de Libras" in asked[9]
+    assert "poucas palavras" in asked[10]
     assert turns[-1].intents == (
         Join(
             "trf1-sjac-01vf",
@@ -83,6 +99,8 @@ def test_a_whole_join_asks_each_question_once_and_joins_with_the_answers() -> No
                 "category": "advogados",
                 "priority": "idoso_80 gestante",
                 "companions": "2",
+                "accessibility": "libras outra",
+                "accessibilityNote": "rampa",
             },
         ),
     )
@@ -90,7 +108,7 @@ def test_a_whole_join_asks_each_question_once_and_joins_with_the_answers() -> No
 
 
 def test_a_party_is_not_asked_the_oab_and_a_unit_without_categories_not_the_type() -> None:
-    turns = talk(["oi", "2", "José", "1", "0", "2", "0", "0"])
+    turns = talk(["oi", "2", "José", "1", "0", "2", "0", "0", "0"])
     (join,) = turns[-1].intents
     assert join == Join(
         "trf1-sjam-01vf",
@@ -101,9 +119,11 @@ def test_a_party_is_not_asked_the_oab_and_a_unit_without_categories_not_the_type
             "reason": "orientacao",
             "priority": "",
             "companions": "0",
+            "accessibility": "",
         },
     )
     assert not any("OAB" in text(t) for t in turns)
+    assert not any("poucas palavras" in text(t) for t in turns)  # asked only after "another need"
 
 
 @pytest.mark.parametrize(
@@ -118,6 +138,8 @@ def test_a_party_is_not_asked_the_oab_and_a_unit_without_categories_not_the_type
         (["oi", "2", "Ana", "1", "0", "9"], "Escolha uma das opções da lista"),
         (["oi", "2", "Ana", "1", "0", "1", "1, 11"], "Responda com os números da lista, ou 0."),
         (["oi", "2", "Ana", "1", "0", "1", "0", "4"], "Responda com um número de 0 a 3."),
+        (["oi", "2", "Ana", "1", "0", "1", "0", "0", "3"], "Responda com os números da lista, ou 0."),
+        (["oi", "2", "Ana", "1", "0", "1", "0", "0", "2", "x" * 201], "no máximo 200 caracteres"),
     ],
 )
 def test_a_wrong_answer_is_refused_clearly_and_the_question_asked_again(
@@ -128,6 +150,25 @@ def test_a_wrong_answer_is_refused_clearly_and_the_question_asked_again(
     assert refusal.lower() in text(turns[-1]).lower()
     assert after.asking == before.asking and after.answers == before.answers  # nothing changed
     assert turns[-1].intents == ()
+    assert turns[-1].says[0].error and not turns[-1].says[-1].error  # the refusal, then the question again
+
+
+def test_a_conversation_opened_at_a_unit_greets_and_asks_the_first_question_there() -> None:
+    turn = begin(MENU, T0, "trf1-sjam-01vf")
+    assert "Bem vindo(a)" in turn.says[0].text and "Escolha a unidade" not in text(turn)
+    assert turn.state.unit_id == "trf1-sjam-01vf" and turn.says[-1].text == "Qual é o seu nome completo?"
+    assert "art. 4º" in text(turn)  # the counter takes no petitions, said before any question
+    elsewhere = begin(MENU, T0, "tjac-rbr-1vce")  # not offered here: the list of the units instead
+    assert elsewhere.state.step == "unit" and "Escolha a unidade" in text(elsewhere)
+
+
+def test_a_unit_is_found_by_the_words_of_its_search_text_when_the_channel_gives_one() -> None:
+    menu = (
+        Choice(WITH_CATEGORIES, terms="trf1 sjac rio branco acre"),
+        Choice(PLAIN, terms="manaus amazonas"),
+    )
+    found = talk(["oi", "Rio Branco"], menu)[-1]
+    assert found.state.unit_id == "trf1-sjac-01vf"
 
 
 def test_a_unit_is_chosen_by_its_name_too_and_a_closed_unit_is_refused() -> None:

@@ -153,7 +153,7 @@ def test_a_whole_attendance_over_whatsapp(
     system: System, acs: FakeAcs, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    for line in ["oi", "2", "Maria da Silva", "1", "0", "2", "0"]:
+    for line in ["oi", "2", "Maria da Silva", "1", "0", "2", "0", "0"]:
         assert post(system, event(acs, line)) == 202
     last = event(acs, "0")
     assert post(system, last) == 202

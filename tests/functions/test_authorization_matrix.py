@@ -79,7 +79,8 @@ SCOPE_QUERY = {"unit": UNIT, "court": "trf1", "period": "7", "days": "7", "day":
 
 def who_gets_in(method: str, route: str) -> frozenset[str]:
     """The oracle, from DESIGN §3a's URL conventions (not from functions/authz.py)."""
-    if route in ("health", "units") or route.startswith(("units/{unit}", "openapi")):
+    # the widget's conversation is the public join's (issue 18): anyone, as joining
+    if route in ("health", "units", "conversa") or route.startswith(("units/{unit}", "openapi")):
         return EVERYONE
     if route.startswith("tickets/{ticket}"):
         return frozenset({CITIZEN})
@@ -108,6 +109,7 @@ SUCCESS: dict[tuple[str, str], int] = {
     ("GET", "units/{unit}/embed"): 200,
     ("GET", "units/{unit}/challenge"): 200,
     ("POST", "units/{unit}/tickets"): 202,
+    ("POST", "conversa"): 200,
     ("GET", "units/{unit}/slots"): 200,
     ("POST", "units/{unit}/appointments"): 201,
     ("GET", "units/{unit}/async-channel"): 200,
@@ -457,6 +459,7 @@ TARGETS: dict[tuple[str, str], Callable[[World], Target]] = {
         w.called(), body={"mode": "chat"}, check=same("mode", "chat")
     ),
     ("GET", "units/{unit}"): lambda w: Target(check=same("id", UNIT)),
+    ("POST", "conversa"): lambda w: Target(body={"unit": UNIT}, check=same("step", "ask")),
     # issue 15: one's own stars; whether the citizen is in the room (a called ticket; the local room
     # reports with the ticket's token); the unit's configuration, read-only
     ("PUT", "clerk/favorites/{unit}"): lambda w: Target(

@@ -21,7 +21,7 @@ from tests.usecases.conftest import UNIT, World
 from tests.usecases.test_citizen_notices import deliver, sent
 
 PHONE = "+5568999123456"  # Rio Branco (DDD 68), a mobile
-PARTY = ["oi", "1", "Maria da Silva", "1", "0", "2", "2", "0", "0"]  # to UNIT, which asks the category
+PARTY = ["oi", "1", "Maria da Silva", "1", "0", "2", "2", "0", "0", "0"]  # to UNIT, which asks the category
 
 
 class Citizen:

@@ -1,0 +1,91 @@
+"""`POST /api/conversa`: the web widget's side of the one conversation (issue 18). The widget sends the
+signed state it was last given and what the citizen typed or chose; the answer is the next signed state,
+the messages to show (options by id, shown as buttons) and, once in line, the ticket to follow (id, token,
+status URL, as the HTTP join gives them). Nothing is stored between messages
+(domain/usecases/widget_conversation.py; domain/conversation/sealed.py).
+
+A message that joins is limited as the HTTP join is: the caller's address is the client of the join
+buckets and of the active-ticket cap, and near a unit's cap a proof of work is asked (428); the widget
+solves it (site/assets/js/proof.js) and sends the same message again with `X-Balcao-Proof`.
+"""
+
+from __future__ import annotations
+
+import azure.functions as func
+
+from domain.config import UnitConfig
+from domain.conversation.questions import Inbound
+from domain.conversation.sealed import seal, unseal
+from domain.usecases import directory, widget_conversation
+from functions import bootstrap, limits
+from functions.answers import NO_STORE, Answer, respond
+from functions.answers import conversation as answers
+from functions.answers.tickets import unit_summary
+from functions.bodies import ConversationBody, parse_body
+from functions.http_common import is_live, proof_given
+from functions.operations import Operation
+from functions.triggers import http_route
+
+bp = func.Blueprint()
+
+
+class AddressLimits:
+    """The join limits of `POST /api/units/{unit}/tickets` for a join made by the conversation: the
+    caller's address as the client (functions/limits.py) and the proof of work near the cap."""
+
+    def __init__(self, req: func.HttpRequest) -> None:
+        self.req = req
+        self.client = limits.client_address(req.headers)
+
+    def check(self, client: str, unit: UnitConfig) -> None:
+        limiter = bootstrap.limiter()
+        limiter.screen(limits.JOIN, self.client)
+        proved = proof_given(self.req, limits.JOIN, self.client, unit)
+        limiter.charge(limits.JOIN, self.client, unit, is_live, proved)
+
+    def accepted(self, client: str, ticket_id: str) -> None:
+        bootstrap.limiter().accepted(self.client, ticket_id)
+
+
+@http_route(
+    bp,
+    "converse",
+    "POST",
+    "conversa",
+    Operation(
+        "Conversa do widget: a próxima mensagem",
+        "cidadão",
+        description="A mesma conversa do WhatsApp (perguntas, validação, comandos posição, sair, ajuda, "
+        "atendente). Sem `state`: começa (na unidade `unit`, ou acompanhando `ticketId` com `token`). "
+        "O estado volta assinado e expira após 30 minutos sem mensagem; nada é guardado entre mensagens. "
+        "Ao entrar na fila: os limites e a verificação (428) da entrada na fila.",
+        body=ConversationBody,
+        answer=answers.ConversationTurn,
+        errors=(428,),
+    ),
+)
+def converse(req: func.HttpRequest) -> func.HttpResponse:
+    app = bootstrap.get()
+    ctx, now, body = app.context, app.now(), parse_body(req, ConversationBody)
+    if body.state or body.ticket_id:
+        state = unseal(ctx.keys, body.state) if body.state else None
+        state = state or widget_conversation.resume(ctx, body.ticket_id, body.token, now)
+        gate = AddressLimits(req)
+        inbound = Inbound(body.text, body.option)
+        turn = widget_conversation.reply(ctx, state, inbound, now, gate.client or "", gate)
+        before = state.unit_id
+    else:
+        turn, before = widget_conversation.start(ctx, now, body.unit), ""
+    after = turn.state
+    ticket = (
+        answers.ConversationTicket(
+            ticket_id=after.ticket_id,
+            token=ctx.keys.sign(after.ticket_id),
+            status_url=app.links.ticket(after.ticket_id),
+        )
+        if after.ticket_id
+        else None
+    )
+    chosen = after.unit_id if after.unit_id != before and after.step == "ask" else ""
+    unit: Answer | None = unit_summary(directory.get_unit(ctx, chosen, now), app.links) if chosen else None
+    return respond(answers.conversation_turn(turn, seal(ctx.keys, after), ticket, unit), headers=NO_STORE)
