@@ -38,7 +38,10 @@ def normalize_process_number(raw: str) -> str:
     if cnj_check_digits(seq, year, seg, tr, origin) != dd:
         raise InvalidInputError(
             "Número de processo inválido.",
-            fields={"processNumber": "os dígitos verificadores não conferem; confira o número"},
+            fields={
+                "processNumber": "os dígitos verificadores (os 2 números depois do traço) não conferem; "
+                "confira o número"
+            },
         )
     return f"{seq}-{dd}.{year}.{seg}.{tr}.{origin}"
 

@@ -134,7 +134,7 @@ def test_a_party_is_not_asked_the_oab_and_a_unit_without_categories_not_the_type
         (["oi", "2", "Ana", "7"], "Escolha uma das opções da lista"),
         (["oi", "2", "Ana", "advogado", "abc"], "Escreva o número e a UF da OAB"),
         (["oi", "2", "Ana", "advogado", "123 XX"], "Informe a UF da seccional da OAB."),
-        (["oi", "2", "Ana", "1", "0000001-81.2024.4.01.3200"], "os dígitos verificadores não conferem"),
+        (["oi", "2", "Ana", "1", "0000001-81.2024.4.01.3200"], "os 2 números depois do traço) não conferem"),
         (["oi", "2", "Ana", "1", "0", "9"], "Escolha uma das opções da lista"),
         (["oi", "2", "Ana", "1", "0", "1", "1, 11"], "Responda com os números da lista, ou 0."),
         (["oi", "2", "Ana", "1", "0", "1", "0", "4"], "Responda com um número de 0 a 3."),

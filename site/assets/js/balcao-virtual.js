@@ -3,15 +3,17 @@
 //   <script type="module" src="https://<balcão>/assets/js/balcao-virtual.js"></script>
 //   <balcao-virtual unidade="tjac-rbr-1vce"></balcao-virtual>      (unidade: optional, fixes the unit)
 //
-// A custom element with its own shadow DOM and no framework. The conversation itself (what is asked, what
-// is said, what happens next) is conversation.js; this file only shows its messages as chat bubbles,
-// renders the prompt it asks, and performs its effects against the public API (`api="…"` names another
-// API; by default the one beside this file). No inline script or style: the style is a constructed
+// A custom element with its own shadow DOM and no framework. The conversation itself (what is asked, how
+// an answer is checked, the commands, the survey) is the server's, the same as on WhatsApp: this file posts
+// what the citizen types or chooses to POST /api/conversa with the signed state it was last given, shows
+// the messages as chat bubbles (text only, never markup) and their options as buttons, and follows the
+// ticket once the citizen is in line (conversation.js says what the polls mean). `api="…"` names another
+// API; by default the one beside this file. No inline script or style: the style is a constructed
 // stylesheet, so the widget works under a strict Content-Security-Policy (script-src and connect-src
 // must allow this origin). The place in the line is kept in the court site's localStorage.
 
 import { ApiError, apiClient, apiPath, ticketAuth } from "./api.js";
-import { converse, initialState, promptOf } from "./conversation.js";
+import { WELCOME, chatStep, unitLines, viewStep } from "./conversation.js";
 import { h, replace, safeUrl } from "./dom.js";
 import { withProof } from "./proof.js";
 import { widgetSheet } from "./balcao-virtual-style.js";
@@ -21,7 +23,7 @@ const CHAT_MS = 2000;
 const MAX_BACKOFF_MS = 10000;
 const STORE = "balcao.widget.senha";
 const DEFAULT_API = new URL("../../api", import.meta.url).href;
-const LONG_HELP = 160; // longer help texts fold under "Saiba mais"
+const UNREACHABLE = "Não foi possível falar com o Balcão Virtual. Verifique sua conexão e tente de novo.";
 
 function stored() {
   try {
@@ -55,35 +57,87 @@ class BalcaoVirtual extends HTMLElement {
     this.status = h("p", { class: "conexao", role: "status" });
     this.form = h("form", { class: "resposta", novalidate: true });
     this.form.addEventListener("submit", (ev) => ev.preventDefault());
+    this.scroller = h("div", { class: "rolagem", role: "log", "aria-live": "polite", "aria-label": "Conversa", tabindex: "0" }, this.log);
     root.append(h("section", { class: "bv", "aria-labelledby": `${this.uid}-t` },
       h("h2", { id: `${this.uid}-t`, text: "Balcão Virtual — atendimento on-line" }),
-      h("div", { class: "rolagem", role: "log", "aria-live": "polite", "aria-label": "Conversa", tabindex: "0" }, this.log),
-      this.status, this.form, this.urgent));
-    this.state = initialState();
-    this.promptKey = "";
+      this.scroller, this.status, this.form, this.urgent));
+    this.turn = null; // the server's last answer: its signed state, the question's shape
+    this.follow = { ticket: null };
     const unitId = this.getAttribute("unidade") || "";
     const ticket = stored();
-    this.feed({ type: "start", unitId, ticket: ticket && (!unitId || ticket.unitId === unitId) ? ticket : null });
+    this.bubble({ text: WELCOME });
+    if (ticket && (!unitId || ticket.unitId === unitId)) {
+      this.bubble({ text: "Você está na fila. Vamos acompanhar a sua vez por aqui." });
+      this.startFollowing(ticket);
+      this.prompt([]);
+    } else if (unitId) {
+      this.open(unitId);
+    } else {
+      this.send({});
+    }
   }
 
   disconnectedCallback() {
     this.stopFollowing();
   }
 
-  /** One event through the conversation: show what it says, ask what it asks, do what it needs. */
-  feed(event) {
-    const { state, messages, effects } = converse(this.state, event);
-    this.state = state;
-    for (const message of messages) this.bubble(message);
-    this.renderPrompt();
-    for (const effect of effects) this.perform(effect);
+  /** A widget fixed to a unit: its summary first; a unit that does not attend now says so and stops. */
+  async open(unitId) {
+    try {
+      const unit = (await this.api(`/units/${apiPath(unitId)}`)).data;
+      if (unit.active && unit.openNow) return this.send({ unit: unitId });
+      for (const line of unitLines(unit)) this.bubble(line);
+    } catch (err) {
+      this.bubble({ text: err instanceof ApiError && err.status === 404 ? "Não encontrei esta unidade." : UNREACHABLE, tone: "error" });
+    }
+    this.form.hidden = true;
   }
 
-  // -- the conversation's bubbles ---------------------------------------------------------------
+  // -- the conversation --------------------------------------------------------------------------
 
-  bubble(message, mine = false, id = null) {
+  /** Post one message (or the opening) to the conversation and show its answer. */
+  async send(message, quiet = false) {
+    const ticket = this.follow.ticket;
+    const body = this.turn ? { state: this.turn.state, ...message }
+      : ticket ? { ticketId: ticket.ticketId, token: ticket.token, ...message } : message;
+    this.scroller.setAttribute("aria-busy", "true");
+    try {
+      const { data } = await withProof(this.api, (headers) => this.api("/conversa", { method: "POST", body, headers }), this.status);
+      this.show(data);
+    } catch (err) {
+      if (!quiet) this.bubble({ text: (err instanceof ApiError && err.problem.detail) || UNREACHABLE, tone: "error" });
+    } finally {
+      this.scroller.removeAttribute("aria-busy");
+    }
+  }
+
+  show(turn) {
+    this.turn = turn;
+    if (turn.unit) for (const line of unitLines(turn.unit)) this.bubble(line);
+    for (const m of turn.messages) this.bubble({ text: m.text.replace(/\*/g, ""), tone: m.error ? "error" : "" });
+    const had = this.follow.ticket;
+    if (turn.ticket && (!had || had.ticketId !== turn.ticket.ticketId)) {
+      this.startFollowing({ ticketId: turn.ticket.ticketId, token: turn.ticket.token, unitId: turn.ticket.ticketId.split(".")[0] });
+    } else if (!turn.ticket && had) {
+      this.stopFollowing();
+      keep(null);
+      this.follow = { ticket: null };
+    }
+    this.prompt(turn.messages, turn.messages.some((m) => m.error));
+  }
+
+  /** The citizen answered: echo it as their bubble and send it. */
+  answer(message, echo) {
+    if (echo) this.bubble({ text: echo }, true);
+    if (this.follow.chatMode === "chat") return this.chatSay(message.text || "");
+    return this.send(message);
+  }
+
+  // -- the bubbles -------------------------------------------------------------------------------
+
+  bubble(message, mine = false) {
     const link = message.link && safeUrl(message.link.href);
-    const item = h("li", { class: `msg ${mine ? "eu" : "bot"} ${message.tone || ""}`, id },
+    const item = h("li", { class: `msg ${mine ? "eu" : "bot"} ${message.tone || ""}` },
       h("span", { class: "sr", text: mine ? "Você: " : "Balcão Virtual: " }),
       h("span", { class: "texto", text: message.text }),
       message.items && message.items.length ? h("ul", {}, message.items.map((text) => h("li", { text }))) : null,
@@ -104,130 +158,48 @@ class BalcaoVirtual extends HTMLElement {
     return !active || active === document.body || active === this;
   }
 
-  // -- the prompt --------------------------------------------------------------------------------
+  // -- the prompt: the options of the last message, and a box to write in -------------------------
 
-  renderPrompt() {
-    const prompt = promptOf(this.state);
-    const key = `${this.state.phase}|${prompt.id}|${prompt.error ? `${prompt.error}|${this.replies}` : ""}`;
-    if (key === this.promptKey) return;
-    const fresh = !this.promptKey.startsWith(`${this.state.phase}|${prompt.id}|`);
-    this.promptKey = key;
-    if (fresh && prompt.text) this.bubble({ text: prompt.text });
-    if (fresh && prompt.kind === "confirm" && prompt.help) this.bubble({ text: prompt.help }); // the notice itself
-    const errorId = `${this.uid}-erro`;
-    this.log.querySelector(`#${errorId}`)?.removeAttribute("id"); // the field is described by the latest error
-    if (prompt.error) this.bubble({ text: prompt.error, tone: "error" }, false, errorId);
-    if (prompt.kind === "none") {
-      replace(this.form);
-      this.form.hidden = true;
-      return;
+  prompt(messages, refused = false) {
+    const turn = this.turn || {};
+    const options = [...messages].reverse().find((m) => m.options.length)?.options || [];
+    const id = `${this.uid}-resposta`;
+    const chat = this.follow.chatMode === "chat";
+    const input = h("input", { id, type: "text", autocomplete: "off", "aria-invalid": refused ? "true" : null });
+    const sendText = () => input.value.trim() && this.answer({ text: input.value }, input.value.trim());
+    input.addEventListener("keydown", (ev) => { if (ev.key === "Enter") { ev.preventDefault(); sendText(); } });
+    const controls = [];
+    if (options.length && turn.multiple && !chat) {
+      const boxes = options.map((o, i) => h("label", { class: "opcao" },
+        h("input", { type: "checkbox", value: o.id, id: `${id}-${i}` }), h("span", { text: o.label })));
+      const go = () => {
+        const picked = boxes.map((l) => l.firstChild).filter((b) => b.checked);
+        if (!picked.length) return this.answer({ text: "0" }, "Nenhuma das opções");
+        return this.answer({ text: picked.map((b) => b.value).join(", ") }, picked.map((b) => b.nextSibling.textContent).join("; "));
+      };
+      controls.push(h("fieldset", {}, h("legend", { text: "Marque as opções" }), boxes), h("div", { class: "acoes" },
+        h("button", { type: "button", text: "Continuar", on: { click: go } }),
+        h("button", { type: "button", class: "secundario", text: "Nenhuma das opções", on: { click: () => this.answer({ text: "0" }, "Nenhuma das opções") } })));
+    } else if (options.length && !chat) {
+      controls.push(h("div", { class: "opcoes", role: "group", "aria-label": "Opções" },
+        options.map((o) => h("button", { type: "button", class: "opcao-botao", text: o.label,
+          on: { click: () => this.answer({ option: o.id }, o.label) } }))));
     }
+    const skip = turn.optional && !turn.multiple && !chat
+      ? h("button", { type: "button", class: "secundario", text: "Pular", on: { click: () => this.answer({ text: "0" }, "Pular") } }) : null;
+    controls.push(h("label", { for: id, text: chat ? "Sua mensagem" : "Sua resposta" }), h("div", { class: "linha" }, input),
+      h("div", { class: "acoes" }, h("button", { type: "button", text: "Enviar", on: { click: sendText } }), skip));
     this.form.hidden = false;
-    replace(this.form, this.controls(prompt));
-    const first = this.form.querySelector("input, select, textarea, button");
+    replace(this.form, controls);
+    const first = this.form.querySelector("input, button");
     if (first && this.isConnected) first.focus({ preventScroll: true });
   }
 
-  controls(prompt) {
-    const id = `${this.uid}-${prompt.id}`;
-    const help = prompt.help && prompt.kind !== "confirm" ? helpText(prompt.help, `${id}-dica`) : null;
-    const describedBy = [help && `${id}-dica`, prompt.error && `${this.uid}-erro`].filter(Boolean).join(" ") || null;
-    const skip = prompt.skip ? h("button", { type: "button", class: "secundario", text: prompt.skip.label,
-      on: { click: () => this.answer(prompt.skip.value, prompt.skip.label) } }) : null;
-    if (prompt.kind === "text") {
-      const input = h("input", { id, type: "text", autocomplete: prompt.id === "nome" ? "name" : "off",
-        "aria-describedby": describedBy, "aria-invalid": prompt.error ? "true" : null });
-      const send = () => this.answer(input.value, input.value.trim());
-      input.addEventListener("keydown", (ev) => { if (ev.key === "Enter") { ev.preventDefault(); send(); } });
-      return [h("label", { for: id, text: prompt.label || prompt.text }), help,
-        h("div", { class: "linha" }, input), h("div", { class: "acoes" },
-          h("button", { type: "button", text: "Enviar", on: { click: send } }), skip)];
-    }
-    if (prompt.kind === "multi") {
-      const boxes = prompt.options.map((o, i) => h("label", { class: "opcao" },
-        h("input", { type: "checkbox", value: o.value, id: `${id}-${i}` }), h("span", { text: o.label })));
-      const chosen = () => boxes.map((l) => l.firstChild).filter((b) => b.checked);
-      const go = () => {
-        const picked = chosen();
-        if (!picked.length && prompt.skip) this.answer(prompt.skip.value, prompt.skip.label);
-        else this.answer(picked.map((b) => b.value), picked.map((b) => b.nextSibling.textContent).join("; "));
-      };
-      return [h("fieldset", { "aria-describedby": describedBy }, h("legend", { text: prompt.label }), boxes),
-        help, h("div", { class: "acoes" }, h("button", { type: "button", text: "Continuar", on: { click: go } }), skip)];
-    }
-    const group = h("div", { class: "opcoes", role: "group", "aria-label": prompt.text || prompt.label || "Opções",
-      "aria-describedby": describedBy });
-    if (prompt.options.length > 8) {
-      const select = h("select", { id, "aria-label": prompt.label || prompt.text },
-        h("option", { value: "", text: "Selecione" }), prompt.options.map((o) => h("option", { value: o.value, text: o.label })));
-      const go = () => select.value && this.answer(select.value, select.selectedOptions[0].textContent);
-      replace(group, select, h("button", { type: "button", text: "Continuar", on: { click: go } }));
-    } else {
-      replace(group, prompt.options.map((o) => h("button", { type: "button", class: prompt.kind === "confirm" ? null : "opcao-botao",
-        text: o.label, on: { click: () => this.answer(o.value, o.label) } })));
-    }
-    return [help, group];
-  }
+  // -- following the ticket ----------------------------------------------------------------------
 
-  /** The citizen answered: echo it as their bubble and feed it to the conversation. */
-  answer(value, echo) {
-    this.replies = (this.replies || 0) + 1; // the same mistake twice is said twice
-    if (echo) this.bubble({ text: echo }, true);
-    this.feed({ type: "reply", value });
-  }
-
-  // -- effects -----------------------------------------------------------------------------------
-
-  async perform(effect) {
-    try {
-      switch (effect.type) {
-        case "searchUnits": {
-          const { data } = await this.api(`/units?q=${encodeURIComponent(effect.q)}`);
-          this.feed({ type: "units", units: (data && data.units) || [] });
-          break;
-        }
-        case "loadUnit":
-          this.feed({ type: "unit", unit: (await this.api(`/units/${apiPath(effect.unitId)}`)).data });
-          break;
-        case "join": {
-          const { data } = await withProof(this.api, (headers) => this.api(`/units/${apiPath(effect.unitId)}/tickets`,
-            { method: "POST", body: effect.body, headers }), this.status);
-          this.feed({ type: "joined", ticket: { ticketId: data.ticketId, token: data.token, unitId: data.unitId || effect.unitId } });
-          break;
-        }
-        case "follow":
-          keep(effect.ticket);
-          this.follow(effect.ticket);
-          break;
-        case "stop":
-          this.stopFollowing();
-          keep(null);
-          break;
-        case "followChat":
-          this.followChat(effect.ticket);
-          break;
-        case "chatSay":
-          this.feed({ type: "chat", chat: (await this.api(`/tickets/${apiPath(effect.ticket.ticketId)}/chat`,
-            { method: "POST", body: { text: effect.text }, headers: bearer(effect.ticket) })).data });
-          break;
-        case "survey":
-          await this.api(`/tickets/${apiPath(effect.ticket.ticketId)}/survey`, { method: "POST", body: effect.body, headers: bearer(effect.ticket) });
-          this.feed({ type: "surveyed" });
-          break;
-        case "leave":
-          await this.api(`/tickets/${apiPath(effect.ticket.ticketId)}`, { method: "DELETE", headers: bearer(effect.ticket) });
-          this.feed({ type: "left" });
-          break;
-        default:
-          break;
-      }
-    } catch (err) {
-      this.feed({ type: "failed", effect: effect.type, status: err instanceof ApiError ? err.status : 0,
-        problem: err instanceof ApiError ? err.problem : {} });
-    }
-  }
-
-  follow(ticket) {
+  startFollowing(ticket) {
+    keep(ticket);
+    this.follow = { ...this.follow, ticket, view: null };
     this.stopFollowing();
     this.following = { ticket, etag: null, failures: 0, timer: 0 };
     this.poll(this.following);
@@ -239,13 +211,36 @@ class BalcaoVirtual extends HTMLElement {
     this.following = null;
   }
 
+  step({ follow, lines, effects }) {
+    const chatBefore = this.follow.chatMode === "chat";
+    this.follow = follow;
+    for (const line of lines) this.bubble(line);
+    for (const effect of effects) {
+      if (effect.type === "follow") this.startFollowing(effect.ticket);
+      else if (effect.type === "stop") { this.stopFollowing(); keep(null); this.follow = { ticket: null }; }
+      else if (effect.type === "followChat") this.followChat(follow.ticket);
+      else if (effect.type === "survey") this.send({ text: "posição" }, true); // the machine asks the survey
+    }
+    if ((this.follow.chatMode === "chat") !== chatBefore) this.prompt([]); // chat: the box writes to the clerk
+  }
+
   /** While called, the attendance may go on by chat: its transcript is read every few seconds. */
   followChat(ticket) {
     window.clearInterval(this.chatTimer);
     const read = () => this.api(`/tickets/${apiPath(ticket.ticketId)}/chat`, { headers: bearer(ticket) })
-      .then(({ data }) => { if (this.following) this.feed({ type: "chat", chat: data }); }).catch(() => {});
+      .then(({ data }) => { if (this.following) this.step(chatStep(this.follow, data)); }).catch(() => {});
     this.chatTimer = window.setInterval(read, CHAT_MS);
     read();
+  }
+
+  async chatSay(text) {
+    const ticket = this.follow.ticket;
+    try {
+      const { data } = await this.api(`/tickets/${apiPath(ticket.ticketId)}/chat`, { method: "POST", body: { text }, headers: bearer(ticket) });
+      this.step(chatStep(this.follow, data));
+    } catch (err) {
+      this.bubble({ text: (err instanceof ApiError && err.problem.detail) || UNREACHABLE, tone: "error" });
+    }
   }
 
   async poll(run) {
@@ -258,12 +253,13 @@ class BalcaoVirtual extends HTMLElement {
       this.status.textContent = "";
       if (answer.status !== 304 && answer.data) {
         run.etag = answer.etag;
-        this.feed({ type: "view", view: answer.data });
+        this.step(viewStep(this.follow, answer.data));
       }
     } catch (err) {
       if (this.following !== run) return;
       if (err instanceof ApiError && [401, 403, 404].includes(err.status)) {
-        this.feed({ type: "failed", effect: "follow", status: err.status, problem: err.problem });
+        this.bubble({ text: "Esta senha não é mais válida. Se precisar de atendimento, entre na fila novamente." });
+        this.step({ follow: { ticket: null }, lines: [], effects: [{ type: "stop" }] });
         return;
       }
       run.failures += 1;
@@ -275,10 +271,5 @@ class BalcaoVirtual extends HTMLElement {
 }
 
 const bearer = (ticket) => ticketAuth(ticket.token);
-
-function helpText(text, id) {
-  if (text.length <= LONG_HELP) return h("p", { class: "dica", id, text });
-  return h("details", { class: "dica" }, h("summary", { text: "Saiba mais" }), h("p", { id, text }));
-}
 
 if (!customElements.get("balcao-virtual")) customElements.define("balcao-virtual", BalcaoVirtual);

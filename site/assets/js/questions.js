@@ -1,9 +1,9 @@
 // The questions a citizen answers to join a unit's queue, book a time or send a message, written once:
 // for each one, the API field it fills, how it is asked (label, plain-language help, options), when it
 // applies and what is wrong with an answer, in words a citizen understands. forms.js renders them into
-// the forms of index.html, agendar.html and mensagem.html; a conversational widget can ask the same
-// questions one at a time: `applies` says whether to ask one, its `read` what the answer is worth, and
-// `readAnswers` gives the request body at the end.
+// the forms of index.html, agendar.html and mensagem.html: `applies` says whether to ask one, its `read`
+// what the answer is worth, and `readAnswers` gives the request body at the end. (The widget asks the
+// server's conversation instead, the same as WhatsApp's: domain/conversation/questions.py.)
 //
 // A question: `key` (the API field; `aliases`: other names the API's errors use for it), `id` (the
 // page's field; its error is `{id}-erro`, its help `{id}-dica`), `kind` (text | textarea | select |
