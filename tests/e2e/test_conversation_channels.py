@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Protocol
 
 import pytest
+from playwright.sync_api import Browser, Page, expect
 
 from adapters.notice_acs import acs_channels
 from domain.conversation import machine
@@ -36,7 +37,10 @@ from domain.ports import CitizenChannel
 from functions import bootstrap
 from functions.settings import Settings
 from tests.adapters.test_notice_acs import REGISTERED
+from tests.e2e.pages_support import PHONE, new_context
+from tests.e2e.test_widget import CourtSite
 from tests.fakes.fake_acs import FakeAcs, make_certificate
+from tests.support.azurite import free_port
 from tests.support.system import System, running_system
 
 pytestmark = [pytest.mark.e2e, pytest.mark.azurite]
@@ -151,6 +155,30 @@ class WidgetHttp:
         return ["\n".join([m["text"], *(o["label"] for o in m["options"])]) for m in turn["messages"]]
 
 
+class WidgetBrowser:
+    """The real widget on a court's page (its own origin, strict CSP) in headless Chromium: the citizen
+    types into its box; the replies are its new bot bubbles, with the options it shows."""
+
+    def __init__(self, page: Page, court: CourtSite) -> None:
+        self.page, self.court, self.opened = page, court, False
+        self.root = page.locator("balcao-virtual")
+
+    def say(self, text: str) -> list[str]:
+        before = self.root.locator("li.msg.bot").count()
+        with self.page.expect_response(lambda r: r.url.endswith("/api/conversa")):
+            if not self.opened:  # the widget opens the conversation by itself
+                self.page.goto(self.court.origin + "/")
+                self.opened = True
+            else:
+                self.root.get_by_label("Sua resposta").fill(text)
+                self.root.get_by_label("Sua resposta").press("Enter")
+        expect(self.root.locator("li.msg.bot")).not_to_have_count(before)
+        expect(self.root.get_by_role("log")).not_to_have_attribute("aria-busy", "true")
+        replies = self.root.locator("li.msg.bot .texto").all_inner_texts()[before:]
+        options = self.root.locator("form .opcoes button, form label.opcao").all_inner_texts()
+        return [*replies[:-1], "\n".join([replies[-1], *options])] if replies else []
+
+
 class WhatsApp:
     """Event Grid events from one number to the dev host; the replies the fake ACS received for it."""
 
@@ -223,7 +251,14 @@ def clock() -> Clock:
 
 
 @pytest.fixture(scope="module")
-def system(acs: FakeAcs, clock: Clock) -> Iterator[System]:
+def court() -> Iterator[CourtSite]:
+    site = CourtSite(free_port())
+    yield site
+    site.stop()
+
+
+@pytest.fixture(scope="module")
+def system(acs: FakeAcs, clock: Clock, court: CourtSite) -> Iterator[System]:
     cert = str(Path(acs.certificate[0]))
 
     def channels(s: Settings) -> dict[str, CitizenChannel]:  # the real ACS adapters, trusting the fake
@@ -235,8 +270,9 @@ def system(acs: FakeAcs, clock: Clock) -> Iterator[System]:
     }
     with (
         bootstrap.replaced(channels=(channels,)),
-        running_system(extra_settings=settings, clock=clock) as running,
+        running_system(extra_settings=settings, clock=clock, court_origins=[court.origin]) as running,
     ):
+        court.start(running.base_url)
         yield running
 
 
@@ -247,9 +283,12 @@ DRIVERS: dict[str, Callable[[System, FakeAcs], Driver]] = {
 
 
 def found(fragment: str, replies: Sequence[str]) -> bool:
+    """Whether a reply holds `fragment`; WhatsApp's bold marks (`*posição*`) are formatting, not words
+    (the widget shows the words without them)."""
+    replies = [r.replace("*", "") for r in replies]
     if fragment.startswith("re:"):
         return any(re.search(fragment[3:], r) for r in replies)
-    return any(fragment in r for r in replies)
+    return any(fragment.replace("*", "") in r for r in replies)
 
 
 PEOPLE = (f"Maria {a}{b}" for a, b in itertools.product("BCDFGHJLMNPRSTV", "aeiou"))
@@ -274,6 +313,20 @@ def test_the_same_conversation_on_both_channels(
     system: System, acs: FakeAcs, clock: Clock, scenario: str, channel: str
 ) -> None:
     play(DRIVERS[channel](system, acs), SCENARIOS[scenario], clock)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scenario", ["help-and-unknown-text", "invalid-oab-refused"])
+def test_the_widget_in_a_browser_holds_the_same_conversation(
+    system: System, court: CourtSite, chromium: Browser, clock: Clock, scenario: str
+) -> None:
+    """Two scenarios through the real widget too (a browser per scenario costs seconds; the others run
+    against its endpoint above): what the page shows is what the endpoint answers."""
+    context = new_context(chromium, system, viewport=PHONE, behind_swa=False)
+    try:
+        play(WidgetBrowser(context.new_page(), court), SCENARIOS[scenario], clock)
+    finally:
+        context.close()
 
 
 def test_a_state_the_server_did_not_sign_is_refused_and_nothing_is_joined(system: System) -> None:

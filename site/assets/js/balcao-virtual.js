@@ -65,8 +65,8 @@ class BalcaoVirtual extends HTMLElement {
     this.follow = { ticket: null };
     const unitId = this.getAttribute("unidade") || "";
     const ticket = stored();
-    this.bubble({ text: WELCOME });
     if (ticket && (!unitId || ticket.unitId === unitId)) {
+      this.bubble({ text: WELCOME });
       this.bubble({ text: "Você está na fila. Vamos acompanhar a sua vez por aqui." });
       this.startFollowing(ticket);
       this.prompt([]);
@@ -85,7 +85,8 @@ class BalcaoVirtual extends HTMLElement {
   async open(unitId) {
     try {
       const unit = (await this.api(`/units/${apiPath(unitId)}`)).data;
-      if (unit.active && unit.openNow) return this.send({ unit: unitId });
+      if (unit.active && unit.openNow) return this.send({ unit: unitId }); // the conversation greets
+      this.bubble({ text: WELCOME });
       for (const line of unitLines(unit)) this.bubble(line);
     } catch (err) {
       this.bubble({ text: err instanceof ApiError && err.status === 404 ? "Não encontrei esta unidade." : UNREACHABLE, tone: "error" });
