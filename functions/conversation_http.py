@@ -49,9 +49,7 @@ class AddressLimits:
 
 @http_route(
     bp,
-    "converse",
-    "POST",
-    "conversa",
+    "POST conversa",
     Operation(
         "Conversa do widget: a próxima mensagem",
         "cidadão",
@@ -62,6 +60,7 @@ class AddressLimits:
         body=ConversationBody,
         answer=answers.ConversationTurn,
         errors=(428,),
+        may_conflict=False,  # a refused join is said in the conversation
     ),
 )
 def converse(req: func.HttpRequest) -> func.HttpResponse:

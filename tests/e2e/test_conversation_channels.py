@@ -18,34 +18,27 @@ from __future__ import annotations
 
 import base64
 import itertools
-import os
 import re
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Protocol
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from adapters.notice_acs import acs_channels
 from domain.conversation import machine
 from domain.conversation.questions import question
-from domain.ports import CitizenChannel
 from functions import bootstrap
-from functions.settings import Settings
-from tests.adapters.test_notice_acs import REGISTERED
 from tests.e2e.pages_support import PHONE, new_context
-from tests.e2e.test_widget import CourtSite
-from tests.fakes.fake_acs import FakeAcs, make_certificate
-from tests.support.azurite import free_port
-from tests.support.system import System, running_system
+from tests.e2e.test_whatsapp_e2e import acs, acs_system, event, post
+from tests.e2e.test_widget import CourtSite, court
+from tests.fakes.fake_acs import FakeAcs
+from tests.support.system import System
+
+__all__ = ["acs", "court"]  # the fixtures of the WhatsApp and widget tests, shared
 
 pytestmark = [pytest.mark.e2e, pytest.mark.azurite]
-
-WEBHOOK = "/runtime/webhooks/eventgrid?functionName=whatsapp_events"
 UNIT_WORDS = "sjac 02"  # TRF1 - SJAC - 02ª Vara Federal Cível e Criminal: found by these words on both
 
 
@@ -197,31 +190,8 @@ class WhatsApp:
 
     def say(self, text: str) -> list[str]:
         before = len(self.texts())
-        at = bootstrap.get().now().isoformat()
-        data = {
-            "channelType": "whatsapp",
-            "from": self.digits,
-            "to": self.acs.whatsapp_channel,
-            "receivedTimestamp": at,
-            "messageId": str(uuid.uuid4()),
-            "messageType": "text",
-            "content": text,
-        }
-        event = {
-            "specversion": "1.0",
-            "id": str(uuid.uuid4()),
-            "source": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Communication/"
-            "communicationServices/a",
-            "type": "Microsoft.Communication.AdvancedMessageReceived",
-            "time": at,
-            "data": data,
-        }
-        answer = self.system.client.post(
-            WEBHOOK,
-            json=event,
-            headers={"aeg-event-type": "Notification", "content-type": "application/cloudevents+json"},
-        )
-        assert answer.status_code == 202, answer.text
+        sent = event(self.acs, text, sender=self.digits, at=bootstrap.get().now())
+        assert post(self.system, sent) == 202
         return self.texts()[before:]
 
 
@@ -238,40 +208,13 @@ class Clock:
 
 
 @pytest.fixture(scope="module")
-def acs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeAcs]:
-    certificate = make_certificate(tmp_path_factory.mktemp("acs-tls"))
-    key = base64.b64encode(os.urandom(32)).decode()
-    with FakeAcs(access_key=key, certificate=certificate, templates=dict(REGISTERED)) as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
 def clock() -> Clock:
     return Clock()
 
 
 @pytest.fixture(scope="module")
-def court() -> Iterator[CourtSite]:
-    site = CourtSite(free_port())
-    yield site
-    site.stop()
-
-
-@pytest.fixture(scope="module")
 def system(acs: FakeAcs, clock: Clock, court: CourtSite) -> Iterator[System]:
-    cert = str(Path(acs.certificate[0]))
-
-    def channels(s: Settings) -> dict[str, CitizenChannel]:  # the real ACS adapters, trusting the fake
-        return acs_channels(s.env, connection_verify=cert)
-
-    settings = {
-        "ACS_CONNECTION_STRING": acs.connection_string(),
-        "ACS_WHATSAPP_CHANNEL_ID": acs.whatsapp_channel,
-    }
-    with (
-        bootstrap.replaced(channels=(channels,)),
-        running_system(extra_settings=settings, clock=clock, court_origins=[court.origin]) as running,
-    ):
+    with acs_system(acs, clock=clock, court_origins=[court.origin]) as running:
         court.start(running.base_url)
         yield running
 

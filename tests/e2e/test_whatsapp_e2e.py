@@ -15,6 +15,7 @@ import os
 import random
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -44,8 +45,9 @@ def acs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeAcs]:
         yield fake
 
 
-@pytest.fixture(scope="module")
-def system(acs: FakeAcs) -> Iterator[System]:
+@contextmanager
+def acs_system(acs: FakeAcs, **options: Any) -> Iterator[System]:
+    """The system with the real ACS adapters pointed at the fake (`options`: running_system's)."""
     cert = str(Path(acs.certificate[0]))
 
     def channels(s: Settings) -> dict[str, CitizenChannel]:  # the real ACS adapters, trusting the fake
@@ -55,17 +57,34 @@ def system(acs: FakeAcs) -> Iterator[System]:
         "ACS_CONNECTION_STRING": acs.connection_string(),
         "ACS_WHATSAPP_CHANNEL_ID": acs.whatsapp_channel,
     }
-    with bootstrap.replaced(channels=(channels,)), running_system(extra_settings=settings) as running:
+    with (
+        bootstrap.replaced(channels=(channels,)),
+        running_system(extra_settings=settings, **options) as running,
+    ):
         yield running
 
 
-def event(acs: FakeAcs, text: str = "", *, message_id: str = "", media: bool = False) -> dict[str, Any]:
+@pytest.fixture(scope="module")
+def system(acs: FakeAcs) -> Iterator[System]:
+    with acs_system(acs) as running:
+        yield running
+
+
+def event(
+    acs: FakeAcs,
+    text: str = "",
+    *,
+    message_id: str = "",
+    media: bool = False,
+    sender: str = DIGITS,
+    at: datetime | None = None,
+) -> dict[str, Any]:
     """An `AdvancedMessageReceived` CloudEvent as the ACS system topic sends it."""
     data: dict[str, Any] = {
         "channelType": "whatsapp",
-        "from": DIGITS,
+        "from": sender,
         "to": acs.whatsapp_channel,
-        "receivedTimestamp": datetime.now(UTC).isoformat(),
+        "receivedTimestamp": (at or datetime.now(UTC)).isoformat(),
         "messageId": message_id or str(uuid.uuid4()),
         "messageType": "image" if media else "text",
     }
