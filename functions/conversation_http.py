@@ -59,7 +59,7 @@ class AddressLimits:
         "Ao entrar na fila: os limites e a verificação (428) da entrada na fila.",
         body=ConversationBody,
         answer=answers.ConversationTurn,
-        errors=(428,),
+        errors=(401, 428),  # 401: a kept ticket whose token is not its own
         may_conflict=False,  # a refused join is said in the conversation
     ),
 )
