@@ -76,15 +76,7 @@ def converse(req: func.HttpRequest) -> func.HttpResponse:
     else:
         turn, before = widget_conversation.start(ctx, now, body.unit), ""
     after = turn.state
-    ticket = (
-        answers.ConversationTicket(
-            ticket_id=after.ticket_id,
-            token=ctx.keys.sign(after.ticket_id),
-            status_url=app.links.ticket(after.ticket_id),
-        )
-        if after.ticket_id
-        else None
-    )
+    ticket = answers.ticket_of(after.ticket_id, ctx.keys.sign, app.links) if after.ticket_id else None
     chosen = after.unit_id if after.unit_id != before and after.step == "ask" else ""
     unit: Answer | None = unit_summary(directory.get_unit(ctx, chosen, now), app.links) if chosen else None
     return respond(answers.conversation_turn(turn, seal(ctx.keys, after), ticket, unit), headers=NO_STORE)

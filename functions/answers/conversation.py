@@ -5,10 +5,13 @@ once the citizen is in line (as the HTTP join gives it), and the unit just chose
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from domain.conversation.machine import State, Turn
 from domain.conversation.questions import question
 from functions.answers import Answer
 from functions.answers.tickets import UnitSummary
+from functions.links import Links
 
 
 class ConversationOption(Answer):
@@ -36,6 +39,11 @@ class ConversationTurn(Answer):
     messages: list[ConversationMessage]
     ticket: ConversationTicket | None = None
     unit: UnitSummary | None = None  # type: ignore[valid-type]
+
+
+def ticket_of(ticket_id: str, sign: Callable[[str], str], links: Links) -> ConversationTicket:
+    """The ticket as the HTTP join gives it: its id, its token (`sign`: the token keys), its status URL."""
+    return ConversationTicket(ticket_id=ticket_id, token=sign(ticket_id), status_url=links.ticket(ticket_id))
 
 
 def conversation_turn(
