@@ -264,6 +264,8 @@ def test_a_citizen_joins_follows_is_called_and_answers_the_survey_with_the_keybo
     expect(last_bot(page)).to_contain_text("qual é o número dele")
     field = widget(page).locator("input[type=text]")
     expect(field).to_have_attribute("aria-invalid", "true")
+    described = field.get_attribute("aria-describedby")  # the box is described by the refusal
+    assert described and "2 números depois do traço" in widget(page).locator(f"#{described}").inner_text()
     screenshot(page, "widget-02-error-360")
     assert_accessible(page, "widget-error")
     page.keyboard.type(PROCESS)

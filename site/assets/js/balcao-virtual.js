@@ -115,7 +115,9 @@ class BalcaoVirtual extends HTMLElement {
   show(turn) {
     this.turn = turn;
     if (turn.unit) for (const line of unitLines(turn.unit)) this.bubble(line);
-    for (const m of turn.messages) this.bubble({ text: m.text.replace(/\*/g, ""), tone: m.error ? "error" : "" });
+    const errorId = `${this.uid}-erro`;
+    this.log.querySelector(`#${errorId}`)?.removeAttribute("id"); // the box is described by the latest refusal
+    for (const m of turn.messages) this.bubble({ text: m.text.replace(/\*/g, ""), tone: m.error ? "error" : "" }, false, m.error ? errorId : null);
     const had = this.follow.ticket;
     if (turn.ticket && (!had || had.ticketId !== turn.ticket.ticketId)) {
       this.startFollowing({ ticketId: turn.ticket.ticketId, token: turn.ticket.token, unitId: turn.ticket.ticketId.split(".")[0] });
@@ -136,9 +138,9 @@ class BalcaoVirtual extends HTMLElement {
 
   // -- the bubbles -------------------------------------------------------------------------------
 
-  bubble(message, mine = false) {
+  bubble(message, mine = false, id = null) {
     const link = message.link && safeUrl(message.link.href);
-    const item = h("li", { class: `msg ${mine ? "eu" : "bot"} ${message.tone || ""}` },
+    const item = h("li", { class: `msg ${mine ? "eu" : "bot"} ${message.tone || ""}`, id },
       h("span", { class: "sr", text: mine ? "Você: " : "Balcão Virtual: " }),
       h("span", { class: "texto", text: message.text }),
       message.items && message.items.length ? h("ul", {}, message.items.map((text) => h("li", { text }))) : null,
@@ -166,7 +168,8 @@ class BalcaoVirtual extends HTMLElement {
     const options = [...messages].reverse().find((m) => m.options.length)?.options || [];
     const id = `${this.uid}-resposta`;
     const chat = this.follow.chatMode === "chat";
-    const input = h("input", { id, type: "text", autocomplete: "off", "aria-invalid": refused ? "true" : null });
+    const input = h("input", { id, type: "text", autocomplete: "off", "aria-invalid": refused ? "true" : null,
+      "aria-describedby": refused ? `${this.uid}-erro` : null });
     const sendText = () => input.value.trim() && this.answer({ text: input.value }, input.value.trim());
     input.addEventListener("keydown", (ev) => { if (ev.key === "Enter") { ev.preventDefault(); sendText(); } });
     const controls = [];
