@@ -21,12 +21,12 @@ from functions import bootstrap, limits
 from functions.answers import NO_STORE, Answer, respond
 from functions.answers import conversation as answers
 from functions.answers.tickets import unit_summary
-from functions.bodies import ConversationBody, parse_body
+from functions.bodies import ConversationBody
 from functions.http_common import is_live, proof_given
 from functions.operations import Operation
-from functions.triggers import http_route
+from functions.triggers import Blueprint
 
-bp = func.Blueprint()
+bp = Blueprint()
 
 
 class AddressLimits:
@@ -47,8 +47,7 @@ class AddressLimits:
         bootstrap.limiter().accepted(self.client, ticket_id)
 
 
-@http_route(
-    bp,
+@bp.http(
     "POST conversa",
     Operation(
         "Conversa do widget: a próxima mensagem",
@@ -57,15 +56,14 @@ class AddressLimits:
         "atendente). Sem `state`: começa (na unidade `unit`, ou acompanhando `ticketId` com `token`). "
         "O estado volta assinado e expira após 30 minutos sem mensagem; nada é guardado entre mensagens. "
         "Ao entrar na fila: os limites e a verificação (428) da entrada na fila.",
-        body=ConversationBody,
         answer=answers.ConversationTurn,
-        errors=(401, 428),  # 401: a kept ticket whose token is not its own
+        errors=(428,),
         may_conflict=False,  # a refused join is said in the conversation
     ),
 )
-def converse(req: func.HttpRequest) -> func.HttpResponse:
+def converse(req: func.HttpRequest, body: ConversationBody) -> func.HttpResponse:
     app = bootstrap.get()
-    ctx, now, body = app.context, app.now(), parse_body(req, ConversationBody)
+    ctx, now = app.context, app.now()
     if body.state or body.ticket_id:
         state = unseal(ctx.keys, body.state) if body.state else None
         state = state or widget_conversation.resume(ctx, body.ticket_id, body.token, now)

@@ -22,6 +22,8 @@ from datetime import datetime
 from domain.conversation import machine
 from domain.conversation.machine import Choice, State, Turn
 from domain.conversation.questions import Inbound
+from domain.conversation.sealed import REFUSED
+from domain.errors import InvalidInputError, UnauthenticatedError
 from domain.times import ms
 from domain.usecases import conversing
 from domain.usecases.context import Context
@@ -50,8 +52,12 @@ def start(ctx: Context, now: datetime, unit_id: str = "") -> Turn:
 
 
 def resume(ctx: Context, ticket_id: str, token: str, now: datetime) -> State:
-    """The conversation of a ticket the widget kept (its token checked: an HMAC, no read)."""
-    ctx.keys.verify(ticket_id, token)
+    """The conversation of a ticket the widget kept (its token checked: an HMAC, no read); a token that is
+    not the ticket's is refused like a state the server did not sign (400: the route is public)."""
+    try:
+        ctx.keys.verify(ticket_id, token)
+    except UnauthenticatedError:
+        raise InvalidInputError(REFUSED) from None
     return State(step="queue", ticket_id=ticket_id, last_ms=ms(now))
 
 

@@ -95,7 +95,7 @@ def test_security_and_errors_follow_the_authorization_table(spec: dict[str, Any]
 
 
 # Writes refused with 409 when they find the state changed (a ticket no longer in line, a slot taken,
-# an attendance already finished), and the two writes that cannot conflict (issue 21: the 409 is derived
+# an attendance already finished), and the writes that cannot conflict (issue 21: the 409 is derived
 # for writes, not declared one by one); each write's body model, as the handlers' `body` parameters name it.
 CONFLICTING = {
     ("POST", "/units/{unit}/tickets"): "JoinBody",
@@ -113,6 +113,7 @@ CREATED = {
 }
 NOT_CONFLICTING = {
     ("PUT", "/clerk/units/{unit}/presence"): "PresenceBody",
+    ("POST", "/conversa"): "ConversationBody",  # a refused join is said in the conversation
     ("DELETE", "/clerk/favorites/{unit}"): None,
 }
 
