@@ -316,6 +316,8 @@ def test_a_citizen_joins_follows_is_called_and_answers_the_survey_with_the_keybo
     expect(last_bot(page)).to_have_text("Como foi o seu atendimento? Dê uma nota de 1 a 5.")
     press_until(page, "Muito satisfeito")
     page.keyboard.press("Enter")
+    expect(last_bot(page)).to_contain_text("Quer deixar um comentário?")  # the server's next question
+    assert "INPUT" in focused(page)
     page.keyboard.type("Bom <i>atendimento</i>")
     page.keyboard.press("Enter")
     expect(widget(page).locator("li.msg", has_text="Obrigado pela sua avaliação!")).to_be_visible()

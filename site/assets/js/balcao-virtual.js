@@ -102,13 +102,16 @@ class BalcaoVirtual extends HTMLElement {
     const body = this.turn ? { state: this.turn.state, ...message }
       : ticket ? { ticketId: ticket.ticketId, token: ticket.token, ...message } : message;
     this.scroller.setAttribute("aria-busy", "true");
+    this.form.inert = true; // one answer at a time: a second press must not send the same answer again
     try {
       const { data } = await withProof(this.api, (headers) => this.api("/conversa", { method: "POST", body, headers }), this.status);
+      this.form.inert = false; // before the prompt takes the focus
       this.show(data);
     } catch (err) {
       if (!quiet) this.bubble({ text: (err instanceof ApiError && err.problem.detail) || UNREACHABLE, tone: "error" });
     } finally {
       this.scroller.removeAttribute("aria-busy");
+      this.form.inert = false;
     }
   }
 
