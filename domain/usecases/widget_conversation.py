@@ -39,7 +39,8 @@ def menu(ctx: Context, now: datetime) -> list[Choice]:
         if not unit.active:
             continue
         open_now = ctx.always_open or ctx.calendars(unit).is_open(now)
-        choices.append(Choice(unit, open_now=open_now, terms=unit_search_text(config, unit)))
+        terms = unit_search_text(config, unit)
+        choices.append(Choice(unit, open_now=open_now, chat=True, terms=terms))  # the widget shows the chat
     return choices
 
 

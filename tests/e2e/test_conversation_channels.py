@@ -91,7 +91,7 @@ SCENARIOS: dict[str, Sequence[Step]] = {
         Step("ajuda", (machine.HELP, ask("name"))),  # the help, then the question again
         *JOIN[2:],
         Step("quero um café", ("Não entendi. " + machine.HELP,)),
-        Step("atendente", (machine.NO_CHAT,)),
+        Step("atendente", (machine.BY_CHAT,)),  # both channels carry the attendance by chat
     ),
     "invalid-oab-refused": (
         HELLO,
