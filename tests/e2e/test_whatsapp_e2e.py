@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from adapters.notice_acs import acs_channels
 from domain.ports import CitizenChannel
@@ -28,6 +29,7 @@ from functions import bootstrap
 from functions.settings import Settings
 from tests.adapters.test_notice_acs import REGISTERED
 from tests.fakes.fake_acs import FakeAcs, make_certificate
+from tests.support.spans import recorded_spans, span_text
 from tests.support.system import System, principal_header, running_system
 
 UNIT = "trf1-sjac-02vf"  # the 2nd unit of the demo configuration; local meetings (links made at once)
@@ -65,7 +67,13 @@ def acs_system(acs: FakeAcs, **options: Any) -> Iterator[System]:
 
 
 @pytest.fixture(scope="module")
-def system(acs: FakeAcs) -> Iterator[System]:
+def spans() -> Iterator[InMemorySpanExporter]:
+    with recorded_spans() as memory:
+        yield memory
+
+
+@pytest.fixture(scope="module")
+def system(acs: FakeAcs, spans: InMemorySpanExporter) -> Iterator[System]:
     with acs_system(acs) as running:
         yield running
 
@@ -169,7 +177,7 @@ def test_the_subscription_handshakes(system: System) -> None:
 
 
 def test_a_whole_attendance_over_whatsapp(
-    system: System, acs: FakeAcs, caplog: pytest.LogCaptureFixture
+    system: System, acs: FakeAcs, spans: InMemorySpanExporter, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     for line in ["oi", "2", "Maria da Silva", "1", "0", "2", "0", "0"]:
@@ -250,3 +258,7 @@ def test_a_whole_attendance_over_whatsapp(
     )
     lines = [record.getMessage() for record in caplog.records]
     assert lines and not [line for line in lines if "99123456" in line]
+    assert system.host.wait_idle(10)
+    emitted = [span_text(span) for span in spans.get_finished_spans()]
+    assert any(text.startswith("NotificationMessagesClient") for text in emitted)  # the ACS SDK's spans too
+    assert not [text for text in emitted if "99123456" in text]  # nor in any span (name, attributes, events)

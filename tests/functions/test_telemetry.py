@@ -13,16 +13,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from azure.core.settings import settings as azure_settings
 from opentelemetry import trace
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
 from adapters import telemetry
 from domain.validation import cnj_check_digits
 from tests.fakes.fake_webhook import FakeWebhook
+from tests.support.spans import recorded_spans, span_text
 from tests.support.system import System, principal_header, running_system
 
 UNIT = "trf1-sjac-01vf"
@@ -108,19 +107,8 @@ def test_the_real_credential_is_a_managed_identity_credential() -> None:
 
 @pytest.fixture(scope="module")
 def exporter() -> Iterator[InMemorySpanExporter]:
-    provider = trace.get_tracer_provider()
-    if not isinstance(provider, TracerProvider):
-        provider = TracerProvider()
-        trace.set_tracer_provider(provider)
-    memory = InMemorySpanExporter()
-    provider.add_span_processor(SimpleSpanProcessor(memory))
-    previous = azure_settings.tracing_implementation()
-    azure_settings.tracing_implementation = "opentelemetry"  # what the distro turns on in Azure
-    try:
+    with recorded_spans() as memory:
         yield memory
-    finally:
-        azure_settings.tracing_implementation = previous
-        memory.shutdown()
 
 
 def test_a_message_carries_the_context_of_the_span_that_sends_it(exporter: InMemorySpanExporter) -> None:
@@ -272,12 +260,7 @@ def test_one_trace_from_the_request_through_the_queues_and_no_personal_data(
     assert (call_span.attributes or {}).get("balcao.unit_id") == UNIT
 
     # No personal data anywhere in what was emitted (our spans and the Azure SDK's, and the logs).
-    emitted: list[str] = []
-    for span in spans:
-        emitted.append(span.name)
-        emitted += [k + "=" + str(v) for k, v in (span.attributes or {}).items()]
-        emitted += [f"{e.name} {dict(e.attributes or {})}" for e in span.events]
-        emitted.append(str(span.status.description or ""))
+    emitted = [line for span in spans for line in span_text(span).splitlines()]
     emitted += [record.getMessage() for record in caplog.records]
     assert any("azure" in line.lower() or "az." in line for line in emitted)  # the SDK spans were captured
     leaks = [line for line in emitted for secret in SECRETS if secret.lower() in line.lower()]
