@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from domain.config import UnitConfig
 from domain.conversation.questions import Inbound
 from domain.conversation.sealed import seal, unseal
 from domain.usecases import directory, widget_conversation
@@ -22,29 +21,11 @@ from functions.answers import NO_STORE, Answer, respond
 from functions.answers import conversation as answers
 from functions.answers.tickets import unit_summary
 from functions.bodies import ConversationBody
-from functions.http_common import is_live, proof_given
+from functions.http_common import ConversationJoins
 from functions.operations import Operation
 from functions.triggers import Blueprint
 
 bp = Blueprint()
-
-
-class AddressLimits:
-    """The join limits of `POST /api/units/{unit}/tickets` for a join made by the conversation: the
-    caller's address as the client (functions/limits.py) and the proof of work near the cap."""
-
-    def __init__(self, req: func.HttpRequest) -> None:
-        self.req = req
-        self.client = limits.client_address(req.headers)
-
-    def check(self, client: str, unit: UnitConfig) -> None:
-        limiter = bootstrap.limiter()
-        limiter.screen(limits.JOIN, self.client)
-        proved = proof_given(self.req, limits.JOIN, self.client, unit)
-        limiter.charge(limits.JOIN, self.client, unit, is_live, proved)
-
-    def accepted(self, client: str, ticket_id: str) -> None:
-        bootstrap.limiter().accepted(self.client, ticket_id)
 
 
 @bp.http(
@@ -67,9 +48,8 @@ def converse(req: func.HttpRequest, body: ConversationBody) -> func.HttpResponse
     if body.state or body.ticket_id:
         state = unseal(ctx.keys, body.state) if body.state else None
         state = state or widget_conversation.resume(ctx, body.ticket_id, body.token, now)
-        gate = AddressLimits(req)
-        inbound = Inbound(body.text, body.option)
-        turn = widget_conversation.reply(ctx, state, inbound, now, gate.client or "", gate)
+        inbound, client = Inbound(body.text, body.option), limits.client_address(req.headers) or ""
+        turn = widget_conversation.reply(ctx, state, inbound, now, client, ConversationJoins(req))
         before = state.unit_id
     else:
         turn, before = widget_conversation.start(ctx, now, body.unit), ""

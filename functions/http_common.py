@@ -161,6 +161,26 @@ def _charge(req: func.HttpRequest, kind: str, client: str | None, route: tuple[s
     bootstrap.limiter().charge(kind, client, unit, is_live, proved)
 
 
+class ConversationJoins:
+    """The join limits (`limits.JOIN`) of a join a conversation makes (domain/usecases/conversing.py's
+    `JoinGate`): the client of the buckets and of the active-ticket cap is the key the channel gives (the
+    widget: the caller's address, "" without one; WhatsApp: the number's key). `req`, the widget's
+    request, may carry the proof of work asked near a unit's cap; WhatsApp has none (the number is the
+    cost), so a join there is never asked for one."""
+
+    def __init__(self, req: func.HttpRequest | None = None) -> None:
+        self.req = req
+
+    def check(self, client: str, unit: UnitConfig) -> None:
+        limiter = bootstrap.limiter()
+        limiter.screen(limits.JOIN, client or None)
+        proved = self.req is not None and proof_given(self.req, limits.JOIN, client or None, unit)
+        limiter.charge(limits.JOIN, client or None, unit, is_live, proved)
+
+    def accepted(self, client: str, ticket_id: str) -> None:
+        bootstrap.limiter().accepted(client or None, ticket_id)
+
+
 def proof_given(req: func.HttpRequest, kind: str, client: str | None, unit: UnitConfig) -> bool:
     """Whether the request carries a valid proof of work, spent now (a replay is refused on every
     instance); ProofRequiredError (428) when one is required and missing, or when the one sent is not

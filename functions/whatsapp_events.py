@@ -22,11 +22,10 @@ from typing import Any
 
 import azure.functions as func
 
-from domain.config import UnitConfig
 from domain.usecases.delivery_reports import RANK, report
 from domain.usecases.whatsapp_conversation import Received, receive
-from functions import bootstrap, limits
-from functions.http_common import is_live
+from functions import bootstrap
+from functions.http_common import ConversationJoins
 
 bp = func.Blueprint()
 log = logging.getLogger("balcao.whatsapp")
@@ -34,18 +33,6 @@ log = logging.getLogger("balcao.whatsapp")
 RECEIVED = "Microsoft.Communication.AdvancedMessageReceived"
 DELIVERY = "Microsoft.Communication.AdvancedMessageDeliveryStatusUpdated"
 MEDIA = frozenset({"image", "audio", "video", "document", "sticker", "location", "contacts", "voice"})
-
-
-class NumberLimits:
-    """The join limits of functions/limits.py with the number (its conversation key) as the client."""
-
-    def check(self, client: str, unit: UnitConfig) -> None:
-        limiter = bootstrap.limiter()
-        limiter.screen(limits.JOIN, client)
-        limiter.charge(limits.JOIN, client, unit, is_live)  # no proof of work here (the number is the cost)
-
-    def accepted(self, client: str, ticket_id: str) -> None:
-        bootstrap.limiter().accepted(client, ticket_id)
 
 
 def received(event_id: str, data: dict[str, Any], now: datetime) -> Received:
@@ -72,7 +59,7 @@ def whatsapp_events(event: func.EventGridEvent) -> None:
     data = event.get_json() or {}
     app = bootstrap.get()
     if kind == RECEIVED:
-        sent = receive(app.context, received(event.id, data, app.now()), app.now(), NumberLimits())
+        sent = receive(app.context, received(event.id, data, app.now()), app.now(), ConversationJoins())
         log.info("whatsapp message received: %d replies sent", sent)
     elif kind == DELIVERY:
         status = str(data.get("status") or "").lower()
