@@ -28,6 +28,7 @@ from domain.usecases.context import Context
 from domain.usecases.ticket_moves import clerk_ticket
 from domain.usecases.unit_day import mutate, ticket_day
 from domain.usecases.whatsapp_chat import queue_chat_line
+from domain.usecases.whatsapp_survey import on_whatsapp
 
 MODES = ("video", "chat")
 MAX_TEXT = 500  # characters per message: the transcript must fit one table property
@@ -83,15 +84,16 @@ def clerk_chat(ctx: Context, unit_id: str, ticket_id: str, clerk: Principal) -> 
 def citizen_says(ctx: Context, ticket_id: str, token: str, text: str, now: datetime) -> Chat:
     tid = TicketId.parse(ticket_id)
     ctx.keys.verify(ticket_id, token)
-    return _write(ctx, tid, now, "citizen", text=text)
+    return _write(ctx, tid, now, "citizen", text=text)[0]
 
 
 def clerk_says(
     ctx: Context, unit_id: str, ticket_id: str, clerk: Principal, text: str, now: datetime
 ) -> Chat:
     _, tid = clerk_ticket(ctx, unit_id, ticket_id, clerk)
-    chat = _write(ctx, tid, now, clerk.email, text=text)
-    queue_chat_line(ctx, ticket_id, len(chat.lines) - 1)  # to WhatsApp, when the citizen came from there
+    chat, whatsapp = _write(ctx, tid, now, clerk.email, text=text)
+    if whatsapp:  # to WhatsApp, when the citizen came from there
+        queue_chat_line(ctx, ticket_id, len(chat.lines) - 1)
     return chat
 
 
@@ -100,14 +102,17 @@ def set_mode(ctx: Context, unit_id: str, ticket_id: str, clerk: Principal, mode:
     if mode not in MODES:
         raise InvalidInputError("Escolha vídeo ou chat.", fields={"mode": "use video ou chat"})
     _, tid = clerk_ticket(ctx, unit_id, ticket_id, clerk)
-    return _write(ctx, tid, now, clerk.email, mode=mode)
+    return _write(ctx, tid, now, clerk.email, mode=mode)[0]
 
 
-def _write(ctx: Context, tid: TicketId, now: datetime, by: str, *, text: str = "", mode: str = "") -> Chat:
+def _write(
+    ctx: Context, tid: TicketId, now: datetime, by: str, *, text: str = "", mode: str = ""
+) -> tuple[Chat, bool]:
+    """The chat after the line or the mode is written, and whether the ticket is on WhatsApp."""
     ticket_id = str(tid)
     clean = text_only(text, MAX_TEXT, "o limite de cada mensagem é") if not mode else ""
 
-    def change(state: QueueState) -> tuple[Chat, list[TicketWrite]]:
+    def change(state: QueueState) -> tuple[tuple[Chat, bool], list[TicketWrite]]:
         status = _status(state, tid.short)
         if status is None:
             raise InvalidTransitionError(CLOSED)
@@ -135,6 +140,6 @@ def _write(ctx: Context, tid: TicketId, now: datetime, by: str, *, text: str = "
             )
             fields["chat"] = json.dumps(lines, ensure_ascii=False)
         updated = _chat_of(ticket_id, {**stored, **fields}, True)
-        return updated, [TicketWrite(ticket_id, fields, event=event)]
+        return (updated, on_whatsapp(state, tid.short)), [TicketWrite(ticket_id, fields, event=event)]
 
     return mutate(ctx, tid.unit_id, ticket_day(tid), change)

@@ -20,7 +20,7 @@ from domain.times import iso_utc, ms
 from domain.usecases.citizen_notices import carry_contacts, drop_contacts
 from domain.usecases.context import Context
 from domain.usecases.unit_day import NoChange, mutate, service_day, ticket_day
-from domain.usecases.whatsapp_survey import queue_survey
+from domain.usecases.whatsapp_survey import on_whatsapp, queue_survey
 
 
 def current_status(ctx: Context, state: QueueState, tid: TicketId, stored: dict[str, Any] | None) -> Status:
@@ -73,8 +73,7 @@ def transition_ticket(
             state.record_service(duration)
             fields.update(finishedAt=iso_utc(now), serviceSeconds=int(duration))
             data["serviceSeconds"] = int(duration)
-            reach = state.reach_of(tid.short)  # asked on WhatsApp (issue 18), even after a failed delivery
-            survey = "whatsapp" in (*reach.channels, reach.lost)
+            survey = on_whatsapp(state, tid.short)  # asked on WhatsApp (issue 18)
         elif action == Action.REQUEUE:
             fields.update(requeuedAt=iso_utc(now), requeueReason=reason)
         elif action == Action.TRANSFER:

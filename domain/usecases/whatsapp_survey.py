@@ -31,6 +31,7 @@ from domain.conversation.ports import ConversationStore, TextReplies, conversati
 from domain.conversation.questions import numbered
 from domain.errors import ConcurrentUpdateError
 from domain.ports import CITIZEN_NOTICE_QUEUE
+from domain.queue import QueueState
 from domain.tickets import Status, TicketId
 from domain.times import ms
 from domain.usecases import once
@@ -40,6 +41,13 @@ from domain.usecases.unit_day import ticket_day
 SURVEY = "survey"  # the kind of the queue message (and the WhatsApp template)
 CHANNEL = "whatsapp"
 ASKED, NOT_FOLLOWED, ANSWERED, DONE_BEFORE = "asked", "no conversation", "answered", "asked before"
+
+
+def on_whatsapp(state: QueueState, short: str) -> bool:
+    """Whether the ticket has WhatsApp among its channels, or just lost it to a failed delivery (its
+    conversation may still follow it): read from the unit-day state in hand, no storage call."""
+    reach = state.reach_of(short)
+    return CHANNEL in (*reach.channels, reach.lost)
 
 
 def queue_survey(ctx: Context, ticket_id: str) -> None:
