@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from domain.auth import Principal
 from domain.errors import ForbiddenError, InvalidInputError, UnitNotFoundError
 from domain.times import day_of
+from domain.usecases.citizen_view import UnitRef
 from domain.usecases.context import Context
 
 ACTION_LABELS = {
@@ -50,10 +51,8 @@ class AuditEntry:
 
 
 @dataclass(frozen=True)
-class AuditUnit:
-    id: str
-    name: str
-    court: str
+class AuditUnit(UnitRef):
+    court: str  # the court's id (the auditors are its managers)
 
 
 @dataclass(frozen=True)
