@@ -216,6 +216,12 @@ class InboxCounts:
     overdue: int
     due_soon: int
 
+    @staticmethod
+    def of(items: list[OpenItem]) -> InboxCounts:
+        """The open messages, and how many of them are past their deadline or close to it."""
+        states = [i.deadline.state for i in items]
+        return InboxCounts(len(items), states.count("overdue"), states.count("due_soon"))
+
 
 @dataclass(frozen=True)
 class Inbox:
@@ -276,13 +282,12 @@ def inbox(ctx: Context, unit_id: str, clerk: Principal, now: datetime, days: int
             open_items.append(OpenItem(*head, OPEN, deadline_clock(calendar, settings, due, now)))
     open_items.sort(key=lambda i: (i.due_at.isoformat(), i.protocol))
     answered_items.sort(key=lambda i: i.answered_at.isoformat(), reverse=True)
-    states = [i.deadline.state for i in open_items]
     return Inbox(
         UnitRef.of(unit),
         True,
         settings.response_hours,
         settings.opening_hours_only,
-        InboxCounts(len(open_items), states.count("overdue"), states.count("due_soon")),
+        InboxCounts.of(open_items),
         open_items,
         answered_items,
     )
