@@ -26,7 +26,7 @@ from domain.ports import Row
 from domain.slots import day_label, hhmm, slot_grid, slot_window
 from domain.tickets import TicketId
 from domain.usecases.appointment_day import admit_appointment
-from domain.usecases.booking import self_booking
+from domain.usecases.booking import SelfBooking, self_booking
 from domain.usecases.citizen_view import Handle, MeetingLink, UnitRef
 from domain.usecases.context import Context
 
@@ -44,13 +44,6 @@ class SlotDay:
     date: date
     label: str  # segunda-feira, 07/12/2026
     slots: list[FreeSlot]
-
-
-@dataclass(frozen=True)
-class SelfBooking:
-    policy: str
-    allowed: bool
-    message: str
 
 
 @dataclass(frozen=True)
@@ -98,7 +91,6 @@ def available_slots(
         free = settings.capacity - taken.get(slot.key, 0)
         if free > 0:
             by_day.setdefault(slot.day, []).append(FreeSlot(slot.start, slot.end, hhmm(slot.start), free))
-    allowed, why = self_booking(ctx, unit, now)
     return SlotOffer(
         UnitRef.of(unit),
         unit.timezone,
@@ -106,7 +98,7 @@ def available_slots(
         settings.slot_minutes,
         settings.capacity,
         calendar.hours_text(),
-        SelfBooking(settings.self_booking, allowed, why),
+        self_booking(ctx, unit, now),
         [SlotDay(d, day_label(d), slots) for d, slots in sorted(by_day.items())],
     )
 

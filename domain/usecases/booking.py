@@ -99,22 +99,32 @@ def find_slot(ctx: Context, unit: UnitConfig, starts_at: datetime, now: datetime
     )
 
 
-def self_booking(ctx: Context, unit: UnitConfig, now: datetime) -> tuple[bool, str]:
-    """Whether a citizen may book on their own now, and why (pt-BR)."""
+@dataclass(frozen=True)
+class SelfBooking:
+    """Whether a citizen may book on their own now under the unit's policy, and why (pt-BR)."""
+
+    policy: str  # the unit's scheduling.self_booking: never | when_unavailable (closed or full) | always
+    allowed: bool
+    message: str
+
+
+def self_booking(ctx: Context, unit: UnitConfig, now: datetime) -> SelfBooking:
     policy = unit.scheduling.self_booking
     if not unit.active:
-        return False, "Esta unidade não está atendendo pelo Balcão Virtual."
+        return SelfBooking(policy, False, "Esta unidade não está atendendo pelo Balcão Virtual.")
     if policy == "never":
-        return False, "Nesta unidade, o retorno é agendado pelo(a) servidor(a) durante o atendimento."
+        why = "Nesta unidade, o retorno é agendado pelo(a) servidor(a) durante o atendimento."
+        return SelfBooking(policy, False, why)
     if policy == "always":
-        return True, "Escolha um dos horários disponíveis."
+        return SelfBooking(policy, True, "Escolha um dos horários disponíveis.")
     open_now = ctx.always_open or ctx.calendars(unit).is_open(now)
     state = ctx.store.peek(unit.id, service_day(unit, now), max_age_s=5.0)
     if not open_now or state.closed:
-        return True, "A unidade está fechada agora: você pode agendar um horário."
+        return SelfBooking(policy, True, "A unidade está fechada agora: você pode agendar um horário.")
     if state.waiting_count() >= unit.limits.max_waiting:
-        return True, "A fila está cheia agora: você pode agendar um horário."
-    return False, "A unidade está atendendo agora: entre na fila para ser atendido(a) hoje."
+        return SelfBooking(policy, True, "A fila está cheia agora: você pode agendar um horário.")
+    why = "A unidade está atendendo agora: entre na fila para ser atendido(a) hoje."
+    return SelfBooking(policy, False, why)
 
 
 def book(ctx: Context, unit_id: str, data: JoinInput, starts_at: datetime, now: datetime) -> Booking:
@@ -122,9 +132,9 @@ def book(ctx: Context, unit_id: str, data: JoinInput, starts_at: datetime, now: 
     unit = ctx.unit(unit_id)
     scheduling_settings(unit)
     request = validate_join(unit, data, offered_channels(ctx, unit), ctx.push_hosts)
-    allowed, why = self_booking(ctx, unit, now)
-    if not allowed:
-        raise InvalidTransitionError(why)
+    verdict = self_booking(ctx, unit, now)
+    if not verdict.allowed:
+        raise InvalidTransitionError(verdict.message)
     slot = find_slot(ctx, unit, starts_at, now, for_clerk=False)
     key = person_key(ctx.keys, unit.id, request.person)
     day = f"{slot.day:%Y%m%d}"
