@@ -3,6 +3,7 @@ period of service days (domain/usecases/metrics_scope.py). Minutes are rounded t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -165,6 +166,11 @@ class Tally:
     label: str
     count: int
 
+    @staticmethod
+    def each(labels: Mapping[str, str], counts: Mapping[str, int]) -> list[Tally]:
+        """A tally for every labelled key, in the labels' order; a key never counted shows 0."""
+        return [Tally(key, label, counts.get(key, 0)) for key, label in labels.items()]
+
 
 @dataclass(frozen=True)
 class UnitCompliance:
@@ -321,9 +327,9 @@ def compliance(ctx: Context, query: ReportQuery, now: datetime) -> Compliance:
                 minutes(t.wait.percentile(0.5)),
                 t.calls,
                 sum(t.out_of_order.values()),
-                [Tally(k, label, t.out_of_order.get(k, 0)) for k, label in ORDER_REASONS.items()],
+                Tally.each(ORDER_REASONS, t.out_of_order),
                 sum(t.passed_priority.values()),
-                [Tally(k, ORDER_REASONS[k], t.passed_priority.get(k, 0)) for k in PASSING_RULES],
+                Tally.each({k: ORDER_REASONS[k] for k in PASSING_RULES}, t.passed_priority),
             )
         )
     return Compliance(*covering(period), rows)
@@ -336,12 +342,12 @@ def breakdown(ctx: Context, query: ReportQuery, now: datetime) -> Breakdown:
     reasons = {r.id: r.label for u in scope.units for r in u.reasons}
     return Breakdown(
         *covering(period),
-        [Tally(str(int(k)), CLASS_LABELS[k], total.by_class.get(str(int(k)), 0)) for k in PriorityClass],
-        [Tally(k, label, total.by_role.get(k, 0)) for k, label in ROLES.items()],
+        Tally.each({str(int(k)): CLASS_LABELS[k] for k in PriorityClass}, total.by_class),
+        Tally.each(ROLES, total.by_role),
         [
             Tally(k, reasons.get(k, k), n)
             for k, n in sorted(total.by_reason.items(), key=lambda kv: (-kv[1], kv[0]))
         ],
-        [Tally(k, NOT_SERVED_LABELS[k], total.not_served.get(k, 0)) for k in NOT_SERVED],
+        Tally.each({k: NOT_SERVED_LABELS[k] for k in NOT_SERVED}, total.not_served),
         total.peak_queue,
     )
