@@ -16,6 +16,7 @@ from domain.usecases.citizen_notices import offered_channels
 from domain.usecases.citizen_view import UnitRef
 from domain.usecases.context import Context
 from domain.usecases.unit_day import service_day
+from domain.usecases.views import view_of
 
 
 @dataclass(frozen=True)
@@ -56,20 +57,13 @@ def unit_summary(ctx: Context, unit: UnitConfig, now: datetime) -> UnitSummary:
     eta = estimate_wait(waiting, state, unit.limits.default_service_min * 60)
     court = ctx.config().court(unit.court)
     channels = offered_channels(ctx, unit)
-    return UnitSummary(
-        id=unit.id,
-        name=unit.name,
+    return view_of(
+        UnitSummary,
+        unit,
         court=UnitRef(unit.court, court.name if court else ""),
         court_code=court.cnj if court else "",
-        section=unit.section,
-        category=unit.category,
-        instance=unit.instance,
-        state=unit.state,
-        municipality=unit.municipality,
-        active=unit.active,
         open_now=open_now and not state.closed,
         next_opening=opening.astimezone(ZoneInfo(unit.timezone)) if opening else None,
-        timezone=unit.timezone,
         hours_text=calendar.hours_text(),
         people_waiting=waiting,
         clerks_online=state.clerks_online(),
@@ -123,11 +117,9 @@ def get_unit(ctx: Context, unit_id: str, now: datetime) -> UnitSummary:
 
 
 @dataclass(frozen=True)
-class ServedUnit:
+class ServedUnit(UnitRef):
     """A unit the signed-in clerk serves, with the choices its console offers."""
 
-    id: str
-    name: str
     section: str
     court: str
     """The court's id (the directory's `UnitSummary` carries its name too)."""
@@ -153,11 +145,7 @@ def staff_home(ctx: Context, who: Principal) -> StaffHome:
     return StaffHome(
         who.email,
         who.name,
-        tuple(
-            ServedUnit(u.id, u.name, u.section, u.court, u.timezone, u.reasons, u.service_categories)
-            for u in config.units
-            if who.can_serve(u.id)
-        ),
+        tuple(view_of(ServedUnit, u) for u in config.units if who.can_serve(u.id)),
         tuple(UnitRef.of(u) for u in config.units if u.active),
         who.admin,
         tuple(sorted(who.manager_courts)),

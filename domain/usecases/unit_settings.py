@@ -14,6 +14,7 @@ from typing import Any
 
 from domain.config import Configuration, UnitConfig
 from domain.usecases.context import Context
+from domain.usecases.views import view_of
 
 CONFIG_FILE = "infra/config/balcao.json"
 
@@ -62,13 +63,9 @@ def unit_settings(ctx: Context, unit_id: str) -> UnitSettings:
     config = ctx.config()
     court = config.court(unit.court)
     data = unit.model_dump(mode="json", by_alias=True, include={"hours", "limits", "ordering"})
-    return UnitSettings(
-        id=unit.id,
-        name=unit.name,
-        section=unit.section,
-        category=unit.category,
-        timezone=unit.timezone,
-        active=unit.active,
+    return view_of(
+        UnitSettings,
+        unit,
         hours=data["hours"],
         limits=data["limits"],
         ordering=data["ordering"],

@@ -1,0 +1,17 @@
+"""What the use cases return are views: frozen dataclasses of what one answer shows. Most of a view's
+fields are a record's own (a unit's id, name, section...); `view_of` copies those by name, so a view
+names only what it computes."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, TypeVar
+
+V = TypeVar("V")
+
+
+def view_of(view: type[V], source: object, **computed: Any) -> V:
+    """`view` with `computed` values, and its other fields from the attributes of `source` of the same
+    names (an attribute `source` lacks is an error, as a missing argument would be)."""
+    names = (f.name for f in dataclasses.fields(view) if f.init)  # type: ignore[arg-type]
+    return view(**{name: computed[name] if name in computed else getattr(source, name) for name in names})
