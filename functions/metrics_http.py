@@ -115,12 +115,12 @@ UNIT_COLUMNS: tuple[Column, ...] = (
 
 
 def units_rows(report: mr.UnitsReport) -> Table:
-    return laid_out(UNIT_COLUMNS, report.units)
+    return laid_out(UNIT_COLUMNS, report.rows)
 
 
 def daily_rows(report: mr.Daily) -> Table:
     header = ["Data", "Solicitações", "Atendimentos", "Espera média (min)"]
-    return header, [[f"{d.date:%d/%m/%Y}", d.requests, d.served, d.average_wait_minutes] for d in report.days]
+    return header, [[f"{d.date:%d/%m/%Y}", d.requests, d.served, d.average_wait_minutes] for d in report.rows]
 
 
 def heatmap_rows(report: mr.Heatmap) -> Table:
@@ -155,7 +155,7 @@ COMPLIANCE_COLUMNS: tuple[Column, ...] = (
 
 
 def compliance_rows(report: mr.Compliance) -> Table:
-    return laid_out(COMPLIANCE_COLUMNS, report.units)
+    return laid_out(COMPLIANCE_COLUMNS, report.rows)
 
 
 REPORTS: tuple[Report[Any], ...] = (

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Generic, TypeVar
 
 from domain.ordering import CLASS_LABELS, PriorityClass
 from domain.people import ROLES
@@ -43,6 +44,17 @@ class Report:
     period: str
     first: date
     last: date
+
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Rows(Report, Generic[R]):
+    """A report that is a row per day, unit or bucket of its period (the JSON names the list: the
+    presenters in functions/answers/metrics.py)."""
+
+    rows: list[R]
 
 
 def covering(period: Period) -> tuple[str, date, date]:
@@ -111,15 +123,11 @@ class DayFigures:
     average_wait_minutes: float | None
 
 
-@dataclass(frozen=True)
-class Daily(Report):
-    days: list[DayFigures]
+Daily = Rows[DayFigures]
 
 
 @dataclass(frozen=True)
-class UnitFigures:
-    id: str
-    name: str
+class UnitFigures(UnitRef):
     section: str
     court: UnitRef
     active: bool
@@ -131,9 +139,7 @@ class UnitFigures:
     survey_mean: float | None
 
 
-@dataclass(frozen=True)
-class UnitsReport(Report):
-    units: list[UnitFigures]
+UnitsReport = Rows[UnitFigures]
 
 
 @dataclass(frozen=True)
@@ -155,9 +161,7 @@ class DropoffBucket:
     share: float | None
 
 
-@dataclass(frozen=True)
-class Dropoff(Report):
-    buckets: list[DropoffBucket]
+Dropoff = Rows[DropoffBucket]
 
 
 @dataclass(frozen=True)
@@ -173,9 +177,7 @@ class Tally:
 
 
 @dataclass(frozen=True)
-class UnitCompliance:
-    id: str
-    name: str
+class UnitCompliance(UnitRef):
     section: str
     court: str
     active: bool
@@ -190,9 +192,7 @@ class UnitCompliance:
     passed_priority_rules: list[Tally]  # by the rule that passed them (intercalação, categoria, servidor)
 
 
-@dataclass(frozen=True)
-class Compliance(Report):
-    units: list[UnitCompliance]
+Compliance = Rows[UnitCompliance]
 
 
 @dataclass(frozen=True)

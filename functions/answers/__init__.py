@@ -69,8 +69,10 @@ def answer_of(
 ) -> type[Answer]:
     """The answer model of the dataclass `source`: its fields in order, but `drop`; `add` fields
     (name → (type, the field it follows, or "" for the end)); `types` and `rename` (JSON key) per field;
-    `optional` fields may be left out."""
-    hints = typing.get_type_hints(source)
+    `optional` fields may be left out. `source` may be a generic dataclass with its arguments
+    (`Rows[DayFigures]`)."""
+    hints = hints_of(source)
+    source = typing.get_origin(source) or source
     extra, types, rename = dict(add or {}), dict(types or {}), dict(rename or {})
     fields: dict[str, Any] = {}
 
@@ -89,6 +91,20 @@ def answer_of(
         if not after:
             field(key, annotation)
     return cast(type[Answer], create_model(name or source.__name__, __base__=Answer, **fields))
+
+
+def hints_of(source: Any) -> dict[str, Any]:
+    """The field types of a dataclass, or of a generic one with its arguments put in place."""
+    origin = typing.get_origin(source)
+    if origin is None:
+        return typing.get_type_hints(source)
+    given = dict(zip(origin.__parameters__, typing.get_args(source), strict=True))
+    return {
+        name: hint[tuple(given[p] for p in hint.__parameters__)]
+        if getattr(hint, "__parameters__", ())
+        else hint
+        for name, hint in typing.get_type_hints(origin).items()
+    }
 
 
 def dump(answer: BaseModel) -> dict[str, Any]:

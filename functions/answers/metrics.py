@@ -20,11 +20,21 @@ UnitCompliance = answer_of(
 )
 
 Summary = answer_of(mr.Summary, rename=PERIOD)
-Daily = answer_of(mr.Daily, rename=PERIOD)
-UnitsReport = answer_of(mr.UnitsReport, rename=PERIOD)
+Daily = answer_of(mr.Daily, "Daily", rename={**PERIOD, "rows": "days"})
+UnitsReport = answer_of(mr.UnitsReport, "UnitsReport", rename={**PERIOD, "rows": "units"})
 Heatmap = answer_of(mr.Heatmap, rename=PERIOD)
-Dropoff = answer_of(mr.Dropoff, rename=PERIOD, types={"buckets": list[DropoffBucket]})  # type: ignore[valid-type]
-Compliance = answer_of(mr.Compliance, rename=PERIOD, types={"units": list[UnitCompliance]})  # type: ignore[valid-type]
+Dropoff = answer_of(
+    mr.Dropoff,
+    "Dropoff",
+    rename={**PERIOD, "rows": "buckets"},
+    types={"rows": list[DropoffBucket]},  # type: ignore[valid-type]
+)
+Compliance = answer_of(
+    mr.Compliance,
+    "Compliance",
+    rename={**PERIOD, "rows": "units"},
+    types={"rows": list[UnitCompliance]},  # type: ignore[valid-type]
+)
 Breakdown = answer_of(
     mr.Breakdown,
     rename=PERIOD,
