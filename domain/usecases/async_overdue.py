@@ -8,6 +8,7 @@ transaction as the mark. The indicators sum the daily counts (domain/messages.py
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo
 from domain.auth import Principal
 from domain.config import Configuration, UnitConfig
 from domain.errors import ForbiddenError, InvalidInputError, NotFoundError
-from domain.messages import count, deadline_clock
+from domain.messages import COUNTS, count, deadline_clock
 from domain.ports import RowWrite
 from domain.times import iso_utc
 from domain.usecases.async_channel import OPEN
@@ -76,28 +77,29 @@ def mark_overdue(ctx: Context, unit_id: str, key: str, day: str, now: datetime) 
     return marked[0]
 
 
-@dataclass
+@dataclass(frozen=True)
 class AsyncCounts:
     """Messages over a period: received, answered (on time or not), overdue; open and overdue now."""
 
-    received: int = 0
-    answered: int = 0
-    answered_on_time: int = 0
-    overdue: int = 0
-    open_now: int = 0
-    overdue_now: int = 0
+    received: int
+    answered: int
+    answered_on_time: int
+    overdue: int
+    open_now: int
+    overdue_now: int
 
-    def add(self, other: AsyncCounts) -> None:
-        for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+    @staticmethod
+    def total(parts: Sequence[AsyncCounts]) -> AsyncCounts:
+        """Every count summed over `parts` (units)."""
+        return AsyncCounts(*(sum(getattr(p, f.name) for p in parts) for f in dataclasses.fields(AsyncCounts)))
 
 
-@dataclass
+@dataclass(frozen=True)
 class OfUnit:
     unit: UnitRef
 
 
-@dataclass(kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class UnitCounts(AsyncCounts, OfUnit):
     """A unit's counts over the period that starts on `first` (the unit first, then the counts)."""
 
@@ -119,30 +121,19 @@ def async_indicators(
     what the caller may read), per unit and in total, plus what is open and overdue now."""
     if days < 1 or days > MAX_DAYS:
         raise InvalidInputError("Período inválido.", fields={"days": f"de 1 a {MAX_DAYS} dias"})
-    total = AsyncCounts()
     per_unit = []
     for unit in units:
         if not unit.async_channel.enabled:
             continue
         today = now.astimezone(ZoneInfo(unit.timezone)).date()
         first = today - timedelta(days=days - 1)
-        sums = AsyncCounts()
-        for row in ctx.messages.query(unit.id, f"k.{first:%Y%m%d}", f"k.{today:%Y%m%d}"):
-            f = row.fields
-            sums.add(
-                AsyncCounts(
-                    int(f.get("received", 0) or 0),
-                    int(f.get("answered", 0) or 0),
-                    int(f.get("answeredOnTime", 0) or 0),
-                    int(f.get("overdue", 0) or 0),
-                )
-            )
+        daily = [r.fields for r in ctx.messages.query(unit.id, f"k.{first:%Y%m%d}", f"k.{today:%Y%m%d}")]
+        received, answered, on_time, overdue = (sum(int(f.get(k, 0) or 0) for f in daily) for k in COUNTS)
         open_rows = ctx.messages.query(unit.id, "m.", "m.~", where={"status": OPEN})
-        sums.open_now = len(open_rows)
-        sums.overdue_now = sum(1 for r in open_rows if now >= datetime.fromisoformat(str(r.fields["dueAt"])))
-        total.add(sums)
-        per_unit.append(UnitCounts(UnitRef.of(unit), **dataclasses.asdict(sums), first=first))
-    return AsyncIndicators(days, now.astimezone(UTC).date(), total, per_unit)
+        overdue_now = sum(1 for r in open_rows if now >= datetime.fromisoformat(str(r.fields["dueAt"])))
+        counts = (received, answered, on_time, overdue, len(open_rows), overdue_now)
+        per_unit.append(UnitCounts(UnitRef.of(unit), *counts, first=first))
+    return AsyncIndicators(days, now.astimezone(UTC).date(), AsyncCounts.total(per_unit), per_unit)
 
 
 def readable_units(config: Configuration, who: Principal, court: str, unit: str) -> tuple[UnitConfig, ...]:
