@@ -92,81 +92,50 @@ class _Out(func.Out[Any]):
 _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-[0-9a-f]{16}-([0-9a-f]{2})$")
 
 
+# The contexts below are frozen dataclasses whose fields stand for the base classes' abstract read-only
+# properties (a slot shadows the property). A field without a default says `= field()`: a bare
+# annotation would take the inherited property object as its default.
+
+
+@dataclass(frozen=True, slots=True)
 class _TraceContext(TraceContext):
+    """The W3C trace context of one invocation (made by `_trace_context`)."""
+
+    trace_parent: str = field()
+    trace_state: str = field()
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+def _trace_context(trigger_value: Any) -> _TraceContext:
     """The invocation's trace context, as the host gives it: for an HTTP request that carries a W3C
     `traceparent`, a new span in the caller's trace (the host's request span); else a new trace."""
-
-    def __init__(self, trigger_value: Any = None) -> None:
-        headers = (
-            getattr(trigger_value, "headers", None) if isinstance(trigger_value, func.HttpRequest) else None
-        )
-        found = _TRACEPARENT.match(str(headers.get("traceparent") or "").strip().lower()) if headers else None
-        valid = found is not None and found[1] != "0" * 32
-        trace_id = found[1] if found is not None and valid else secrets.token_hex(16)
-        flags = found[2] if found is not None and valid else "01"
-        self._parent = f"00-{trace_id}-{secrets.token_hex(8)}-{flags}"
-        self._state = str(headers.get("tracestate") or "") if headers and valid else ""
-
-    @property
-    def trace_state(self) -> str:
-        return self._state
-
-    @property
-    def trace_parent(self) -> str:
-        return self._parent
-
-    @property
-    def attributes(self) -> dict[str, str]:
-        return {}
+    headers = getattr(trigger_value, "headers", None) if isinstance(trigger_value, func.HttpRequest) else None
+    found = _TRACEPARENT.match(str(headers.get("traceparent") or "").strip().lower()) if headers else None
+    valid = found is not None and found[1] != "0" * 32
+    trace_id = found[1] if found is not None and valid else secrets.token_hex(16)
+    flags = found[2] if found is not None and valid else "01"
+    state = str(headers.get("tracestate") or "") if headers and valid else ""
+    return _TraceContext(f"00-{trace_id}-{secrets.token_hex(8)}-{flags}", state)
 
 
-class _RetryContext(RetryContext):
-    @property
-    def retry_count(self) -> int:
-        return 0
+class _NoRetry(RetryContext):
+    """No retry policy is emulated: every invocation is the first and only try."""
 
-    @property
-    def max_retry_count(self) -> int:
-        return 0
-
-    @property
-    def exception(self) -> Any:
-        return None
+    retry_count = 0
+    max_retry_count = 0
+    exception: Any = None
 
 
+@dataclass(frozen=True, slots=True)
 class InvocationContext(func.Context):
     """The `context` argument (`func.Context`)."""
 
-    def __init__(self, invocation_id: str, function_name: str, trigger_value: Any = None) -> None:
-        self._invocation_id = invocation_id
-        self._function_name = function_name
-        self._local = threading.local()
-        self._trace = _TraceContext(trigger_value)
-        self._retry = _RetryContext()
-
-    @property
-    def invocation_id(self) -> str:
-        return self._invocation_id
-
-    @property
-    def thread_local_storage(self) -> Any:
-        return self._local
-
-    @property
-    def function_name(self) -> str:
-        return self._function_name
-
-    @property
-    def function_directory(self) -> str:
-        return os.getcwd()
-
-    @property
-    def trace_context(self) -> TraceContext:
-        return self._trace
-
-    @property
-    def retry_context(self) -> RetryContext:
-        return self._retry
+    invocation_id: str = field()
+    function_name: str = field()
+    trace_context: TraceContext = field()
+    retry_context: RetryContext = field(default_factory=_NoRetry)
+    function_directory: str = field(default_factory=os.getcwd)
+    thread_local_storage: Any = field(default_factory=threading.local)
 
 
 @dataclass(frozen=True)
@@ -226,7 +195,9 @@ class Invoker:
             if binding.name != RETURN:
                 outs[binding.name] = kwargs[binding.name] = _Out()
         if function.context_param:
-            kwargs[function.context_param] = InvocationContext(invocation.id, function.name, trigger_value)
+            kwargs[function.context_param] = InvocationContext(
+                invocation.id, function.name, _trace_context(trigger_value)
+            )
         result = function.func(**kwargs)
         if inspect.isawaitable(result):
             result = self._runner.run(_awaited(result))

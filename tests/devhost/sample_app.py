@@ -103,6 +103,17 @@ def http_blueprint(rec: Recorder) -> func.Blueprint:
     def plain(req: func.HttpRequest, context: func.Context) -> str:
         return f"invocation {context.invocation_id}"
 
+    @bp.route(route="context", methods=["GET"])
+    def context_seen(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
+        trace, retry = context.trace_context, context.retry_context
+        seen = {
+            "function": context.function_name,
+            "traceparent": trace.trace_parent,
+            "tracestate": trace.trace_state,
+            "retries": [retry.retry_count, retry.max_retry_count],
+        }
+        return func.HttpResponse(json.dumps(seen), mimetype="application/json")
+
     return bp
 
 

@@ -142,6 +142,24 @@ def test_str_return_and_context_parameter(client: httpx.Client) -> None:
     assert response.text.startswith("invocation ") and len(response.text) > len("invocation ")
 
 
+def test_the_context_continues_the_callers_w3c_trace_or_starts_a_new_one(client: httpx.Client) -> None:
+    caller_trace, caller_span = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+    traceparent = f"00-{caller_trace}-{caller_span}-01"
+
+    continued = client.get("/api/context", headers={"traceparent": traceparent, "tracestate": "k=v"}).json()
+    fresh = client.get("/api/context").json()
+    refused = client.get("/api/context", headers={"traceparent": f"00-{'0' * 32}-{caller_span}-01"}).json()
+
+    version, trace_id, span_id, flags = continued["traceparent"].split("-")
+    assert (version, trace_id, flags) == ("00", caller_trace, "01")
+    assert len(span_id) == 16 and span_id != caller_span  # the host's own span in the caller's trace
+    assert continued["tracestate"] == "k=v"
+    assert continued["function"] == "context_seen" and continued["retries"] == [0, 0]
+    for other in (fresh, refused):  # no header, or an all-zero trace id (invalid in W3C): a new trace
+        assert other["traceparent"].split("-")[1] not in (caller_trace, "0" * 32)
+        assert other["tracestate"] == ""
+
+
 def test_invocations_are_counted_and_logged_once(
     host: DevHost, client: httpx.Client, caplog: pytest.LogCaptureFixture
 ) -> None:
