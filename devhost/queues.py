@@ -183,8 +183,6 @@ class QueueListener(Listener):
         self._client = client
         self._poison = poison_client
         self._options = options
-        self._state = threading.Condition()
-        self._in_flight = 0
         self._polls_started = 0
         self._last_idle_poll = -1
         self._queues_ready = False
@@ -196,10 +194,6 @@ class QueueListener(Listener):
         )
 
     # -- lifecycle ----------------------------------------------------------------------------
-
-    def _interrupt(self) -> None:
-        with self._state:
-            self._state.notify_all()
 
     def _close(self) -> None:
         self._workers.shutdown(wait=True)
@@ -292,11 +286,8 @@ class QueueListener(Listener):
         except Exception:
             log.exception("Unexpected error handling message %s of queue %r", message.id, self.queue_name)
         finally:
-            with self._state:
-                self._in_flight -= 1
-                self._state.notify_all()
+            self._finished()
             self._wake.set()  # a slot is free: with newBatchThreshold reached, poll at once
-            self._on_change()
 
     def _handle(self, message: QueueMessage) -> None:
         count = int(message.dequeue_count or 1)

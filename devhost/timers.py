@@ -18,7 +18,6 @@ goes on.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
@@ -58,16 +57,14 @@ class TimerScheduler(Listener):
         self.schedule = schedule
         self._clock = clock
         self._run_on_startup = run_on_startup
-        self._lock = threading.Lock()
         self._observed: datetime | None = None  # the clock time of the last evaluation
-        self._running = False
         self._last: datetime | None = None
         self._next: datetime | None = None
         self._unsubscribe: Callable[[], None] | None = None
 
     @property
     def next_due(self) -> datetime | None:
-        with self._lock:
+        with self._state:
             return self._next
 
     @property
@@ -95,8 +92,8 @@ class TimerScheduler(Listener):
 
         With a real clock only the second half is checked (it evaluates the clock when it is due).
         """
-        with self._lock:
-            if self._running:
+        with self._state:
+            if self._in_flight:
                 return False
             if not isinstance(self._clock, ObservableClock):
                 return True
@@ -108,7 +105,7 @@ class TimerScheduler(Listener):
         except CronSyntaxError as exc:
             log.error("Timer %r will never fire: %s", self.function.name, exc)
             return
-        with self._lock:
+        with self._state:
             self._next = due
         if self._run_on_startup and self.listening:
             self._fire(self._clock(), past_due=False)
@@ -123,10 +120,10 @@ class TimerScheduler(Listener):
                 except CronSyntaxError as exc:
                     log.error("Timer %r stops: %s", self.function.name, exc)
                     return
-                with self._lock:
+                with self._state:
                     self._next = due
                 continue
-            with self._lock:
+            with self._state:
                 self._observed = now
             self._on_change()
             if isinstance(self._clock, ObservableClock):
@@ -135,8 +132,8 @@ class TimerScheduler(Listener):
                 self._wake.wait(min((due - now).total_seconds(), _MAX_SLEEP))
 
     def _fire(self, scheduled: datetime, *, past_due: bool) -> None:
-        with self._lock:
-            self._running = True
+        with self._state:
+            self._in_flight += 1
             last, following = self._last, self._next
         status = {
             "Last": last.isoformat() if last else None,
@@ -152,10 +149,9 @@ class TimerScheduler(Listener):
         else:
             self._invoker.succeed(invocation, f"schedule={self.schedule} past_due={past_due}")
         finally:
-            with self._lock:
-                self._running = False
+            with self._state:
                 self._last = scheduled
-            self._on_change()
+            self._finished()
 
 
 def build_schedulers(

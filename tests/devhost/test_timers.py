@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
+import azure.functions as func
 import pytest
 
 from devhost import DevHost, FakeClock
@@ -96,3 +98,20 @@ def test_run_on_startup_and_a_failing_timer_is_not_fatal(
     assert sum("Functions.flaky_timer" in r.getMessage() for r in errors) == 2
     # The other timer still runs.
     assert host.wait_for_invocations("every_five_minutes", 1, timeout=5)
+
+
+def test_a_timer_is_not_idle_while_its_run_has_not_returned(make_host: HostFactory) -> None:
+    started, release = threading.Event(), threading.Event()
+    app = func.FunctionApp()
+
+    @app.function_name("held")
+    @app.timer_trigger(arg_name="timer", schedule="* * * * * *")
+    def held(timer: func.TimerRequest) -> None:
+        started.set()
+        release.wait(10)
+
+    host = make_host(app, http=False, queues=False)  # the real clock: idle means "not running"
+    assert started.wait(5)
+    assert not host.wait_idle(0.3)
+    release.set()
+    assert host.wait_idle(5)
