@@ -48,7 +48,6 @@ class TimerScheduler(Listener):
         clock: Clock,
         invoker: Invoker,
         *,
-        run_on_startup: bool = False,
         on_change: Callable[[], None] = lambda: None,
         lease: ListenerLease | None = None,
     ) -> None:
@@ -56,7 +55,6 @@ class TimerScheduler(Listener):
         self.lease = lease
         self.schedule = schedule
         self._clock = clock
-        self._run_on_startup = run_on_startup
         self._observed: datetime | None = None  # the clock time of the last evaluation
         self._last: datetime | None = None
         self._next: datetime | None = None
@@ -107,7 +105,7 @@ class TimerScheduler(Listener):
             return
         with self._state:
             self._next = due
-        if self._run_on_startup and self.listening:
+        if self.function.trigger.get("runOnStartup") and self.listening:
             self._fire(self._clock(), past_due=False)
         while not self._stopping.is_set():
             self._wake.clear()
@@ -175,7 +173,6 @@ def build_schedulers(
                 CronSchedule.parse(expression),
                 clock,
                 invoker,
-                run_on_startup=bool(function.trigger.get("runOnStartup")),
                 on_change=on_change,
                 lease=leases(function.name) if leases is not None else None,
             )
