@@ -31,7 +31,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -100,22 +100,21 @@ class SsoSettings:
         return [a for a in (self.app_id_uri, self.client_id) if a]
 
 
+@dataclass(eq=False)
 class TenantKeys:
-    """The tenant's signing keys, fetched with `fetch(url) -> JWKS dict` and cached (module docstring)."""
+    """The tenant's signing keys at `url`, fetched with `fetch(url) -> JWKS dict` and cached (module
+    docstring); thread-safe."""
 
-    def __init__(
-        self, url: str, fetch: Callable[[str], dict[str, Any]], clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self._url = url
-        self._fetch = fetch
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._keys: dict[str, PyJWK] = {}
-        self._fetched_at: float | None = None
+    url: str
+    fetch: Callable[[str], dict[str, Any]]
+    clock: Callable[[], float] = time.monotonic
+    _lock: threading.Lock = field(init=False, repr=False, default_factory=threading.Lock)
+    _keys: dict[str, PyJWK] = field(init=False, repr=False, default_factory=dict)
+    _fetched_at: float | None = field(init=False, repr=False, default=None)
 
     def key(self, kid: str) -> PyJWK | None:
         with self._lock:
-            now = self._clock()
+            now = self.clock()
             stale = self._fetched_at is None or now - self._fetched_at > KEYS_TTL_S
             may_refetch = self._fetched_at is None or now - self._fetched_at >= REFETCH_MIN_S
             if stale or (kid not in self._keys and may_refetch):
@@ -125,7 +124,7 @@ class TenantKeys:
     def _load(self, now: float) -> None:
         self._fetched_at = now  # also after a failure: the next try waits REFETCH_MIN_S
         try:
-            jwks = PyJWKSet.from_dict(self._fetch(self._url))
+            jwks = PyJWKSet.from_dict(self.fetch(self.url))
         except Exception as exc:  # unreachable, not JSON, no usable key: refuse tokens for now
             log.warning("tenant signing keys could not be read: %s", type(exc).__name__)
             return
