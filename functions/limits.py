@@ -2,7 +2,7 @@
 per client and per unit; active tickets per client.
 
 Enforced by `endpoint` (functions/http_common.py) around the handler, answering 429 problem+json with
-`Retry-After` (domain.errors.RateLimitedError). Only the routes in `KINDS` are limited. In two steps
+`Retry-After` (domain.errors.RateLimitedError). Only the routes in `LIMITED` are limited. In two steps
 (issue 16): the client's own bucket in memory (`screen`, free) first; then, only for a request that
 passed the cheap checks (a join's body and rules, a poll's token: an HMAC, no read), the unit's buckets,
 the shared ones and the cap (`charge`). A refused request spends nobody else's budget, and a flood of
@@ -79,18 +79,24 @@ SURVEY = "survey"
 NOTICES = "notices"
 CHALLENGE = "challenge"  # a proof-of-work challenge (functions/proof.py): in memory, like polls
 CONVERSATION = "conversation"  # a message of the widget's conversation (its join charges JOIN too)
-KINDS: Mapping[tuple[str, str], str] = {
-    ("POST", "units/{unit}/tickets"): JOIN,
-    ("GET", "tickets/{ticket}"): POLL,
-    ("POST", "units/{unit}/appointments"): BOOK,
-    ("POST", "tickets/{ticket}/appointment/reschedule"): BOOK,
-    ("POST", "units/{unit}/messages"): MESSAGE,
-    ("POST", "tickets/{ticket}/survey"): SURVEY,
-    ("PUT", "tickets/{ticket}/notices"): NOTICES,
-    ("POST", "tickets/{ticket}/here"): NOTICES,
-    ("GET", "units/{unit}/challenge"): CHALLENGE,
-    ("POST", "conversa"): CONVERSATION,
+LIMITED: Mapping[str, tuple[str, ...]] = {  # each kind's routes, "METHOD route" as `@bp.http` declares them
+    JOIN: ("POST units/{unit}/tickets",),
+    POLL: ("GET tickets/{ticket}",),
+    BOOK: ("POST units/{unit}/appointments", "POST tickets/{ticket}/appointment/reschedule"),
+    MESSAGE: ("POST units/{unit}/messages",),
+    SURVEY: ("POST tickets/{ticket}/survey",),
+    NOTICES: ("PUT tickets/{ticket}/notices", "POST tickets/{ticket}/here"),
+    CHALLENGE: ("GET units/{unit}/challenge",),
+    CONVERSATION: ("POST conversa",),
 }
+
+
+def _request(declared: str) -> tuple[str, str]:
+    method, route = declared.split(" ", 1)
+    return method, route
+
+
+KINDS: Mapping[tuple[str, str], str] = {_request(r): kind for kind, routes in LIMITED.items() for r in routes}
 SHARED_PER_CLIENT = frozenset({JOIN, BOOK, MESSAGE})  # held in storage: exact across instances
 
 log = logging.getLogger("balcao.limits")
@@ -108,8 +114,8 @@ PER_CLIENT = {
 MAX_ACTIVE_PER_CLIENT = 10
 MAX_CLIENTS_KEPT = 100_000  # clients a worker remembers in memory (when limits are not shared)
 MAX_ACTIVE_BOOKINGS_PER_CLIENT = 3  # a count, not a rate: booked appointments not yet come (issue 16)
-BOOKING: tuple[str, str] = ("POST", "units/{unit}/appointments")  # a new booking: the count is checked
-BOOKED: frozenset[tuple[str, str]] = frozenset({BOOKING, ("POST", "tickets/{ticket}/appointment/reschedule")})
+BOOKING = _request("POST units/{unit}/appointments")  # a new booking: the count is checked
+BOOKED = frozenset(map(_request, LIMITED[BOOK]))  # a booking or a reschedule: either books one
 PENDING_GRACE_S = 60.0  # a ticket accepted this recently counts as active without looking
 
 

@@ -47,6 +47,13 @@ def test_every_route_is_documented_and_nothing_else() -> None:
     assert set(registered_routes()) == routes
 
 
+def test_every_limited_route_is_a_route_of_the_app_and_every_kind_has_a_rate() -> None:
+    unknown = set(limits.KINDS) - app_routes()
+    assert not unknown, f"functions/limits.py limits routes the app does not serve: {sorted(unknown)}"
+    assert set(limits.LIMITED) == set(limits.PER_CLIENT)
+    assert limits.BOOKING in limits.BOOKED  # the new booking is one of the BOOK routes
+
+
 def test_an_undocumented_route_is_named_by_the_strict_generator() -> None:
     with pytest.raises(openapi.UndocumentedRouteError, match=r"PATCH units/\{unit\}/novidade"):
         openapi.spec([*app_routes(), ("PATCH", "units/{unit}/novidade")])
