@@ -90,12 +90,9 @@ ROUTES: Mapping[tuple[str, str], Rule] = {
     ("DELETE", "tickets/{ticket}"): CITIZEN,
     ("POST", "tickets/{ticket}/survey"): CITIZEN,
     ("DELETE", "tickets/{ticket}/data"): CITIZEN,
-    ("POST", "tickets/{ticket}/room"): CITIZEN,
+    ("POST", "tickets/{ticket}/room"): CITIZEN,  # the local simulated room (domain/usecases/rooms.py)
     ("PUT", "tickets/{ticket}/notices"): CITIZEN,  # how to be told off the page (issue 13)
-    (
-        "POST",
-        "tickets/{ticket}/here",
-    ): CITIZEN,  # "Estou aqui" near the front  # the local simulated room (domain/usecases/rooms.py)
+    ("POST", "tickets/{ticket}/here"): CITIZEN,  # "Estou aqui" near the front
     # scheduling, the asynchronous channel (the appointment's or message's token), calling in a colleague
     ("GET", "units/{unit}/slots"): PUBLIC,
     ("POST", "units/{unit}/appointments"): PUBLIC,
