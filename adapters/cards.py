@@ -38,7 +38,9 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
@@ -234,167 +236,167 @@ def _label(value: object, labels: Mapping[str, str], max_len: int) -> str:
     return labels.get(key.lower(), md_text(key, max_len)) if key else ""
 
 
-def _usual(
-    n: Notification,
-    title: str,
-    facts: Iterable[tuple[str, str]],
-    actions: list[Element | None],
-    *,
-    color: str,
-    note: str = "",
-    no_link: bool = False,
-) -> _Parts:
-    """The usual card: header, a note, facts, and a warning when the meeting link is missing."""
-    warning = _text("Link da reunião indisponível.", color="Attention") if no_link else None
-    return _Parts(
-        [*_header(title, n.unit_name, color=color), _text(note) if note else None, _facts(facts), warning],
-        actions,
-    )
+Format = Callable[[object], str]
+_SHORT: Format = partial(md_text, max_len=_LEN_SHORT)
+_NAME: Format = partial(md_text, max_len=_LEN_NAME)
+_LONG: Format = partial(md_text, max_len=_LEN_LONG)
 
 
-def _meeting_url(d: Mapping[str, Any]) -> str | None:
-    return safe_url(d.get("clerk_join_url")) or safe_url(d.get("join_url"))
+@dataclass(frozen=True)
+class _Field:
+    """How a data field is shown on every card: its fact's label and its text (cleaned, truncated to the
+    field's length, escaped; or a count)."""
+
+    label: str  # "": shown in a title or a note only
+    show: Format = _NAME
 
 
-def _titled(value: str, with_value: str, without: str) -> str:
-    return with_value.format(value) if value else without
+_FIELDS: dict[str, _Field] = {
+    "display_number": _Field("Senha", _SHORT),
+    "role": _Field("Perfil", partial(_label, labels=ROLE_LABELS, max_len=_LEN_SHORT)),
+    "reason": _Field("Assunto", _LONG),
+    "priority": _Field("Prioridade", partial(_label, labels=PRIORITY_LABELS, max_len=_LEN_NAME)),
+    "clerk_name": _Field("Servidor(a)"),
+    "waiting_count": _Field("Aguardando", _int_text),
+    "minutes_unattended": _Field("", _int_text),
+    "ticket_id": _Field("Atendimento"),
+    "error": _Field("Erro", _LONG),
+    "queue": _Field("Fila"),
+    "message_id": _Field("ID da mensagem"),
+    "dequeue_count": _Field("Tentativas", _int_text),
+    # a poison message's error summary, with no personal data
+    "summary": _Field("Resumo", lambda v: escape_markdown(mask_personal_data(clean_text(v, _LEN_SUMMARY)))),
+    "starts_at_text": _Field(""),
+    "appointment_kind": _Field("Tipo"),
+    "invitee_name": _Field("Convidado(a)"),
+    "invitee_role": _Field("Como"),
+    "invited_by": _Field("Convidado(a) por"),
+    "protocol": _Field("Protocolo"),
+    "received_at_text": _Field("Recebida"),
+    "due_at_text": _Field("Prazo"),
+    "overdue_text": _Field("Situação"),
+}
 
 
-def _citizen_called(n: Notification) -> _Parts:
-    d = _data(n)
-    number = md_text(d.get("display_number"), _LEN_SHORT)
-    url = _meeting_url(d)
-    facts = [
-        ("Perfil", _label(d.get("role"), ROLE_LABELS, _LEN_SHORT)),
-        ("Assunto", md_text(d.get("reason"), _LEN_LONG)),
-        ("Prioridade", _label(d.get("priority"), PRIORITY_LABELS, _LEN_NAME)),
-        ("Servidor(a)", md_text(d.get("clerk_name"), _LEN_NAME)),
-    ]
-    title = _titled(number, "Senha {} chamada", "Cidadão chamado")
-    return _usual(
-        n,
-        title,
-        facts,
-        [_open_url("Entrar na reunião", url), _open_url("Abrir no console", safe_url(d.get("console_url")))],
+@dataclass(frozen=True)
+class _Line:
+    """A title or a note: `with_value` naming the field `key` when the notification has it, else
+    `without`."""
+
+    without: str
+    with_value: str = ""
+    key: str = ""
+
+    def render(self, data: Mapping[str, Any]) -> str:
+        value = _FIELDS[self.key].show(data.get(self.key)) if self.key else ""
+        return self.with_value.format(value) if value else self.without
+
+
+_MEETING = ("clerk_join_url", "join_url")  # the clerk's own link to the meeting is preferred
+_CONSOLE = ("console_url",)
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """One kind of card as data: the header's title and color, a note, the facts (fields, each with its
+    label unless `relabel` gives the card's own; an empty value leaves its fact out), the buttons (label,
+    the fields that may hold its URL, the first safe one wins; none leaves the button out) and, when
+    `needs_meeting`, a warning if the meeting link is missing."""
+
+    title: _Line
+    facts: tuple[str, ...]
+    actions: tuple[tuple[str, tuple[str, ...]], ...]
+    color: str
+    note: _Line = _Line("")
+    needs_meeting: bool = False
+    relabel: tuple[tuple[str, str], ...] = ()
+
+    def parts(self, n: Notification) -> _Parts:
+        d = _data(n)
+        note = self.note.render(d)
+        no_link = self.needs_meeting and not _first_url(d, _MEETING)
+        warning = _text("Link da reunião indisponível.", color="Attention") if no_link else None
+        labels = dict(self.relabel)
+        facts = _facts(
+            (labels.get(key, _FIELDS[key].label), _FIELDS[key].show(d.get(key))) for key in self.facts
+        )
+        return _Parts(
+            [
+                *_header(self.title.render(d), n.unit_name, color=self.color),
+                _text(note) if note else None,
+                facts,
+                warning,
+            ],
+            [_open_url(label, _first_url(d, keys)) for label, keys in self.actions],
+        )
+
+
+def _first_url(d: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
+    return next((url for url in (safe_url(d.get(key)) for key in keys) if url), None)
+
+
+_KINDS = {
+    "citizen_called": _Kind(
+        _Line("Cidadão chamado", "Senha {} chamada", "display_number"),
+        facts=("role", "reason", "priority", "clerk_name"),
+        actions=(("Entrar na reunião", _MEETING), ("Abrir no console", _CONSOLE)),
         color="Accent",
-        no_link=not url,
-    )
-
-
-def _no_clerk_online(n: Notification) -> _Parts:
-    d = _data(n)
-    minutes = _int_text(d.get("minutes_unattended"))
-    note = _titled(
-        minutes,
-        "A unidade está aberta e ninguém atende há {} minutos.",
-        "Há uma pessoa aguardando e nenhum(a) servidor(a) está online.",
-    )
-    facts = [
-        ("Aguardando", _int_text(d.get("waiting_count"))),
-        ("Primeira senha", md_text(d.get("display_number"), _LEN_SHORT)),
-    ]
-    console = _open_url("Abrir o console do balcão", safe_url(d.get("console_url")))
-    return _usual(n, "Ninguém atendendo no balcão", facts, [console], color="Warning", note=note)
-
-
-def _meeting_failed(n: Notification) -> _Parts:
-    d = _data(n)
-    number = md_text(d.get("display_number"), _LEN_SHORT)
-    facts = [
-        ("Senha", number),
-        ("Atendimento", md_text(d.get("ticket_id"), _LEN_NAME)),
-        ("Erro", md_text(d.get("error"), _LEN_LONG)),
-    ]
-    return _usual(
-        n,
-        _titled(number, "Falha ao criar a reunião da senha {}", "Falha ao criar a reunião"),
-        facts,
-        [_open_url("Abrir o console e tentar de novo", safe_url(d.get("console_url")))],
+        needs_meeting=True,
+    ),
+    "no_clerk_online": _Kind(
+        _Line("Ninguém atendendo no balcão"),
+        facts=("waiting_count", "display_number"),
+        actions=(("Abrir o console do balcão", _CONSOLE),),
+        color="Warning",
+        note=_Line(
+            "Há uma pessoa aguardando e nenhum(a) servidor(a) está online.",
+            "A unidade está aberta e ninguém atende há {} minutos.",
+            "minutes_unattended",
+        ),
+        relabel=(("display_number", "Primeira senha"),),
+    ),
+    "meeting_failed": _Kind(
+        _Line("Falha ao criar a reunião", "Falha ao criar a reunião da senha {}", "display_number"),
+        facts=("display_number", "ticket_id", "error"),
+        actions=(("Abrir o console e tentar de novo", _CONSOLE),),
         color="Attention",
-        note="O atendimento continua registrado como \u201cfalha na reunião\u201d. "
-        "Tente de novo pelo console do balcão.",
-    )
-
-
-def _poison_message(n: Notification) -> _Parts:
-    d = _data(n)
-    summary = escape_markdown(mask_personal_data(clean_text(d.get("summary"), _LEN_SUMMARY)))
-    facts = [
-        ("Fila", md_text(d.get("queue"), _LEN_NAME)),
-        ("ID da mensagem", md_text(d.get("message_id"), _LEN_NAME)),
-        ("Tentativas", _int_text(d.get("dequeue_count"))),
-        ("Resumo", summary),
-    ]
-    return _usual(
-        n,
-        "Mensagem com falha na fila",
-        facts,
-        [_open_url("Abrir o painel administrativo", safe_url(d.get("admin_url")))],
+        note=_Line(
+            "O atendimento continua registrado como \u201cfalha na reunião\u201d. "
+            "Tente de novo pelo console do balcão."
+        ),
+    ),
+    "poison_message": _Kind(
+        _Line("Mensagem com falha na fila"),
+        facts=("queue", "message_id", "dequeue_count", "summary"),
+        actions=(("Abrir o painel administrativo", ("admin_url",)),),
         color="Attention",
-        note="Uma mensagem falhou várias vezes e foi movida para a fila de falhas (poison).",
-    )
-
-
-def _appointment_reminder(n: Notification) -> _Parts:
-    d = _data(n)
-    when = md_text(d.get("starts_at_text"), _LEN_NAME)
-    facts = [
-        ("Tipo", md_text(d.get("appointment_kind"), _LEN_NAME)),
-        ("Assunto", md_text(d.get("reason"), _LEN_LONG)),
-    ]
-    actions = [
-        _open_url("Abrir o console do balcão", safe_url(d.get("console_url"))),
-        _open_url("Entrar na reunião", _meeting_url(d)),
-    ]
-    return _usual(
-        n,
-        _titled(when, "Atendimento agendado às {}", "Atendimento agendado em breve"),
-        facts,
-        actions,
+        note=_Line("Uma mensagem falhou várias vezes e foi movida para a fila de falhas (poison)."),
+    ),
+    "appointment_reminder": _Kind(
+        _Line("Atendimento agendado em breve", "Atendimento agendado às {}", "starts_at_text"),
+        facts=("appointment_kind", "reason"),
+        actions=(("Abrir o console do balcão", _CONSOLE), ("Entrar na reunião", _MEETING)),
         color="Accent",
-        note="No horário, a pessoa entra na frente da fila; chame-a pelo console.",
-    )
-
-
-def _colleague_invited(n: Notification) -> _Parts:
-    d = _data(n)
-    invitee = md_text(d.get("invitee_name"), _LEN_NAME)
-    url = _meeting_url(d)
-    facts = [
-        ("Convidado(a)", invitee),
-        ("Como", md_text(d.get("invitee_role"), _LEN_NAME)),
-        ("Convidado(a) por", md_text(d.get("invited_by"), _LEN_NAME)),
-        ("Senha", md_text(d.get("display_number"), _LEN_SHORT)),
-        ("Assunto", md_text(d.get("reason"), _LEN_LONG)),
-    ]
-    return _usual(
-        n,
-        _titled(invitee, "{}: convite para um atendimento", "Convite para um atendimento"),
-        facts,
-        [_open_url("Entrar na reunião", url)],
+        note=_Line("No horário, a pessoa entra na frente da fila; chame-a pelo console."),
+    ),
+    "colleague_invited": _Kind(
+        _Line("Convite para um atendimento", "{}: convite para um atendimento", "invitee_name"),
+        facts=("invitee_name", "invitee_role", "invited_by", "display_number", "reason"),
+        actions=(("Entrar na reunião", _MEETING),),
         color="Accent",
-        note="Entre na mesma reunião do atendimento em andamento.",
-        no_link=not url,
-    )
-
-
-def _async_overdue(n: Notification) -> _Parts:
-    d = _data(n)
-    protocol = md_text(d.get("protocol"), _LEN_NAME)
-    facts = [
-        ("Protocolo", protocol),
-        ("Recebida", md_text(d.get("received_at_text"), _LEN_NAME)),
-        ("Prazo", md_text(d.get("due_at_text"), _LEN_NAME)),
-        ("Situação", md_text(d.get("overdue_text"), _LEN_NAME)),
-    ]
-    return _usual(
-        n,
-        _titled(protocol, "Mensagem {} sem resposta no prazo", "Mensagem sem resposta no prazo"),
-        facts,
-        [_open_url("Abrir a caixa de mensagens", safe_url(d.get("console_url")))],
+        note=_Line("Entre na mesma reunião do atendimento em andamento."),
+        needs_meeting=True,
+    ),
+    "async_overdue": _Kind(
+        _Line("Mensagem sem resposta no prazo", "Mensagem {} sem resposta no prazo", "protocol"),
+        facts=("protocol", "received_at_text", "due_at_text", "overdue_text"),
+        actions=(("Abrir a caixa de mensagens", _CONSOLE),),
         color="Attention",
-        note="O prazo de resposta do canal assíncrono venceu. Responda pela caixa de mensagens do console.",
-    )
+        note=_Line(
+            "O prazo de resposta do canal assíncrono venceu. Responda pela caixa de mensagens do console."
+        ),
+    ),
+}
 
 
 def _generic(n: Notification) -> _Parts:
@@ -408,21 +410,12 @@ def _generic(n: Notification) -> _Parts:
     )
 
 
-_BUILDERS = {
-    "citizen_called": _citizen_called,
-    "no_clerk_online": _no_clerk_online,
-    "meeting_failed": _meeting_failed,
-    "poison_message": _poison_message,
-    "appointment_reminder": _appointment_reminder,
-    "colleague_invited": _colleague_invited,
-    "async_overdue": _async_overdue,
-}
-
-CARD_KINDS = (*_BUILDERS, "coalesced")
+CARD_KINDS = (*_KINDS, "coalesced")
 
 
 def _parts(notification: Notification) -> _Parts:
-    return _BUILDERS.get(notification.kind, _generic)(notification)
+    kind = _KINDS.get(notification.kind)
+    return kind.parts(notification) if kind else _generic(notification)
 
 
 def _card(body: list[Element], actions: list[Element]) -> Card:

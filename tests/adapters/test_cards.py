@@ -364,6 +364,17 @@ def test_missing_join_url_is_said_in_the_card() -> None:
     assert "Link da reunião indisponível." in list(texts(card))
 
 
+@pytest.mark.parametrize("kind", ["citizen_called", "colleague_invited"])
+def test_the_warning_speaks_of_the_meeting_link_only(kind: str) -> None:
+    """The cards whose button joins the meeting say when its link is missing, whatever other link
+    (the console's) the card has; a card with the link says nothing of the kind."""
+    warning = "Link da reunião indisponível."
+    with_link = {"join_url": "https://meet.example/room"}
+    without = {"console_url": "https://balcao.example/console"}
+    assert warning not in list(texts(cards.build_card(Notification(kind, "u", "Vara", with_link))))
+    assert warning in list(texts(cards.build_card(Notification(kind, "u", "Vara", without))))
+
+
 def test_no_clerk_online_variants() -> None:
     first = cards.build_card(good("no_clerk_online"))
     assert "Há uma pessoa aguardando e nenhum(a) servidor(a) está online." in list(texts(first))
