@@ -173,6 +173,50 @@ class _Outbox:
         self.limiter = limiter
 
 
+@dataclass(frozen=True)
+class WebhookTuning:
+    """How a `TeamsWebhookNotifier` paces, gathers, deduplicates and retries its posts (module docstring).
+    Times in seconds."""
+
+    max_requests: int = 4
+    """Posts to one webhook in any window of `per_seconds` + `rate_margin` (Teams takes 4 a second)."""
+    per_seconds: float = 1.0
+    """Teams' own window."""
+    rate_margin: float = 0.05
+    """Added to the window: posts booked on time reach Teams a little late, and not all equally."""
+    max_items_per_card: int = 10
+    """Notifications gathered into one coalesced card, at most (each payload stays under 28 KB too)."""
+    coalesce_window: float = 0.25
+    """While the webhook is busy, how long a round lingers to gather the rest of a burst."""
+    dedup_ttl: float = 600.0
+    """How long a dedup key sent to a webhook keeps its duplicates out (in this process)."""
+    dedup_max_entries: int = 10_000
+    """Dedup keys kept in this process, at most (the oldest go first)."""
+    max_attempts: int = 5
+    """Posts of one payload, at most, retries included."""
+    backoff_initial: float = 0.5
+    """The first retry's delay; each next one doubles, up to `backoff_max`."""
+    backoff_max: float = 8.0
+    """The longest delay between two retries."""
+    backoff_jitter: float = 0.2
+    """Each delay is shortened by a random part of it, up to this fraction."""
+    request_timeout: float = 10.0
+    """One HTTP request."""
+    total_timeout: float = 30.0
+    """One `send`, its waits for a slot and its retries included; then `TransientProviderError`."""
+
+    def __post_init__(self) -> None:
+        if self.max_requests < 1 or self.per_seconds <= 0:
+            raise ValueError("rate limit must allow at least one request per positive window")
+        if self.max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+
+    @property
+    def window(self) -> float:
+        """The rate limit's window: Teams' own, plus the margin."""
+        return self.per_seconds + self.rate_margin
+
+
 class TeamsWebhookNotifier:
     """`ClerkNotifier` for Teams Workflows webhooks. Thread-safe; share one instance per process."""
 
@@ -181,44 +225,17 @@ class TeamsWebhookNotifier:
         *,
         client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
-        max_requests: int = 4,
-        per_seconds: float = 1.0,
-        rate_margin: float = 0.05,
-        max_items_per_card: int = 10,
-        coalesce_window: float = 0.25,
-        dedup_ttl: float = 600.0,
-        dedup_max_entries: int = 10_000,
-        max_attempts: int = 5,
-        backoff_initial: float = 0.5,
-        backoff_max: float = 8.0,
-        backoff_jitter: float = 0.2,
-        request_timeout: float = 10.0,
-        total_timeout: float = 30.0,
+        tuning: WebhookTuning = WebhookTuning(),
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         pacer: Pacer | None = None,
         teams_app_id: str = "",
     ) -> None:
-        if max_requests < 1 or per_seconds <= 0:
-            raise ValueError("rate limit must allow at least one request per positive window")
-        if max_attempts < 1:
-            raise ValueError("max_attempts must be at least 1")
         self._owns_client = client is None
         self._client = client or httpx.Client(
-            transport=transport, timeout=request_timeout, follow_redirects=False
+            transport=transport, timeout=tuning.request_timeout, follow_redirects=False
         )
-        self._max_requests = max_requests
-        self._window = per_seconds + rate_margin
-        self._max_items = max_items_per_card
-        self._coalesce_window = coalesce_window
-        self._dedup_ttl = dedup_ttl
-        self._dedup_max = dedup_max_entries
-        self._max_attempts = max_attempts
-        self._backoff_initial = backoff_initial
-        self._backoff_max = backoff_max
-        self._backoff_jitter = backoff_jitter
-        self._request_timeout = request_timeout
-        self._total_timeout = total_timeout
+        self._tuning = tuning
         self._clock = clock
         self._sleep = sleep
         self._pacer = pacer
@@ -246,7 +263,7 @@ class TeamsWebhookNotifier:
         if not fresh:
             return 0
         _redactor.register(webhook_url)
-        deadline = self._clock() + self._total_timeout
+        deadline = self._clock() + self._tuning.total_timeout
         items = [_Item(n, deadline) for n in fresh]
         box = self._outbox(hook)
         try:
@@ -277,9 +294,9 @@ class TeamsWebhookNotifier:
             box = self._outboxes.get(hook)
             if box is None:
                 limiter: CardWindow = (
-                    self._pacer(hook, self._max_requests, self._window, self._clock)
+                    self._pacer(hook, self._tuning.max_requests, self._tuning.window, self._clock)
                     if self._pacer is not None
-                    else _SlidingWindowLimiter(self._max_requests, self._window, self._clock)
+                    else _SlidingWindowLimiter(self._tuning.max_requests, self._tuning.window, self._clock)
                 )
                 box = self._outboxes[hook] = _Outbox(limiter)
             return box
@@ -325,7 +342,7 @@ class TeamsWebhookNotifier:
                 return
         # Post an isolated notification at once; during a burst, linger a little to gather the rest.
         if box.limiter.busy():
-            self._sleep(self._coalesce_window)
+            self._sleep(self._tuning.coalesce_window)
         with box.cond:
             batch = box.queue[:MAX_CLAIMS]
             deadline = min(item.deadline for item in batch)
@@ -362,7 +379,7 @@ class TeamsWebhookNotifier:
 
     def _post_batch(self, url: str, hook: str, box: _Outbox, batch: list[_Item]) -> None:
         payloads = cards.build_payloads(
-            [item.notification for item in batch], max_items_per_card=self._max_items
+            [item.notification for item in batch], max_items_per_card=self._tuning.max_items_per_card
         )
         position = 0
         first = True
@@ -424,7 +441,7 @@ class TeamsWebhookNotifier:
                     url,
                     content=body,
                     headers={"Content-Type": "application/json; charset=utf-8"},
-                    timeout=min(self._request_timeout, remaining),
+                    timeout=min(self._tuning.request_timeout, remaining),
                 )
             except httpx.TimeoutException as exc:
                 problem, cause = "timeout", exc
@@ -440,7 +457,7 @@ class TeamsWebhookNotifier:
                 problem, cause = f"HTTP {status}", None
                 retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
             delay = self._backoff(attempt) if retry_after is None else retry_after
-            last = attempt >= self._max_attempts or self._clock() + delay >= deadline
+            last = attempt >= self._tuning.max_attempts or self._clock() + delay >= deadline
             _log.warning(
                 "webhook %s: attempt %d failed (%s)%s",
                 hook,
@@ -456,8 +473,8 @@ class TeamsWebhookNotifier:
             self._sleep(delay)
 
     def _backoff(self, attempt: int) -> float:
-        base = min(self._backoff_max, self._backoff_initial * 2 ** (attempt - 1))
-        jitter: float = random.uniform(0, self._backoff_jitter)
+        base = min(self._tuning.backoff_max, self._tuning.backoff_initial * 2 ** (attempt - 1))
+        jitter: float = random.uniform(0, self._tuning.backoff_jitter)
         return float(base * (1 - jitter))
 
     def _sleep_until(self, moment: float) -> None:
@@ -478,9 +495,9 @@ class TeamsWebhookNotifier:
                     key = (hook, notification.dedup_key)
                     if key in self._recent:
                         continue
-                    self._recent[key] = now + self._dedup_ttl
+                    self._recent[key] = now + self._tuning.dedup_ttl
                 fresh.append(notification)
-            while len(self._recent) > self._dedup_max:
+            while len(self._recent) > self._tuning.dedup_max_entries:
                 del self._recent[next(iter(self._recent))]
         return fresh
 

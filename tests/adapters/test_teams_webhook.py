@@ -6,13 +6,14 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import httpx
 import pytest
 
 from adapters import cards
-from adapters.teams_webhook import TeamsWebhookNotifier, _SlidingWindowLimiter, webhook_id
+from adapters.teams_webhook import TeamsWebhookNotifier, WebhookTuning, _SlidingWindowLimiter, webhook_id
 from domain.errors import ProviderError, TransientProviderError
 from domain.ports import Notification
 from tests.fakes.fake_webhook import FakeWebhook, Received
@@ -46,15 +47,12 @@ def hook() -> Iterator[FakeWebhook]:
         yield fake
 
 
-def make_notifier(**overrides: Any) -> TeamsWebhookNotifier:
-    settings: dict[str, Any] = {
-        "backoff_initial": 0.02,
-        "backoff_max": 0.1,
-        "request_timeout": 1.0,
-        "total_timeout": 5.0,
-    }
-    settings.update(overrides)
-    return TeamsWebhookNotifier(**settings)
+FAST = WebhookTuning(backoff_initial=0.02, backoff_max=0.1, request_timeout=1.0, total_timeout=5.0)
+
+
+def make_notifier(tuning: WebhookTuning = FAST, **parts: Any) -> TeamsWebhookNotifier:
+    """A notifier with short retries and timeouts; `parts` (transport, clock, sleep) as given."""
+    return TeamsWebhookNotifier(tuning=tuning, **parts)
 
 
 @pytest.fixture
@@ -107,7 +105,10 @@ def test_the_limit_is_per_webhook() -> None:
         now[0] += seconds
 
     notifier = make_notifier(
-        transport=httpx.MockTransport(handler), clock=lambda: now[0], sleep=sleep, coalesce_window=0.0
+        replace(FAST, coalesce_window=0.0),
+        transport=httpx.MockTransport(handler),
+        clock=lambda: now[0],
+        sleep=sleep,
     )
     for i in range(4):
         notifier.send("https://hooks.example/a?sig=1", [called(f"A{i}")])
@@ -184,7 +185,7 @@ def test_dedup_is_per_webhook_and_expires() -> None:
         now[0] += seconds
 
     notifier = make_notifier(
-        transport=httpx.MockTransport(handler), clock=lambda: now[0], sleep=sleep, dedup_ttl=60
+        replace(FAST, dedup_ttl=60), transport=httpx.MockTransport(handler), clock=lambda: now[0], sleep=sleep
     )
     notifier.send("https://hooks.example/a", [called("A1", "k")])
     notifier.send("https://hooks.example/b", [called("A1", "k")])
@@ -215,7 +216,7 @@ def test_throttled_with_retry_after_waits_for_it(hook: FakeWebhook, notifier: Te
 
 def test_down_webhook_raises_transient_within_the_time_bound(hook: FakeWebhook) -> None:
     hook.go_down()
-    notifier = make_notifier(total_timeout=1.0, max_attempts=50)
+    notifier = make_notifier(replace(FAST, total_timeout=1.0, max_attempts=50))
 
     started = time.monotonic()
     with pytest.raises(TransientProviderError):
@@ -231,7 +232,7 @@ def test_down_webhook_raises_transient_within_the_time_bound(hook: FakeWebhook) 
 
 def test_persistent_server_error_stops_after_max_attempts(hook: FakeWebhook) -> None:
     hook.fail_always(500)
-    notifier = make_notifier(max_attempts=3)
+    notifier = make_notifier(replace(FAST, max_attempts=3))
     with pytest.raises(TransientProviderError) as caught:
         notifier.send(hook.url(), [called("A001")])
     assert len(hook.received) == 3
@@ -241,7 +242,7 @@ def test_persistent_server_error_stops_after_max_attempts(hook: FakeWebhook) -> 
 def test_unreachable_port_is_transient() -> None:
     with FakeWebhook() as gone:
         url = gone.url()
-    notifier = make_notifier(total_timeout=0.5)
+    notifier = make_notifier(replace(FAST, total_timeout=0.5))
     with pytest.raises(TransientProviderError):
         notifier.send(url, [called("A001")])
 
@@ -259,7 +260,7 @@ def test_the_webhook_url_never_reaches_logs_or_errors(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     url = hook.url()
-    notifier = make_notifier(max_attempts=2)
+    notifier = make_notifier(replace(FAST, max_attempts=2))
     notifier.send(url, [called("A001")])
     hook.fail_always(503)
     with pytest.raises(TransientProviderError) as caught:
@@ -280,6 +281,13 @@ def test_bad_urls_are_refused_without_echoing_them(url: str) -> None:
     with pytest.raises(ProviderError) as caught:
         make_notifier().send(url, [called("A001")])
     assert url not in caught.value.message
+
+
+@pytest.mark.parametrize("wrong", [{"max_requests": 0}, {"per_seconds": 0.0}, {"max_attempts": 0}])
+def test_a_tuning_that_could_never_post_is_refused(wrong: dict[str, Any]) -> None:
+    """At least one request per positive window, at least one attempt: else nothing would ever be sent."""
+    with pytest.raises(ValueError):
+        WebhookTuning(**wrong)
 
 
 def test_empty_batch_posts_nothing(hook: FakeWebhook, notifier: TeamsWebhookNotifier) -> None:

@@ -35,7 +35,7 @@ from adapters.meetings_teams import TeamsMeetingProvider
 from adapters.queues import Drain, StorageQueueBus
 from adapters.storage import table_service
 from adapters.tables import TableQueueStore
-from adapters.teams_webhook import TeamsWebhookNotifier
+from adapters.teams_webhook import TeamsWebhookNotifier, WebhookTuning
 from devhost import queues as devhost_queues
 from devhost.clock import FakeClock
 from domain.ports import NOTIFY_QUEUE
@@ -279,7 +279,9 @@ def teams(graph: FakeGraph, webhook: FakeWebhook) -> Iterator[System]:
     with (
         bootstrap.replaced(
             meetings={"teams": graph_with_short_timeouts},
-            notifier=lambda s: TeamsWebhookNotifier(request_timeout=0.3, total_timeout=0.8),
+            notifier=lambda s: TeamsWebhookNotifier(
+                tuning=WebhookTuning(request_timeout=0.3, total_timeout=0.8)
+            ),
         ),
         running_system(
             config=json.dumps(raw).encode(), extra_settings={unit["webhookSetting"]: webhook.url()}

@@ -22,7 +22,7 @@ import pytest
 
 from adapters.limits_table import CLAIM_S, PACING_TABLE, SharedWindow, TableLimits
 from adapters.storage import METER, table_service
-from adapters.teams_webhook import TeamsWebhookNotifier, webhook_id
+from adapters.teams_webhook import TeamsWebhookNotifier, WebhookTuning, webhook_id
 from domain.errors import ProviderError, RateLimitedError, TransientProviderError
 from domain.usecases import notices
 from domain.usecases.context import Context
@@ -80,7 +80,7 @@ def worker(
     """An instance: its own adapters and memory; its notifier paces and claims in the shared window."""
     window = (limits or shared(env)).pacer
     notifier = TeamsWebhookNotifier(
-        transport=httpx.MockTransport(channel.post), pacer=window, total_timeout=10
+        transport=httpx.MockTransport(channel.post), pacer=window, tuning=WebhookTuning(total_timeout=10)
     )
     ctx = build_services(env, table, notifier=notifier)
     return replace(ctx, webhook_url_for=lambda unit: hook)
