@@ -1,7 +1,7 @@
 """Clerk notifications through a Teams Workflows webhook ("When a Teams webhook request is received").
 
 `TeamsWebhookNotifier.send(url, notifications)` renders the notifications as Adaptive Cards 1.4
-(`adapters.cards`) and posts them, with:
+(`adapters.cards`) and posts them, with (the numbers named below are fields of `WebhookTuning`):
 
 - **rate limit**: at most `max_requests` (4) requests per `per_seconds` (1 s) per webhook URL. It is a
   sliding-window log (a slot comes back exactly one window after it was used): unlike a refilling bucket
