@@ -1,9 +1,9 @@
 """Clerk notifications through a Teams Workflows webhook ("When a Teams webhook request is received").
 
 `TeamsWebhookNotifier.send(url, notifications)` renders the notifications as Adaptive Cards 1.4
-(`adapters.cards`) and posts them, with (the numbers named below are fields of `WebhookTuning`):
+(`adapters.cards`) and posts them, with (the numbers named below are a `WebhookTuning`'s):
 
-- **rate limit**: at most `max_requests` (4) requests per `per_seconds` (1 s) per webhook URL. It is a
+- **rate limit**: at most `max_requests` (4) requests per `window` (1.05 s) per webhook URL. It is a
   sliding-window log (a slot comes back exactly one window after it was used): unlike a refilling bucket
   it never lets two bursts into one window. By default the window lives in the process (every thread);
   `pacer` gives one shared by every instance (adapters/limits_table.py, in Table Storage), which the
@@ -174,47 +174,53 @@ class _Outbox:
 
 
 @dataclass(frozen=True)
-class WebhookTuning:
-    """How a `TeamsWebhookNotifier` paces, gathers, deduplicates and retries its posts (module docstring).
-    Times in seconds."""
+class Pacing:
+    """How posts to one webhook are spaced and filled: at most `max_requests` in any `window` seconds
+    (Teams takes 4 a second; the window is that second plus a margin, since posts booked on time reach
+    Teams a little late, and not all equally); a burst gathered into cards of at most
+    `max_items_per_card` notifications, a round lingering `coalesce_window` seconds to gather it while the
+    webhook is busy."""
 
     max_requests: int = 4
-    """Posts to one webhook in any window of `per_seconds` + `rate_margin` (Teams takes 4 a second)."""
-    per_seconds: float = 1.0
-    """Teams' own window."""
-    rate_margin: float = 0.05
-    """Added to the window: posts booked on time reach Teams a little late, and not all equally."""
+    window: float = 1.05
     max_items_per_card: int = 10
-    """Notifications gathered into one coalesced card, at most (each payload stays under 28 KB too)."""
     coalesce_window: float = 0.25
-    """While the webhook is busy, how long a round lingers to gather the rest of a burst."""
-    dedup_ttl: float = 600.0
-    """How long a dedup key sent to a webhook keeps its duplicates out (in this process)."""
-    dedup_max_entries: int = 10_000
-    """Dedup keys kept in this process, at most (the oldest go first)."""
-    max_attempts: int = 5
-    """Posts of one payload, at most, retries included."""
-    backoff_initial: float = 0.5
-    """The first retry's delay; each next one doubles, up to `backoff_max`."""
-    backoff_max: float = 8.0
-    """The longest delay between two retries."""
-    backoff_jitter: float = 0.2
-    """Each delay is shortened by a random part of it, up to this fraction."""
-    request_timeout: float = 10.0
-    """One HTTP request."""
-    total_timeout: float = 30.0
-    """One `send`, its waits for a slot and its retries included; then `TransientProviderError`."""
 
     def __post_init__(self) -> None:
-        if self.max_requests < 1 or self.per_seconds <= 0:
+        if self.max_requests < 1 or self.window <= 0:
             raise ValueError("rate limit must allow at least one request per positive window")
+
+
+@dataclass(frozen=True)
+class Retries:
+    """Retries of a post that failed for a passing reason (408/429/5xx, timeout, connection): at most
+    `max_attempts` posts, the first wait `backoff_initial` seconds and each next one twice as long, up to
+    `backoff_max`, each shortened by a random part of it up to `backoff_jitter`; one request lasts at
+    most `request_timeout` seconds."""
+
+    max_attempts: int = 5
+    backoff_initial: float = 0.5
+    backoff_max: float = 8.0
+    backoff_jitter: float = 0.2
+    request_timeout: float = 10.0
+
+    def __post_init__(self) -> None:
         if self.max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
 
-    @property
-    def window(self) -> float:
-        """The rate limit's window: Teams' own, plus the margin."""
-        return self.per_seconds + self.rate_margin
+
+@dataclass(frozen=True)
+class WebhookTuning:
+    """The numbers of a `TeamsWebhookNotifier` (module docstring): its pacing and retries, how long a
+    dedup key sent to a webhook keeps its duplicates out of this process (`dedup_ttl` seconds, at most
+    `dedup_max_entries` keys, the oldest dropped first), and the time one `send` may take, waits for a
+    slot and retries included (`total_timeout` seconds; then `TransientProviderError`)."""
+
+    pacing: Pacing = Pacing()
+    retries: Retries = Retries()
+    dedup_ttl: float = 600.0
+    dedup_max_entries: int = 10_000
+    total_timeout: float = 30.0
 
 
 class TeamsWebhookNotifier:
@@ -233,7 +239,7 @@ class TeamsWebhookNotifier:
     ) -> None:
         self._owns_client = client is None
         self._client = client or httpx.Client(
-            transport=transport, timeout=tuning.request_timeout, follow_redirects=False
+            transport=transport, timeout=tuning.retries.request_timeout, follow_redirects=False
         )
         self._tuning = tuning
         self._clock = clock
@@ -294,9 +300,13 @@ class TeamsWebhookNotifier:
             box = self._outboxes.get(hook)
             if box is None:
                 limiter: CardWindow = (
-                    self._pacer(hook, self._tuning.max_requests, self._tuning.window, self._clock)
+                    self._pacer(
+                        hook, self._tuning.pacing.max_requests, self._tuning.pacing.window, self._clock
+                    )
                     if self._pacer is not None
-                    else _SlidingWindowLimiter(self._tuning.max_requests, self._tuning.window, self._clock)
+                    else _SlidingWindowLimiter(
+                        self._tuning.pacing.max_requests, self._tuning.pacing.window, self._clock
+                    )
                 )
                 box = self._outboxes[hook] = _Outbox(limiter)
             return box
@@ -342,7 +352,7 @@ class TeamsWebhookNotifier:
                 return
         # Post an isolated notification at once; during a burst, linger a little to gather the rest.
         if box.limiter.busy():
-            self._sleep(self._tuning.coalesce_window)
+            self._sleep(self._tuning.pacing.coalesce_window)
         with box.cond:
             batch = box.queue[:MAX_CLAIMS]
             deadline = min(item.deadline for item in batch)
@@ -379,7 +389,7 @@ class TeamsWebhookNotifier:
 
     def _post_batch(self, url: str, hook: str, box: _Outbox, batch: list[_Item]) -> None:
         payloads = cards.build_payloads(
-            [item.notification for item in batch], max_items_per_card=self._tuning.max_items_per_card
+            [item.notification for item in batch], max_items_per_card=self._tuning.pacing.max_items_per_card
         )
         position = 0
         first = True
@@ -441,7 +451,7 @@ class TeamsWebhookNotifier:
                     url,
                     content=body,
                     headers={"Content-Type": "application/json; charset=utf-8"},
-                    timeout=min(self._tuning.request_timeout, remaining),
+                    timeout=min(self._tuning.retries.request_timeout, remaining),
                 )
             except httpx.TimeoutException as exc:
                 problem, cause = "timeout", exc
@@ -457,7 +467,7 @@ class TeamsWebhookNotifier:
                 problem, cause = f"HTTP {status}", None
                 retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
             delay = self._backoff(attempt) if retry_after is None else retry_after
-            last = attempt >= self._tuning.max_attempts or self._clock() + delay >= deadline
+            last = attempt >= self._tuning.retries.max_attempts or self._clock() + delay >= deadline
             _log.warning(
                 "webhook %s: attempt %d failed (%s)%s",
                 hook,
@@ -473,8 +483,10 @@ class TeamsWebhookNotifier:
             self._sleep(delay)
 
     def _backoff(self, attempt: int) -> float:
-        base = min(self._tuning.backoff_max, self._tuning.backoff_initial * 2 ** (attempt - 1))
-        jitter: float = random.uniform(0, self._tuning.backoff_jitter)
+        base = min(
+            self._tuning.retries.backoff_max, self._tuning.retries.backoff_initial * 2 ** (attempt - 1)
+        )
+        jitter: float = random.uniform(0, self._tuning.retries.backoff_jitter)
         return float(base * (1 - jitter))
 
     def _sleep_until(self, moment: float) -> None:

@@ -121,11 +121,11 @@ def teams_notifier(s: Settings) -> ClerkNotifier:
     its own instance's delay (thread scheduling, connection), which differs between instances; 5 posts
     within one second at the receiver were seen with a 50 ms margin, and once in a loaded test run with
     250 ms. Posts carry up to 10 cards each, so 4 posts in 1.5 s still carry 26 cards a second."""
-    from adapters.teams_webhook import TeamsWebhookNotifier, WebhookTuning
+    from adapters.teams_webhook import Pacing, TeamsWebhookNotifier, WebhookTuning
 
     return TeamsWebhookNotifier(
         pacer=shared_limits().pacer,
-        tuning=WebhookTuning(rate_margin=0.5),
+        tuning=WebhookTuning(pacing=Pacing(window=1.5)),
         teams_app_id=s.get("BALCAO_TEAMS_APP_ID"),
     )
 

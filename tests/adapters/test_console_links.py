@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from adapters import cards
-from adapters.teams_webhook import TeamsWebhookNotifier, WebhookTuning
+from adapters.teams_webhook import Pacing, TeamsWebhookNotifier, WebhookTuning
 from domain.ports import Notification
 from tests.fakes.fake_webhook import FakeWebhook
 
@@ -61,7 +61,9 @@ def test_the_notifier_gives_every_console_button_the_deep_link() -> None:
     )
     with (
         FakeWebhook() as hook,
-        TeamsWebhookNotifier(teams_app_id=APP, tuning=WebhookTuning(coalesce_window=0)) as notifier,
+        TeamsWebhookNotifier(
+            teams_app_id=APP, tuning=WebhookTuning(pacing=Pacing(coalesce_window=0))
+        ) as notifier,
     ):
         notifier.send(hook.url("/canal"), [failed])
         notifier.send(hook.url("/canal"), [called])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -13,7 +13,14 @@ import httpx
 import pytest
 
 from adapters import cards
-from adapters.teams_webhook import TeamsWebhookNotifier, WebhookTuning, _SlidingWindowLimiter, webhook_id
+from adapters.teams_webhook import (
+    Pacing,
+    Retries,
+    TeamsWebhookNotifier,
+    WebhookTuning,
+    _SlidingWindowLimiter,
+    webhook_id,
+)
 from domain.errors import ProviderError, TransientProviderError
 from domain.ports import Notification
 from tests.fakes.fake_webhook import FakeWebhook, Received
@@ -47,7 +54,9 @@ def hook() -> Iterator[FakeWebhook]:
         yield fake
 
 
-FAST = WebhookTuning(backoff_initial=0.02, backoff_max=0.1, request_timeout=1.0, total_timeout=5.0)
+FAST = WebhookTuning(
+    retries=Retries(backoff_initial=0.02, backoff_max=0.1, request_timeout=1.0), total_timeout=5.0
+)
 
 
 def make_notifier(tuning: WebhookTuning = FAST, **parts: Any) -> TeamsWebhookNotifier:
@@ -105,7 +114,7 @@ def test_the_limit_is_per_webhook() -> None:
         now[0] += seconds
 
     notifier = make_notifier(
-        replace(FAST, coalesce_window=0.0),
+        replace(FAST, pacing=Pacing(coalesce_window=0.0)),
         transport=httpx.MockTransport(handler),
         clock=lambda: now[0],
         sleep=sleep,
@@ -216,7 +225,7 @@ def test_throttled_with_retry_after_waits_for_it(hook: FakeWebhook, notifier: Te
 
 def test_down_webhook_raises_transient_within_the_time_bound(hook: FakeWebhook) -> None:
     hook.go_down()
-    notifier = make_notifier(replace(FAST, total_timeout=1.0, max_attempts=50))
+    notifier = make_notifier(replace(FAST, total_timeout=1.0, retries=replace(FAST.retries, max_attempts=50)))
 
     started = time.monotonic()
     with pytest.raises(TransientProviderError):
@@ -232,7 +241,7 @@ def test_down_webhook_raises_transient_within_the_time_bound(hook: FakeWebhook) 
 
 def test_persistent_server_error_stops_after_max_attempts(hook: FakeWebhook) -> None:
     hook.fail_always(500)
-    notifier = make_notifier(replace(FAST, max_attempts=3))
+    notifier = make_notifier(replace(FAST, retries=replace(FAST.retries, max_attempts=3)))
     with pytest.raises(TransientProviderError) as caught:
         notifier.send(hook.url(), [called("A001")])
     assert len(hook.received) == 3
@@ -260,7 +269,7 @@ def test_the_webhook_url_never_reaches_logs_or_errors(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     url = hook.url()
-    notifier = make_notifier(replace(FAST, max_attempts=2))
+    notifier = make_notifier(replace(FAST, retries=replace(FAST.retries, max_attempts=2)))
     notifier.send(url, [called("A001")])
     hook.fail_always(503)
     with pytest.raises(TransientProviderError) as caught:
@@ -283,11 +292,13 @@ def test_bad_urls_are_refused_without_echoing_them(url: str) -> None:
     assert url not in caught.value.message
 
 
-@pytest.mark.parametrize("wrong", [{"max_requests": 0}, {"per_seconds": 0.0}, {"max_attempts": 0}])
-def test_a_tuning_that_could_never_post_is_refused(wrong: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "tuning", [lambda: Pacing(max_requests=0), lambda: Pacing(window=0.0), lambda: Retries(max_attempts=0)]
+)
+def test_a_tuning_that_could_never_post_is_refused(tuning: Callable[[], object]) -> None:
     """At least one request per positive window, at least one attempt: else nothing would ever be sent."""
     with pytest.raises(ValueError):
-        WebhookTuning(**wrong)
+        tuning()
 
 
 def test_empty_batch_posts_nothing(hook: FakeWebhook, notifier: TeamsWebhookNotifier) -> None:

@@ -35,7 +35,7 @@ from adapters.meetings_teams import TeamsMeetingProvider
 from adapters.queues import Drain, StorageQueueBus
 from adapters.storage import table_service
 from adapters.tables import TableQueueStore
-from adapters.teams_webhook import TeamsWebhookNotifier, WebhookTuning
+from adapters.teams_webhook import Retries, TeamsWebhookNotifier, WebhookTuning
 from devhost import queues as devhost_queues
 from devhost.clock import FakeClock
 from domain.ports import NOTIFY_QUEUE
@@ -280,7 +280,7 @@ def teams(graph: FakeGraph, webhook: FakeWebhook) -> Iterator[System]:
         bootstrap.replaced(
             meetings={"teams": graph_with_short_timeouts},
             notifier=lambda s: TeamsWebhookNotifier(
-                tuning=WebhookTuning(request_timeout=0.3, total_timeout=0.8)
+                tuning=WebhookTuning(retries=Retries(request_timeout=0.3), total_timeout=0.8)
             ),
         ),
         running_system(
