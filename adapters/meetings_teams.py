@@ -13,7 +13,8 @@ and the organizer is a service account that never joins, so nobody could admit a
 clerks are made co-organizers some other way.
 
 The port is synchronous and the SDK is async: the adapter owns a private event loop on a daemon thread
-(started on first use, reused, stopped by `close`) and waits for each call with a bound (`call_timeout`).
+(started on first use, reused, stopped by `close`) and waits for each call with a bound
+(`GraphRetries.call_timeout`).
 
 Retries: the SDK's RetryHandler retries 429/503/504 and honours ``Retry-After``; it is configured here
 with a bounded number of retries, a bounded exponential backoff and a cap on the ``Retry-After`` it
@@ -32,6 +33,7 @@ import logging
 import random
 import threading
 from collections.abc import Callable, Coroutine, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -70,31 +72,38 @@ _T = TypeVar("_T")
 _log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class GraphRetries:
+    """How a Graph call is retried and how long it may take. The SDK's retry middleware retries
+    `retry_statuses` (and connection errors) at most `max_retries` times; without ``Retry-After`` it
+    waits ``min(backoff_max, backoff_factor * 2**retry) + uniform(0, backoff_jitter)`` seconds. A
+    ``Retry-After`` above `max_retry_after` is not waited for (a worker is not held that long: the queue
+    message comes back later). One HTTP request lasts at most `request_timeout` seconds, the whole call
+    with its retries `call_timeout`."""
+
+    max_retries: int = 3
+    backoff_factor: float = 0.5
+    backoff_max: float = 8.0
+    backoff_jitter: float = 0.5
+    max_retry_after: float = 30.0
+    retry_statuses: tuple[int, ...] = (429, 502, 503, 504)
+    request_timeout: float = 20.0
+    call_timeout: float = 60.0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.max_retries <= RetryHandlerOption.MAX_MAX_RETRIES:
+            raise ValueError(f"max_retries must be between 0 and {RetryHandlerOption.MAX_MAX_RETRIES}")
+
+
 class _BoundedRetryHandler(RetryHandler):
-    """The SDK's RetryHandler with bounded delays.
+    """The SDK's RetryHandler with the bounded delays of `GraphRetries`: a ``Retry-After`` too long to
+    wait returns the throttled response at once (the handler skips a retry whose delay is
+    ``RetryHandlerOption.MAX_DELAY`` or more) and the adapter reports a transient failure."""
 
-    A ``Retry-After`` above `max_retry_after` is not waited for: the handler returns the throttled
-    response at once (it skips a retry whose delay is ``RetryHandlerOption.MAX_DELAY`` or more) and the
-    adapter reports a transient failure. Without ``Retry-After`` the delay is
-    ``min(backoff_max, backoff_factor * 2**retry) + uniform(0, jitter)``.
-    """
-
-    def __init__(
-        self,
-        options: RetryHandlerOption,
-        *,
-        backoff_factor: float,
-        backoff_max: float,
-        jitter: float,
-        max_retry_after: float,
-        retry_statuses: Iterable[int],
-    ) -> None:
-        super().__init__(options)
-        self.retry_on_status_codes = set(retry_statuses)
-        self._backoff_factor = backoff_factor
-        self._backoff_cap = backoff_max
-        self._jitter = jitter
-        self._max_retry_after = max_retry_after
+    def __init__(self, retries: GraphRetries) -> None:
+        super().__init__(RetryHandlerOption(delay=0, max_retries=retries.max_retries))
+        self.retry_on_status_codes = set(retries.retry_statuses)
+        self._retries = retries
 
     def get_delay_time(
         self,
@@ -104,11 +113,11 @@ class _BoundedRetryHandler(RetryHandler):
     ) -> float:
         retry_after = self._get_retry_after(response)
         if retry_after:
-            if retry_after > self._max_retry_after:
+            if retry_after > self._retries.max_retry_after:
                 return RetryHandlerOption.MAX_DELAY  # too long to hold a worker: give the message back
             return float(retry_after)
-        backoff = min(self._backoff_cap, self._backoff_factor * 2**retry_count)
-        jitter: float = random.uniform(0, self._jitter)
+        backoff = min(self._retries.backoff_max, self._retries.backoff_factor * 2**retry_count)
+        jitter: float = random.uniform(0, self._retries.backoff_jitter)
         return float(backoff + jitter)
 
 
@@ -183,14 +192,7 @@ class TeamsMeetingProvider:
         scopes: Iterable[str] = GRAPH_DEFAULT_SCOPES,
         lobby_scope: str = "organization",
         meeting_duration: timedelta = timedelta(hours=1),
-        max_retries: int = 3,
-        backoff_factor: float = 0.5,
-        backoff_max: float = 8.0,
-        backoff_jitter: float = 0.5,
-        max_retry_after: float = 30.0,
-        retry_statuses: Iterable[int] = (429, 502, 503, 504),
-        request_timeout: float = 20.0,
-        call_timeout: float = 60.0,
+        retries: GraphRetries = GraphRetries(),
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         has_secret = bool(tenant_id and client_id and client_secret)
@@ -198,8 +200,6 @@ class TeamsMeetingProvider:
             raise ValueError(
                 "Teams provider needs a credential: managed identity or tenant_id, client_id, client_secret"
             )
-        if not 0 <= max_retries <= RetryHandlerOption.MAX_MAX_RETRIES:
-            raise ValueError(f"max_retries must be between 0 and {RetryHandlerOption.MAX_MAX_RETRIES}")
         if not base_url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
             raise ValueError("Graph base_url must be https (plain http only on loopback, for tests)")
         try:
@@ -216,14 +216,7 @@ class TeamsMeetingProvider:
         self._base_url = base_url.rstrip("/")
         self._scopes = list(scopes)
         self._meeting_duration = meeting_duration
-        self._max_retries = max_retries
-        self._backoff_factor = backoff_factor
-        self._backoff_max = backoff_max
-        self._backoff_jitter = backoff_jitter
-        self._max_retry_after = max_retry_after
-        self._retry_statuses = tuple(retry_statuses)
-        self._request_timeout = request_timeout
-        self._call_timeout = call_timeout
+        self._retries = retries
         self._clock = clock or (lambda: datetime.now(UTC))
         self._loop = _LoopThread("teams-graph-loop")
         # Built on the loop thread on first use (httpx.AsyncClient binds to the loop that uses it).
@@ -246,7 +239,7 @@ class TeamsMeetingProvider:
                 unit_id=request.unit_id,
             )
         try:
-            return self._loop.run(self._create(request, organizer), self._call_timeout)
+            return self._loop.run(self._create(request, organizer), self._retries.call_timeout)
         except ProviderError:
             raise
         except concurrent.futures.TimeoutError as exc:
@@ -268,7 +261,7 @@ class TeamsMeetingProvider:
         async def build() -> None:
             self._client()
 
-        self._loop.run(build(), self._call_timeout)
+        self._loop.run(build(), self._retries.call_timeout)
         self.warmed.set()
 
     def close(self) -> None:
@@ -354,20 +347,11 @@ class TeamsMeetingProvider:
     def _client(self) -> GraphServiceClient:
         if self._graph is not None:
             return self._graph
-        retry_option = RetryHandlerOption(delay=0, max_retries=self._max_retries)
+        retry = _BoundedRetryHandler(self._retries)
         options = dict(graph_default_options)
-        options[RetryHandlerOption.get_key()] = retry_option
+        options[RetryHandlerOption.get_key()] = retry.options
         middleware = [
-            _BoundedRetryHandler(
-                retry_option,
-                backoff_factor=self._backoff_factor,
-                backoff_max=self._backoff_max,
-                jitter=self._backoff_jitter,
-                max_retry_after=self._max_retry_after,
-                retry_statuses=self._retry_statuses,
-            )
-            if isinstance(handler, RetryHandler)
-            else handler
+            retry if isinstance(handler, RetryHandler) else handler
             for handler in KiotaClientFactory.get_default_middleware(options)
         ]
         telemetry_option = options.get(GraphTelemetryHandlerOption.get_key())
@@ -376,10 +360,8 @@ class TeamsMeetingProvider:
             if isinstance(telemetry_option, GraphTelemetryHandlerOption)
             else GraphTelemetryHandler()
         )
-        http = httpx.AsyncClient(
-            timeout=httpx.Timeout(self._request_timeout, connect=min(10.0, self._request_timeout)),
-            http2=True,
-        )
+        request_s = self._retries.request_timeout
+        http = httpx.AsyncClient(timeout=httpx.Timeout(request_s, connect=min(10.0, request_s)), http2=True)
         http = GraphClientFactory.create_with_custom_middleware(middleware, client=http)
         auth = AzureIdentityAuthenticationProvider(self._credential(), scopes=self._scopes)
         adapter = GraphRequestAdapter(auth, client=http)

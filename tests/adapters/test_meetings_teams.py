@@ -6,13 +6,14 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from azure.core.credentials import AccessToken
 
-from adapters.meetings_teams import TeamsMeetingProvider
+from adapters.meetings_teams import GraphRetries, TeamsMeetingProvider
 from domain.errors import ProviderError, TransientProviderError
 from domain.ports import MeetingRequest
 from tests.fakes.fake_graph import FakeGraph, ScriptedResponse
@@ -58,17 +59,22 @@ def graph() -> Iterator[FakeGraph]:
         yield fake
 
 
+FAST = GraphRetries(
+    max_retries=3,
+    backoff_factor=0.01,
+    backoff_max=0.05,
+    backoff_jitter=0.0,
+    max_retry_after=5.0,
+    request_timeout=5.0,
+    call_timeout=15.0,
+)
+
+
 def make_provider(graph: FakeGraph, **overrides: Any) -> TeamsMeetingProvider:
     settings: dict[str, Any] = {
         "credential": FixedTokenCredential(),
         "base_url": graph.base_url,
-        "max_retries": 3,
-        "backoff_factor": 0.01,
-        "backoff_max": 0.05,
-        "backoff_jitter": 0.0,
-        "max_retry_after": 5.0,
-        "request_timeout": 5.0,
-        "call_timeout": 15.0,
+        "retries": FAST,
     }
     settings.update(overrides)
     return TeamsMeetingProvider(**settings)
@@ -163,7 +169,7 @@ def test_service_unavailable_is_retried_then_succeeds(
 
 def test_retry_after_longer_than_the_cap_fails_fast_as_transient(graph: FakeGraph) -> None:
     graph.script("POST", "/createOrGet", ScriptedResponse(429, {"Retry-After": "120"}))
-    with make_provider(graph, max_retry_after=2.0) as provider:
+    with make_provider(graph, retries=replace(FAST, max_retry_after=2.0)) as provider:
         started = time.monotonic()
         with pytest.raises(TransientProviderError) as caught:
             provider.create(request())
@@ -188,7 +194,8 @@ def test_persistent_500_is_transient_and_creates_nothing(
 
 def test_persistent_503_is_retried_a_bounded_number_of_times(graph: FakeGraph) -> None:
     graph.fail_always(503)
-    with make_provider(graph, max_retries=2) as provider, pytest.raises(TransientProviderError):
+    provider = make_provider(graph, retries=replace(FAST, max_retries=2))
+    with provider, pytest.raises(TransientProviderError):
         provider.create(request())
     assert len(graph.requests_to("POST")) == 3  # first attempt + 2 retries
 
@@ -224,13 +231,14 @@ def test_client_errors_are_not_transient(
 
 def test_timeout_is_transient(graph: FakeGraph) -> None:
     graph.script("POST", "/createOrGet", ScriptedResponse(201, body={}, delay=1.0))
-    with make_provider(graph, request_timeout=0.2) as provider, pytest.raises(TransientProviderError):
+    provider = make_provider(graph, retries=replace(FAST, request_timeout=0.2))
+    with provider, pytest.raises(TransientProviderError):
         provider.create(request())
 
 
 def test_call_timeout_bounds_the_whole_call(graph: FakeGraph) -> None:
     graph.script("POST", "/createOrGet", ScriptedResponse(201, body={}, delay=1.5))
-    with make_provider(graph, call_timeout=0.3) as provider:
+    with make_provider(graph, retries=replace(FAST, call_timeout=0.3)) as provider:
         started = time.monotonic()
         with pytest.raises(TransientProviderError):
             provider.create(request())
@@ -313,3 +321,9 @@ def test_a_credential_is_required() -> None:
 def test_plain_http_is_refused_outside_loopback() -> None:
     with pytest.raises(ValueError, match="https"):
         TeamsMeetingProvider(credential=FixedTokenCredential(), base_url="http://graph.example.com/v1.0")
+
+
+@pytest.mark.parametrize("retries", [-1, 11])  # the SDK's RetryHandlerOption allows 0 to 10
+def test_retries_outside_what_the_sdk_allows_are_refused(retries: int) -> None:
+    with pytest.raises(ValueError, match="max_retries"):
+        GraphRetries(max_retries=retries)

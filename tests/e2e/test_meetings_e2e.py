@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from azure.storage.queue import BinaryBase64EncodePolicy, QueueServiceClient
 
-from adapters.meetings_teams import TeamsMeetingProvider
+from adapters.meetings_teams import GraphRetries, TeamsMeetingProvider
 from adapters.storage import table_service
 from adapters.tables import TableQueueStore
 from functions import bootstrap
@@ -44,7 +44,9 @@ def system(graph: FakeGraph, webhook: FakeWebhook) -> Iterator[System]:
     unit = next(u for u in raw["units"] if u["id"] == UNIT)
     unit["meeting"] = {"provider": "teams", "organizer": ORGANIZER}
     fake_graph = lambda s: TeamsMeetingProvider(  # noqa: E731
-        credential=FixedTokenCredential(), base_url=graph.base_url, max_retries=1, backoff_factor=0.05
+        credential=FixedTokenCredential(),
+        base_url=graph.base_url,
+        retries=GraphRetries(max_retries=1, backoff_factor=0.05),
     )
     with (
         bootstrap.replaced(meetings={"teams": fake_graph}),

@@ -31,7 +31,7 @@ import pytest
 from azure.core.exceptions import ResourceNotFoundError
 from azure.data.tables import TableServiceClient
 
-from adapters.meetings_teams import TeamsMeetingProvider
+from adapters.meetings_teams import GraphRetries, TeamsMeetingProvider
 from adapters.queues import Drain, StorageQueueBus
 from adapters.storage import table_service
 from adapters.tables import TableQueueStore
@@ -271,10 +271,7 @@ def teams(graph: FakeGraph, webhook: FakeWebhook) -> Iterator[System]:
     graph_with_short_timeouts = lambda s: TeamsMeetingProvider(  # noqa: E731
         credential=FixedTokenCredential(),
         base_url=graph.base_url,
-        max_retries=1,
-        backoff_factor=0.05,
-        request_timeout=0.5,
-        call_timeout=2.0,
+        retries=GraphRetries(max_retries=1, backoff_factor=0.05, request_timeout=0.5, call_timeout=2.0),
     )
     with (
         bootstrap.replaced(
