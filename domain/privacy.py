@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from domain.config import Court, DataProtectionOfficer
+from domain.config import Court
 
 LEGAL_BASIS = (
     "Seus dados pessoais são usados para prestar o serviço público de atendimento da Justiça, como "
@@ -23,11 +23,25 @@ LEGAL_BASIS = (
 
 
 @dataclass(frozen=True)
+class Encarregado:
+    """The court's data protection officer (LGPD art. 41): who to ask about one's data."""
+
+    name: str
+    email: str
+    phone: str
+
+
+@dataclass(frozen=True)
 class PrivacyNotice:
     legal_basis: str
     controller: str  # the court, as the controller of the data (LGPD art. 5 VI)
-    encarregado: DataProtectionOfficer  # who to ask about one's data (LGPD art. 41), as configured
+    encarregado: Encarregado
 
 
 def notice_of(court: Court) -> PrivacyNotice:
-    return PrivacyNotice(LEGAL_BASIS, court.privacy.controller or court.name, court.privacy.encarregado)
+    officer = court.privacy.encarregado
+    return PrivacyNotice(
+        LEGAL_BASIS,
+        court.privacy.controller or court.name,
+        Encarregado(officer.name, officer.email, officer.phone),
+    )
