@@ -39,7 +39,6 @@ ATTACHMENTS_REFUSED = (
     "Este canal recebe apenas texto: anexos não são aceitos. Petições e documentos devem ser enviados "
     "pelo sistema de processo eletrônico do tribunal."
 )
-COUNTS = ("received", "answered", "answeredOnTime", "overdue")  # the daily counts (`k.{day}` rows, `count`)
 
 # Tags, comments and entities of HTML; the text is shown as text anyway, but a message that carries
 # markup was not written for this channel (and is refused rather than silently changed).

@@ -8,6 +8,7 @@ transaction as the mark. The indicators sum the daily counts (domain/messages.py
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -16,7 +17,7 @@ from zoneinfo import ZoneInfo
 from domain.auth import Principal
 from domain.config import Configuration, UnitConfig
 from domain.errors import ForbiddenError, InvalidInputError, NotFoundError
-from domain.messages import COUNTS, count, deadline_clock
+from domain.messages import count, deadline_clock
 from domain.ports import RowWrite
 from domain.times import iso_utc
 from domain.usecases.async_channel import OPEN
@@ -127,12 +128,19 @@ def async_indicators(
             continue
         today = now.astimezone(ZoneInfo(unit.timezone)).date()
         first = today - timedelta(days=days - 1)
-        daily = [r.fields for r in ctx.messages.query(unit.id, f"k.{first:%Y%m%d}", f"k.{today:%Y%m%d}")]
-        received, answered, on_time, overdue = (sum(int(f.get(k, 0) or 0) for f in daily) for k in COUNTS)
+        period: Counter[str] = Counter()  # the daily counts (`k.{day}` rows, messages.count) summed
+        for day in ctx.messages.query(unit.id, f"k.{first:%Y%m%d}", f"k.{today:%Y%m%d}"):
+            period.update({k: int(v) for k, v in day.fields.items() if isinstance(v, int)})
         open_rows = ctx.messages.query(unit.id, "m.", "m.~", where={"status": OPEN})
-        overdue_now = sum(1 for r in open_rows if now >= datetime.fromisoformat(str(r.fields["dueAt"])))
-        counts = (received, answered, on_time, overdue, len(open_rows), overdue_now)
-        per_unit.append(UnitCounts(UnitRef.of(unit), *counts, first=first))
+        counts = AsyncCounts(
+            received=period["received"],
+            answered=period["answered"],
+            answered_on_time=period["answeredOnTime"],
+            overdue=period["overdue"],
+            open_now=len(open_rows),
+            overdue_now=sum(1 for r in open_rows if now >= datetime.fromisoformat(str(r.fields["dueAt"]))),
+        )
+        per_unit.append(UnitCounts(UnitRef.of(unit), **dataclasses.asdict(counts), first=first))
     return AsyncIndicators(days, now.astimezone(UTC).date(), AsyncCounts.total(per_unit), per_unit)
 
 
