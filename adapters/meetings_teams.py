@@ -16,7 +16,7 @@ The port is synchronous and the SDK is async: the adapter owns a private event l
 (started on first use, reused, stopped by `close`) and waits for each call with a bound
 (`GraphRetries.call_timeout`).
 
-Retries: the SDK's RetryHandler retries 429/503/504 and honours ``Retry-After``; it is configured here
+Retries: the SDK's RetryHandler retries 429/502/503/504 and honours ``Retry-After``; it is configured here
 with a bounded number of retries, a bounded exponential backoff and a cap on the ``Retry-After`` it
 will wait for (beyond it the call fails at once and the queue retries later).
 
@@ -74,8 +74,9 @@ _log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class GraphRetries:
-    """How a Graph call is retried and how long it may take. The SDK's retry middleware retries
-    `retry_statuses` (and connection errors) at most `max_retries` times; without ``Retry-After`` it
+    """How a Graph call is retried and how long it may take. The SDK's retry middleware retries an
+    answer with one of `retry_statuses` at most `max_retries` times (a connection error is not retried
+    here: it is transient, and the queue retries the message); without ``Retry-After`` it
     waits ``min(backoff_max, backoff_factor * 2**retry) + uniform(0, backoff_jitter)`` seconds. A
     ``Retry-After`` above `max_retry_after` is not waited for (a worker is not held that long: the queue
     message comes back later). One HTTP request lasts at most `request_timeout` seconds, the whole call

@@ -94,10 +94,11 @@ _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-[0-9a-f]{16}-([0-9a-f]{2})$")
 
 # The contexts below are frozen dataclasses whose fields stand for the base classes' abstract read-only
 # properties (a slot shadows the property). A field without a default says `= field()`: a bare
-# annotation would take the inherited property object as its default.
+# annotation would take the inherited property object as its default. `eq=False`: a context is itself,
+# compared and hashed by identity, as the Functions worker's are.
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class _TraceContext(TraceContext):
     """The W3C trace context of one invocation (made by `_trace_context`)."""
 
@@ -126,7 +127,7 @@ class _NoRetry(RetryContext):
     exception: Any = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class InvocationContext(func.Context):
     """The `context` argument (`func.Context`)."""
 

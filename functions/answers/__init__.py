@@ -99,12 +99,14 @@ def hints_of(source: Any) -> dict[str, Any]:
     if origin is None:
         return typing.get_type_hints(source)
     given = dict(zip(origin.__parameters__, typing.get_args(source), strict=True))
-    return {
-        name: hint[tuple(given[p] for p in hint.__parameters__)]
-        if getattr(hint, "__parameters__", ())
-        else hint
-        for name, hint in typing.get_type_hints(origin).items()
-    }
+
+    def put(hint: Any) -> Any:  # `R` itself, or a type made of it (`list[R]`), with the argument given
+        if isinstance(hint, TypeVar):
+            return given[hint]
+        parameters = getattr(hint, "__parameters__", ())
+        return hint[tuple(given[p] for p in parameters)] if parameters else hint
+
+    return {name: put(hint) for name, hint in typing.get_type_hints(origin).items()}
 
 
 def dump(answer: BaseModel) -> dict[str, Any]:
