@@ -132,15 +132,20 @@ def async_indicators(
         for day in ctx.messages.query(unit.id, f"k.{first:%Y%m%d}", f"k.{today:%Y%m%d}"):
             period.update({k: int(v) for k, v in day.fields.items() if isinstance(v, int)})
         open_rows = ctx.messages.query(unit.id, "m.", "m.~", where={"status": OPEN})
-        counts = AsyncCounts(
-            received=period["received"],
-            answered=period["answered"],
-            answered_on_time=period["answeredOnTime"],
-            overdue=period["overdue"],
-            open_now=len(open_rows),
-            overdue_now=sum(1 for r in open_rows if now >= datetime.fromisoformat(str(r.fields["dueAt"]))),
+        per_unit.append(
+            UnitCounts(
+                UnitRef.of(unit),
+                received=period["received"],
+                answered=period["answered"],
+                answered_on_time=period["answeredOnTime"],
+                overdue=period["overdue"],
+                open_now=len(open_rows),
+                overdue_now=sum(
+                    1 for r in open_rows if now >= datetime.fromisoformat(str(r.fields["dueAt"]))
+                ),
+                first=first,
+            )
         )
-        per_unit.append(UnitCounts(UnitRef.of(unit), **dataclasses.asdict(counts), first=first))
     return AsyncIndicators(days, now.astimezone(UTC).date(), AsyncCounts.total(per_unit), per_unit)
 
 
