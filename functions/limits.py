@@ -70,6 +70,7 @@ from domain.config import UnitConfig
 from domain.errors import RateLimitedError
 from domain.ratelimit import Buckets, Rate, retry_after
 from domain.tickets import TicketId
+from functions.operations import method_and_route
 
 JOIN = "join"
 POLL = "poll"
@@ -91,12 +92,9 @@ LIMITED: Mapping[str, tuple[str, ...]] = {  # each kind's routes, "METHOD route"
 }
 
 
-def _request(declared: str) -> tuple[str, str]:
-    method, route = declared.split(" ", 1)
-    return method, route
-
-
-KINDS: Mapping[tuple[str, str], str] = {_request(r): kind for kind, routes in LIMITED.items() for r in routes}
+KINDS: Mapping[tuple[str, str], str] = {
+    method_and_route(r): kind for kind, routes in LIMITED.items() for r in routes
+}
 SHARED_PER_CLIENT = frozenset({JOIN, BOOK, MESSAGE})  # held in storage: exact across instances
 
 log = logging.getLogger("balcao.limits")
@@ -114,8 +112,8 @@ PER_CLIENT = {
 MAX_ACTIVE_PER_CLIENT = 10
 MAX_CLIENTS_KEPT = 100_000  # clients a worker remembers in memory (when limits are not shared)
 MAX_ACTIVE_BOOKINGS_PER_CLIENT = 3  # a count, not a rate: booked appointments not yet come (issue 16)
-BOOKING = _request("POST units/{unit}/appointments")  # a new booking: the count is checked
-BOOKED = frozenset(map(_request, LIMITED[BOOK]))  # a booking or a reschedule: either books one
+BOOKING = method_and_route("POST units/{unit}/appointments")  # a new booking: the count is checked
+BOOKED = frozenset(map(method_and_route, LIMITED[BOOK]))  # a booking or a reschedule: either books one
 PENDING_GRACE_S = 60.0  # a ticket accepted this recently counts as active without looking
 
 

@@ -72,3 +72,9 @@ FORMAT_JSON = Param("format", "json (padrão)", ("json",))
 FROM = Param("from", "Primeiro dia AAAA-MM-DD (padrão: hoje)")
 DAYS = Param("days", "Quantos dias (padrão: os da unidade)")
 TICKET_HEADERS = {"ETag": "Versão da visão da senha (use If-None-Match)"}
+
+
+def method_and_route(request: str) -> tuple[str, str]:
+    """`"GET units/{unit}"` → `("GET", "units/{unit}")`: how a route is declared (`@bp.http`) and listed."""
+    method, route = request.split(" ", 1)
+    return method, route

@@ -18,7 +18,7 @@ from azure.functions.decorators.function_app import FunctionBuilder
 from functions import openapi
 from functions.bodies import Body, parse_body, require_json
 from functions.http_common import Handler, MediaCheck, endpoint, measured
-from functions.operations import Operation
+from functions.operations import Operation, method_and_route
 
 Register = Callable[[Callable[..., Any]], FunctionBuilder]
 
@@ -31,7 +31,7 @@ def http_route(
     OpenAPI description. A handler with a `body` parameter gets the request's body parsed into the
     model it annotates (functions/bodies.py: 400 with the fields, 413), which is also the documented
     body. A write must be JSON (`media_check`); a route may refuse some types with its own words first."""
-    method, route = request.split(" ", 1)
+    method, route = method_and_route(request)
 
     def register(handler: Callable[..., func.HttpResponse]) -> FunctionBuilder:
         model = typing.get_type_hints(handler).get("body")
